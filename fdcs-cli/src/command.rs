@@ -1,0 +1,43 @@
+//! The subcommands; one file each under `command/`.
+
+mod check;
+mod explain;
+mod lint;
+mod serve;
+mod test;
+
+use crate::Exit;
+use clap::{Parser, Subcommand};
+
+/// fdcs-policy: multi-tenant Docker Engine API policy — judge requests
+/// offline, lint compose files, run policy tests, serve the proxy.
+#[derive(Debug, Parser)]
+#[command(name = "fdcs-policy", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Judge raw HTTP request files offline for a tenant.
+    Check(check::Args),
+    /// Lint docker-compose files against the policy.
+    Lint(lint::Args),
+    /// Run policy test suites.
+    Test(test::Args),
+    /// Explain a rule: what it guards, an example, how to comply.
+    Explain(explain::Args),
+    /// Serve the multi-tenant Docker endpoint.
+    Serve(serve::Args),
+}
+
+pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Lint(a) => lint::run(a),
+        Command::Test(a) => test::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Serve(a) => serve::run(a),
+    }
+}

@@ -1,0 +1,1 @@
+//! Go-exact JSON decoding into typed models (being written).

@@ -1,0 +1,38 @@
+//! # fdcs-policy — the pure core of fdcs
+//!
+//! Judges one Docker Engine API request for one tenant, exactly as the daemon
+//! will read it, and rewrites the daemon's answers so the tenant sees only its
+//! own world. No I/O: no sockets, files, clocks, threads or global state.
+//! Whatever the core needs from the engine it asks for as data
+//! ([`Obligation`]); the caller answers in [`Facts`] and asks again.
+//!
+//! ```
+//! use fdcs_policy::{judge, Facts, Policy, Request, Tenant, TenantId, Verdict};
+//!
+//! let policy = Policy::embedded_default().unwrap();
+//! let alpha = Tenant::new(TenantId::new("alpha").unwrap());
+//! let req = Request::new("GET", "/v1.41/_ping", Vec::new());
+//! assert!(matches!(judge(&policy, &alpha, &req, &Facts::default()), Verdict::Allow(_)));
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod decode;
+mod judge;
+pub mod policy;
+mod request;
+pub mod route;
+pub mod rules;
+pub mod tenancy;
+mod tenant;
+mod verdict;
+
+pub use judge::judge;
+pub use policy::{Policy, PolicyError};
+pub use request::Request;
+pub use tenancy::rewrite::{rewrite_event, rewrite_response};
+pub use tenant::{InvalidTenantId, Tenant, TenantId, TenantLimits};
+pub use verdict::{
+    Denial, Facts, Forward, Obligation, Owned, Prelude, ResourceKind, ResponsePlan,
+    ResponseRewrite, Verdict,
+};

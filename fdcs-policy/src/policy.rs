@@ -1,0 +1,133 @@
+//! Policies: the YAML file, its built-in rule parameters, and custom CEL rules.
+//!
+//! A [`Policy`] is immutable once loaded; CEL is compiled at load time, so a
+//! policy that does not compile never reaches a request.
+
+mod cel_rule;
+mod err;
+mod load;
+
+pub use cel_rule::{CelInput, CelRule};
+pub use err::PolicyError;
+
+use crate::route::ApiVersion;
+
+/// The FDCS profile, embedded so that the binary works with no file at all.
+pub const DEFAULT_POLICY_YAML: &str = include_str!("../../policies/default.yaml");
+
+/// A loaded, compiled policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Human name from the file.
+    pub name: String,
+    /// Requests with a `/vX.Y` prefix below this are denied.
+    pub min_api_version: ApiVersion,
+    /// Ports rule parameters.
+    pub ports: PortsParams,
+    /// Mounts rule parameters.
+    pub mounts: MountsParams,
+    /// Privileges rule parameters.
+    pub privileges: PrivilegesParams,
+    /// Namespaces rule parameters.
+    pub namespaces: NamespacesParams,
+    /// Resources rule parameters.
+    pub resources: ResourcesParams,
+    /// Images rule parameters.
+    pub images: ImagesParams,
+    /// Exec rule parameters.
+    pub exec: ExecParams,
+    /// Custom CEL rules, compiled.
+    pub custom: Vec<CelRule>,
+}
+
+impl Policy {
+    /// Loads and compiles a policy from YAML. `origin` names the source in errors.
+    pub fn from_yaml(src: &str, origin: &str) -> Result<Policy, PolicyError> {
+        load::load(src, origin)
+    }
+
+    /// The embedded default policy (`policies/default.yaml`).
+    pub fn embedded_default() -> Result<Policy, PolicyError> {
+        Policy::from_yaml(DEFAULT_POLICY_YAML, "policies/default.yaml")
+    }
+}
+
+/// `ports.ephemeral-only`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortsParams {
+    /// When false, explicit host ports are allowed (not recommended).
+    pub ephemeral_only: bool,
+}
+
+/// `mounts.no-host-path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountsParams {
+    /// Host path prefixes that may be bind-mounted (empty: none).
+    pub allow_host_paths: Vec<String>,
+    /// Volume drivers a tenant may use (default `local`).
+    pub allow_volume_drivers: Vec<String>,
+}
+
+/// `privileges.*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivilegesParams {
+    /// Allow `--privileged`.
+    pub allow_privileged: bool,
+    /// Capabilities that may be added (upper case, without `CAP_`).
+    pub allow_cap_add: Vec<String>,
+    /// Security options that may be set (`no-new-privileges`, ...).
+    pub allow_security_opt: Vec<String>,
+    /// Runtimes that may be chosen (empty: only the daemon default).
+    pub allow_runtimes: Vec<String>,
+    /// Log drivers that may be chosen (empty: only the daemon default).
+    pub allow_log_drivers: Vec<String>,
+}
+
+/// `namespaces.no-host`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespacesParams {
+    /// Allow `host` network/pid/ipc/uts/userns/cgroupns modes.
+    pub allow_host: bool,
+}
+
+/// One resource: the default injected when absent and the ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// Injected when the request sets none (or sets "unlimited").
+    pub default: i64,
+    /// Anything above is denied.
+    pub max: i64,
+}
+
+/// `resources.*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcesParams {
+    /// Memory in bytes.
+    pub memory: Limit,
+    /// CPU in nano-CPUs.
+    pub nano_cpus: Limit,
+    /// Pids.
+    pub pids: Limit,
+}
+
+/// `images.*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagesParams {
+    /// Image reference patterns (`*` wildcard) a container may use; empty: any.
+    pub allow: Vec<String>,
+    /// Allow pulling (`POST /images/create?fromImage=`).
+    pub allow_pull: bool,
+    /// Allow `docker build`.
+    pub allow_build: bool,
+    /// Allow `docker push`.
+    pub allow_push: bool,
+    /// Allow tag, commit, import, load, save, delete, prune.
+    pub allow_manage: bool,
+}
+
+/// `exec.*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecParams {
+    /// Allow privileged exec.
+    pub allow_privileged: bool,
+}

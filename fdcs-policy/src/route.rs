@@ -1,0 +1,42 @@
+//! The route table: (method, `/vX.Y/path`) → [`Endpoint`], matched the way
+//! the daemon's router matches, and refused when in doubt (invariant 1).
+
+mod endpoint;
+mod normalize;
+mod table;
+
+pub use endpoint::{Endpoint, Group};
+pub use normalize::{ApiVersion, MIN_API_VERSION};
+pub use table::route;
+
+/// A request matched to an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteMatch {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// The `/vX.Y` prefix, if the client sent one.
+    pub version: Option<ApiVersion>,
+    /// The path parameters, percent-decoded, in path order (a container
+    /// reference, an image name, an exec id...).
+    pub params: Vec<String>,
+}
+
+impl RouteMatch {
+    /// The first path parameter (the resource reference), or "".
+    pub fn reference(&self) -> &str {
+        self.params.first().map(String::as_str).unwrap_or("")
+    }
+
+    /// The effective API version: the prefix, or the newest we know.
+    pub fn api_version(&self) -> ApiVersion {
+        self.version.unwrap_or(normalize::MAX_API_VERSION)
+    }
+
+    /// The version prefix to put back on a forwarded path ("" or "/v1.41").
+    pub fn prefix(&self) -> String {
+        match self.version {
+            Some(v) => format!("/v{}.{}", v.major, v.minor),
+            None => String::new(),
+        }
+    }
+}

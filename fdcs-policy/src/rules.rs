@@ -1,0 +1,1 @@
+//! Built-in rules, one file per family (being written).

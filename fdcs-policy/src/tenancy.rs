@@ -1,0 +1,2 @@
+//! Tenancy: naming, labels, filters, response rewriting.
+pub mod rewrite;

@@ -1,0 +1,274 @@
+//! What the core answers: allow, rewrite, deny, or "I need these facts first".
+//!
+//! The answer is data. Adapters act on it: the tower layer forwards
+//! [`Forward`] upstream, `check` prints it.
+
+use serde::Serialize;
+
+/// The decision for one request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "lowercase")]
+pub enum Verdict {
+    /// Forward the request; what is forwarded equals what was sent
+    /// (modulo canonical re-serialisation of a JSON body).
+    Allow(Forward),
+    /// Forward a changed request (scoped names, injected labels, limits...).
+    Rewrite(Forward),
+    /// Refuse; nothing is forwarded.
+    Deny(Denial),
+    /// The core needs facts from the engine before it can decide. Answer
+    /// every obligation in [`Facts`] and judge again.
+    Need(Vec<Obligation>),
+}
+
+impl Verdict {
+    /// The forward plan, when allowed or rewritten.
+    pub fn forward(&self) -> Option<&Forward> {
+        match self {
+            Verdict::Allow(f) | Verdict::Rewrite(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Short lowercase name: `allow`, `rewrite`, `deny`, `need`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Verdict::Allow(_) => "allow",
+            Verdict::Rewrite(_) => "rewrite",
+            Verdict::Deny(_) => "deny",
+            Verdict::Need(_) => "need",
+        }
+    }
+}
+
+/// A refusal: the rule that refused, an HTTP status and a message that says
+/// what to do instead. Reaches the client as Docker's `{"message": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Denial {
+    /// HTTP status: 403 policy, 404 not owned, 400 malformed, 413 too large.
+    pub status: u16,
+    /// Stable rule id, e.g. `ports.ephemeral-only`; `None` for a plain
+    /// not-found, which must look exactly like the daemon's own.
+    pub rule: Option<String>,
+    /// The message the client prints.
+    pub message: String,
+    /// JSON path of the offending field, when there is one (`HostConfig.Binds[0]`).
+    pub field: Option<String>,
+}
+
+impl Denial {
+    /// A policy denial (403). The message is prefixed with `fdcs: ` and
+    /// suffixed with the rule id, as DESIGN.md's error format shows.
+    pub fn policy(rule: &str, what: impl AsRef<str>, instead: impl AsRef<str>) -> Self {
+        Denial {
+            status: 403,
+            rule: Some(rule.to_string()),
+            message: format!(
+                "fdcs: {} (rule {rule}); {}",
+                what.as_ref(),
+                instead.as_ref()
+            ),
+            field: None,
+        }
+    }
+
+    /// A malformed-input denial (400).
+    pub fn malformed(rule: &str, what: impl AsRef<str>, instead: impl AsRef<str>) -> Self {
+        Denial {
+            status: 400,
+            ..Denial::policy(rule, what, instead)
+        }
+    }
+
+    /// The daemon's own "not found" (404), used for resources the tenant does
+    /// not own so that their existence is not revealed.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Denial {
+            status: 404,
+            rule: None,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// Attaches the JSON path of the offending field.
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// The body Docker clients expect: `{"message": "..."}`.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "message": self.message }).to_string()
+    }
+}
+
+/// Exactly what goes upstream, and how to treat the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Forward {
+    /// HTTP method.
+    pub method: String,
+    /// Path to send, percent-encoded as it goes on the wire.
+    pub path: String,
+    /// Raw query string to send (without `?`), if any.
+    pub query: Option<String>,
+    /// Canonical JSON body re-serialised from the judged model, or `None`
+    /// when the request has no JSON body.
+    pub body: Option<serde_json::Value>,
+    /// Whether the raw request body (a tar upload, for instance) streams
+    /// through unchanged. Only ever true for routes whose body is not judged.
+    pub stream_body: bool,
+    /// Requests to send first (create the tenant's default network, create a
+    /// named volume with the tenant's labels). A 409 Conflict answer to one of
+    /// these means "already exists" and is fine.
+    pub prelude: Vec<Prelude>,
+    /// How to treat the engine's response.
+    pub response: ResponsePlan,
+}
+
+/// A request the adapter sends before the judged one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prelude {
+    /// HTTP method.
+    pub method: String,
+    /// Path (already canonical).
+    pub path: String,
+    /// JSON body.
+    pub body: serde_json::Value,
+}
+
+/// How the adapter must treat the engine's response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ResponsePlan {
+    /// Pass the response through as it is (also for streams: logs, stats, pull).
+    PassThrough,
+    /// The connection may be hijacked (attach, exec start): tunnel both ways.
+    Hijack,
+    /// Buffer the JSON response (bounded) and hand it to
+    /// [`crate::rewrite_response`] with this rewrite.
+    Rewrite(ResponseRewrite),
+    /// Newline-delimited JSON events: hand each line to
+    /// [`crate::rewrite_event`].
+    Events,
+}
+
+/// Which pure rewriter applies to a buffered JSON response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum ResponseRewrite {
+    /// `GET /containers/json`; name filters the tenant gave are applied here,
+    /// on the tenant's own names.
+    ContainerList {
+        /// Regexes of the tenant's `name` filters (any must match).
+        name_filters: Vec<String>,
+    },
+    /// `GET /containers/{id}/json`.
+    ContainerInspect,
+    /// `POST /containers/create` answer (warnings only; ids are fine).
+    ContainerCreate,
+    /// `GET /networks`.
+    NetworkList {
+        /// The tenant's `name` filters (substring match, as the daemon does).
+        name_filters: Vec<String>,
+    },
+    /// `GET /networks/{id}` and `POST /networks/create`.
+    NetworkInspect,
+    /// `GET /volumes`.
+    VolumeList {
+        /// The tenant's `name` filters.
+        name_filters: Vec<String>,
+    },
+    /// `GET /volumes/{name}` and `POST /volumes/create`.
+    VolumeInspect,
+    /// `GET /exec/{id}/json`.
+    ExecInspect,
+    /// `GET /info`: only tenant-safe fields.
+    Info,
+    /// `GET /system/df`: only the tenant's containers and volumes.
+    SystemDf,
+    /// Prune answers list deleted names.
+    Prune,
+}
+
+/// A fact the core needs from the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "need", rename_all = "snake_case")]
+pub enum Obligation {
+    /// List every resource of this kind that carries the tenant's ownership
+    /// label (ids and engine-side names); answered in [`Facts`].
+    Owned {
+        /// Which kind.
+        kind: ResourceKind,
+    },
+    /// Which container does this exec belong to (`GET /exec/{id}/json`).
+    ExecContainer {
+        /// The exec id as given in the path.
+        exec: String,
+    },
+}
+
+/// The kinds of tenant-owned resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    /// Containers.
+    Container,
+    /// Networks.
+    Network,
+    /// Volumes (no ids: name only).
+    Volume,
+}
+
+impl ResourceKind {
+    /// The daemon's word for it in "No such X" messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ResourceKind::Container => "container",
+            ResourceKind::Network => "network",
+            ResourceKind::Volume => "volume",
+        }
+    }
+}
+
+/// One owned resource, as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Owned {
+    /// Full engine id (64 hex); for volumes, the engine-side name.
+    pub id: String,
+    /// Engine-side name (`alpha_web`), without a leading `/`.
+    pub name: String,
+}
+
+/// Answers to obligations. `None` means "not asked yet".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The tenant's containers.
+    pub containers: Option<Vec<Owned>>,
+    /// The tenant's networks.
+    pub networks: Option<Vec<Owned>>,
+    /// The tenant's volumes.
+    pub volumes: Option<Vec<Owned>>,
+    /// Exec id → its container's full id (`None`: no such exec).
+    pub execs: std::collections::BTreeMap<String, Option<String>>,
+}
+
+impl Facts {
+    /// The owned list for a kind, if answered.
+    pub fn owned(&self, kind: ResourceKind) -> Option<&[Owned]> {
+        match kind {
+            ResourceKind::Container => self.containers.as_deref(),
+            ResourceKind::Network => self.networks.as_deref(),
+            ResourceKind::Volume => self.volumes.as_deref(),
+        }
+    }
+
+    /// Records the answer for a kind.
+    pub fn set_owned(&mut self, kind: ResourceKind, list: Vec<Owned>) {
+        match kind {
+            ResourceKind::Container => self.containers = Some(list),
+            ResourceKind::Network => self.networks = Some(list),
+            ResourceKind::Volume => self.volumes = Some(list),
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! # fdcs-tower — the fdcs policy as tower middleware (being written)
+#![forbid(unsafe_code)]
