@@ -6,7 +6,11 @@
 #![forbid(unsafe_code)]
 
 mod command;
+mod compose;
 mod exit;
+mod rawhttp;
+mod report;
+mod state;
 
 pub use exit::Exit;
 

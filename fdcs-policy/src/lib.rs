@@ -19,6 +19,7 @@
 
 pub mod decode;
 mod judge;
+pub mod query;
 pub mod policy;
 mod request;
 pub mod route;

@@ -3,12 +3,18 @@
 //! A [`Policy`] is immutable once loaded; CEL is compiled at load time, so a
 //! policy that does not compile never reaches a request.
 
+mod cel_bounds;
 mod cel_rule;
+mod cel_value;
 mod err;
 mod load;
+pub(crate) mod quantity;
+mod schema;
 
-pub use cel_rule::{CelInput, CelRule};
+pub use cel_rule::{CelRule, Limits, ENDPOINT_NAMES};
+pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};
 pub use err::PolicyError;
+pub(crate) use err::{Errs, Pos}; // shared with the tenants file loader
 
 use crate::route::ApiVersion;
 

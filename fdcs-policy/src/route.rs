@@ -6,7 +6,7 @@ mod normalize;
 mod table;
 
 pub use endpoint::{Endpoint, Group};
-pub use normalize::{ApiVersion, MIN_API_VERSION};
+pub use normalize::{ApiVersion, MAX_API_VERSION, MIN_API_VERSION};
 pub use table::route;
 
 /// A request matched to an endpoint.

@@ -1,1 +1,14 @@
-//! Built-in rules, one file per family (being written).
+//! Built-in rules, one file per family. Each rule is a pure function of the
+//! policy's parameters and the decoded model; each denial carries a stable
+//! rule id, the JSON path of the offending field and what to do instead.
+//!
+//! Container and service bodies share the models in [`crate::decode`], so a
+//! rule is written once.
+
+pub mod images;
+pub mod mounts;
+pub mod namespaces;
+pub mod ports;
+pub mod privileges;
+pub mod resources;
+pub mod catalog;

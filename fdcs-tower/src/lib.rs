@@ -1,2 +1,110 @@
-//! # fdcs-tower — the fdcs policy as tower middleware (being written)
+//! # fdcs-tower — the fdcs policy as tower middleware
+//!
+//! [`FdcsLayer`] puts the fdcs policy in front of any service that reaches a
+//! Docker engine. For each request it
+//!
+//! 1. authenticates the tenant from `X-Auth-Token` / `X-Auth-TenantId`
+//!    ([`Authenticate`]: [`TenantsAuth`] or [`KeystoneAuth`]);
+//! 2. reads the body with a bound ([`Limits::max_json_body`], 413 above);
+//!    uploads (archive PUT) wait for the verdict and then stream;
+//! 3. asks [`fdcs_policy::judge`], answering its obligations by asking the
+//!    engine (fresh for every request) and judging again;
+//! 4. sends the core's preludes, then exactly the judged request — canonical
+//!    body, allow-listed headers, never the credentials;
+//! 5. rewrites the answer as planned: buffered JSON rewrites, `/events` line
+//!    by line, everything else streamed untouched, hijacks tunnelled after
+//!    the daemon's `101`.
+//!
+//! Every refusal is Docker's own `{"message": ...}` shape, and each request
+//! leaves one audit line (`tracing` target `fdcs::audit`).
+//!
+//! ## In a plain hyper server
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use fdcs_tower::{EngineAddr, FdcsLayer, SharedPolicy, TenantsAuth, TenantCredentials, Upstream};
+//! use fdcs_policy::{Policy, Tenant, TenantId};
+//! use hyper_util::rt::{TokioIo, TokioTimer};
+//! use hyper_util::service::TowerToHyperService;
+//! use tower::Layer;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let auth = TenantsAuth::new(vec![TenantCredentials {
+//!     tenant: Tenant::new(TenantId::new("alpha")?),
+//!     tokens: vec!["alpha-token".into()],
+//!     token_sha256: vec![],
+//! }])?;
+//! let layer = FdcsLayer::new(SharedPolicy::new(Policy::embedded_default()?), Arc::new(auth));
+//! let engine = Upstream::new(&"unix:///var/run/docker.sock".parse::<EngineAddr>()?);
+//! let service = layer.layer(engine);
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:2375").await?;
+//! loop {
+//!     let (stream, _) = listener.accept().await?;
+//!     let service = TowerToHyperService::new(service.clone());
+//!     tokio::spawn(async move {
+//!         let _ = hyper::server::conn::http1::Builder::new()
+//!             .timer(TokioTimer::new())
+//!             .header_read_timeout(std::time::Duration::from_secs(10))
+//!             .serve_connection(TokioIo::new(stream), service)
+//!             .with_upgrades() // attach and exec start need it
+//!             .await;
+//!     });
+//! }
+//! # }
+//! ```
+//!
+//! ## In axum
+//!
+//! The layer wraps the engine, so in axum it is the fallback service of a
+//! router whose own routes (health, metrics) are answered by axum:
+//!
+//! ```text
+//! let fdcs = FdcsLayer::new(policy, auth).layer(Upstream::new(&engine));
+//! let app = axum::Router::new()
+//!     .route("/_fdcs/health", axum::routing::get(|| async { "ok" }))
+//!     .fallback_service(fdcs);
+//! axum::serve(listener, app).await?;
+//! ```
+//!
+//! Note that `axum::serve` supports upgrades, but put nothing in front of the
+//! layer that buffers or rewrites bodies: hijacked and streamed answers must
+//! reach the client as they come.
+//!
+//! ## Security caveats
+//!
+//! - The layer must be the only way to the engine: anyone who can reach the
+//!   docker socket bypasses it.
+//! - Clients that hijack without `Upgrade: tcp` get the output as a body but
+//!   cannot write to stdin through fdcs.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(unreachable_pub)]
+
+mod audit;
+mod auth;
+mod body;
+mod config;
+mod engine;
+mod error;
+mod forward;
+mod hijack;
+mod layer;
+mod metrics;
+mod resolve;
+mod rewrite;
+mod service;
+mod upstream;
+
+pub use auth::{
+    credentials, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig, ServiceCredentials,
+    TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER, TOKEN_HEADER,
+};
+pub use body::{empty, full, read_bounded, BoxError, FdcsBody};
+pub use config::{Limits, SharedPolicy};
+pub use engine::EngineService;
+pub use error::Rejection;
+pub use layer::FdcsLayer;
+pub use metrics::Metrics;
+pub use service::{Fdcs, ResponseFuture};
+pub use upstream::{EngineAddr, InvalidEngineAddr, Upstream};

@@ -1,11 +1,174 @@
-//! `fdcs-policy serve` (not written yet).
+//! `fdcs-policy serve`: the multi-tenant Docker endpoint.
+//!
+//! Listens on TCP or unix sockets (optionally TLS, optionally requiring
+//! client certificates), authenticates tenants from a tenants file or
+//! Keystone, and puts [`fdcs_tower::FdcsLayer`] in front of the engine.
+//! SIGHUP reloads policy and tenants (a bad file keeps the old one);
+//! SIGTERM/SIGINT stop accepting and drain in-flight requests.
+
+mod admin;
+mod listen;
+mod load;
+mod tls;
 
 use crate::Exit;
+use anyhow::Context as _;
+use fdcs_tower::{EngineAddr, FdcsLayer, Limits, Metrics, Upstream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::Layer as _;
 
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// Where tenants connect: `tcp://HOST:PORT` or `unix:///PATH` (repeatable).
+    #[arg(long, default_value = "tcp://127.0.0.1:2375")]
+    listen: Vec<String>,
+    /// The Docker engine: `unix:///PATH` or `tcp://HOST:PORT`.
+    #[arg(long, default_value = "unix:///var/run/docker.sock", env = "FDCS_UPSTREAM")]
+    upstream: String,
+    /// Policy file (default: the embedded FDCS profile).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Tenants file (default: the embedded demo tenants alpha and beta).
+    #[arg(long)]
+    tenants: Option<PathBuf>,
+    /// Keystone v3 URL (`http://HOST:5000`); tokens are then validated there.
+    #[arg(long, env = "FDCS_KEYSTONE_URL")]
+    keystone_url: Option<String>,
+    /// Keystone service user.
+    #[arg(long, env = "FDCS_KEYSTONE_USER", requires = "keystone_url")]
+    keystone_user: Option<String>,
+    /// Keystone service password.
+    #[arg(long, env = "FDCS_KEYSTONE_PASSWORD", hide_env_values = true, requires = "keystone_url")]
+    keystone_password: Option<String>,
+    /// Keystone project of the service user.
+    #[arg(long, env = "FDCS_KEYSTONE_PROJECT", requires = "keystone_url")]
+    keystone_project: Option<String>,
+    /// Keystone domain id of the service user and project.
+    #[arg(long, env = "FDCS_KEYSTONE_DOMAIN", default_value = "default")]
+    keystone_domain: String,
+    /// Seconds a validated Keystone token is trusted before asking again.
+    #[arg(long, default_value_t = 60)]
+    keystone_cache_ttl: u64,
+    /// Seconds before Keystone counts as down (503).
+    #[arg(long, default_value_t = 5)]
+    keystone_timeout: u64,
+    /// TLS certificate chain (PEM); enables TLS on every --listen.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// CA (PEM) that client certificates must chain to; makes them required.
+    #[arg(long, requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+    /// Admin listener for /_fdcs/health and /_fdcs/metrics (`tcp://HOST:PORT`).
+    #[arg(long)]
+    admin_listen: Option<String>,
+    /// Largest JSON request body, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body: usize,
+    /// Seconds to wait for in-flight requests on SIGTERM.
+    #[arg(long, default_value_t = 30)]
+    drain_timeout: u64,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
 
-pub(crate) fn run(_args: Args) -> anyhow::Result<Exit> {
-    anyhow::bail!("`serve` is not implemented yet")
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
+    init_tracing(args.log_format);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(serve(args))?;
+    Ok(Exit::Ok)
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FDCS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => b.try_init(),
+        LogFormat::Json => b.json().try_init(),
+    };
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    let engine: EngineAddr = args.upstream.parse()?;
+    let sources = load::Sources::from_args(&args);
+    let loaded = load::Loaded::load(&sources)?;
+    let metrics = Arc::new(Metrics::default());
+    let auth = load::authenticator(&args, &loaded)?;
+    let limits = Limits {
+        max_json_body: args.max_body,
+        ..Limits::default()
+    };
+    let layer = FdcsLayer::new(loaded.policy.clone(), auth.clone())
+        .limits(limits)
+        .metrics(Arc::clone(&metrics));
+    let service = layer.layer(Upstream::new(&engine));
+    let tls = tls::acceptor(&args)?;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let conns = listen::Connections::default();
+    let mut servers = Vec::new();
+    for addr in &args.listen {
+        let l = listen::Listener::bind(addr).await?;
+        tracing::info!(target: "fdcs::serve", listen = %addr, tls = tls.is_some(), upstream = %args.upstream, "listening");
+        servers.push(tokio::spawn(listen::accept_loop(
+            l,
+            service.clone(),
+            tls.clone(),
+            stop_rx.clone(),
+            conns.clone(),
+        )));
+    }
+    if let Some(addr) = &args.admin_listen {
+        let l = listen::Listener::bind(addr).await?;
+        tracing::info!(target: "fdcs::serve", admin = %addr, "admin listener");
+        tokio::spawn(admin::serve(l, Arc::clone(&metrics), stop_rx.clone()));
+    }
+
+    signals(&sources, &loaded, &auth, &metrics).await?;
+    let _ = stop_tx.send(true);
+    for s in servers {
+        let _ = s.await;
+    }
+    let drained = conns.drained(Duration::from_secs(args.drain_timeout)).await;
+    tracing::info!(target: "fdcs::serve", drained, "stopped");
+    Ok(())
+}
+
+/// Waits for SIGTERM/SIGINT, reloading on SIGHUP meanwhile.
+async fn signals(
+    sources: &load::Sources,
+    loaded: &load::Loaded,
+    auth: &load::Auth,
+    metrics: &Metrics,
+) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                let ok = loaded.reload(sources, auth);
+                metrics.reloaded(ok);
+            }
+            _ = term.recv() => { tracing::info!(target: "fdcs::serve", "SIGTERM: draining"); return Ok(()) }
+            _ = int.recv() => { tracing::info!(target: "fdcs::serve", "SIGINT: draining"); return Ok(()) }
+        }
+    }
 }

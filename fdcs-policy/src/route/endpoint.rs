@@ -55,6 +55,8 @@ pub enum Endpoint {
     ImageGetAll,
     ImageLoad,
     DistributionInspect,
+    /// `GET /images/{name}/attestations` (API v1.55).
+    ImageAttestations,
     // networks
     NetworkList,
     NetworkInspect,

@@ -1,12 +1,416 @@
-//! Response rewriters (stub).
-use crate::{ResponseRewrite, Tenant};
+//! Pure response rewriters: show the tenant its own names back, hide
+//! engine-side names and fdcs labels, and drop anything not the tenant's
+//! (defence in depth behind the forced owner-label filter).
 
-/// Rewrites a buffered JSON response for the tenant.
-pub fn rewrite_response(_plan: &ResponseRewrite, _tenant: &Tenant, body: &[u8]) -> Vec<u8> {
-    body.to_vec()
+use serde_json::{Map, Value};
+
+use super::filters::name_matches;
+use super::{is_reserved_label, tenant_name, OWNER_LABEL};
+use crate::{ResponseRewrite, Tenant, TenantId};
+
+/// Rewrites a buffered JSON response (any status) for the tenant.
+///
+/// An error answer (`{"message": ...}`) gets engine-side names replaced by
+/// the tenant's; a success answer is rewritten per `plan`. A body that is
+/// not JSON is replaced by an empty answer of the expected shape rather than
+/// passed through unread (fail closed).
+pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) -> Vec<u8> {
+    let id = &tenant.id;
+    let Ok(mut v) = serde_json::from_slice::<Value>(body) else {
+        return empty_for(plan).into_bytes();
+    };
+    if let Some(Value::String(m)) = v.get_mut("message") {
+        *m = unscope_text(id, m);
+        return v.to_string().into_bytes();
+    }
+    match plan {
+        ResponseRewrite::ContainerList { name_filters } => {
+            if let Value::Array(items) = &mut v {
+                items.retain(|c| owned_by(c.get("Labels"), id));
+                for c in items.iter_mut() {
+                    container_summary(id, c);
+                }
+                items.retain(|c| {
+                    c.get("Names").and_then(Value::as_array).is_some_and(|names| {
+                        names.iter().filter_map(Value::as_str).any(|n| {
+                            name_matches(name_filters, n.trim_start_matches('/'))
+                        })
+                    })
+                });
+            }
+        }
+        ResponseRewrite::ContainerInspect => container_inspect(id, &mut v),
+        ResponseRewrite::ContainerCreate => {
+            if let Some(Value::Array(w)) = v.get_mut("Warnings") {
+                for s in w.iter_mut() {
+                    unscope_string(id, s);
+                }
+            }
+        }
+        ResponseRewrite::NetworkList { name_filters } => {
+            if let Value::Array(items) = &mut v {
+                items.retain(|n| owned_by(n.get("Labels"), id));
+                for n in items.iter_mut() {
+                    network(id, n);
+                }
+                items.retain(|n| name_of(n).is_some_and(|s| name_matches(name_filters, s)));
+            }
+        }
+        ResponseRewrite::NetworkInspect => network(id, &mut v),
+        ResponseRewrite::VolumeList { name_filters } => {
+            if let Some(Value::Array(items)) = v.get_mut("Volumes") {
+                items.retain(|n| owned_by(n.get("Labels"), id));
+                for n in items.iter_mut() {
+                    volume(id, n);
+                }
+                items.retain(|n| name_of(n).is_some_and(|s| name_matches(name_filters, s)));
+            }
+        }
+        ResponseRewrite::VolumeInspect => volume(id, &mut v),
+        ResponseRewrite::ExecInspect => {}
+        ResponseRewrite::Info => v = info(&v),
+        ResponseRewrite::SystemDf => system_df(id, &mut v),
+        ResponseRewrite::Prune => {
+            for key in ["VolumesDeleted", "NetworksDeleted"] {
+                if let Some(Value::Array(names)) = v.get_mut(key) {
+                    for s in names.iter_mut() {
+                        unscope_string(id, s);
+                    }
+                }
+            }
+        }
+    }
+    v.to_string().into_bytes()
 }
 
-/// Rewrites one events line; `None` drops it.
-pub fn rewrite_event(_tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
-    Some(line.to_vec())
+/// Rewrites one line of the `/events` stream; `None` drops it.
+///
+/// Only events whose actor carries the tenant's owner label pass.
+pub fn rewrite_event(tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
+    let id = &tenant.id;
+    let mut v: Value = serde_json::from_slice(line).ok()?;
+    let attrs = v.get_mut("Actor")?.get_mut("Attributes")?.as_object_mut()?;
+    if attrs.get(OWNER_LABEL).and_then(Value::as_str) != Some(id.as_str()) {
+        return None;
+    }
+    attrs.retain(|k, _| !is_reserved_label(k));
+    for key in ["name", "container"] {
+        if let Some(s) = attrs.get_mut(key) {
+            unscope_string(id, s);
+        }
+    }
+    let mut out = v.to_string().into_bytes();
+    out.push(b'\n');
+    Some(out)
+}
+
+fn empty_for(plan: &ResponseRewrite) -> String {
+    match plan {
+        ResponseRewrite::ContainerList { .. } | ResponseRewrite::NetworkList { .. } => "[]".into(),
+        ResponseRewrite::VolumeList { .. } => r#"{"Volumes":[],"Warnings":null}"#.into(),
+        _ => "{}".into(),
+    }
+}
+
+fn owned_by(labels: Option<&Value>, id: &TenantId) -> bool {
+    labels
+        .and_then(|l| l.get(OWNER_LABEL))
+        .and_then(Value::as_str)
+        == Some(id.as_str())
+}
+
+fn name_of(v: &Value) -> Option<&str> {
+    v.get("Name").and_then(Value::as_str)
+}
+
+/// Removes reserved labels from a `Labels` object.
+fn strip_labels(labels: Option<&mut Value>) {
+    if let Some(Value::Object(m)) = labels {
+        m.retain(|k, _| !is_reserved_label(k));
+    }
+}
+
+/// `alpha_web` → `web`; anything else unchanged.
+fn unscope_string(id: &TenantId, s: &mut Value) {
+    if let Value::String(text) = s {
+        if let Some(n) = tenant_name(id, text) {
+            *text = n.to_string();
+        }
+    }
+}
+
+/// Each `/`- and `:`-separated segment unscoped: `/alpha_web/db` → `/web/db`,
+/// `alpha_data:/data` → `data:/data`.
+fn unscope_segments(id: &TenantId, s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut seg = String::new();
+    for ch in s.chars() {
+        if ch == '/' || ch == ':' {
+            out.push_str(tenant_name(id, &seg).unwrap_or(&seg));
+            out.push(ch);
+            seg.clear();
+        } else {
+            seg.push(ch);
+        }
+    }
+    out.push_str(tenant_name(id, &seg).unwrap_or(&seg));
+    out
+}
+
+fn unscope_segments_value(id: &TenantId, v: &mut Value) {
+    if let Value::String(s) = v {
+        *s = unscope_segments(id, s);
+    }
+}
+
+/// Replaces `<tenant>_name` by `name` wherever it starts a word in free
+/// text (daemon error messages quote engine-side names).
+pub fn unscope_text(id: &TenantId, text: &str) -> String {
+    let prefix = format!("{id}_");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(&prefix) {
+        let boundary = rest[..pos]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-'));
+        let boundary = boundary && (pos > 0 || out.is_empty() || {
+            out.chars().next_back().is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        });
+        out.push_str(&rest[..pos]);
+        if !boundary {
+            out.push_str(&prefix);
+        }
+        rest = &rest[pos + prefix.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn rename_keys(id: &TenantId, v: Option<&mut Value>) {
+    if let Some(Value::Object(m)) = v {
+        let old = std::mem::take(m);
+        let mut new = Map::with_capacity(old.len());
+        for (k, val) in old {
+            let k = tenant_name(id, &k).map(str::to_string).unwrap_or(k);
+            new.insert(k, val);
+        }
+        *m = new;
+    }
+}
+
+fn each_in(v: Option<&mut Value>, mut f: impl FnMut(&mut Value)) {
+    if let Some(Value::Array(a)) = v {
+        a.iter_mut().for_each(&mut f);
+    }
+}
+
+fn container_summary(id: &TenantId, c: &mut Value) {
+    each_in(c.get_mut("Names"), |n| unscope_segments_value(id, n));
+    strip_labels(c.get_mut("Labels"));
+    if let Some(hc) = c.get_mut("HostConfig") {
+        if let Some(m) = hc.get_mut("NetworkMode") {
+            unscope_string(id, m);
+        }
+    }
+    if let Some(ns) = c.get_mut("NetworkSettings") {
+        rename_keys(id, ns.get_mut("Networks"));
+    }
+    each_in(c.get_mut("Mounts"), |m| {
+        if let Some(n) = m.get_mut("Name") {
+            unscope_string(id, n);
+        }
+    });
+}
+
+fn container_inspect(id: &TenantId, c: &mut Value) {
+    if let Some(n) = c.get_mut("Name") {
+        unscope_segments_value(id, n);
+    }
+    if let Some(cfg) = c.get_mut("Config") {
+        strip_labels(cfg.get_mut("Labels"));
+    }
+    if let Some(hc) = c.get_mut("HostConfig") {
+        for key in ["NetworkMode", "PidMode", "IpcMode"] {
+            if let Some(m) = hc.get_mut(key) {
+                unscope_segments_value(id, m);
+            }
+        }
+        for key in ["Binds", "Links", "VolumesFrom"] {
+            each_in(hc.get_mut(key), |b| unscope_segments_value(id, b));
+        }
+    }
+    if let Some(ns) = c.get_mut("NetworkSettings") {
+        rename_keys(id, ns.get_mut("Networks"));
+    }
+    each_in(c.get_mut("Mounts"), |m| {
+        if let Some(n) = m.get_mut("Name") {
+            unscope_string(id, n);
+        }
+    });
+}
+
+fn network(id: &TenantId, n: &mut Value) {
+    if let Some(name) = n.get_mut("Name") {
+        unscope_string(id, name);
+    }
+    strip_labels(n.get_mut("Labels"));
+    if let Some(Value::Object(cs)) = n.get_mut("Containers") {
+        for c in cs.values_mut() {
+            if let Some(name) = c.get_mut("Name") {
+                unscope_string(id, name);
+            }
+        }
+    }
+}
+
+fn volume(id: &TenantId, v: &mut Value) {
+    if let Some(name) = v.get_mut("Name") {
+        unscope_string(id, name);
+    }
+    strip_labels(v.get_mut("Labels"));
+}
+
+/// `/info` keeps only fields that describe the engine, not other tenants.
+fn info(v: &Value) -> Value {
+    const KEEP: &[&str] = &[
+        "ID", "Driver", "MemoryLimit", "SwapLimit", "KernelMemory", "CpuCfsPeriod",
+        "CpuCfsQuota", "CPUShares", "CPUSet", "PidsLimit", "IPv4Forwarding", "Debug",
+        "OomKillDisable", "LoggingDriver", "CgroupDriver", "CgroupVersion", "KernelVersion",
+        "OperatingSystem", "OSVersion", "OSType", "Architecture", "NCPU", "MemTotal",
+        "IndexServerAddress", "ServerVersion", "DefaultRuntime", "Isolation", "SecurityOptions",
+        "ExperimentalBuild", "Runtimes",
+    ];
+    let mut out = Map::new();
+    for key in KEEP {
+        if let Some(val) = v.get(*key) {
+            out.insert((*key).to_string(), val.clone());
+        }
+    }
+    for key in [
+        "Containers", "ContainersRunning", "ContainersPaused", "ContainersStopped", "Images",
+    ] {
+        out.insert(key.to_string(), Value::from(0));
+    }
+    out.insert("Name".into(), Value::from("fdcs"));
+    out.insert(
+        "Swarm".into(),
+        serde_json::json!({"LocalNodeState": "inactive", "NodeID": "", "NodeAddr": "", "ControlAvailable": false, "Error": "", "RemoteManagers": null}),
+    );
+    Value::Object(out)
+}
+
+fn system_df(id: &TenantId, v: &mut Value) {
+    if let Some(Value::Array(cs)) = v.get_mut("Containers") {
+        cs.retain(|c| owned_by(c.get("Labels"), id));
+        for c in cs.iter_mut() {
+            container_summary(id, c);
+        }
+    }
+    if let Some(Value::Array(vs)) = v.get_mut("Volumes") {
+        vs.retain(|n| owned_by(n.get("Labels"), id));
+        for n in vs.iter_mut() {
+            volume(id, n);
+        }
+    }
+    if let Some(Value::Array(imgs)) = v.get_mut("Images") {
+        for i in imgs.iter_mut() {
+            if let Some(c) = i.get_mut("Containers") {
+                *c = Value::from(-1);
+            }
+        }
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.insert("BuildCache".into(), Value::Array(Vec::new()));
+        o.insert("LayersSize".into(), Value::from(0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn alpha() -> Tenant {
+        Tenant::new(TenantId::new("alpha").unwrap())
+    }
+
+    fn rw(plan: ResponseRewrite, v: Value) -> Value {
+        serde_json::from_slice(&rewrite_response(&plan, &alpha(), v.to_string().as_bytes())).unwrap()
+    }
+
+    #[test]
+    fn container_list_shows_own_names_only() {
+        let v = json!([
+            {"Id":"a","Names":["/alpha_web"],"Labels":{"fdcs.tenant":"alpha","x":"y"},
+             "HostConfig":{"NetworkMode":"alpha_bridge"},
+             "NetworkSettings":{"Networks":{"alpha_bridge":{}}},"Mounts":[{"Name":"alpha_data"}]},
+            {"Id":"b","Names":["/beta_web"],"Labels":{"fdcs.tenant":"beta"}},
+            {"Id":"c","Names":["/alpha_forged"],"Labels":{}}
+        ]);
+        let out = rw(ResponseRewrite::ContainerList { name_filters: vec![] }, v);
+        assert_eq!(
+            out,
+            json!([{"Id":"a","Names":["/web"],"Labels":{"x":"y"},"HostConfig":{"NetworkMode":"bridge"},
+                    "NetworkSettings":{"Networks":{"bridge":{}}},"Mounts":[{"Name":"data"}]}])
+        );
+    }
+
+    #[test]
+    fn name_filters_apply_to_tenant_names() {
+        let v = json!([
+            {"Names":["/alpha_web"],"Labels":{"fdcs.tenant":"alpha"}},
+            {"Names":["/alpha_db"],"Labels":{"fdcs.tenant":"alpha"}}
+        ]);
+        let out = rw(ResponseRewrite::ContainerList { name_filters: vec!["^web$".into()] }, v);
+        assert_eq!(out.as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn inspect_hides_labels_and_scoped_names() {
+        let v = json!({"Name":"/alpha_web","Config":{"Labels":{"fdcs.tenant":"alpha"}},
+            "HostConfig":{"Binds":["alpha_data:/data"],"NetworkMode":"alpha_bridge","Links":["/alpha_db:/alpha_web/db"]},
+            "NetworkSettings":{"Networks":{"alpha_bridge":{}}}});
+        let out = rw(ResponseRewrite::ContainerInspect, v);
+        assert_eq!(out["Name"], "/web");
+        assert_eq!(out["Config"]["Labels"], json!({}));
+        assert_eq!(out["HostConfig"]["Binds"][0], "data:/data");
+        assert_eq!(out["HostConfig"]["Links"][0], "/db:/web/db");
+        assert!(out["NetworkSettings"]["Networks"].get("bridge").is_some());
+    }
+
+    #[test]
+    fn error_messages_show_tenant_names() {
+        let v = json!({"message":"Conflict. The container name \"/alpha_web\" is already in use"});
+        let out = rw(ResponseRewrite::ContainerCreate, v);
+        assert_eq!(out["message"], "Conflict. The container name \"/web\" is already in use");
+        assert_eq!(unscope_text(&alpha().id, "xalpha_web alpha_db"), "xalpha_web db");
+    }
+
+    #[test]
+    fn events_of_others_and_unlabelled_are_dropped() {
+        let t = alpha();
+        let mine = br#"{"Type":"container","Actor":{"ID":"x","Attributes":{"name":"alpha_web","fdcs.tenant":"alpha"}}}"#;
+        let out: Value = serde_json::from_slice(&rewrite_event(&t, mine).unwrap()).unwrap();
+        assert_eq!(out["Actor"]["Attributes"], json!({"name":"web"}));
+        let theirs = br#"{"Actor":{"Attributes":{"name":"beta_web","fdcs.tenant":"beta"}}}"#;
+        assert!(rewrite_event(&t, theirs).is_none());
+        assert!(rewrite_event(&t, br#"{"Actor":{"Attributes":{"name":"alpha_x"}}}"#).is_none());
+        assert!(rewrite_event(&t, b"garbage").is_none());
+    }
+
+    #[test]
+    fn info_hides_counts_and_names() {
+        let out = rw(ResponseRewrite::Info, json!({"Containers":12,"Name":"host1","NCPU":2,"Plugins":{}}));
+        assert_eq!(out["Containers"], 0);
+        assert_eq!(out["Name"], "fdcs");
+        assert_eq!(out["NCPU"], 2);
+        assert!(out.get("Plugins").is_none());
+    }
+
+    #[test]
+    fn non_json_success_answers_are_not_passed_through() {
+        let out = rewrite_response(&ResponseRewrite::ContainerList { name_filters: vec![] }, &alpha(), b"<html>");
+        assert_eq!(out, b"[]");
+    }
 }

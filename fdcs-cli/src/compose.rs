@@ -1,0 +1,7 @@
+//! docker-compose files: loading, merging, interpolation, compose-level
+//! checks, and the Engine API requests compose would send for them.
+//!
+//! Only the binary reads files, so this lives in `fdcs-cli`; the judging
+//! itself is the core's [`fdcs_policy::judge`], the same one `serve` uses.
+
+pub(crate) mod node;

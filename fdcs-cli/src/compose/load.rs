@@ -1,0 +1,142 @@
+//! Finding, reading, interpolating and merging the files of one project.
+
+use super::interp::{interpolate, Miss, Vars};
+use super::merge::merge_documents;
+use super::node::{parse, Node};
+use std::path::{Path, PathBuf};
+
+/// One file read from disk, kept for snippets in reports.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    /// The path as shown to the user.
+    pub(crate) path: String,
+    /// The whole text.
+    pub(crate) text: String,
+}
+
+/// A compose project: its merged, interpolated document.
+#[derive(Debug, Clone)]
+pub(crate) struct Project {
+    /// Project name, as compose derives it (used in engine-side names).
+    pub(crate) name: String,
+    /// Indices into the source list of the files merged, in order.
+    pub(crate) files: Vec<usize>,
+    /// The merged document.
+    pub(crate) doc: Node,
+    /// Variables that did not resolve.
+    pub(crate) misses: Vec<Miss>,
+}
+
+/// Why a project could not be loaded (exit code 2).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{path}:{line}:{col}: {message}")]
+pub(crate) struct LoadError {
+    /// The file.
+    pub(crate) path: String,
+    /// 1-based line (0: not known).
+    pub(crate) line: u32,
+    /// 1-based column (0: not known).
+    pub(crate) col: u32,
+    /// What went wrong.
+    pub(crate) message: String,
+}
+
+impl LoadError {
+    fn io(path: &Path, e: impl std::fmt::Display) -> Self {
+        LoadError { path: path.display().to_string(), line: 0, col: 0, message: e.to_string() }
+    }
+}
+
+/// Compose file names looked up in a directory, in compose's order.
+const CANDIDATES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+
+/// The files a directory stands for: its compose file and the matching override.
+pub(crate) fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    for name in CANDIDATES {
+        let p = dir.join(name);
+        if p.is_file() {
+            let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "yml"));
+            let over = dir.join(format!("{stem}.override.{ext}"));
+            let mut out = vec![p];
+            if over.is_file() {
+                out.push(over);
+            }
+            return Ok(out);
+        }
+    }
+    Err(LoadError::io(dir, "no compose file here (looked for compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml)"))
+}
+
+/// Options that shape interpolation.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoadOptions {
+    /// `--env-file`: replaces the project's `.env`.
+    pub(crate) env_file: Option<PathBuf>,
+    /// The process environment.
+    pub(crate) env: Vec<(String, String)>,
+}
+
+/// Loads the given files as one project (later files override earlier ones).
+pub(crate) fn load(files: &[PathBuf], opts: &LoadOptions, sources: &mut Vec<Source>) -> Result<Project, LoadError> {
+    let first = files.first().ok_or_else(|| LoadError::io(Path::new("."), "no compose file given"))?;
+    let dir = first.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dotenv_path = opts.env_file.clone().unwrap_or_else(|| dir.join(".env"));
+    let dotenv = match std::fs::read_to_string(&dotenv_path) {
+        Ok(t) => Some(t),
+        Err(e) if opts.env_file.is_some() => return Err(LoadError::io(&dotenv_path, e)),
+        Err(_) => None,
+    };
+    let vars = Vars::new(opts.env.iter().cloned(), dotenv.as_deref());
+    let mut doc: Option<Node> = None;
+    let mut idx = Vec::new();
+    let mut misses = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| LoadError::io(f, e))?;
+        let i = sources.len();
+        sources.push(Source { path: f.display().to_string(), text });
+        let src = sources.get(i).map(|s| s.text.as_str()).unwrap_or("");
+        let mut node = parse(src, i).map_err(|e| LoadError {
+            path: f.display().to_string(),
+            line: e.line,
+            col: e.col,
+            message: e.message,
+        })?;
+        if !node.is_null() && node.entries().is_empty() {
+            return Err(LoadError { path: f.display().to_string(), line: node.pos.line, col: node.pos.col, message: "a compose file must be a mapping".into() });
+        }
+        misses.extend(interpolate(&mut node, &vars));
+        idx.push(i);
+        doc = Some(match doc {
+            None => node,
+            Some(base) => merge_documents(base, node),
+        });
+    }
+    let doc = doc.ok_or_else(|| LoadError::io(first, "empty"))?;
+    let name = project_name(&doc, &vars, &dir);
+    Ok(Project { name, files: idx, doc, misses })
+}
+
+/// `name:` (compose spec), `COMPOSE_PROJECT_NAME`, else the directory's name,
+/// lower-cased with everything but `[a-z0-9_-]` dropped, as compose 1.29 does.
+fn project_name(doc: &Node, vars: &Vars, dir: &Path) -> String {
+    let raw = doc
+        .get("name")
+        .and_then(Node::as_scalar)
+        .or_else(|| vars.lookup("COMPOSE_PROJECT_NAME").map(str::to_string))
+        .or_else(|| {
+            std::fs::canonicalize(dir)
+                .ok()
+                .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        })
+        .unwrap_or_default();
+    let clean: String = raw
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        .collect();
+    if clean.is_empty() {
+        "default".to_string()
+    } else {
+        clean
+    }
+}

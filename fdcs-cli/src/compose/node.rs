@@ -1,0 +1,284 @@
+//! A YAML document as a tree of nodes that remember where they came from.
+//!
+//! Compose files are merged, interpolated and read field by field, so a typed
+//! model would lose the location of every key; this tree keeps a
+//! [`Pos`] on every key and value (serde-saphyr `Spanned`), which is what
+//! lets a finding point at `file:line:column`.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// Where a node starts: which source file, 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
+pub(crate) struct Pos {
+    /// Index into the list of loaded sources.
+    pub(crate) file: usize,
+    /// 1-based line (0: unknown).
+    pub(crate) line: u32,
+    /// 1-based column (0: unknown).
+    pub(crate) col: u32,
+}
+
+/// One YAML node.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    /// Where the node starts.
+    pub(crate) pos: Pos,
+    /// What it holds.
+    pub(crate) kind: Kind,
+}
+
+/// The shape of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Kind {
+    /// `~`, `null` or nothing.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in file order; keys are nodes so they keep their position.
+    Map(Vec<(Node, Node)>),
+}
+
+/// A YAML syntax or structure error, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct YamlError {
+    /// 1-based line (0 if unknown).
+    pub(crate) line: u32,
+    /// 1-based column (0 if unknown).
+    pub(crate) col: u32,
+    /// What went wrong.
+    pub(crate) message: String,
+}
+
+/// Parses one YAML document into a [`Node`] tree tagged with `file`.
+pub(crate) fn parse(src: &str, file: usize) -> Result<Node, YamlError> {
+    if src.trim().is_empty() {
+        return Ok(Node {
+            pos: Pos { file, line: 1, col: 1 },
+            kind: Kind::Null,
+        });
+    }
+    match serde_saphyr::from_str::<Spanned<Kind>>(src) {
+        Ok(sp) => {
+            let mut node = Node::from(sp);
+            node.set_file(file);
+            Ok(node)
+        }
+        Err(e) => {
+            let (line, col) = e
+                .location()
+                .map(|l| (l.line() as u32, l.column() as u32))
+                .unwrap_or((0, 0));
+            // the crate's Display renders a snippet; keep the first line only
+            let message = e.to_string();
+            let message = message
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid YAML")
+                .trim()
+                .to_string();
+            Err(YamlError { line, col, message })
+        }
+    }
+}
+
+impl From<Spanned<Kind>> for Node {
+    fn from(sp: Spanned<Kind>) -> Self {
+        Node {
+            pos: Pos {
+                file: 0,
+                line: sp.referenced.line() as u32,
+                col: sp.referenced.column() as u32,
+            },
+            kind: sp.value,
+        }
+    }
+}
+
+impl Node {
+    /// A node with no position (synthesised values).
+    pub(crate) fn synthetic(kind: Kind, pos: Pos) -> Self {
+        Node { pos, kind }
+    }
+
+    fn set_file(&mut self, file: usize) {
+        self.pos.file = file;
+        match &mut self.kind {
+            Kind::Seq(items) => items.iter_mut().for_each(|n| n.set_file(file)),
+            Kind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.set_file(file);
+                v.set_file(file);
+            }),
+            _ => {}
+        }
+    }
+
+    /// The value under `key` in a mapping, with its key node.
+    pub(crate) fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.kind {
+            Kind::Map(entries) => entries
+                .iter()
+                .rev() // YAML forbids duplicates; if present, the last wins as in PyYAML
+                .find(|(k, _)| k.as_scalar().as_deref() == Some(key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` in a mapping.
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// Mapping entries (empty for anything else).
+    pub(crate) fn entries(&self) -> &[(Node, Node)] {
+        match &self.kind {
+            Kind::Map(e) => e,
+            _ => &[],
+        }
+    }
+
+    /// Sequence items (empty for anything else).
+    pub(crate) fn items(&self) -> &[Node] {
+        match &self.kind {
+            Kind::Seq(s) => s,
+            _ => &[],
+        }
+    }
+
+    /// Whether this is a null node.
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null)
+    }
+
+    /// A scalar rendered as compose would read it as a string.
+    pub(crate) fn as_scalar(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Str(s) => Some(s.clone()),
+            Kind::Int(i) => Some(i.to_string()),
+            Kind::Float(f) => Some(f.to_string()),
+            Kind::Bool(b) => Some(b.to_string()),
+            Kind::Null => None,
+            Kind::Seq(_) | Kind::Map(_) => None,
+        }
+    }
+
+    /// A boolean, also from the strings compose accepts (`"true"`, `"yes"`...).
+    pub(crate) fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            Kind::Bool(b) => Some(*b),
+            Kind::Str(s) => match s.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "on" | "1" => Some(true),
+                "false" | "no" | "n" | "off" | "0" => Some(false),
+                _ => None,
+            },
+            Kind::Int(i) => Some(*i != 0),
+            _ => None,
+        }
+    }
+}
+
+struct KindVisitor;
+
+impl<'de> Visitor<'de> for KindVisitor {
+    type Value = Kind;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Kind, D::Error> {
+        Kind::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Kind, E> {
+        Ok(Kind::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Kind, E> {
+        Ok(Kind::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Kind, E> {
+        Ok(i64::try_from(v).map_or_else(|_| Kind::Str(v.to_string()), Kind::Int))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Kind, E> {
+        Ok(i64::try_from(v).map_or_else(|_| Kind::Str(v.to_string()), Kind::Int))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Kind, E> {
+        Ok(i64::try_from(v).map_or_else(|_| Kind::Str(v.to_string()), Kind::Int))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Kind, E> {
+        Ok(Kind::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
+        Ok(Kind::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Kind, E> {
+        Ok(Kind::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kind, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Kind>>()? {
+            out.push(Node::from(item));
+        }
+        Ok(Kind::Seq(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
+        let mut out = Vec::new();
+        while let Some(k) = map.next_key::<Spanned<Kind>>()? {
+            let v = map.next_value::<Spanned<Kind>>()?;
+            out.push((Node::from(k), Node::from(v)));
+        }
+        Ok(Kind::Map(out))
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(KindVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_values_carry_line_and_column() {
+        let src = "services:\n  web:\n    image: busybox\n    ports:\n      - \"80:80\"\n";
+        let n = parse(src, 3).unwrap();
+        let (k, web) = n.get("services").unwrap().entry("web").unwrap();
+        assert_eq!((k.pos.file, k.pos.line, k.pos.col), (3, 2, 3));
+        let (pk, ports) = web.entry("ports").unwrap();
+        assert_eq!((pk.pos.line, pk.pos.col), (4, 5));
+        let item = &ports.items()[0];
+        assert_eq!((item.pos.line, item.pos.col), (5, 9));
+        assert_eq!(item.as_scalar().as_deref(), Some("80:80"));
+    }
+
+    #[test]
+    fn syntax_error_has_a_position_and_no_panic() {
+        let e = parse("services:\n  web: [unclosed\n", 0).unwrap_err();
+        assert!(e.line >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn anchors_and_merge_keys_resolve() {
+        let src = "x: &d {mem_limit: 1g}\nservices:\n  a:\n    <<: *d\n    image: i\n";
+        let n = parse(src, 0).unwrap();
+        let a = n.get("services").unwrap().get("a").unwrap();
+        assert_eq!(a.get("mem_limit").unwrap().as_scalar().as_deref(), Some("1g"));
+    }
+}

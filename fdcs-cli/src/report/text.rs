@@ -1,0 +1,79 @@
+//! `--format text`: rustc/clippy style.
+//!
+//! ```text
+//! error[compose.privileged]: service `web` runs privileged
+//!   --> docker-compose.yml:7:5
+//!    |
+//!  7 |     privileged: true
+//!    |     ^^^^^^^^^^
+//!    = help: drop `privileged`; add only the capabilities it needs
+//! ```
+
+use super::{path_of, Finding, Severity};
+use crate::compose::load::Source;
+use std::fmt::Write;
+
+struct Paint(bool);
+
+impl Paint {
+    fn s(&self, code: &str, t: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{t}\x1b[0m")
+        } else {
+            t.to_string()
+        }
+    }
+}
+
+pub(super) fn render(findings: &[Finding], sources: &[Source], color: bool) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    for f in findings {
+        let (label, code) = match f.severity {
+            Severity::Error => ("error", "1;31"),
+            Severity::Warning => ("warning", "1;33"),
+            Severity::Info => ("info", "1;36"),
+        };
+        let _ = writeln!(out, "{}{} {}", p.s(code, &format!("{label}[{}]", f.rule)), p.s("1", ":"), p.s("1", &f.message));
+        let line_txt = sources
+            .get(f.file)
+            .and_then(|s| s.text.lines().nth(f.line.saturating_sub(1) as usize))
+            .unwrap_or("");
+        let num = f.line.to_string();
+        let pad = " ".repeat(num.len());
+        let _ = writeln!(out, "{pad}{} {}:{}:{}", p.s("1;34", "-->"), path_of(sources, f.file), f.line, f.col);
+        if f.line > 0 {
+            let bar = p.s("1;34", "|");
+            let _ = writeln!(out, "{pad} {bar}");
+            let _ = writeln!(out, "{} {bar} {line_txt}", p.s("1;34", &num));
+            let start = f.col.saturating_sub(1) as usize;
+            let rest: String = line_txt.chars().skip(start).collect();
+            let width = token_width(&rest).max(1);
+            let lead: String = line_txt.chars().take(start).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let _ = writeln!(out, "{pad} {bar} {lead}{}", p.s(code, &"^".repeat(width)));
+        }
+        let _ = writeln!(out, "{pad} {} help: {}", p.s("1;34", "="), f.help);
+        out.push('\n');
+    }
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
+    let infos = findings.len() - errors - warnings;
+    let _ = writeln!(out, "{errors} error(s), {warnings} warning(s), {infos} info");
+    out
+}
+
+/// Width of the key or scalar under the caret: up to `:` of a key, or the
+/// whole token.
+fn token_width(rest: &str) -> usize {
+    let rest = rest.trim_start_matches("- ");
+    let quoted = rest.starts_with('"') || rest.starts_with('\'');
+    if quoted {
+        let q = rest.chars().next().unwrap_or('"');
+        return rest.chars().skip(1).position(|c| c == q).map_or(rest.chars().count(), |i| i + 2);
+    }
+    let end = rest
+        .char_indices()
+        .find(|&(i, c)| (c == ':' && rest.get(i + 1..).is_none_or(|r| r.is_empty() || r.starts_with(' '))) || c == '#' || c == ',' || c == ']' || c == '}')
+        .map_or(rest.len(), |(i, _)| i);
+    rest.get(..end).unwrap_or(rest).trim_end().chars().count()
+}

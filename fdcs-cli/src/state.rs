@@ -1,0 +1,218 @@
+//! The `--state` file: the engine's world, so `check` can answer the
+//! judge's obligations offline.
+//!
+//! Names are written as the tenant knows them (`web`, not `alpha_web`); the
+//! engine-side names are derived here with the same function the core uses
+//! ([`fdcs_policy::tenancy::engine_name`]), so a state file can never
+//! disagree with the scoping it is meant to test.
+//!
+//! ```json
+//! {"containers":[{"id":"<64 hex>","tenant":"beta","name":"db"}],
+//!  "networks":[{"id":"<64 hex>","tenant":"beta","name":"backnet"}],
+//!  "volumes":[{"tenant":"beta","name":"secrets"}],
+//!  "execs":[{"id":"<64 hex>","container":"<container id>"}]}
+//! ```
+
+use anyhow::{bail, Context};
+use fdcs_policy::tenancy::engine_name;
+use fdcs_policy::{Facts, Obligation, Owned, ResourceKind, TenantId};
+use serde::Deserialize;
+
+/// The whole engine, every tenant's resources.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct State {
+    #[serde(default)]
+    containers: Vec<Resource>,
+    #[serde(default)]
+    networks: Vec<Resource>,
+    #[serde(default)]
+    volumes: Vec<Volume>,
+    #[serde(default)]
+    execs: Vec<Exec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Resource {
+    id: String,
+    tenant: String,
+    name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Volume {
+    tenant: String,
+    name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Exec {
+    id: String,
+    container: String,
+}
+
+impl State {
+    /// Parses and validates a state file's text.
+    pub(crate) fn from_json(src: &str) -> anyhow::Result<State> {
+        let state: State = serde_json::from_str(src).map_err(|e| {
+            anyhow::anyhow!("{}:{}: {e}", e.line(), e.column())
+        })?;
+        for (what, list) in [("container", &state.containers), ("network", &state.networks)] {
+            for r in list {
+                check_id(what, &r.id)?;
+                TenantId::new(&r.tenant).with_context(|| format!("{what} `{}`", r.name))?;
+                check_name(what, &r.name)?;
+            }
+        }
+        for v in &state.volumes {
+            TenantId::new(&v.tenant).with_context(|| format!("volume `{}`", v.name))?;
+            check_name("volume", &v.name)?;
+        }
+        for x in &state.execs {
+            check_id("exec", &x.id)?;
+            check_id("exec container", &x.container)?;
+        }
+        Ok(state)
+    }
+
+    /// Answers one obligation for `tenant` into `facts`. Returns whether a
+    /// fact was added (false: it was already answered).
+    pub(crate) fn answer(&self, tenant: &TenantId, ob: &Obligation, facts: &mut Facts) -> bool {
+        match ob {
+            Obligation::Owned { kind } => {
+                if facts.owned(*kind).is_some() {
+                    return false;
+                }
+                facts.set_owned(*kind, self.owned(tenant, *kind));
+                true
+            }
+            Obligation::ExecContainer { exec } => {
+                if facts.execs.contains_key(exec) {
+                    return false;
+                }
+                // the daemon finds an exec by its full id only
+                let owner = self
+                    .execs
+                    .iter()
+                    .find(|x| &x.id == exec)
+                    .map(|x| x.container.clone());
+                facts.execs.insert(exec.clone(), owner);
+                true
+            }
+        }
+    }
+
+    /// What the engine lists for the tenant's ownership label.
+    fn owned(&self, tenant: &TenantId, kind: ResourceKind) -> Vec<Owned> {
+        let mine = |t: &str| t == tenant.as_str();
+        match kind {
+            ResourceKind::Container | ResourceKind::Network => {
+                let list = if kind == ResourceKind::Container {
+                    &self.containers
+                } else {
+                    &self.networks
+                };
+                list.iter()
+                    .filter(|r| mine(&r.tenant))
+                    .map(|r| Owned {
+                        id: r.id.clone(),
+                        name: engine_name(tenant, &r.name),
+                    })
+                    .collect()
+            }
+            ResourceKind::Volume => self
+                .volumes
+                .iter()
+                .filter(|v| mine(&v.tenant))
+                .map(|v| {
+                    let name = engine_name(tenant, &v.name);
+                    Owned {
+                        id: name.clone(),
+                        name,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
+    if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        bail!("{what} id `{id}` is not 64 lowercase hex digits");
+    }
+    Ok(())
+}
+
+fn check_name(what: &str, name: &str) -> anyhow::Result<()> {
+    if name.is_empty() || name.starts_with('/') {
+        bail!("{what} name `{name}` must be the tenant's own name, without a leading `/`");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    const X: &str = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+
+    fn state() -> State {
+        State::from_json(&format!(
+            r#"{{"containers":[{{"id":"{A}","tenant":"alpha","name":"web"}},{{"id":"{B}","tenant":"beta","name":"db"}}],
+                "networks":[{{"id":"{X}","tenant":"beta","name":"backnet"}}],
+                "volumes":[{{"tenant":"alpha","name":"data"}}],
+                "execs":[{{"id":"{X}","container":"{B}"}}]}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn owned_lists_only_the_tenants_own_with_engine_side_names() {
+        let alpha = TenantId::new("alpha").unwrap();
+        let mut f = Facts::default();
+        let s = state();
+        for kind in [ResourceKind::Container, ResourceKind::Network, ResourceKind::Volume] {
+            assert!(s.answer(&alpha, &Obligation::Owned { kind }, &mut f));
+        }
+        assert_eq!(
+            f.containers.unwrap(),
+            vec![Owned { id: A.into(), name: "alpha_web".into() }]
+        );
+        assert_eq!(f.networks.unwrap(), vec![]);
+        assert_eq!(
+            f.volumes.unwrap(),
+            vec![Owned { id: "alpha_data".into(), name: "alpha_data".into() }]
+        );
+    }
+
+    #[test]
+    fn execs_answer_by_full_id_and_unknown_is_none() {
+        let alpha = TenantId::new("alpha").unwrap();
+        let s = state();
+        let mut f = Facts::default();
+        assert!(s.answer(&alpha, &Obligation::ExecContainer { exec: X.into() }, &mut f));
+        assert!(s.answer(&alpha, &Obligation::ExecContainer { exec: "ccc".into() }, &mut f));
+        assert!(!s.answer(&alpha, &Obligation::ExecContainer { exec: X.into() }, &mut f));
+        assert_eq!(f.execs.get(X), Some(&Some(B.to_string())));
+        assert_eq!(f.execs.get("ccc"), Some(&None));
+    }
+
+    #[test]
+    fn bad_state_files_are_errors() {
+        for bad in [
+            r#"{"containers":[{"id":"abc","tenant":"alpha","name":"web"}]}"#.to_string(),
+            format!(r#"{{"containers":[{{"id":"{A}","tenant":"Alpha","name":"web"}}]}}"#),
+            format!(r#"{{"containers":[{{"id":"{A}","tenant":"alpha","name":"/web"}}]}}"#),
+            r#"{"volumes":[{"tenant":"alpha","name":"x","driver":"local"}]}"#.to_string(),
+            r#"{"services":[]}"#.to_string(),
+            "{".to_string(),
+        ] {
+            assert!(State::from_json(&bad).is_err(), "{bad}");
+        }
+    }
+}

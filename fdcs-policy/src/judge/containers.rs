@@ -1,0 +1,94 @@
+//! Container endpoints: list, create, update, lifecycle, logs, archive, prune.
+
+pub(super) mod create;
+
+use super::ctx::{Ctx, Stop};
+use crate::decode::{decode, encode, ContainerUpdate};
+use crate::route::Endpoint;
+use crate::rules::resources::{self, Mode};
+use crate::tenancy::filters::{self, FilterScope};
+use crate::tenancy::scoped_name;
+use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
+
+pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    use ResourceKind::Container;
+    match cx.route.endpoint {
+        Endpoint::ContainerList => list(cx),
+        Endpoint::ContainerCreate => create::judge(cx),
+        Endpoint::ContainerInspect => cx.to_ref(Container, ResponsePlan::Rewrite(ResponseRewrite::ContainerInspect)),
+        Endpoint::ContainerAttach | Endpoint::ContainerAttachWebsocket => cx.to_ref(Container, ResponsePlan::Hijack),
+        Endpoint::ContainerUpdate => update(cx),
+        Endpoint::ContainerRename => rename(cx),
+        Endpoint::PutContainerArchive => {
+            let mut fwd = cx.to_ref(Container, ResponsePlan::PassThrough)?;
+            fwd.stream_body = true;
+            Ok(fwd)
+        }
+        Endpoint::ContainerPrune => prune(cx, FilterScope::Prune),
+        // Everything else addresses one own container and streams or
+        // answers without names: logs, stats, top, changes, export, archive
+        // reads, resize, start, stop, restart, kill, pause, unpause, wait, delete.
+        _ => cx.to_ref(Container, ResponsePlan::PassThrough),
+    }
+}
+
+fn list(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let scoped = scoped_filters(cx, FilterScope::ContainerList)?;
+    let mut q = cx.query.clone();
+    q.set("filters", scoped.upstream);
+    // Legacy `before`/`since` query parameters name containers too.
+    for key in ["before", "since"] {
+        if let Some(r) = q.get(key).filter(|v| !v.is_empty()).map(str::to_string) {
+            let id = cx.resolve(ResourceKind::Container, &r)?.id.clone();
+            q.set(key, id);
+        }
+    }
+    Ok(cx.forward(
+        cx.req.path.clone(),
+        &q,
+        None,
+        ResponsePlan::Rewrite(ResponseRewrite::ContainerList {
+            name_filters: scoped.name_filters,
+        }),
+    ))
+}
+
+/// Scopes the `filters` query value, mapping the outcome to a [`Stop`].
+pub(super) fn scoped_filters(cx: &Ctx<'_>, scope: FilterScope) -> Result<filters::ScopedFilters, Stop> {
+    filters::scope(cx.query.get("filters"), scope, &cx.tenant.id, cx.facts).map_err(|e| match e {
+        Ok(o) => Stop::Need(o),
+        Err(d) => Stop::Deny(d),
+    })
+}
+
+/// A prune with the owner label forced in (containers, networks, volumes).
+pub(super) fn prune(cx: &Ctx<'_>, scope: FilterScope) -> Result<Forward, Stop> {
+    let scoped = scoped_filters(cx, scope)?;
+    let mut q = cx.query.clone();
+    q.set("filters", scoped.upstream);
+    Ok(cx.forward(cx.req.path.clone(), &q, None, ResponsePlan::Rewrite(ResponseRewrite::Prune)))
+}
+
+fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let mut body: ContainerUpdate = decode(&cx.req.body)?;
+    resources::apply(&cx.policy.resources, cx.tenant, &mut body.resources, Mode::Update, "")?;
+    let mut fwd = cx.to_ref(ResourceKind::Container, ResponsePlan::PassThrough)?;
+    fwd.body = Some(encode(&body));
+    Ok(fwd)
+}
+
+fn rename(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let Some(name) = cx.query.get("name").filter(|n| !n.is_empty()) else {
+        return Err(Stop::Deny(Denial::malformed(
+            "tenancy.name",
+            "rename needs a new name",
+            "run docker rename OLD NEW",
+        )));
+    };
+    let scoped = scoped_name(&cx.tenant.id, name, "container")?;
+    let mut fwd = cx.to_ref(ResourceKind::Container, ResponsePlan::PassThrough)?;
+    let mut q = cx.query.clone();
+    q.set("name", scoped);
+    fwd.query = q.encode();
+    Ok(fwd)
+}

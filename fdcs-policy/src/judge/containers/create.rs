@@ -1,0 +1,207 @@
+//! `POST /containers/create`: every rule on the body, then every reference
+//! in it scoped or resolved to the tenant's own resources.
+
+use serde_json::json;
+
+use super::super::ctx::{Ctx, Stop};
+use crate::decode::{decode_container_create, encode, ContainerCreate, EndpointSettings, HostConfig};
+use crate::rules::mounts::{parse_bind, BindSource};
+use crate::rules::resources::Mode;
+use crate::rules::{images, mounts, namespaces, ports, privileges, resources};
+use crate::tenancy::{claim_labels, engine_name, scoped_name, DEFAULT_NETWORK, OWNER_LABEL};
+use crate::{Denial, Forward, Prelude, ResourceKind, ResponsePlan, ResponseRewrite};
+
+pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let tenant = &cx.tenant.id;
+    let p = cx.policy;
+    let mut q = cx.query.clone();
+    if let Some(name) = q.get("name").filter(|n| !n.is_empty()) {
+        let scoped = scoped_name(tenant, name, "container")?;
+        q.set("name", scoped);
+    }
+    let mut body = decode_container_create(&cx.req.body)?;
+    claim_labels(&mut body.labels, tenant, "Labels")?;
+    let image = body.image.as_deref().unwrap_or("");
+    images::check_image(&p.images, cx.tenant, image, "Image")?;
+
+    let hc = body.host_config.get_or_insert_with(HostConfig::default);
+    ports::check(&p.ports, hc)?;
+    mounts::check(&p.mounts, hc)?;
+    privileges::check(&p.privileges, hc)?;
+    namespaces::check(&p.namespaces, hc)?;
+    resources::apply(&p.resources, cx.tenant, &mut hc.resources, Mode::Create, "HostConfig")?;
+
+    let mut prelude = Vec::new();
+    scope_volumes(cx, hc, &mut prelude)?;
+    scope_container_refs(cx, hc)?;
+    let default_net = scope_network_mode(cx, hc)?;
+    scope_endpoints(cx, &mut body, default_net.as_deref())?;
+    if let Some(net) = default_net {
+        prelude.push(default_network(cx, &net));
+    }
+
+    let mut fwd = cx.forward(
+        cx.req.path.clone(),
+        &q,
+        Some(encode(&body)),
+        ResponsePlan::Rewrite(ResponseRewrite::ContainerCreate),
+    );
+    fwd.prelude = prelude;
+    Ok(fwd)
+}
+
+/// The request that creates the tenant's default network if missing.
+fn default_network(cx: &Ctx<'_>, name: &str) -> Prelude {
+    Prelude {
+        method: "POST".into(),
+        path: cx.versioned("/networks/create"),
+        body: json!({
+            "Name": name,
+            "CheckDuplicate": true,
+            "Driver": "bridge",
+            "Labels": { OWNER_LABEL: cx.tenant.id.as_str() },
+        }),
+    }
+}
+
+/// The request that creates a named volume with the tenant's owner label.
+pub(in crate::judge) fn volume_prelude(cx: &Ctx<'_>, engine: &str) -> Prelude {
+    Prelude {
+        method: "POST".into(),
+        path: cx.versioned("/volumes/create"),
+        body: json!({ "Name": engine, "Labels": { OWNER_LABEL: cx.tenant.id.as_str() } }),
+    }
+}
+
+/// Named volumes in `Binds` and `Mounts` become the tenant's scoped volumes,
+/// created first with the owner label (the daemon would otherwise create
+/// them unlabelled, and the tenant could not see them).
+fn scope_volumes(cx: &Ctx<'_>, hc: &mut HostConfig, prelude: &mut Vec<Prelude>) -> Result<(), Stop> {
+    let tenant = &cx.tenant.id;
+    for bind in hc.binds.iter_mut().flatten() {
+        if let (BindSource::Volume(name), rest) = parse_bind(bind) {
+            let engine = scoped_name(tenant, name, "volume")?;
+            prelude.push(volume_prelude(cx, &engine));
+            *bind = format!("{engine}:{rest}");
+        }
+    }
+    for m in hc.mounts.iter_mut().flatten() {
+        if m.type_.as_deref() == Some("volume") {
+            if let Some(src) = m.source.as_mut().filter(|s| !s.is_empty()) {
+                let engine = scoped_name(tenant, src, "volume")?;
+                prelude.push(volume_prelude(cx, &engine));
+                *src = engine;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `Links`, `VolumesFrom` and `container:<ref>` modes name containers: each
+/// must be the tenant's own, and is rewritten to its engine-side identity.
+fn scope_container_refs(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<(), Stop> {
+    for link in hc.links.iter_mut().flatten() {
+        *link = scope_link(cx, link)?;
+    }
+    for vf in hc.volumes_from.iter_mut().flatten() {
+        let (r, mode) = match vf.split_once(':') {
+            Some((r, m)) => (r, Some(m)),
+            None => (vf.as_str(), None),
+        };
+        let id = &cx.resolve(ResourceKind::Container, r)?.id;
+        *vf = match mode {
+            Some(m) => format!("{id}:{m}"),
+            None => id.clone(),
+        };
+    }
+    for mode in [&mut hc.pid_mode, &mut hc.ipc_mode, &mut hc.uts_mode, &mut hc.cgroup] {
+        if let Some(v) = mode.as_mut() {
+            if let Some(r) = v.strip_prefix("container:") {
+                let id = &cx.resolve(ResourceKind::Container, r)?.id;
+                *v = format!("container:{id}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `name[:alias]` → `<engine name>:<alias>` (the alias stays the tenant's).
+fn scope_link(cx: &Ctx<'_>, link: &str) -> Result<String, Stop> {
+    let (target, alias) = match link.split_once(':') {
+        Some((t, a)) => (t, a),
+        None => (link, link),
+    };
+    let owned = cx.resolve(ResourceKind::Container, target)?;
+    let alias = alias.trim_start_matches('/');
+    Ok(format!("{}:{alias}", owned.name))
+}
+
+/// `NetworkMode`: the default bridge becomes the tenant's own default
+/// network (returned, so it is created first); `container:<ref>` and
+/// network names resolve to the tenant's own.
+fn scope_network_mode(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<Option<String>, Stop> {
+    let mode = hc.network_mode.clone().unwrap_or_default();
+    match mode.as_str() {
+        "" | "default" | DEFAULT_NETWORK => {
+            let net = engine_name(&cx.tenant.id, DEFAULT_NETWORK);
+            hc.network_mode = Some(net.clone());
+            Ok(Some(net))
+        }
+        "none" => Ok(None),
+        m => {
+            if let Some(r) = m.strip_prefix("container:") {
+                let id = &cx.resolve(ResourceKind::Container, r)?.id;
+                hc.network_mode = Some(format!("container:{id}"));
+            } else {
+                let owned = cx.resolve(ResourceKind::Network, m)?;
+                hc.network_mode = Some(owned.name.clone());
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// `NetworkingConfig.EndpointsConfig`: keys are networks, `Links` inside
+/// are containers; all must be the tenant's own.
+fn scope_endpoints(cx: &Ctx<'_>, body: &mut ContainerCreate, default_net: Option<&str>) -> Result<(), Stop> {
+    let Some(eps) = body.networking_config.as_mut().and_then(|n| n.endpoints_config.as_mut()) else {
+        return Ok(());
+    };
+    let old = std::mem::take(eps);
+    for (net, settings) in old {
+        let (engine, id) = match (net.as_str(), default_net) {
+            ("default" | DEFAULT_NETWORK, Some(d)) => (d.to_string(), None),
+            _ => {
+                let o = cx.resolve(ResourceKind::Network, &net)?;
+                (o.name.clone(), Some(o.id.as_str()))
+            }
+        };
+        let settings = match settings {
+            Some(s) => Some(scope_endpoint(cx, s, id, &net)?),
+            None => None,
+        };
+        eps.insert(engine, settings);
+    }
+    Ok(())
+}
+
+/// Scopes one endpoint's settings (links, and a network id that must match).
+pub(in crate::judge) fn scope_endpoint(
+    cx: &Ctx<'_>,
+    mut s: EndpointSettings,
+    network_id: Option<&str>,
+    network_ref: &str,
+) -> Result<EndpointSettings, Stop> {
+    if let Some(given) = s.network_id.as_deref().filter(|n| !n.is_empty()) {
+        if network_id != Some(given) {
+            return Err(Stop::Deny(Denial::not_found(format!("network {given} not found"))));
+        }
+    }
+    let _ = network_ref;
+    if let Some(links) = s.links.as_mut() {
+        for link in links.iter_mut() {
+            *link = scope_link(cx, link)?;
+        }
+    }
+    Ok(s)
+}

@@ -1,0 +1,152 @@
+//! What every family judge shares: the request in context, resolution of
+//! references, and building the forward plan.
+
+use serde_json::Value;
+
+use crate::policy::{CelContext, CelInput};
+use crate::query::Query;
+use crate::route::RouteMatch;
+use crate::tenancy::resolve::{resolve, Resolution};
+use crate::{Denial, Facts, Forward, Obligation, Owned, Policy, Request, ResourceKind, ResponsePlan, Tenant};
+
+/// Why judging stopped early.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// A fact is missing.
+    Need(Obligation),
+    /// Refused.
+    Deny(Denial),
+}
+
+impl From<Denial> for Stop {
+    fn from(d: Denial) -> Self {
+        Stop::Deny(d)
+    }
+}
+
+impl From<crate::decode::DecodeError> for Stop {
+    fn from(e: crate::decode::DecodeError) -> Self {
+        Stop::Deny(e.into())
+    }
+}
+
+/// The request in context.
+pub(crate) struct Ctx<'a> {
+    pub(crate) policy: &'a Policy,
+    pub(crate) tenant: &'a Tenant,
+    pub(crate) facts: &'a Facts,
+    pub(crate) req: &'a Request,
+    pub(crate) route: RouteMatch,
+    pub(crate) query: Query,
+}
+
+impl<'a> Ctx<'a> {
+    /// Resolves a reference among the tenant's own resources.
+    pub(crate) fn resolve(&self, kind: ResourceKind, reference: &str) -> Result<&'a Owned, Stop> {
+        match resolve(self.facts, &self.tenant.id, kind, reference) {
+            Resolution::Owned(o) => Ok(o),
+            Resolution::Need(o) => Err(Stop::Need(o)),
+            Resolution::NotFound(d) => Err(Stop::Deny(d)),
+        }
+    }
+
+    /// The raw path without its `/vX.Y` prefix.
+    fn unversioned(&self) -> Result<&str, Stop> {
+        let prefix = self.route.prefix();
+        self.req.path.strip_prefix(prefix.as_str()).ok_or_else(|| {
+            Stop::Deny(Denial::malformed(
+                "route.ambiguous",
+                "the version prefix is not in canonical form",
+                "use a prefix like /v1.41",
+            ))
+        })
+    }
+
+    /// The path with the resource reference (second segment) replaced.
+    pub(crate) fn path_with_ref(&self, new_ref: &str) -> Result<String, Stop> {
+        let rest = self.unversioned()?;
+        let mut out = self.route.prefix();
+        for (i, seg) in rest.split('/').enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            if i == 2 {
+                out.push_str(new_ref);
+            } else {
+                out.push_str(seg);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A path under the same version prefix (`/volumes/create`).
+    pub(crate) fn versioned(&self, tail: &str) -> String {
+        format!("{}{tail}", self.route.prefix())
+    }
+
+    /// A forward plan with the given path, query, body and response plan.
+    pub(crate) fn forward(&self, path: String, query: &Query, body: Option<Value>, response: ResponsePlan) -> Forward {
+        Forward {
+            method: self.req.method.clone(),
+            path,
+            query: query.encode(),
+            body,
+            stream_body: false,
+            prelude: Vec::new(),
+            response,
+        }
+    }
+
+    /// Forward the request as it is (path unchanged, canonical query, no body).
+    pub(crate) fn as_is(&self, response: ResponsePlan) -> Forward {
+        self.forward(self.req.path.clone(), &self.query, None, response)
+    }
+
+    /// Forward to the resource `id` (resolved), no body.
+    pub(crate) fn to_ref(&self, kind: ResourceKind, response: ResponsePlan) -> Result<Forward, Stop> {
+        let owned = self.resolve(kind, self.route.reference())?;
+        let id = if kind == ResourceKind::Volume { &owned.name } else { &owned.id };
+        Ok(self.forward(self.path_with_ref(id)?, &self.query, None, response))
+    }
+
+    /// Evaluates the policy's custom CEL rules on what will be forwarded.
+    pub(crate) fn custom_rules(&self, fwd: &Forward) -> Result<(), Stop> {
+        let endpoint = self.route.endpoint.name();
+        let mut rules = self.policy.custom.iter().filter(|r| r.applies_to(&endpoint)).peekable();
+        if rules.peek().is_none() {
+            return Ok(());
+        }
+        let version = self.route.api_version().to_string();
+        let path = self.unversioned()?;
+        let input = CelInput {
+            endpoint: &endpoint,
+            method: &self.req.method,
+            path,
+            api_version: &version,
+            tenant: self.tenant.id.as_str(),
+            object: fwd.body.as_ref(),
+            query: self.query.pairs(),
+        };
+        let ctx = CelContext::new(&input);
+        for rule in rules {
+            rule.check(&ctx)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the forward differs from what the client sent.
+    pub(crate) fn changed(&self, fwd: &Forward) -> bool {
+        if fwd.path != self.req.path || fwd.query != self.req.query || !fwd.prelude.is_empty() {
+            return true;
+        }
+        match &fwd.body {
+            None => false,
+            Some(judged) => serde_json::from_slice::<Value>(&self.req.body).map_or(true, |raw| &raw != judged),
+        }
+    }
+}
+
+/// A 403 for an operation the policy never allows a tenant.
+pub(crate) fn forbidden(rule: &str, what: &str, instead: &str) -> Stop {
+    Stop::Deny(Denial::policy(rule, what, instead))
+}

@@ -1,0 +1,123 @@
+//! Network endpoints: a tenant's networks are scoped by name, labelled, and
+//! bridge-only; connect and disconnect take only own containers.
+
+use super::containers::{prune, scoped_filters};
+use super::containers_create_scope_endpoint as scope_endpoint;
+use super::ctx::{Ctx, Stop};
+use crate::decode::{decode, encode, NetworkConnect, NetworkCreate, NetworkDisconnect};
+use crate::route::Endpoint;
+use crate::tenancy::filters::FilterScope;
+use crate::tenancy::{claim_labels, scoped_name};
+use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
+
+/// Rule id for network drivers and options.
+const DRIVER: &str = "networks.driver";
+
+/// Bridge options a tenant may set; anything else could attach the network
+/// to a host interface (`com.docker.network.bridge.name=docker0`) or change
+/// host-level behaviour.
+const ALLOWED_OPTIONS: &[&str] = &[
+    "com.docker.network.driver.mtu",
+    "com.docker.network.bridge.enable_icc",
+];
+
+pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    use ResourceKind::Network;
+    match cx.route.endpoint {
+        Endpoint::NetworkList => {
+            let scoped = scoped_filters(cx, FilterScope::NetworkList)?;
+            let mut q = cx.query.clone();
+            q.set("filters", scoped.upstream);
+            Ok(cx.forward(
+                cx.req.path.clone(),
+                &q,
+                None,
+                ResponsePlan::Rewrite(ResponseRewrite::NetworkList {
+                    name_filters: scoped.name_filters,
+                }),
+            ))
+        }
+        Endpoint::NetworkInspect => cx.to_ref(Network, ResponsePlan::Rewrite(ResponseRewrite::NetworkInspect)),
+        Endpoint::NetworkDelete => cx.to_ref(Network, ResponsePlan::PassThrough),
+        Endpoint::NetworkCreate => create(cx),
+        Endpoint::NetworkConnect => connect(cx),
+        Endpoint::NetworkDisconnect => {
+            let mut body: NetworkDisconnect = decode(&cx.req.body)?;
+            let mut fwd = cx.to_ref(Network, ResponsePlan::PassThrough)?;
+            let c = body.container.as_deref().unwrap_or("");
+            body.container = Some(cx.resolve(ResourceKind::Container, c)?.id.clone());
+            fwd.body = Some(encode(&body));
+            Ok(fwd)
+        }
+        _ => prune(cx, FilterScope::Prune),
+    }
+}
+
+fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let mut body: NetworkCreate = decode(&cx.req.body)?;
+    let name = body.name.clone().unwrap_or_default();
+    if matches!(name.as_str(), "host" | "none" | "default" | "bridge") {
+        return Err(Stop::Deny(Denial::policy(
+            "tenancy.name",
+            format!("`{name}` is a predefined network name"),
+            "choose another name",
+        )));
+    }
+    body.name = Some(scoped_name(&cx.tenant.id, &name, "network")?);
+    let driver = body.driver.as_deref().unwrap_or("bridge");
+    if !driver.is_empty() && driver != "bridge" {
+        return Err(deny(format!("the network driver `{driver}` is not allowed"), "Driver"));
+    }
+    for (flag, field) in [
+        (body.ingress, "Ingress"),
+        (body.config_only, "ConfigOnly"),
+    ] {
+        if flag == Some(true) {
+            return Err(deny(format!("`{field}` networks are not allowed"), field));
+        }
+    }
+    if body.config_from.is_some() {
+        return Err(deny("`ConfigFrom` is not allowed".into(), "ConfigFrom"));
+    }
+    if body.scope.as_deref().is_some_and(|s| !s.is_empty() && s != "local") {
+        return Err(deny("only local-scope networks are allowed".into(), "Scope"));
+    }
+    if let Some(k) = body.options.iter().flatten().map(|(k, _)| k).find(|k| !ALLOWED_OPTIONS.contains(&k.as_str())) {
+        return Err(deny(format!("the network option `{k}` is not allowed"), &format!("Options.{k}")));
+    }
+    if let Some(ipam) = &body.ipam {
+        if ipam.driver.as_deref().is_some_and(|d| !d.is_empty() && d != "default") {
+            return Err(deny("only the default IPAM driver is allowed".into(), "IPAM.Driver"));
+        }
+        if ipam.options.as_ref().is_some_and(|o| !o.is_empty()) {
+            return Err(deny("IPAM options are not allowed".into(), "IPAM.Options"));
+        }
+    }
+    claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
+    // Two networks of one name would make a name ambiguous; ask the daemon
+    // to refuse duplicates (newer daemons always do).
+    body.check_duplicate = Some(true);
+    Ok(cx.forward(
+        cx.req.path.clone(),
+        &cx.query,
+        Some(encode(&body)),
+        ResponsePlan::PassThrough,
+    ))
+}
+
+fn connect(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let mut body: NetworkConnect = decode(&cx.req.body)?;
+    let net = cx.resolve(ResourceKind::Network, cx.route.reference())?;
+    let c = body.container.as_deref().unwrap_or("");
+    body.container = Some(cx.resolve(ResourceKind::Container, c)?.id.clone());
+    if let Some(ep) = body.endpoint_config.take() {
+        body.endpoint_config = Some(scope_endpoint(cx, ep, Some(&net.id), cx.route.reference())?);
+    }
+    Ok(cx.forward(cx.path_with_ref(&net.id)?, &cx.query, Some(encode(&body)), ResponsePlan::PassThrough))
+}
+
+fn deny(what: String, field: &str) -> Stop {
+    Stop::Deny(
+        Denial::policy(DRIVER, what, "create a plain bridge network: docker network create NAME").at(field),
+    )
+}

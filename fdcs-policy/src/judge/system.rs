@@ -1,0 +1,35 @@
+//! System endpoints: ping and version as they are; info, df and events
+//! rewritten to the tenant's own world; sessions and cluster/plugin
+//! administration denied.
+
+use super::containers::scoped_filters;
+use super::ctx::{forbidden, Ctx, Stop};
+use crate::route::Endpoint;
+use crate::tenancy::filters::FilterScope;
+use crate::{Forward, ResponsePlan, ResponseRewrite};
+
+pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    match cx.route.endpoint {
+        Endpoint::SystemPing | Endpoint::SystemPingHead | Endpoint::SystemVersion | Endpoint::SystemAuth => {
+            Ok(cx.as_is(ResponsePlan::PassThrough))
+        }
+        Endpoint::SystemInfo => Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::Info))),
+        Endpoint::SystemDataUsage => Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::SystemDf))),
+        Endpoint::SystemEvents => {
+            let scoped = scoped_filters(cx, FilterScope::Events)?;
+            let mut q = cx.query.clone();
+            q.set("filters", scoped.upstream);
+            Ok(cx.forward(cx.req.path.clone(), &q, None, ResponsePlan::Events))
+        }
+        Endpoint::Session => Err(forbidden(
+            "system.session",
+            "BuildKit sessions (/session) are not allowed",
+            "build elsewhere and pull the image",
+        )),
+        _ => Err(forbidden(
+            "system.admin",
+            &format!("{} administration is not allowed", cx.route.endpoint.name()),
+            "swarm, node, plugin and cluster administration belong to the operator",
+        )),
+    }
+}

@@ -1,0 +1,67 @@
+//! Volume endpoints: scoped names, owner label, `local` driver without
+//! options that would mount a host path (invariant 3).
+
+use super::containers::{prune, scoped_filters};
+use super::ctx::{forbidden, Ctx, Stop};
+use crate::decode::{decode, encode, VolumeCreate};
+use crate::route::Endpoint;
+use crate::rules::mounts;
+use crate::tenancy::filters::FilterScope;
+use crate::tenancy::{claim_labels, scoped_name};
+use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
+
+pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    use ResourceKind::Volume;
+    match cx.route.endpoint {
+        Endpoint::VolumeList => {
+            let scoped = scoped_filters(cx, FilterScope::VolumeList)?;
+            let mut q = cx.query.clone();
+            q.set("filters", scoped.upstream);
+            Ok(cx.forward(
+                cx.req.path.clone(),
+                &q,
+                None,
+                ResponsePlan::Rewrite(ResponseRewrite::VolumeList {
+                    name_filters: scoped.name_filters,
+                }),
+            ))
+        }
+        Endpoint::VolumeInspect => cx.to_ref(Volume, ResponsePlan::Rewrite(ResponseRewrite::VolumeInspect)),
+        Endpoint::VolumeDelete => cx.to_ref(Volume, ResponsePlan::PassThrough),
+        Endpoint::VolumeCreate => create(cx),
+        Endpoint::VolumeUpdate => Err(forbidden(
+            "system.admin",
+            "updating cluster volumes is not allowed",
+            "use local named volumes",
+        )),
+        _ => prune(cx, FilterScope::Prune),
+    }
+}
+
+fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let p = &cx.policy.mounts;
+    let mut body: VolumeCreate = decode(&cx.req.body)?;
+    if body.cluster_volume_spec.as_ref().is_some_and(|v| !v.is_null()) {
+        return Err(Stop::Deny(
+            Denial::policy("mounts.volume-driver", "cluster volumes are not allowed", "create a local named volume")
+                .at("ClusterVolumeSpec"),
+        ));
+    }
+    // No name: the daemon picks a random 64-hex name, which no other
+    // tenant's scoped reference can ever produce; it is owned by label.
+    if let Some(name) = body.name.as_deref().filter(|n| !n.is_empty()) {
+        body.name = Some(scoped_name(&cx.tenant.id, name, "volume")?);
+    }
+    let driver = body.driver.as_deref().filter(|d| !d.is_empty()).unwrap_or("local");
+    mounts::check_driver(p, driver, "Driver")?;
+    if let Some(opts) = &body.driver_opts {
+        mounts::check_driver_opts(p, opts, "DriverOpts")?;
+    }
+    claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
+    Ok(cx.forward(
+        cx.req.path.clone(),
+        &cx.query,
+        Some(encode(&body)),
+        ResponsePlan::Rewrite(ResponseRewrite::VolumeInspect),
+    ))
+}

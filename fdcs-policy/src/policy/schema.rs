@@ -1,0 +1,143 @@
+//! The policy file as written: serde shapes with source spans.
+//!
+//! Every struct denies unknown keys, so a typo (`allowPrivilege:`) is a load
+//! error at its line and column instead of a silently ignored setting.
+//! Values are validated and converted in `load.rs`.
+
+use super::quantity::Quantity;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawPolicy {
+    pub(crate) api_version: Spanned<String>,
+    pub(crate) kind: Spanned<String>,
+    pub(crate) name: Spanned<String>,
+    #[serde(default)]
+    pub(crate) min_api_version: Option<Spanned<Quantity>>,
+    #[serde(default)]
+    pub(crate) rules: RawRules,
+    #[serde(default)]
+    pub(crate) custom: Option<Spanned<Vec<RawCustom>>>,
+}
+
+/// `rules:`; an omitted block keeps the FDCS defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawRules {
+    #[serde(default)]
+    pub(crate) ports: RawPorts,
+    #[serde(default)]
+    pub(crate) mounts: RawMounts,
+    #[serde(default)]
+    pub(crate) privileges: RawPrivileges,
+    #[serde(default)]
+    pub(crate) namespaces: RawNamespaces,
+    #[serde(default)]
+    pub(crate) resources: RawResources,
+    #[serde(default)]
+    pub(crate) images: RawImages,
+    #[serde(default)]
+    pub(crate) exec: RawExec,
+}
+
+/// `rules.ports`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawPorts {
+    pub(crate) ephemeral_only: Option<bool>,
+}
+
+/// `rules.mounts`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawMounts {
+    pub(crate) allow_host_paths: Option<Vec<Spanned<String>>>,
+    pub(crate) allow_volume_drivers: Option<Vec<Spanned<String>>>,
+}
+
+/// `rules.privileges`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawPrivileges {
+    pub(crate) allow_privileged: Option<bool>,
+    pub(crate) allow_cap_add: Option<Vec<Spanned<String>>>,
+    pub(crate) allow_security_opt: Option<Vec<Spanned<String>>>,
+    pub(crate) allow_runtimes: Option<Vec<Spanned<String>>>,
+    pub(crate) allow_log_drivers: Option<Vec<Spanned<String>>>,
+}
+
+/// `rules.namespaces`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawNamespaces {
+    pub(crate) allow_host: Option<bool>,
+}
+
+/// `rules.resources`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawResources {
+    pub(crate) memory: Option<Spanned<RawLimit>>,
+    pub(crate) cpus: Option<Spanned<RawLimit>>,
+    pub(crate) pids: Option<Spanned<RawLimit>>,
+}
+
+/// `{ default: X, max: Y }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimit {
+    pub(crate) default: Spanned<Quantity>,
+    pub(crate) max: Spanned<Quantity>,
+}
+
+/// `rules.images`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawImages {
+    pub(crate) allow: Option<Vec<Spanned<String>>>,
+    pub(crate) allow_pull: Option<bool>,
+    pub(crate) allow_build: Option<bool>,
+    pub(crate) allow_push: Option<bool>,
+    pub(crate) allow_manage: Option<bool>,
+}
+
+/// `rules.exec`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawExec {
+    pub(crate) allow_privileged: Option<bool>,
+}
+
+/// One `custom:` entry, after Kubernetes ValidatingAdmissionPolicy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawCustom {
+    pub(crate) id: Spanned<String>,
+    #[serde(rename = "match")]
+    pub(crate) matcher: Spanned<RawMatch>,
+    #[serde(default)]
+    pub(crate) variables: Option<Spanned<Vec<RawVariable>>>,
+    pub(crate) expression: Spanned<String>,
+    #[serde(default)]
+    pub(crate) message: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) message_expression: Option<Spanned<String>>,
+}
+
+/// `match:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawMatch {
+    pub(crate) endpoints: Spanned<Vec<Spanned<String>>>,
+}
+
+/// One `variables:` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawVariable {
+    pub(crate) name: Spanned<String>,
+    pub(crate) expression: Spanned<String>,
+}

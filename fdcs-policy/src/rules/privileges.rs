@@ -1,0 +1,194 @@
+//! `privileges.*`: no privileged mode, added capabilities, devices, unconfined
+//! security options, sysctls, cgroup parent, runtime or log driver override,
+//! unless the policy allows it (invariant 3).
+
+use crate::decode::HostConfig;
+use crate::policy::PrivilegesParams;
+use crate::Denial;
+
+/// Rule ids.
+pub const PRIVILEGED: &str = "privileges.privileged";
+/// Capabilities.
+pub const CAPABILITIES: &str = "privileges.capabilities";
+/// Devices, device requests, device cgroup rules.
+pub const DEVICES: &str = "privileges.devices";
+/// Security options.
+pub const SECURITY_OPT: &str = "privileges.security-opt";
+/// Sysctls.
+pub const SYSCTLS: &str = "privileges.sysctls";
+/// Masked / read-only paths.
+pub const PATHS: &str = "privileges.paths";
+/// Cgroup parent.
+pub const CGROUP_PARENT: &str = "privileges.cgroup-parent";
+/// Runtime.
+pub const RUNTIME: &str = "privileges.runtime";
+/// Log driver.
+pub const LOG_DRIVER: &str = "privileges.log-driver";
+
+fn non_empty<T>(v: &Option<Vec<T>>) -> bool {
+    v.as_ref().is_some_and(|v| !v.is_empty())
+}
+
+/// A capability name as the daemon normalises it: upper case, `CAP_` optional.
+fn cap_name(c: &str) -> String {
+    let up = c.trim().to_ascii_uppercase();
+    up.strip_prefix("CAP_").map(str::to_string).unwrap_or(up)
+}
+
+/// Whether a security option is allowed: both `key=value` and the old
+/// `key:value` syntax are read, as the daemon reads both.
+fn security_opt_allowed(params: &PrivilegesParams, opt: &str) -> bool {
+    let norm = |s: &str| s.trim().to_ascii_lowercase().replacen(':', "=", 1);
+    let o = norm(opt);
+    params.allow_security_opt.iter().any(|a| norm(a) == o)
+}
+
+/// Checks every privilege-raising field of a host config.
+pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
+    if hc.privileged == Some(true) && !params.allow_privileged {
+        return Err(Denial::policy(
+            PRIVILEGED,
+            "privileged mode is not allowed",
+            "drop --privileged; add only the capabilities the policy allows",
+        )
+        .at("HostConfig.Privileged"));
+    }
+    for (i, c) in hc.cap_add.iter().flatten().enumerate() {
+        let name = cap_name(c);
+        if !params.allow_cap_add.iter().any(|a| cap_name(a) == name) {
+            return Err(Denial::policy(
+                CAPABILITIES,
+                format!("adding the capability `{c}` is not allowed"),
+                "drop --cap-add; the default capability set is what fdcs grants",
+            )
+            .at(format!("HostConfig.CapAdd[{i}]")));
+        }
+    }
+    if non_empty(&hc.capabilities) {
+        return Err(Denial::policy(
+            CAPABILITIES,
+            "setting the full capability set (`Capabilities`) is not allowed",
+            "leave Capabilities unset",
+        )
+        .at("HostConfig.Capabilities"));
+    }
+    let r = &hc.resources;
+    for (present, field) in [
+        (non_empty(&r.devices), "HostConfig.Devices"),
+        (non_empty(&r.device_requests), "HostConfig.DeviceRequests"),
+        (non_empty(&r.device_cgroup_rules), "HostConfig.DeviceCgroupRules"),
+    ] {
+        if present {
+            return Err(Denial::policy(
+                DEVICES,
+                "access to host devices is not allowed",
+                "drop --device, --gpus and --device-cgroup-rule",
+            )
+            .at(field));
+        }
+    }
+    for (i, opt) in hc.security_opt.iter().flatten().enumerate() {
+        if !security_opt_allowed(params, opt) {
+            return Err(Denial::policy(
+                SECURITY_OPT,
+                format!("the security option `{opt}` is not allowed"),
+                format!(
+                    "use only: {}",
+                    if params.allow_security_opt.is_empty() {
+                        "none".to_string()
+                    } else {
+                        params.allow_security_opt.join(", ")
+                    }
+                ),
+            )
+            .at(format!("HostConfig.SecurityOpt[{i}]")));
+        }
+    }
+    if hc.sysctls.as_ref().is_some_and(|s| !s.is_empty()) {
+        return Err(Denial::policy(SYSCTLS, "setting sysctls is not allowed", "drop --sysctl")
+            .at("HostConfig.Sysctls"));
+    }
+    for (v, field) in [
+        (&hc.masked_paths, "HostConfig.MaskedPaths"),
+        (&hc.readonly_paths, "HostConfig.ReadonlyPaths"),
+    ] {
+        if v.is_some() {
+            return Err(Denial::policy(
+                PATHS,
+                "changing the masked or read-only /proc and /sys paths is not allowed",
+                "leave MaskedPaths and ReadonlyPaths unset",
+            )
+            .at(field));
+        }
+    }
+    if r.cgroup_parent.as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(Denial::policy(
+            CGROUP_PARENT,
+            "choosing the cgroup parent is not allowed",
+            "drop --cgroup-parent",
+        )
+        .at("HostConfig.CgroupParent"));
+    }
+    if let Some(rt) = hc.runtime.as_deref().filter(|s| !s.is_empty()) {
+        if !params.allow_runtimes.iter().any(|a| a == rt) {
+            return Err(Denial::policy(
+                RUNTIME,
+                format!("the runtime `{rt}` is not allowed"),
+                "drop --runtime to use the daemon's default runtime",
+            )
+            .at("HostConfig.Runtime"));
+        }
+    }
+    if let Some(lc) = &hc.log_config {
+        let driver = lc.type_.as_deref().unwrap_or("");
+        if !driver.is_empty() && !params.allow_log_drivers.iter().any(|a| a == driver) {
+            return Err(Denial::policy(
+                LOG_DRIVER,
+                format!("the log driver `{driver}` is not allowed"),
+                format!("use one of: {}", params.allow_log_drivers.join(", ")),
+            )
+            .at("HostConfig.LogConfig.Type"));
+        }
+    }
+    if hc.annotations.as_ref().is_some_and(|a| !a.is_empty()) {
+        return Err(Denial::policy(
+            RUNTIME,
+            "OCI annotations are not allowed (they steer the runtime)",
+            "drop --annotation",
+        )
+        .at("HostConfig.Annotations"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> PrivilegesParams {
+        PrivilegesParams {
+            allow_privileged: false,
+            allow_cap_add: vec!["NET_BIND_SERVICE".into()],
+            allow_security_opt: vec!["no-new-privileges".into(), "no-new-privileges=true".into()],
+            allow_runtimes: vec![],
+            allow_log_drivers: vec!["json-file".into()],
+        }
+    }
+
+    #[test]
+    fn capability_spellings() {
+        assert_eq!(cap_name("cap_net_bind_service"), "NET_BIND_SERVICE");
+        assert_eq!(cap_name(" Sys_Admin "), "SYS_ADMIN");
+    }
+
+    #[test]
+    fn both_security_opt_syntaxes() {
+        let p = params();
+        assert!(security_opt_allowed(&p, "no-new-privileges:true"));
+        assert!(security_opt_allowed(&p, "no-new-privileges=true"));
+        assert!(!security_opt_allowed(&p, "seccomp=unconfined"));
+        assert!(!security_opt_allowed(&p, "seccomp:unconfined"));
+        assert!(!security_opt_allowed(&p, "apparmor=unconfined"));
+        assert!(!security_opt_allowed(&p, "label:disable"));
+    }
+}

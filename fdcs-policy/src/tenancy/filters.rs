@@ -1,0 +1,283 @@
+//! List, prune and events filters: the tenant's own filters checked and
+//! scoped, and the ownership label filter forced in (invariant 8).
+//!
+//! The daemon reads only the first `filters` value and accepts two JSON
+//! shapes: `{"label":{"a=b":true}}` and the legacy `{"label":["a=b"]}`. We
+//! read either, refuse reserved labels and filters we cannot scope, and send
+//! one canonical `filters` value that always holds the owner label.
+
+use std::collections::BTreeMap;
+
+use super::resolve::{resolve, Resolution};
+use super::{engine_name, is_full_id, is_reserved_label, OWNER_LABEL};
+use crate::{Denial, Facts, Obligation, ResourceKind, TenantId};
+
+/// Where the filters are used; each list has its own allowed keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterScope {
+    /// `GET /containers/json`.
+    ContainerList,
+    /// `GET /networks`.
+    NetworkList,
+    /// `GET /volumes`.
+    VolumeList,
+    /// `POST /{containers,networks,volumes}/prune`.
+    Prune,
+    /// `GET /events`.
+    Events,
+    /// `GET /images/json`, `POST /images/prune`: images are shared, no owner label.
+    Images,
+}
+
+/// The outcome of scoping a `filters` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedFilters {
+    /// The canonical `filters` JSON to send upstream.
+    pub upstream: String,
+    /// The tenant's `name` filters, applied by the response rewriter on the
+    /// tenant's own names (the daemon would see engine-side names).
+    pub name_filters: Vec<String>,
+}
+
+/// Parses either filters shape into key → values.
+pub fn parse(raw: &str) -> Result<BTreeMap<String, Vec<String>>, Denial> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if raw.trim().is_empty() {
+        return Ok(out);
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|_| bad_filter("the filters value is not valid JSON"))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(bad_filter("the filters value is not a JSON object"));
+    };
+    for (key, values) in map {
+        let list = match values {
+            serde_json::Value::Object(m) => {
+                let mut v = Vec::new();
+                for (val, on) in m {
+                    match on {
+                        serde_json::Value::Bool(true) => v.push(val),
+                        serde_json::Value::Bool(false) => {}
+                        _ => return Err(bad_filter("a filter map value is not a boolean")),
+                    }
+                }
+                v
+            }
+            serde_json::Value::Array(a) => {
+                let mut v = Vec::new();
+                for item in a {
+                    match item {
+                        serde_json::Value::String(s) => v.push(s),
+                        _ => return Err(bad_filter("a filter list item is not a string")),
+                    }
+                }
+                v
+            }
+            _ => return Err(bad_filter("a filter is neither a list nor a map")),
+        };
+        out.insert(key, list);
+    }
+    Ok(out)
+}
+
+fn bad_filter(what: &str) -> Denial {
+    Denial::malformed(
+        "tenancy.filter",
+        what,
+        "send filters as the docker CLI does, e.g. --filter name=web",
+    )
+}
+
+fn allowed_keys(scope: FilterScope) -> &'static [&'static str] {
+    match scope {
+        FilterScope::ContainerList => &[
+            "ancestor", "before", "expose", "exited", "health", "id", "isolation", "is-task",
+            "label", "name", "network", "publish", "since", "status", "volume",
+        ],
+        FilterScope::NetworkList => &["dangling", "driver", "id", "label", "name", "scope", "type"],
+        FilterScope::VolumeList => &["dangling", "driver", "label", "name"],
+        FilterScope::Prune => &["until", "label", "label!"],
+        FilterScope::Events => &[
+            "container", "event", "image", "label", "network", "scope", "type", "volume",
+        ],
+        FilterScope::Images => &["before", "dangling", "label", "reference", "since", "until", "label!"],
+    }
+}
+
+/// Checks and scopes the tenant's `filters`, forcing the owner label in.
+///
+/// Returns `Err(Ok(obligation))` when a filter refers to a resource that
+/// must be resolved first, `Err(Err(denial))` when refused.
+pub fn scope(
+    raw: Option<&str>,
+    scope: FilterScope,
+    tenant: &TenantId,
+    facts: &Facts,
+) -> Result<ScopedFilters, Result<Obligation, Denial>> {
+    let parsed = parse(raw.unwrap_or("")).map_err(Err)?;
+    let allowed = allowed_keys(scope);
+    let mut upstream: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
+    let mut name_filters = Vec::new();
+    for (key, values) in parsed {
+        if !allowed.contains(&key.as_str()) {
+            return Err(Err(Denial::malformed(
+                "tenancy.filter",
+                format!("the filter `{key}` is not supported here"),
+                format!("use one of: {}", allowed.join(", ")),
+            )));
+        }
+        let mut out_values = Vec::with_capacity(values.len());
+        for v in values {
+            match key.as_str() {
+                "label" | "label!" => {
+                    let k = v.split_once('=').map(|(k, _)| k).unwrap_or(&v);
+                    if is_reserved_label(k) {
+                        return Err(Err(Denial::policy(
+                            "tenancy.reserved-label",
+                            format!("the label `{k}` is reserved for fdcs and cannot be filtered on"),
+                            "filter on your own labels",
+                        )));
+                    }
+                    out_values.push(v);
+                }
+                "name" if scope != FilterScope::Events && scope != FilterScope::Images => {
+                    name_filters.push(v);
+                }
+                "before" | "since" if scope == FilterScope::ContainerList => {
+                    out_values.push(resolved_id(facts, tenant, ResourceKind::Container, &v)?);
+                }
+                "network" if scope == FilterScope::ContainerList => {
+                    out_values.push(resolved_id(facts, tenant, ResourceKind::Network, &v)?);
+                }
+                "volume" if scope == FilterScope::ContainerList => {
+                    // A mount destination (`/data`) or a volume name.
+                    if v.starts_with('/') {
+                        out_values.push(v);
+                    } else {
+                        out_values.push(engine_name(tenant, &v));
+                    }
+                }
+                "container" | "network" | "volume" if scope == FilterScope::Events => {
+                    // Events filters only narrow (the owner label is ANDed in);
+                    // names are shown to the engine in their scoped form.
+                    if is_full_id(&v) {
+                        out_values.push(v);
+                    } else {
+                        out_values.push(engine_name(tenant, &v));
+                    }
+                }
+                _ => out_values.push(v),
+            }
+        }
+        if !out_values.is_empty() {
+            let entry = upstream.entry(key).or_default();
+            for v in out_values {
+                entry.insert(v, true);
+            }
+        }
+    }
+    if scope != FilterScope::Images {
+        upstream
+            .entry("label".to_string())
+            .or_default()
+            .insert(format!("{OWNER_LABEL}={tenant}"), true);
+    }
+    let upstream = serde_json::to_string(&upstream).unwrap_or_default();
+    Ok(ScopedFilters {
+        upstream,
+        name_filters,
+    })
+}
+
+fn resolved_id(
+    facts: &Facts,
+    tenant: &TenantId,
+    kind: ResourceKind,
+    reference: &str,
+) -> Result<String, Result<Obligation, Denial>> {
+    match resolve(facts, tenant, kind, reference) {
+        Resolution::Owned(o) => Ok(o.id.clone()),
+        Resolution::Need(o) => Err(Ok(o)),
+        Resolution::NotFound(d) => Err(Err(d)),
+    }
+}
+
+/// Whether a tenant-side name passes the tenant's `name` filters (any match;
+/// each value is a regular expression, as the daemon treats it; an invalid
+/// one matches as a plain substring).
+pub fn name_matches(filters: &[String], name: &str) -> bool {
+    if filters.is_empty() {
+        return true;
+    }
+    filters.iter().any(|f| match regex::Regex::new(f) {
+        Ok(re) => re.is_match(name),
+        Err(_) => name.contains(f.as_str()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alpha() -> TenantId {
+        TenantId::new("alpha").unwrap()
+    }
+
+    fn run(raw: Option<&str>, s: FilterScope) -> Result<ScopedFilters, Result<Obligation, Denial>> {
+        scope(raw, s, &alpha(), &Facts::default())
+    }
+
+    #[test]
+    fn owner_label_is_forced_in_both_shapes() {
+        for raw in [
+            None,
+            Some(r#"{"label":["app=web"]}"#),
+            Some(r#"{"label":{"app=web":true}}"#),
+        ] {
+            let s = run(raw, FilterScope::ContainerList).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&s.upstream).unwrap();
+            assert_eq!(v["label"]["fdcs.tenant=alpha"], true, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn reserved_label_filters_are_refused_in_every_form() {
+        for raw in [
+            r#"{"label":["fdcs.tenant=beta"]}"#,
+            r#"{"label":{"fdcs.tenant=beta":true}}"#,
+            r#"{"label":{"FDCS.tenant":true}}"#,
+            r#"{"label!":["fdcs.tenant=alpha"]}"#,
+        ] {
+            let s = if raw.contains("label!") { FilterScope::Prune } else { FilterScope::ContainerList };
+            let err = run(Some(raw), s).unwrap_err().unwrap_err();
+            assert_eq!(err.rule.as_deref(), Some("tenancy.reserved-label"), "{raw}");
+        }
+    }
+
+    #[test]
+    fn name_filters_are_applied_by_us_on_tenant_names() {
+        // the docker CLI 28 sends the legacy map shape
+        let s = run(Some(r#"{"name":{"web":true}}"#), FilterScope::ContainerList).unwrap();
+        assert_eq!(s.name_filters, vec!["web".to_string()]);
+        assert!(!s.upstream.contains("\"name\""));
+        assert!(name_matches(&s.name_filters, "web"));
+        assert!(!name_matches(&["^db$".into()], "web"));
+    }
+
+    #[test]
+    fn unknown_filter_keys_and_garbage_are_refused() {
+        assert!(run(Some(r#"{"nope":["x"]}"#), FilterScope::ContainerList).is_err());
+        assert!(run(Some("not json"), FilterScope::ContainerList).is_err());
+        assert!(run(Some(r#"{"label":[1]}"#), FilterScope::ContainerList).is_err());
+        assert!(run(Some(r#"["label"]"#), FilterScope::ContainerList).is_err());
+    }
+
+    #[test]
+    fn references_in_filters_need_ownership_facts() {
+        let r = run(Some(r#"{"since":["web"]}"#), FilterScope::ContainerList);
+        assert_eq!(
+            r.unwrap_err().unwrap(),
+            Obligation::Owned { kind: ResourceKind::Container }
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! Resolving a tenant's reference (name, full id, id prefix) to one of its
+//! own resources, in the order the daemon resolves it — but only ever among
+//! the tenant's own, so another tenant's resources cannot be named, guessed
+//! by prefix, or even shown to exist (invariant 2).
+
+use super::{engine_name, is_full_id};
+use crate::{Denial, Facts, Obligation, Owned, ResourceKind, TenantId};
+
+/// The outcome of resolving one reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution<'f> {
+    /// The tenant owns it.
+    Owned(&'f Owned),
+    /// The facts to decide are not there yet.
+    Need(Obligation),
+    /// Not owned, or does not exist: the daemon's own 404.
+    NotFound(Denial),
+}
+
+/// The daemon's wording for a missing resource of `kind`.
+pub fn not_found(kind: ResourceKind, reference: &str) -> Denial {
+    Denial::not_found(match kind {
+        ResourceKind::Container => format!("No such container: {reference}"),
+        ResourceKind::Network => format!("network {reference} not found"),
+        ResourceKind::Volume => format!("get {reference}: no such volume"),
+    })
+}
+
+/// Resolves `reference` among the tenant's resources of `kind`.
+///
+/// Order, as the daemon's: exact full id, exact name, unique id prefix
+/// (volumes: name only). Two own resources matching one prefix is the
+/// daemon's "ambiguous" error; it can only ever reveal the tenant's own.
+pub fn resolve<'f>(
+    facts: &'f Facts,
+    tenant: &TenantId,
+    kind: ResourceKind,
+    reference: &str,
+) -> Resolution<'f> {
+    let Some(owned) = facts.owned(kind) else {
+        return Resolution::Need(Obligation::Owned { kind });
+    };
+    let name = reference.strip_prefix('/').unwrap_or(reference);
+    if name.is_empty() {
+        return Resolution::NotFound(not_found(kind, reference));
+    }
+    if kind != ResourceKind::Volume && is_full_id(name) {
+        if let Some(o) = owned.iter().find(|o| o.id == name) {
+            return Resolution::Owned(o);
+        }
+    }
+    let scoped = engine_name(tenant, name);
+    if let Some(o) = owned.iter().find(|o| o.name == scoped) {
+        return Resolution::Owned(o);
+    }
+    if kind != ResourceKind::Volume && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let mut matches = owned.iter().filter(|o| o.id.starts_with(name));
+        if let Some(first) = matches.next() {
+            if matches.next().is_none() {
+                return Resolution::Owned(first);
+            }
+            return Resolution::NotFound(Denial {
+                status: 400,
+                rule: None,
+                message: format!("multiple IDs found with provided prefix: {reference}"),
+                field: None,
+            });
+        }
+    }
+    Resolution::NotFound(not_found(kind, reference))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Facts {
+        Facts {
+            containers: Some(vec![
+                Owned {
+                    id: format!("ab{}", "1".repeat(62)),
+                    name: "alpha_web".into(),
+                },
+                Owned {
+                    id: format!("ac{}", "2".repeat(62)),
+                    name: "alpha_db".into(),
+                },
+            ]),
+            ..Facts::default()
+        }
+    }
+
+    fn alpha() -> TenantId {
+        TenantId::new("alpha").unwrap()
+    }
+
+    #[test]
+    fn name_full_id_and_prefix_resolve_to_own() {
+        let f = facts();
+        for r in ["web", "/web", "ab1", &format!("ab{}", "1".repeat(62))] {
+            match resolve(&f, &alpha(), ResourceKind::Container, r) {
+                Resolution::Owned(o) => assert_eq!(o.name, "alpha_web", "{r}"),
+                other => panic!("{r}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn engine_side_names_and_foreign_refs_are_not_found() {
+        let f = facts();
+        for r in ["alpha_web", "beta_web", "ff", "", "/", "zz"] {
+            match resolve(&f, &alpha(), ResourceKind::Container, r) {
+                Resolution::NotFound(d) => {
+                    assert_eq!(d.status, 404, "{r}");
+                    assert_eq!(d.message, format!("No such container: {r}"));
+                }
+                other => panic!("{r}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn ambiguous_prefix_among_own_only() {
+        let f = facts();
+        match resolve(&f, &alpha(), ResourceKind::Container, "a") {
+            Resolution::NotFound(d) => assert!(d.message.contains("multiple IDs")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unanswered_facts_become_an_obligation() {
+        let f = Facts::default();
+        assert_eq!(
+            resolve(&f, &alpha(), ResourceKind::Network, "net"),
+            Resolution::Need(Obligation::Owned {
+                kind: ResourceKind::Network
+            })
+        );
+    }
+}

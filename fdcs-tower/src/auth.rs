@@ -1,0 +1,155 @@
+//! Authentication: who is asking.
+//!
+//! A tenant's docker client sends two headers on every request, set once in
+//! `~/.docker/config.json` under `HttpHeaders`: `X-Auth-Token` and
+//! `X-Auth-TenantId`. An [`Authenticate`] implementation turns them into a
+//! [`Tenant`] or refuses: 401 for missing or wrong credentials, 503 when the
+//! identity service cannot answer (never an allow — invariant 9).
+//!
+//! Two implementations: [`TenantsAuth`] (a tenants file, tokens kept as
+//! SHA-256 digests and compared in constant time) and [`KeystoneAuth`]
+//! (OpenStack Keystone v3 token validation with a bounded cache).
+
+mod keystone;
+mod tenants_file;
+mod time;
+
+pub use keystone::{KeystoneAuth, KeystoneConfig, ServiceCredentials};
+pub use tenants_file::{TenantCredentials, TenantsAuth, TenantsError};
+
+use crate::error::Rejection;
+use fdcs_policy::{Tenant, TenantId};
+use http::HeaderMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The header carrying the tenant's token.
+pub const TOKEN_HEADER: &str = "x-auth-token";
+/// The header naming the tenant (Keystone project id).
+pub const TENANT_HEADER: &str = "x-auth-tenantid";
+
+/// What an authenticator answers: the tenant, or why not.
+pub type AuthFuture<'a> = Pin<Box<dyn Future<Output = Result<Tenant, Rejection>> + Send + 'a>>;
+
+/// The credentials a request presented.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The secret token (never logged).
+    pub token: String,
+    /// The tenant the client claims to be.
+    pub tenant: TenantId,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("token", &"<redacted>")
+            .field("tenant", &self.tenant)
+            .finish()
+    }
+}
+
+/// Turns presented credentials into a tenant. Implementations must fail
+/// closed: any doubt is a [`Rejection`], never a tenant.
+pub trait Authenticate: Send + Sync + 'static {
+    /// Checks the credentials.
+    fn authenticate<'a>(&'a self, creds: &'a Credentials) -> AuthFuture<'a>;
+}
+
+impl<A: Authenticate + ?Sized> Authenticate for Arc<A> {
+    fn authenticate<'a>(&'a self, creds: &'a Credentials) -> AuthFuture<'a> {
+        (**self).authenticate(creds)
+    }
+}
+
+/// How to fix a missing header, shown in every 401.
+pub(crate) const HOW_TO: &str = "set them in ~/.docker/config.json: \
+{\"HttpHeaders\":{\"X-Auth-Token\":\"<your token>\",\"X-Auth-TenantId\":\"<your tenant id>\"}}";
+
+/// Reads the two headers; missing, repeated, non-UTF-8 or malformed → 401.
+pub fn credentials(headers: &HeaderMap) -> Result<Credentials, Rejection> {
+    let one = |name: &str| -> Result<String, Rejection> {
+        let mut values = headers.get_all(name).iter();
+        let missing = || {
+            Rejection::Unauthorized(format!(
+                "fdcs: authentication required: the X-Auth-Token and X-Auth-TenantId headers are missing or invalid; {HOW_TO}"
+            ))
+        };
+        let v = values.next().ok_or_else(missing)?;
+        if values.next().is_some() {
+            return Err(missing());
+        }
+        let s = v.to_str().map_err(|_| missing())?.trim();
+        if s.is_empty() {
+            return Err(missing());
+        }
+        Ok(s.to_string())
+    };
+    let token = one(TOKEN_HEADER)?;
+    let claimed = one(TENANT_HEADER)?;
+    let tenant = TenantId::new(&claimed).map_err(|e| {
+        Rejection::Unauthorized(format!("fdcs: authentication failed: {e}; {HOW_TO}"))
+    })?;
+    Ok(Credentials { token, tenant })
+}
+
+/// The 401 for a token that does not belong to the claimed tenant.
+pub(crate) fn wrong_token(tenant: &TenantId) -> Rejection {
+    Rejection::Unauthorized(format!(
+        "fdcs: authentication failed: the token is not valid for tenant `{tenant}`; check X-Auth-Token and X-Auth-TenantId in ~/.docker/config.json ({HOW_TO})"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn missing_headers_are_401_with_the_config_json_hint() {
+        for h in [
+            headers(&[]),
+            headers(&[("x-auth-token", "t")]),
+            headers(&[("x-auth-tenantid", "alpha")]),
+            headers(&[("x-auth-token", " "), ("x-auth-tenantid", "alpha")]),
+        ] {
+            let e = credentials(&h).unwrap_err();
+            assert_eq!(e.status(), http::StatusCode::UNAUTHORIZED);
+            assert!(e.to_string().contains("HttpHeaders"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_header_is_refused_not_guessed() {
+        let h = headers(&[
+            ("x-auth-token", "t"),
+            ("x-auth-tenantid", "alpha"),
+            ("x-auth-tenantid", "beta"),
+        ]);
+        assert!(credentials(&h).is_err());
+    }
+
+    #[test]
+    fn a_tenant_id_that_could_break_naming_is_refused() {
+        for bad in ["Alpha", "a_b", "../x", "alpha beta"] {
+            let h = headers(&[("x-auth-token", "t"), ("x-auth-tenantid", bad)]);
+            assert!(credentials(&h).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_token_is_never_in_debug_output() {
+        let h = headers(&[("x-auth-token", "s3cret"), ("x-auth-tenantid", "alpha")]);
+        let c = credentials(&h).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,226 @@
+//! Authentication from a tenants file: each tenant lists tokens, stored as
+//! SHA-256 digests (`token_sha256`) or, for demos, in plain text (`tokens`,
+//! hashed on load). The presented token is hashed and compared against every
+//! digest of the claimed tenant in constant time, so neither the comparison
+//! nor the number of tokens leaks how close a guess was.
+
+use super::{wrong_token, AuthFuture, Authenticate, Credentials};
+use fdcs_policy::{Tenant, TenantId};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// One tenant as the operator configured it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantCredentials {
+    /// The tenant, with its per-tenant limits.
+    pub tenant: Tenant,
+    /// Plain tokens (demo only).
+    pub tokens: Vec<String>,
+    /// Hex SHA-256 digests of tokens.
+    pub token_sha256: Vec<String>,
+}
+
+/// Why a tenants table could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TenantsError {
+    /// A digest is not 64 hex digits.
+    #[error("tenant `{tenant}`: token_sha256 entry `{digest}` is not 64 hex digits")]
+    BadDigest {
+        /// Which tenant.
+        tenant: String,
+        /// The offending text.
+        digest: String,
+    },
+    /// A tenant appears twice.
+    #[error("tenant `{0}` is listed twice")]
+    Duplicate(String),
+    /// A tenant with no token could never log in: most likely a mistake.
+    #[error("tenant `{0}` has no tokens")]
+    NoTokens(String),
+}
+
+#[derive(Debug)]
+struct Entry {
+    tenant: Tenant,
+    digests: Vec<[u8; 32]>,
+}
+
+/// The tenants-file authenticator. Cheap to share; [`TenantsAuth::replace`]
+/// swaps the table atomically (SIGHUP reload).
+#[derive(Debug, Default)]
+pub struct TenantsAuth {
+    table: RwLock<Arc<HashMap<TenantId, Entry>>>,
+}
+
+impl TenantsAuth {
+    /// Builds the table; any bad entry fails the whole load.
+    pub fn new(entries: Vec<TenantCredentials>) -> Result<Self, TenantsError> {
+        Ok(TenantsAuth {
+            table: RwLock::new(Arc::new(build(entries)?)),
+        })
+    }
+
+    /// Replaces the table; on error the old table stays.
+    pub fn replace(&self, entries: Vec<TenantCredentials>) -> Result<(), TenantsError> {
+        let table = Arc::new(build(entries)?);
+        match self.table.write() {
+            Ok(mut g) => *g = table,
+            Err(poisoned) => *poisoned.into_inner() = table,
+        }
+        Ok(())
+    }
+
+    /// The configured tenant, without authenticating (per-tenant limits for
+    /// other authenticators).
+    pub fn tenant(&self, id: &TenantId) -> Option<Tenant> {
+        self.snapshot().get(id).map(|e| e.tenant.clone())
+    }
+
+    fn snapshot(&self) -> Arc<HashMap<TenantId, Entry>> {
+        match self.table.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Synchronous check, shared by the trait impl and tests.
+    pub fn check(&self, creds: &Credentials) -> Result<Tenant, crate::Rejection> {
+        let presented: [u8; 32] = Sha256::digest(creds.token.as_bytes()).into();
+        let table = self.snapshot();
+        let Some(entry) = table.get(&creds.tenant) else {
+            // same work as a known tenant with one token
+            let _ = ct_eq(&presented, &[0u8; 32]);
+            return Err(wrong_token(&creds.tenant));
+        };
+        let mut any = false;
+        for d in &entry.digests {
+            any |= ct_eq(&presented, d);
+        }
+        if any {
+            Ok(entry.tenant.clone())
+        } else {
+            Err(wrong_token(&creds.tenant))
+        }
+    }
+}
+
+impl Authenticate for TenantsAuth {
+    fn authenticate<'a>(&'a self, creds: &'a Credentials) -> AuthFuture<'a> {
+        let r = self.check(creds);
+        Box::pin(async move { r })
+    }
+}
+
+fn build(entries: Vec<TenantCredentials>) -> Result<HashMap<TenantId, Entry>, TenantsError> {
+    let mut table = HashMap::new();
+    for e in entries {
+        let id = e.tenant.id.clone();
+        let mut digests: Vec<[u8; 32]> = e
+            .tokens
+            .iter()
+            .map(|t| Sha256::digest(t.as_bytes()).into())
+            .collect();
+        for hexd in &e.token_sha256 {
+            digests.push(parse_hex32(hexd).ok_or_else(|| TenantsError::BadDigest {
+                tenant: id.to_string(),
+                digest: hexd.clone(),
+            })?);
+        }
+        if digests.is_empty() {
+            return Err(TenantsError::NoTokens(id.to_string()));
+        }
+        if table
+            .insert(id.clone(), Entry { tenant: e.tenant, digests })
+            .is_some()
+        {
+            return Err(TenantsError::Duplicate(id.to_string()));
+        }
+    }
+    Ok(table)
+}
+
+fn parse_hex32(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim();
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(s.as_bytes().chunks(2)) {
+        let hi = (pair.first()?.to_ascii_lowercase() as char).to_digit(16)?;
+        let lo = (pair.get(1)?.to_ascii_lowercase() as char).to_digit(16)?;
+        *o = u8::try_from(hi * 16 + lo).ok()?;
+    }
+    Some(out)
+}
+
+/// Constant-time equality of two digests: no early exit.
+fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    let diff = a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds(token: &str, tenant: &str) -> Credentials {
+        Credentials {
+            token: token.into(),
+            tenant: TenantId::new(tenant).unwrap(),
+        }
+    }
+
+    fn auth() -> TenantsAuth {
+        let alpha = Tenant::new(TenantId::new("alpha").unwrap());
+        let beta = Tenant::new(TenantId::new("beta").unwrap());
+        let beta_digest = format!("{:x}", Sha256::digest(b"beta-token"));
+        TenantsAuth::new(vec![
+            TenantCredentials { tenant: alpha, tokens: vec!["alpha-token".into()], token_sha256: vec![] },
+            TenantCredentials { tenant: beta, tokens: vec![], token_sha256: vec![beta_digest.to_uppercase()] },
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn plain_and_hashed_tokens_authenticate_their_own_tenant() {
+        let a = auth();
+        assert_eq!(a.check(&creds("alpha-token", "alpha")).unwrap().id.as_str(), "alpha");
+        assert_eq!(a.check(&creds("beta-token", "beta")).unwrap().id.as_str(), "beta");
+    }
+
+    #[test]
+    fn a_valid_token_with_another_tenants_id_is_401() {
+        let a = auth();
+        for (tok, ten) in [("alpha-token", "beta"), ("beta-token", "alpha"), ("alpha-token", "gamma")] {
+            let e = a.check(&creds(tok, ten)).unwrap_err();
+            assert_eq!(e.status(), http::StatusCode::UNAUTHORIZED, "{tok} as {ten}");
+        }
+    }
+
+    #[test]
+    fn near_miss_tokens_fail() {
+        let a = auth();
+        for tok in ["alpha-toke", "alpha-token ", "ALPHA-TOKEN", "", "alpha-token\0"] {
+            assert!(a.check(&creds(tok, "alpha")).is_err(), "{tok:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_reload_keeps_the_old_table() {
+        let a = auth();
+        let alpha = Tenant::new(TenantId::new("alpha").unwrap());
+        let bad = vec![TenantCredentials { tenant: alpha, tokens: vec![], token_sha256: vec!["zz".into()] }];
+        assert!(a.replace(bad).is_err());
+        assert!(a.check(&creds("alpha-token", "alpha")).is_ok());
+    }
+
+    #[test]
+    fn duplicates_and_tokenless_tenants_are_load_errors() {
+        let alpha = Tenant::new(TenantId::new("alpha").unwrap());
+        let one = TenantCredentials { tenant: alpha.clone(), tokens: vec!["x".into()], token_sha256: vec![] };
+        assert!(matches!(TenantsAuth::new(vec![one.clone(), one]), Err(TenantsError::Duplicate(_))));
+        let none = TenantCredentials { tenant: alpha, tokens: vec![], token_sha256: vec![] };
+        assert!(matches!(TenantsAuth::new(vec![none]), Err(TenantsError::NoTokens(_))));
+    }
+}

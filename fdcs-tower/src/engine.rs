@@ -1,0 +1,115 @@
+//! Calling the wrapped engine service: one request, engine failures turned
+//! into 502 rejections (fail closed), bounded reading of small answers.
+
+use crate::body::{full, BoxError, FdcsBody};
+use crate::error::Rejection;
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt, Limited};
+use std::time::Duration;
+use tower::{Service, ServiceExt};
+
+/// The bounds every inner service must meet.
+pub trait EngineService<RB>:
+    Service<Request<FdcsBody>, Response = Response<RB>, Error: Into<BoxError>, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S, RB> EngineService<RB> for S where
+    S: Service<Request<FdcsBody>, Response = Response<RB>, Error: Into<BoxError>, Future: Send + 'static>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Sends one request; a transport failure is a 502.
+pub(crate) async fn send<S, RB>(inner: &S, req: Request<FdcsBody>) -> Result<Response<RB>, Rejection>
+where
+    S: EngineService<RB>,
+{
+    inner.clone().oneshot(req).await.map_err(|e| {
+        let e: BoxError = e.into();
+        Rejection::Upstream(format!(
+            "fdcs: the Docker engine is unavailable ({}); try again later",
+            error_chain(&*e)
+        ))
+    })
+}
+
+/// A JSON request built by the layer itself (lookups, preludes).
+pub(crate) fn json_request(method: Method, path_and_query: &str, body: Option<&serde_json::Value>) -> Result<Request<FdcsBody>, Rejection> {
+    let mut b = Request::builder().method(method).uri(path_and_query);
+    let body = match body {
+        Some(v) => {
+            b = b.header(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            full(serde_json::to_vec(v).unwrap_or_default())
+        }
+        None => crate::body::empty(),
+    };
+    b.body(body)
+        .map_err(|e| Rejection::Upstream(format!("fdcs: could not build the engine request `{path_and_query}`: {e}")))
+}
+
+/// Sends a request and reads the whole (bounded) answer, within a deadline.
+pub(crate) async fn call_bytes<S, RB>(
+    inner: &S,
+    req: Request<FdcsBody>,
+    max: usize,
+    timeout: Duration,
+) -> Result<(StatusCode, Bytes), Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let what = req.uri().path().to_string();
+    let fut = async {
+        let resp = send(inner, req).await?;
+        let status = resp.status();
+        let bytes = read_limited(resp.into_body(), max).await?;
+        Ok((status, bytes))
+    };
+    tokio::time::timeout(timeout, fut).await.map_err(|_| {
+        Rejection::Upstream(format!("fdcs: the Docker engine did not answer `{what}` in time; try again later"))
+    })?
+}
+
+/// Reads a body up to `max` bytes; more is a 502 (the engine's answer is
+/// not the client's fault, and not judged if cut short).
+pub(crate) async fn read_limited<RB>(body: RB, max: usize) -> Result<Bytes, Rejection>
+where
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    Limited::new(body, max)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .map_err(|e| Rejection::Upstream(format!("fdcs: could not read the Docker engine's answer ({e})")))
+}
+
+/// The daemon's own `message`, or the raw text.
+pub(crate) fn daemon_message(bytes: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(bytes).trim().chars().take(500).collect())
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

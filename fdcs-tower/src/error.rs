@@ -1,0 +1,105 @@
+//! Errors in Docker's own shape: every refusal the layer produces reaches the
+//! client as `{"message": "..."}` with a fitting status, so the docker CLI
+//! prints it as it prints the daemon's own errors.
+
+use crate::body::{full, FdcsBody};
+use fdcs_policy::Denial;
+use http::{header, HeaderValue, Response, StatusCode};
+
+/// Why the layer answered instead of the engine. Each variant maps to one
+/// HTTP status (DESIGN.md "Verdicts and errors").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The policy refused (403/404/400/413 as the denial says).
+    #[error("{}", .0.message)]
+    Denied(Denial),
+    /// Missing or wrong credentials (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The identity service is down or slow (503); never an allow.
+    #[error("{0}")]
+    IdentityUnavailable(String),
+    /// The request body is over the bound (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The request could not be read (400 / 408).
+    #[error("{1}")]
+    BadRequest(StatusCode, String),
+    /// The engine failed or answered something unusable (502).
+    #[error("{0}")]
+    Upstream(String),
+}
+
+impl Rejection {
+    /// The HTTP status sent to the client.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::Denied(d) => {
+                StatusCode::from_u16(d.status).unwrap_or(StatusCode::FORBIDDEN)
+            }
+            Rejection::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Rejection::IdentityUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BadRequest(s, _) => *s,
+            Rejection::Upstream(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+
+    /// The rule id for the audit line, when there is one.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            Rejection::Denied(d) => d.rule.as_deref(),
+            Rejection::Unauthorized(_) => Some("auth"),
+            Rejection::IdentityUnavailable(_) => Some("auth.unavailable"),
+            Rejection::TooLarge(_) => Some("body.too-large"),
+            Rejection::BadRequest(..) => Some("request.malformed"),
+            Rejection::Upstream(_) => Some("upstream"),
+        }
+    }
+
+    /// The `{"message": ...}` body.
+    pub fn body_json(&self) -> String {
+        match self {
+            Rejection::Denied(d) => d.to_json(),
+            other => serde_json::json!({ "message": other.to_string() }).to_string(),
+        }
+    }
+
+    /// Builds the HTTP response.
+    pub fn into_response(self) -> Response<FdcsBody> {
+        error_response(self.status(), self.body_json())
+    }
+}
+
+/// A JSON error response with the given status and body.
+pub(crate) fn error_response(status: StatusCode, json: String) -> Response<FdcsBody> {
+    let mut resp = Response::new(full(json));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn denial_keeps_its_status_and_message() {
+        let d = Denial::policy("ports.ephemeral-only", "host port 8080", "use -P");
+        let r = Rejection::Denied(d.clone());
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(r.body_json(), d.to_json());
+        assert_eq!(r.rule(), Some("ports.ephemeral-only"));
+    }
+
+    #[test]
+    fn messages_are_docker_shaped_json() {
+        let r = Rejection::Upstream("engine \"down\"".into());
+        let v: serde_json::Value = serde_json::from_str(&r.body_json()).unwrap();
+        assert_eq!(v["message"], "engine \"down\"");
+        assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    }
+}

@@ -1,0 +1,78 @@
+//! [`FdcsLayer`]: the configured middleware, cheap to clone, wrapping any
+//! engine service into an [`Fdcs`] service.
+
+use crate::auth::Authenticate;
+use crate::config::{Limits, SharedPolicy};
+use crate::metrics::Metrics;
+use crate::service::Fdcs;
+use std::sync::Arc;
+
+/// What every request shares.
+pub(crate) struct Shared {
+    pub(crate) policy: SharedPolicy,
+    pub(crate) auth: Arc<dyn Authenticate>,
+    pub(crate) limits: Limits,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+/// The fdcs middleware: authenticate, read the body (bounded), judge,
+/// resolve obligations, forward the judged request, rewrite the answer.
+///
+/// Build it once and apply it to the service that reaches the engine
+/// (usually [`crate::Upstream`]).
+#[derive(Clone)]
+pub struct FdcsLayer {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for FdcsLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FdcsLayer")
+            .field("limits", &self.shared.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FdcsLayer {
+    /// A layer judging with `policy` and identifying tenants with `auth`.
+    pub fn new(policy: SharedPolicy, auth: Arc<dyn Authenticate>) -> Self {
+        FdcsLayer {
+            shared: Arc::new(Shared {
+                policy,
+                auth,
+                limits: Limits::default(),
+                metrics: Arc::new(Metrics::default()),
+            }),
+        }
+    }
+
+    fn with(self, f: impl FnOnce(&mut Shared)) -> Self {
+        let s = &*self.shared;
+        let mut shared = Shared {
+            policy: s.policy.clone(),
+            auth: Arc::clone(&s.auth),
+            limits: s.limits.clone(),
+            metrics: Arc::clone(&s.metrics),
+        };
+        f(&mut shared);
+        FdcsLayer { shared: Arc::new(shared) }
+    }
+
+    /// Replaces the bounds and deadlines.
+    pub fn limits(self, limits: Limits) -> Self {
+        self.with(|s| s.limits = limits)
+    }
+
+    /// Records into these metrics (to expose them elsewhere).
+    pub fn metrics(self, metrics: Arc<Metrics>) -> Self {
+        self.with(|s| s.metrics = metrics)
+    }
+}
+
+impl<S> tower::Layer<S> for FdcsLayer {
+    type Service = Fdcs<S>;
+
+    fn layer(&self, inner: S) -> Fdcs<S> {
+        Fdcs::new(inner, Arc::clone(&self.shared))
+    }
+}

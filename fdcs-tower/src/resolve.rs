@@ -1,0 +1,201 @@
+//! Answering the core's obligations by asking the engine.
+//!
+//! Every answer is fetched fresh for the request that needs it: a cache
+//! across requests would let a delete-and-recreate race turn one tenant's
+//! stale fact into access to another tenant's resource. An engine failure
+//! while answering is a 502 (fail closed), never a guess.
+
+use crate::body::BoxError;
+use crate::config::Limits;
+use crate::engine::{call_bytes, daemon_message, json_request, EngineService};
+use crate::error::Rejection;
+use bytes::Bytes;
+use fdcs_policy::{Facts, Obligation, Owned, ResourceKind, Tenant};
+use http::{Method, StatusCode};
+use http_body::Body;
+use serde_json::Value;
+
+/// The engine-side label that marks ownership.
+// TODO(lead): switch to fdcs_policy::tenancy::OWNER_LABEL once it lands.
+pub(crate) const OWNER_LABEL: &str = "fdcs.tenant";
+
+/// Answers every obligation into `facts`.
+pub(crate) async fn answer<S, RB>(
+    inner: &S,
+    tenant: &Tenant,
+    obligations: &[Obligation],
+    facts: &mut Facts,
+    limits: &Limits,
+) -> Result<(), Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    for o in obligations {
+        match o {
+            Obligation::Owned { kind } => {
+                let list = owned(inner, tenant, *kind, limits).await?;
+                facts.set_owned(*kind, list);
+            }
+            Obligation::ExecContainer { exec } => {
+                let c = exec_container(inner, exec, limits).await?;
+                facts.execs.insert(exec.clone(), c);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `filters={"label":["fdcs.tenant=<id>"]}`, percent-encoded.
+pub(crate) fn owner_filter(tenant: &Tenant) -> String {
+    let f = serde_json::json!({ "label": [format!("{OWNER_LABEL}={}", tenant.id)] }).to_string();
+    format!("filters={}", percent_encode(&f))
+}
+
+async fn owned<S, RB>(inner: &S, tenant: &Tenant, kind: ResourceKind, limits: &Limits) -> Result<Vec<Owned>, Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let filter = owner_filter(tenant);
+    let target = match kind {
+        ResourceKind::Container => format!("/containers/json?all=1&{filter}"),
+        ResourceKind::Network => format!("/networks?{filter}"),
+        ResourceKind::Volume => format!("/volumes?{filter}"),
+    };
+    let v = get_json(inner, &target, limits).await?;
+    parse_owned(kind, &v).ok_or_else(|| {
+        Rejection::Upstream(format!("fdcs: the Docker engine's answer to `{target}` was not understood"))
+    })
+}
+
+/// Reads the engine's list answer; `None` when it is not the expected shape.
+pub(crate) fn parse_owned(kind: ResourceKind, v: &Value) -> Option<Vec<Owned>> {
+    let items = match kind {
+        ResourceKind::Volume => match v.get("Volumes")? {
+            Value::Null => return Some(Vec::new()),
+            other => other.as_array()?,
+        },
+        _ => v.as_array()?,
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for it in items {
+        let (id, name) = match kind {
+            ResourceKind::Container => {
+                let id = it.get("Id")?.as_str()?;
+                let name = it
+                    .get("Names")
+                    .and_then(|n| n.as_array())
+                    .and_then(|n| n.first())
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("");
+                (id, name.strip_prefix('/').unwrap_or(name))
+            }
+            ResourceKind::Network => (it.get("Id")?.as_str()?, it.get("Name")?.as_str()?),
+            ResourceKind::Volume => {
+                let n = it.get("Name")?.as_str()?;
+                (n, n)
+            }
+        };
+        out.push(Owned { id: id.to_string(), name: name.to_string() });
+    }
+    Some(out)
+}
+
+async fn exec_container<S, RB>(inner: &S, exec: &str, limits: &Limits) -> Result<Option<String>, Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    // an exec id is hex; anything else cannot exist and must not reach a path
+    if exec.is_empty() || exec.len() > 128 || !exec.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    let req = json_request(Method::GET, &format!("/exec/{exec}/json"), None)?;
+    let (status, bytes) = call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+    match status {
+        StatusCode::OK => {
+            let v: Value = serde_json::from_slice(&bytes)
+                .map_err(|_| Rejection::Upstream("fdcs: the Docker engine's exec inspect answer was not JSON".into()))?;
+            Ok(v.get("ContainerID").and_then(|c| c.as_str()).map(str::to_string))
+        }
+        StatusCode::NOT_FOUND => Ok(None),
+        other => Err(Rejection::Upstream(format!(
+            "fdcs: the Docker engine answered {other} while looking up exec `{exec}`: {}",
+            daemon_message(&bytes)
+        ))),
+    }
+}
+
+async fn get_json<S, RB>(inner: &S, target: &str, limits: &Limits) -> Result<Value, Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let req = json_request(Method::GET, target, None)?;
+    let (status, bytes) = call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+    if status != StatusCode::OK {
+        return Err(Rejection::Upstream(format!(
+            "fdcs: the Docker engine answered {status} while listing the tenant's resources: {}",
+            daemon_message(&bytes)
+        )));
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|_| Rejection::Upstream("fdcs: the Docker engine's list answer was not JSON".into()))
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub(crate) fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fdcs_policy::TenantId;
+
+    #[test]
+    fn the_owner_filter_is_encoded_for_a_query() {
+        let t = Tenant::new(TenantId::new("alpha").unwrap());
+        assert_eq!(
+            owner_filter(&t),
+            "filters=%7B%22label%22%3A%5B%22fdcs.tenant%3Dalpha%22%5D%7D"
+        );
+    }
+
+    #[test]
+    fn engine_lists_are_read_per_kind() {
+        let c = serde_json::json!([{"Id": "abc", "Names": ["/alpha_web"]}]);
+        assert_eq!(
+            parse_owned(ResourceKind::Container, &c).unwrap(),
+            vec![Owned { id: "abc".into(), name: "alpha_web".into() }]
+        );
+        let n = serde_json::json!([{"Id": "n1", "Name": "alpha_net"}]);
+        assert_eq!(parse_owned(ResourceKind::Network, &n).unwrap()[0].name, "alpha_net");
+        let v = serde_json::json!({"Volumes": [{"Name": "alpha_data"}], "Warnings": null});
+        assert_eq!(parse_owned(ResourceKind::Volume, &v).unwrap()[0].id, "alpha_data");
+        let none = serde_json::json!({"Volumes": null});
+        assert!(parse_owned(ResourceKind::Volume, &none).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unexpected_answer_is_not_an_empty_list() {
+        // an error object must not read as "owns nothing"... nor as anything
+        let err = serde_json::json!({"message": "boom"});
+        assert!(parse_owned(ResourceKind::Container, &err).is_none());
+        assert!(parse_owned(ResourceKind::Volume, &serde_json::json!([])).is_none());
+        assert!(parse_owned(ResourceKind::Network, &serde_json::json!([{"Id": 1}])).is_none());
+    }
+}

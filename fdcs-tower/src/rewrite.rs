@@ -1,0 +1,48 @@
+//! Treating the engine's answer as the core planned: pass it through,
+//! rewrite a buffered JSON answer, or rewrite `/events` line by line.
+//!
+//! Only successful (2xx) answers are rewritten; the daemon's own errors pass
+//! through as they are, so the client sees the daemon's wording.
+
+mod events;
+
+use crate::body::{boxed, full, BoxError, FdcsBody};
+use crate::config::Limits;
+use crate::engine::read_limited;
+use crate::error::Rejection;
+use bytes::Bytes;
+use fdcs_policy::{ResponsePlan, Tenant};
+use http::{header, HeaderValue, Response};
+use http_body::Body;
+
+pub(crate) use events::EventLines;
+
+/// Applies the response plan (hijack excepted: see [`crate::hijack`]).
+pub(crate) async fn respond<RB>(
+    plan: &ResponsePlan,
+    tenant: &Tenant,
+    resp: Response<RB>,
+    limits: &Limits,
+) -> Result<Response<FdcsBody>, Rejection>
+where
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let ok = resp.status().is_success();
+    let (mut parts, body) = resp.into_parts();
+    match plan {
+        ResponsePlan::Rewrite(rw) if ok => {
+            let bytes = read_limited(body, limits.max_response_body).await?;
+            let out = fdcs_policy::rewrite_response(rw, tenant, &bytes);
+            parts.headers.remove(header::TRANSFER_ENCODING);
+            parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+            Ok(Response::from_parts(parts, full(out)))
+        }
+        ResponsePlan::Events if ok => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let lines = EventLines::new(boxed(body), tenant.clone(), limits.max_event_line);
+            Ok(Response::from_parts(parts, boxed(lines)))
+        }
+        _ => Ok(Response::from_parts(parts, boxed(body))),
+    }
+}

@@ -1,0 +1,212 @@
+//! [`Fdcs`]: the service the layer produces — DESIGN.md "Flow of one request".
+
+use crate::audit::Audit;
+use crate::auth::credentials;
+use crate::body::{boxed, full, read_bounded, BoxError, FdcsBody};
+use crate::engine::{send, EngineService};
+use crate::error::Rejection;
+use crate::forward::{judged_request, preludes, Payload};
+use crate::layer::Shared;
+use crate::{hijack, resolve, rewrite};
+use bytes::Bytes;
+use fdcs_policy::route::Endpoint;
+use fdcs_policy::{Facts, Forward, Policy, ResponsePlan, Tenant, Verdict};
+use http::{Request, Response};
+use http_body::Body;
+use hyper::upgrade::OnUpgrade;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// The future of [`Fdcs`]: never fails; every problem is a Docker-shaped
+/// error response.
+pub type ResponseFuture = Pin<Box<dyn Future<Output = Result<Response<FdcsBody>, Infallible>> + Send>>;
+
+/// The fdcs service around an engine service `S`.
+///
+/// `S` is cloned for each call to the engine (obligation lookups, preludes,
+/// the judged request), so it should be a cheap handle such as
+/// [`crate::Upstream`]; its readiness is awaited per call.
+#[derive(Clone)]
+pub struct Fdcs<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S> std::fmt::Debug for Fdcs<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fdcs").finish_non_exhaustive()
+    }
+}
+
+impl<S> Fdcs<S> {
+    pub(crate) fn new(inner: S, shared: Arc<Shared>) -> Self {
+        Fdcs { inner, shared }
+    }
+}
+
+impl<S, RB, B> tower::Service<Request<B>> for Fdcs<S>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<FdcsBody>;
+    type Error = Infallible;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> ResponseFuture {
+        let inner = self.inner.clone();
+        let shared = Arc::clone(&self.shared);
+        Box::pin(async move { Ok(handle(shared, inner, req).await) })
+    }
+}
+
+async fn handle<S, RB, B>(shared: Arc<Shared>, inner: S, req: Request<B>) -> Response<FdcsBody>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    shared.metrics.enter();
+    let mut audit = Audit::start(req.method().as_str(), req.uri().path());
+    let resp = match process(&shared, &inner, req, &mut audit).await {
+        Ok(resp) => resp,
+        Err(rej) => {
+            if audit.rule.is_none() {
+                audit.rule = rej.rule().map(str::to_string);
+            }
+            audit.verdict = match &rej {
+                Rejection::Unauthorized(_) | Rejection::IdentityUnavailable(_) => "unauthenticated",
+                Rejection::Denied(_) | Rejection::TooLarge(_) | Rejection::BadRequest(..) => "deny",
+                Rejection::Upstream(_) => audit.verdict,
+            };
+            rej.into_response()
+        }
+    };
+    audit.finish(resp.status().as_u16(), &shared.metrics);
+    shared.metrics.leave();
+    resp
+}
+
+/// Endpoints whose body is an upload the core does not read: judged without
+/// the body first, streamed when the core says so.
+fn is_upload(e: Endpoint) -> bool {
+    matches!(
+        e,
+        Endpoint::PutContainerArchive | Endpoint::ImageLoad | Endpoint::ImageBuild | Endpoint::ImageCreate
+    )
+}
+
+async fn process<S, RB, B>(
+    shared: &Shared,
+    inner: &S,
+    req: Request<B>,
+    audit: &mut Audit,
+) -> Result<Response<FdcsBody>, Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let limits = &shared.limits;
+    // 1 authenticate
+    let creds = credentials(req.headers())?;
+    audit.tenant = Some(creds.tenant.to_string());
+    let tenant = shared.auth.authenticate(&creds).await?;
+
+    let policy = shared.policy.load();
+    let method = req.method().as_str().to_string();
+    let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_string();
+    let endpoint = fdcs_policy::route::route(&method, req.uri().path(), policy.min_api_version)
+        .ok()
+        .map(|m| m.endpoint);
+    audit.endpoint = endpoint.map(Endpoint::name);
+
+    let (mut parts, body) = req.into_parts();
+    let client_upgrade = parts.extensions.remove::<OnUpgrade>();
+    let wants_upgrade = hijack::client_wants_upgrade(&parts.headers);
+
+    // 2 read the body, bounded; uploads wait for the verdict
+    let upload = endpoint.is_some_and(is_upload);
+    let (mut raw, bytes) = if upload {
+        (Some(boxed(body)), Bytes::new())
+    } else {
+        (None, read_bounded(body, limits.max_json_body, limits.body_timeout).await?)
+    };
+    let mut request = fdcs_policy::Request::new(method, &target, bytes.to_vec());
+
+    // 3 + 4 judge, answering obligations
+    let mut fwd = decide(&policy, &tenant, &request, inner, shared, audit).await?;
+    if let (Some(body), false) = (raw.take(), fwd.stream_body) {
+        // the core wants to see this body after all: read it and judge again
+        let bytes = read_bounded(body, limits.max_json_body, limits.body_timeout).await?;
+        request.body = bytes.to_vec();
+        fwd = decide(&policy, &tenant, &request, inner, shared, audit).await?;
+    }
+
+    // 5 forward exactly what was judged
+    preludes(inner, &fwd, limits).await?;
+    let payload = match raw {
+        Some(r) => Payload::Raw(r),
+        None if fwd.stream_body => Payload::Raw(full(Bytes::from(request.body))),
+        None => Payload::None,
+    };
+    let upstream_req = judged_request(&fwd, &parts.headers, payload)?;
+    let resp = send(inner, upstream_req).await?;
+
+    // 6 the answer
+    match &fwd.response {
+        ResponsePlan::Hijack => Ok(hijack::tunnel(resp, client_upgrade.filter(|_| wants_upgrade))),
+        plan => rewrite::respond(plan, &tenant, resp, limits).await,
+    }
+}
+
+/// Judges until the core decides, answering obligations between rounds.
+async fn decide<S, RB>(
+    policy: &Policy,
+    tenant: &Tenant,
+    request: &fdcs_policy::Request,
+    inner: &S,
+    shared: &Shared,
+    audit: &mut Audit,
+) -> Result<Forward, Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let mut facts = Facts::default();
+    for _ in 0..shared.limits.max_rounds {
+        let verdict = fdcs_policy::judge(policy, tenant, request, &facts);
+        audit.verdict = verdict.kind();
+        match verdict {
+            Verdict::Allow(f) | Verdict::Rewrite(f) => return Ok(f),
+            Verdict::Deny(d) => {
+                audit.rule = d.rule.clone();
+                return Err(Rejection::Denied(d));
+            }
+            Verdict::Need(obligations) => {
+                resolve::answer(inner, tenant, &obligations, &mut facts, &shared.limits).await?;
+            }
+        }
+    }
+    audit.verdict = "deny";
+    Err(Rejection::Denied(fdcs_policy::Denial::policy(
+        "judge.undecided",
+        "the policy could not decide on this request after too many engine lookups",
+        "nothing was forwarded; report this to the operator",
+    )))
+}

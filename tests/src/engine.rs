@@ -1,0 +1,220 @@
+//! The real engine, reached directly on its socket (never through the
+//! proxy): to decide whether the suite can run, to make sure the `busybox`
+//! image exists, to see the ground truth (which engine object carries which
+//! owner label) and to clean up what a test created.
+
+use crate::cmd::{self, Out};
+use crate::docker_cli;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The label fdcs writes on every object it creates for a tenant.
+pub const OWNER_LABEL: &str = "fdcs.tenant";
+
+/// Direct access to one engine socket with an empty client configuration.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    /// `unix:///...` or `tcp://...`, as `docker -H` takes it.
+    pub host: String,
+    config: PathBuf,
+}
+
+/// One engine-side object as the engine itself reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Obj {
+    /// Full ID (for volumes: the name).
+    pub id: String,
+    /// Engine-side name, without the container name's leading `/`.
+    pub name: String,
+    /// Value of [`OWNER_LABEL`], empty when absent.
+    pub owner: String,
+    /// Containers: `running`, `exited`, ...; empty for networks and volumes.
+    pub state: String,
+}
+
+impl Engine {
+    /// An engine at `host`; `scratch` is a directory for an empty config.json
+    /// so that the user's own docker configuration never leaks in.
+    pub fn new(host: &str, scratch: &Path) -> Self {
+        let config = scratch.join("engine-config");
+        let _ = std::fs::create_dir_all(&config);
+        let _ = std::fs::write(config.join("config.json"), "{}");
+        Engine {
+            host: host.to_owned(),
+            config,
+        }
+    }
+
+    /// Runs the docker CLI directly against the engine.
+    pub fn docker(&self, args: &[&str]) -> Out {
+        self.docker_timeout(args, cmd::DEFAULT_TIMEOUT)
+    }
+
+    /// Like [`Engine::docker`] with an explicit deadline.
+    pub fn docker_timeout(&self, args: &[&str], timeout: Duration) -> Out {
+        let mut c = Command::new(docker_cli());
+        c.arg("--config").arg(&self.config).arg("-H").arg(&self.host);
+        c.args(args);
+        scrub_env(&mut c);
+        cmd::run(c, timeout)
+    }
+
+    /// Whether the engine answers at all.
+    pub fn available(&self) -> Result<(), String> {
+        let out = self.docker_timeout(&["version", "--format", "{{.Server.Version}}"], Duration::from_secs(20));
+        if out.success() {
+            Ok(())
+        } else {
+            Err(out.to_string())
+        }
+    }
+
+    /// Makes sure `busybox:latest` exists, importing it from the static
+    /// `/bin/busybox` like `.ci/run` does when it is missing (no registry is
+    /// reachable). The image gets `EXPOSE 80` so that `-P` publishes httpd.
+    pub fn ensure_busybox(&self, scratch: &Path) -> Result<(), String> {
+        if self.docker(&["image", "inspect", "busybox:latest"]).success() {
+            return Ok(());
+        }
+        let root = scratch.join("busybox-rootfs");
+        let bin = root.join("bin");
+        for d in ["bin", "etc", "tmp", "root", "www"] {
+            std::fs::create_dir_all(root.join(d)).map_err(|e| e.to_string())?;
+        }
+        std::fs::copy("/bin/busybox", bin.join("busybox")).map_err(|e| format!("/bin/busybox: {e}"))?;
+        for applet in [
+            "sh", "httpd", "echo", "ls", "sleep", "cat", "top", "wget", "mkdir", "true", "ps", "tar", "rm",
+        ] {
+            let _ = std::os::unix::fs::symlink("busybox", bin.join(applet));
+        }
+        let _ = std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+        let _ = std::fs::write(root.join("etc/group"), "root:x:0:\n");
+        let _ = std::fs::write(root.join("index.html"), "<html><body>fdcs busybox</body></html>\n");
+        let script = format!(
+            "tar -c -C '{}' . | '{}' --config '{}' -H '{}' import --change 'ENV PATH=/bin' \
+             --change 'CMD [\"sh\"]' --change 'EXPOSE 80' - busybox:latest",
+            root.display(),
+            docker_cli(),
+            self.config.display(),
+            self.host
+        );
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(script);
+        let out = cmd::run(c, Duration::from_secs(120));
+        if out.success() {
+            Ok(())
+        } else {
+            Err(format!("cannot import busybox:\n{out}"))
+        }
+    }
+
+    /// All containers with their owner label (ground truth).
+    pub fn containers(&self) -> Vec<Obj> {
+        let ids = self.docker(&["ps", "-aq", "--no-trunc"]);
+        let ids: Vec<&str> = ids.stdout.split_whitespace().collect();
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let mut args = vec![
+            "container",
+            "inspect",
+            "--format",
+            "{{.Id}} {{.Name}} {{index .Config.Labels \"fdcs.tenant\"}}| {{.State.Status}}",
+        ];
+        args.extend(ids);
+        // Containers removed between the two calls make inspect exit 1;
+        // the others are still printed.
+        parse(&self.docker(&args).stdout, true)
+    }
+
+    /// All networks with their owner label.
+    pub fn networks(&self) -> Vec<Obj> {
+        let ids = self.docker(&["network", "ls", "-q", "--no-trunc"]);
+        let ids: Vec<&str> = ids.stdout.split_whitespace().collect();
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let mut args = vec![
+            "network",
+            "inspect",
+            "--format",
+            "{{.Id}} {{.Name}} {{index .Labels \"fdcs.tenant\"}}|",
+        ];
+        args.extend(ids);
+        parse(&self.docker(&args).stdout, false)
+    }
+
+    /// All volumes with their owner label (`id` is the engine-side name).
+    pub fn volumes(&self) -> Vec<Obj> {
+        let ids = self.docker(&["volume", "ls", "-q"]);
+        let ids: Vec<&str> = ids.stdout.split_whitespace().collect();
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let mut args = vec![
+            "volume",
+            "inspect",
+            "--format",
+            "{{.Name}} {{.Name}} {{index .Labels \"fdcs.tenant\"}}|",
+        ];
+        args.extend(ids);
+        parse(&self.docker(&args).stdout, false)
+    }
+
+    /// Removes every tenant-owned container, network and volume whose
+    /// engine-side name contains `tag` (what one test created). Only objects
+    /// carrying [`OWNER_LABEL`] are touched, so nothing else on a shared
+    /// engine is at risk.
+    pub fn cleanup(&self, tag: &str) {
+        let mine = |o: &Obj| !o.owner.is_empty() && o.name.contains(tag);
+        let cs: Vec<String> = self.containers().into_iter().filter(mine).map(|o| o.id).collect();
+        if !cs.is_empty() {
+            let mut a = vec!["rm", "-f", "-v"];
+            a.extend(cs.iter().map(String::as_str));
+            let _ = self.docker(&a);
+        }
+        let ns: Vec<String> = self.networks().into_iter().filter(mine).map(|o| o.id).collect();
+        if !ns.is_empty() {
+            let mut a = vec!["network", "rm"];
+            a.extend(ns.iter().map(String::as_str));
+            let _ = self.docker(&a);
+        }
+        let vs: Vec<String> = self.volumes().into_iter().filter(mine).map(|o| o.id).collect();
+        if !vs.is_empty() {
+            let mut a = vec!["volume", "rm", "-f"];
+            a.extend(vs.iter().map(String::as_str));
+            let _ = self.docker(&a);
+        }
+    }
+}
+
+/// Removes the environment variables through which a docker client could be
+/// pointed elsewhere than the command line says.
+pub(crate) fn scrub_env(c: &mut Command) {
+    for v in [
+        "DOCKER_HOST",
+        "DOCKER_CONFIG",
+        "DOCKER_CONTEXT",
+        "DOCKER_TLS_VERIFY",
+        "DOCKER_CERT_PATH",
+        "DOCKER_API_VERSION",
+    ] {
+        c.env_remove(v);
+    }
+    c.env("DOCKER_CLI_HINTS", "false");
+}
+
+fn parse(text: &str, container: bool) -> Vec<Obj> {
+    text.lines()
+        .filter_map(|l| {
+            let (head, state) = l.split_once('|')?;
+            let mut it = head.split_whitespace();
+            let id = it.next()?.to_owned();
+            let name = it.next()?.trim_start_matches('/').to_owned();
+            let owner = it.next().unwrap_or("").to_owned();
+            let state = if container { state.trim().to_owned() } else { String::new() };
+            Some(Obj { id, name, owner, state })
+        })
+        .collect()
+}

@@ -1,0 +1,216 @@
+//! # fdcs-e2e — the end-to-end harness
+//!
+//! Drives the real `docker` CLI and `docker-compose` as two tenants, `alpha`
+//! and `beta` (the demo tenants of `policies/demo-tenants.yaml`), through one
+//! `fdcs-policy serve` per test binary, against a real dockerd; and checks
+//! after every test, against the engine itself, that neither tenant can see
+//! or touch the other's objects ([`assert_isolated`]).
+//!
+//! ## When there is no engine
+//!
+//! If the engine does not answer, a test prints `skipped: no docker engine`
+//! and returns — so that `cargo test --workspace` works on a laptop without
+//! Docker — unless `CI=true` or `FDCS_E2E=1`, where a missing engine is a
+//! failure (`.ci/run` sets `FDCS_E2E=1`). Everything else (the binary does
+//! not build, `serve` does not start) always fails.
+//!
+//! ## Knobs
+//!
+//! `FDCS_E2E_UPSTREAM` (default `unix:///var/run/docker.sock`),
+//! `FDCS_E2E_DOCKER` (default `/usr/local/bin/docker`, else `docker` on
+//! `PATH`), `FDCS_E2E_COMPOSE` (default `docker-compose`), `FDCS_POLICY_BIN`
+//! (skip building), `FDCS_E2E_RESTART_DOCKERD=1` (allow the test that starts
+//! and stops a second, throwaway dockerd).
+#![forbid(unsafe_code)]
+// This crate is a test harness: a failed expectation is reported by
+// panicking, exactly like `assert!` in a test.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, reason = "test harness: failing is panicking")]
+
+pub mod cmd;
+pub mod engine;
+pub mod http;
+pub mod isolation;
+pub mod proxy;
+pub mod tenant;
+
+pub use cmd::Out;
+pub use engine::Engine;
+pub use isolation::assert_isolated;
+pub use proxy::Proxy;
+pub use tenant::Tenant;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+/// The docker CLI to drive (CLI 28 by default).
+pub fn docker_cli() -> String {
+    if let Ok(p) = std::env::var("FDCS_E2E_DOCKER") {
+        return p;
+    }
+    if Path::new("/usr/local/bin/docker").is_file() {
+        "/usr/local/bin/docker".to_owned()
+    } else {
+        "docker".to_owned()
+    }
+}
+
+/// Whether a missing engine must fail the suite instead of skipping it.
+pub fn engine_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") || std::env::var("FDCS_E2E").is_ok_and(|v| v == "1")
+}
+
+/// The engine socket the proxy fronts.
+pub fn upstream() -> String {
+    std::env::var("FDCS_E2E_UPSTREAM").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned())
+}
+
+/// The fixtures folder (`tests/fixtures`).
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// What one test binary shares: the engine, one proxy, two tenants.
+#[derive(Debug)]
+pub struct Env {
+    /// The real engine, on its own socket.
+    pub engine: Engine,
+    /// The proxy under test.
+    pub proxy: Proxy,
+    /// Tenant `alpha` (token `alpha-token`).
+    pub alpha: Tenant,
+    /// Tenant `beta` (token `beta-token`).
+    pub beta: Tenant,
+    /// A scratch directory private to this test process.
+    pub scratch: PathBuf,
+}
+
+/// A fresh scratch directory under the system temp dir.
+pub fn scratch_dir(label: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("fdcs-e2e-{}-{label}-{n}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+enum Setup {
+    Ready(Env),
+    Skip,
+    Broken(String),
+}
+
+fn setup() -> Setup {
+    let scratch = scratch_dir("env");
+    let engine = Engine::new(&upstream(), &scratch);
+    if let Err(why) = engine.available() {
+        if engine_required() {
+            return Setup::Broken(format!(
+                "no docker engine at {} and CI=true or FDCS_E2E=1 says there must be one:\n{why}",
+                engine.host
+            ));
+        }
+        return Setup::Skip;
+    }
+    if let Err(why) = engine.ensure_busybox(&scratch) {
+        return Setup::Broken(why);
+    }
+    let proxy = match Proxy::start(&engine.host, &[], &scratch) {
+        Ok(p) => p,
+        Err(why) => return Setup::Broken(why),
+    };
+    let host = proxy.host();
+    Setup::Ready(Env {
+        alpha: Tenant::new("alpha", "alpha-token", &host, &scratch),
+        beta: Tenant::new("beta", "beta-token", &host, &scratch),
+        engine,
+        proxy,
+        scratch,
+    })
+}
+
+/// The shared environment of this test binary; `None` means "skip" (no
+/// engine and none required). Panics when the environment is required and
+/// cannot be set up.
+#[track_caller]
+pub fn env() -> Option<&'static Env> {
+    static ENV: OnceLock<Setup> = OnceLock::new();
+    match ENV.get_or_init(setup) {
+        Setup::Ready(e) => Some(e),
+        Setup::Skip => {
+            eprintln!("skipped: no docker engine");
+            None
+        }
+        Setup::Broken(why) => panic!("end-to-end environment: {why}"),
+    }
+}
+
+/// One test: a unique tag for the names it creates, the isolation check at
+/// [`Case::finish`], and cleanup (through the engine socket) however the
+/// test ends.
+#[derive(Debug)]
+pub struct Case {
+    /// The shared environment.
+    pub env: &'static Env,
+    /// Unique to this test in this run; part of every name the test creates.
+    pub tag: String,
+}
+
+/// Starts a test; `None` means skip (see [`env`]).
+#[track_caller]
+pub fn case() -> Option<Case> {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let env = env()?;
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    // `z..y` delimits the counter so that no tag is a substring of another.
+    let tag = format!("x{:x}z{n}y", std::process::id());
+    Some(Case { env, tag })
+}
+
+impl Case {
+    /// `<base>-<tag>`: a name unique to this test.
+    pub fn name(&self, base: &str) -> String {
+        format!("{base}-{}", self.tag)
+    }
+
+    /// Tenant alpha.
+    pub fn alpha(&self) -> &'static Tenant {
+        &self.env.alpha
+    }
+
+    /// Tenant beta.
+    pub fn beta(&self) -> &'static Tenant {
+        &self.env.beta
+    }
+
+    /// Runs `f` for alpha and beta at the same time, with the same names;
+    /// a failure in either fails the test with that tenant's message.
+    pub fn both<F>(&self, f: F)
+    where
+        F: Fn(&Tenant) + Sync,
+    {
+        std::thread::scope(|s| {
+            let ha = s.spawn(|| f(self.alpha()));
+            let hb = s.spawn(|| f(self.beta()));
+            for h in [ha, hb] {
+                if let Err(p) = h.join() {
+                    std::panic::resume_unwind(p);
+                }
+            }
+        });
+    }
+
+    /// The invariant check every test ends with.
+    #[track_caller]
+    pub fn finish(self) {
+        let e = self.env;
+        assert!(e.proxy.alive(), "the proxy died during the test; its log:\n{}", e.proxy.log_tail());
+        assert_isolated(&e.engine, &e.alpha, &e.beta, &self.tag);
+    }
+}
+
+impl Drop for Case {
+    fn drop(&mut self) {
+        self.env.engine.cleanup(&self.tag);
+    }
+}

@@ -1,0 +1,208 @@
+//! What each tenant does with the ordinary docker CLI — both tenants at the
+//! same time and with the same names — works, inside its own namespace.
+//! Every test ends with the isolation invariant (`Case::finish`).
+
+use fdcs_e2e::{case, http, Tenant};
+use std::time::Duration;
+
+/// The host port `docker port <c> 80` reports.
+fn published_port(t: &Tenant, container: &str) -> u16 {
+    let out = t.docker(&["port", container, "80"]);
+    let text = out.ok();
+    text.lines()
+        .find_map(|l| l.rsplit_once(':').and_then(|(_, p)| p.trim().parse().ok()))
+        .unwrap_or_else(|| panic!("no published port for {container}:\n{out}"))
+}
+
+/// GETs `path` from the published port, retrying while httpd starts.
+fn fetch(port: u16, path: &str) -> http::Response {
+    let mut last = String::new();
+    for _ in 0..50 {
+        match http::get(port, path, &[]) {
+            Ok(r) if r.status == 200 => return r,
+            Ok(r) => last = format!("{} {}", r.head, r.body),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("GET {path} on 127.0.0.1:{port} never answered 200: {last}");
+}
+
+#[test]
+fn web_serves_its_own_page_on_a_published_port_and_obeys_lifecycle_commands() {
+    let Some(c) = case() else { return };
+    let web = c.name("web");
+    let tmp = c.name("tmp");
+    let tmp2 = c.name("tmp2");
+    c.both(|t| {
+        // --expose: the imported busybox image declares no port, so -P alone
+        // would publish nothing (see readme_main_command_serves_a_page).
+        let id = t.docker(&["run", "-d", "-P", "--expose", "80", "--name", &web, "busybox", "httpd", "-f", "-p", "80"]);
+        let id = id.ok().to_owned();
+        assert_eq!(id.len(), 64, "run -d prints the full id: {id}");
+        let page = format!("hello from {}", t.id);
+        t.docker(&["exec", &web, "sh", "-c", &format!("echo '{page}' > /hello.html")]).ok();
+        let port = published_port(t, &web);
+        let r = fetch(port, "/hello.html");
+        assert!(r.body.contains(&page), "{} got someone else's page: {:?}", t.id, r.body);
+
+        let ps = t.docker(&["ps", "--format", "{{.Names}}"]);
+        assert!(ps.ok().lines().any(|l| l == web), "ps lacks {web}:\n{ps}");
+        let ps = t.docker(&["ps", "-a", "--filter", &format!("name={web}"), "--format", "{{.Names}}"]);
+        assert_eq!(ps.ok(), web, "ps -a --filter name=");
+        let ls = t.docker(&["exec", &web, "ls", "/"]);
+        assert!(ls.ok().lines().any(|l| l == "hello.html"), "exec ls:\n{ls}");
+        t.docker(&["logs", &web]).ok();
+
+        let name = t.docker(&["inspect", "--format", "{{.Name}}", &web]);
+        assert_eq!(name.ok(), format!("/{web}"), "inspect shows the tenant's own name");
+        let full = t.docker(&["inspect", &web]);
+        let text = full.ok();
+        assert!(!text.contains("fdcs."), "inspect leaks fdcs labels:\n{text}");
+        assert!(!text.contains(&format!("{}_", t.id)), "inspect leaks engine-side names:\n{text}");
+        assert!(text.contains(&id), "inspect shows the id");
+
+        let top = t.docker(&["top", &web]);
+        assert!(top.ok().contains("httpd"), "top:\n{top}");
+        let stats = t.docker(&["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", &web]);
+        assert!(stats.ok().starts_with(&web), "stats:\n{stats}");
+
+        t.docker(&["stop", "-t", "1", &web]).ok();
+        let st = t.docker(&["inspect", "--format", "{{.State.Running}}", &web]);
+        assert_eq!(st.ok(), "false");
+        t.docker(&["start", &web]).ok();
+        t.docker(&["restart", "-t", "1", &web]).ok();
+        let st = t.docker(&["inspect", "--format", "{{.State.Running}}", &web]);
+        assert_eq!(st.ok(), "true");
+
+        t.docker(&["run", "-d", "--name", &tmp, "busybox", "sleep", "300"]).ok();
+        t.docker(&["rename", &tmp, &tmp2]).ok();
+        let gone = t.docker(&["inspect", &tmp]);
+        gone.fails_with("no such");
+        let st = t.docker(&["inspect", "--format", "{{.Name}}", &tmp2]);
+        assert_eq!(st.ok(), format!("/{tmp2}"));
+        t.docker(&["rm", "-f", &tmp2]).ok();
+        t.docker(&["inspect", &tmp2]).fails_with("no such");
+    });
+    c.finish();
+}
+
+#[test]
+fn readme_main_command_serves_a_page() {
+    // Exactly the README's command: relies on the busybox image exposing 80.
+    let Some(c) = case() else { return };
+    let web = c.name("web");
+    let t = c.alpha();
+    t.docker(&["run", "-d", "-P", "--name", &web, "busybox", "httpd", "-f", "-p", "80"]).ok();
+    let port = t.docker(&["port", &web]);
+    assert!(
+        !port.ok().is_empty(),
+        "`docker run -d -P` published no port: the busybox image declares no EXPOSE 80 \
+         (import it with --change 'EXPOSE 80'):\n{port}"
+    );
+    let p = published_port(t, &web);
+    let r = fetch(p, "/");
+    assert!(r.body.contains("html"), "page: {:?}", r.body);
+    c.finish();
+}
+
+#[test]
+fn run_rm_attaches_and_logs_show_own_output() {
+    let Some(c) = case() else { return };
+    let talk = c.name("talk");
+    c.both(|t| {
+        let out = t.docker(&["run", "--rm", "busybox", "echo", "hi"]);
+        assert_eq!(out.ok(), "hi", "attach output");
+        let said = format!("said-by-{}", t.id);
+        t.docker(&["run", "-d", "--name", &talk, "busybox", "sh", "-c", &format!("echo {said}; sleep 300")]).ok();
+        let mut logs = String::new();
+        for _ in 0..50 {
+            logs = t.docker(&["logs", &talk]).ok().to_owned();
+            if !logs.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(logs, said, "{} must read its own container's logs", t.id);
+        let ex = t.docker(&["exec", &talk, "echo", "inside"]);
+        assert_eq!(ex.ok(), "inside");
+    });
+    c.finish();
+}
+
+#[test]
+fn networks_create_list_inspect_connect_disconnect_remove() {
+    let Some(c) = case() else { return };
+    let net = c.name("net");
+    let keep = c.name("keep");
+    let box_ = c.name("box");
+    c.both(|t| {
+        t.docker(&["network", "create", &net]).ok();
+        let ls = t.docker(&["network", "ls", "--format", "{{.Name}}"]);
+        assert!(ls.ok().lines().any(|l| l == net), "network ls:\n{ls}");
+        let name = t.docker(&["network", "inspect", "--format", "{{.Name}}", &net]);
+        assert_eq!(name.ok(), net);
+        let full = t.docker(&["network", "inspect", &net]);
+        assert!(!full.ok().contains("fdcs."), "network inspect leaks fdcs labels:\n{full}");
+        t.docker(&["run", "-d", "--name", &box_, "busybox", "sleep", "300"]).ok();
+        t.docker(&["network", "connect", &net, &box_]).ok();
+        let nets = t.docker(&["inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", &box_]);
+        assert!(nets.ok().split_whitespace().any(|n| n == net), "connected networks:\n{nets}");
+        t.docker(&["network", "disconnect", &net, &box_]).ok();
+        let nets = t.docker(&["inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", &box_]);
+        assert!(!nets.ok().split_whitespace().any(|n| n == net), "still connected:\n{nets}");
+        t.docker(&["network", "rm", &net]).ok();
+        t.docker(&["network", "inspect", &net]).fails();
+        t.docker(&["network", "create", &keep]).ok();
+        t.docker(&["network", "connect", &keep, &box_]).ok();
+    });
+    c.finish();
+}
+
+#[test]
+fn volumes_create_list_inspect_remove_and_run_with_a_named_volume() {
+    let Some(c) = case() else { return };
+    let vol = c.name("vol");
+    let data = c.name("data");
+    c.both(|t| {
+        t.docker(&["volume", "create", &vol]).ok();
+        let ls = t.docker(&["volume", "ls", "--format", "{{.Name}}"]);
+        assert!(ls.ok().lines().any(|l| l == vol), "volume ls:\n{ls}");
+        let name = t.docker(&["volume", "inspect", "--format", "{{.Name}}", &vol]);
+        assert_eq!(name.ok(), vol);
+        let full = t.docker(&["volume", "inspect", &vol]);
+        assert!(!full.ok().contains("fdcs."), "volume inspect leaks fdcs labels:\n{full}");
+        t.docker(&["volume", "rm", &vol]).ok();
+        t.docker(&["volume", "inspect", &vol]).fails_with("no such");
+
+        let secret = format!("kept-by-{}", t.id);
+        let mount = format!("{data}:/data");
+        t.docker(&["run", "--rm", "-v", &mount, "busybox", "sh", "-c", &format!("echo {secret} > /data/f")]).ok();
+        let read = t.docker(&["run", "--rm", "-v", &mount, "busybox", "cat", "/data/f"]);
+        assert_eq!(read.ok(), secret, "{} must read its own volume", t.id);
+        let ls = t.docker(&["volume", "ls", "--format", "{{.Name}}"]);
+        assert!(ls.ok().lines().any(|l| l == data), "a volume made by run -v is listed:\n{ls}");
+    });
+    c.finish();
+}
+
+#[test]
+fn cp_into_and_out_of_own_container() {
+    let Some(c) = case() else { return };
+    let box_ = c.name("cpbox");
+    let dir = fdcs_e2e::scratch_dir("cp");
+    c.both(|t| {
+        t.docker(&["run", "-d", "--name", &box_, "busybox", "sleep", "300"]).ok();
+        let src = dir.join(format!("in-{}.txt", t.id));
+        let content = format!("copied in by {}\n", t.id);
+        std::fs::write(&src, &content).unwrap();
+        let dst_in = format!("{box_}:/tmp/in.txt");
+        t.docker(&["cp", src.to_str().unwrap(), &dst_in]).ok();
+        let cat = t.docker(&["exec", &box_, "cat", "/tmp/in.txt"]);
+        assert_eq!(cat.ok(), content.trim());
+        let back = dir.join(format!("out-{}.txt", t.id));
+        t.docker(&["cp", &dst_in, back.to_str().unwrap()]).ok();
+        assert_eq!(std::fs::read_to_string(&back).unwrap(), content);
+    });
+    c.finish();
+}
