@@ -27,6 +27,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, reason = "test harness: failing is panicking")]
 
 pub mod cmd;
+pub mod dockerd;
 pub mod engine;
 pub mod http;
 pub mod isolation;

@@ -140,7 +140,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         tokio::spawn(admin::serve(l, Arc::clone(&metrics), stop_rx.clone()));
     }
 
-    signals(&sources, &loaded, &auth, &metrics).await?;
+    signals(&sources, &loaded, &metrics).await?;
     let _ = stop_tx.send(true);
     for s in servers {
         let _ = s.await;
@@ -154,7 +154,6 @@ async fn serve(args: Args) -> anyhow::Result<()> {
 async fn signals(
     sources: &load::Sources,
     loaded: &load::Loaded,
-    auth: &load::Auth,
     metrics: &Metrics,
 ) -> anyhow::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
@@ -164,7 +163,7 @@ async fn signals(
     loop {
         tokio::select! {
             _ = hup.recv() => {
-                let ok = loaded.reload(sources, auth);
+                let ok = loaded.reload(sources);
                 metrics.reloaded(ok);
             }
             _ = term.recv() => { tracing::info!(target: "fdcs::serve", "SIGTERM: draining"); return Ok(()) }

@@ -76,38 +76,36 @@ struct Walker<'l> {
 }
 
 impl Walker<'_> {
+    /// Checks `e` and its children; an error names the innermost offending node.
     fn walk(&mut self, e: &IdedExpr, depth: usize, compr: usize) -> Result<(), (String, u64)> {
-        self.node(e, depth, compr).map_err(|m| (m, e.id))
-    }
-
-    fn node(&mut self, e: &IdedExpr, depth: usize, compr: usize) -> Result<(), String> {
+        let own = |m: String| (m, e.id);
         self.nodes += 1;
         if self.nodes > self.limits.max_ast_nodes {
-            return Err(format!(
+            return Err(own(format!(
                 "expression has more than {} nodes; split it into several rules or variables",
                 self.limits.max_ast_nodes
-            ));
+            )));
         }
         if depth > self.limits.max_ast_depth {
-            return Err(format!(
+            return Err(own(format!(
                 "expression is nested deeper than {}",
                 self.limits.max_ast_depth
-            ));
+            )));
         }
         let d = depth + 1;
         match &e.expr {
             Expr::Unspecified | Expr::Literal(_) => Ok(()),
-            Expr::Ident(name) => self.ident(name),
+            Expr::Ident(name) => self.ident(name).map_err(own),
             Expr::Select(s) => {
                 if let Expr::Ident(root) = &s.operand.expr {
                     if root == "variables" && !self.scope.iter().any(|n| n == root) {
                         if self.variables.contains(&s.field.as_str()) {
                             return Ok(());
                         }
-                        return Err(format!(
+                        return Err(own(format!(
                             "unknown variable `variables.{}`; declare it under `variables:` before the expression that uses it",
                             s.field
-                        ));
+                        )));
                     }
                 }
                 self.walk(&s.operand, d, compr)
@@ -126,17 +124,17 @@ impl Walker<'_> {
                 }
                 EntryExpr::StructField(f) => self.walk(&f.value, d, compr),
             }),
-            Expr::Struct(s) => Err(format!(
+            Expr::Struct(s) => Err(own(format!(
                 "message construction `{} {{...}}` is not supported; use a map literal",
                 s.type_name
-            )),
+            ))),
             Expr::Comprehension(c) => {
                 let nested = compr + 1;
                 if nested > self.limits.max_comprehension_nesting {
-                    return Err(format!(
+                    return Err(own(format!(
                         "comprehensions (all, exists, exists_one, map, filter) are nested more than {} deep",
                         self.limits.max_comprehension_nesting
-                    ));
+                    )));
                 }
                 self.walk(&c.iter_range, d, compr)?;
                 self.walk(&c.accu_init, d, compr)?;

@@ -1,0 +1,179 @@
+//! Loading (and reloading) the policy and the tenants, and choosing the
+//! authenticator. Only this binary reads files; the crates take strings.
+
+use super::Args;
+use anyhow::Context as _;
+use fdcs_policy::{Policy, Tenant, TenantId, TenantLimits};
+use fdcs_tower::{
+    Authenticate, KeystoneAuth, KeystoneConfig, ServiceCredentials, SharedPolicy, TenantCredentials, TenantsAuth,
+};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The demo tenants alpha and beta, so that the README's one command works
+/// with no files at all.
+// TODO: include_str!("../../../../policies/demo-tenants.yaml") once it lands.
+const DEMO_TENANTS: &str = "tenants:
+  - id: alpha
+    tokens: [alpha-token]
+  - id: beta
+    tokens: [beta-token]
+";
+
+/// The authenticator in force.
+pub(super) type Auth = Arc<dyn Authenticate>;
+
+/// Where policy and tenants come from (`None`: embedded).
+#[derive(Debug, Clone)]
+pub(super) struct Sources {
+    policy: Option<PathBuf>,
+    tenants: Option<PathBuf>,
+}
+
+impl Sources {
+    pub(super) fn from_args(a: &Args) -> Self {
+        Sources {
+            policy: a.policy.clone(),
+            tenants: a.tenants.clone(),
+        }
+    }
+
+    fn read_policy(&self) -> anyhow::Result<Policy> {
+        match &self.policy {
+            None => Policy::embedded_default().context("loading the embedded default policy"),
+            Some(p) => {
+                let src = std::fs::read_to_string(p).with_context(|| format!("reading policy `{}`", p.display()))?;
+                Policy::from_yaml(&src, &p.display().to_string())
+                    .with_context(|| format!("loading policy `{}`", p.display()))
+            }
+        }
+    }
+
+    fn read_tenants(&self) -> anyhow::Result<Vec<TenantCredentials>> {
+        let (src, origin) = match &self.tenants {
+            None => (DEMO_TENANTS.to_string(), "embedded demo tenants".to_string()),
+            Some(p) => (
+                std::fs::read_to_string(p).with_context(|| format!("reading tenants `{}`", p.display()))?,
+                p.display().to_string(),
+            ),
+        };
+        parse_tenants(&src).with_context(|| format!("loading tenants `{origin}`"))
+    }
+}
+
+/// What is loaded now.
+pub(super) struct Loaded {
+    pub(super) policy: SharedPolicy,
+    pub(super) tenants: Arc<TenantsAuth>,
+}
+
+impl Loaded {
+    pub(super) fn load(s: &Sources) -> anyhow::Result<Self> {
+        let policy = s.read_policy()?;
+        let tenants = TenantsAuth::new(s.read_tenants()?)?;
+        tracing::info!(target: "fdcs::serve", policy = %policy.name, "policy loaded");
+        Ok(Loaded {
+            policy: SharedPolicy::new(policy),
+            tenants: Arc::new(tenants),
+        })
+    }
+
+    /// SIGHUP: loads both files; any error keeps both old ones.
+    pub(super) fn reload(&self, s: &Sources) -> bool {
+        let result = s.read_policy().and_then(|p| Ok((p, s.read_tenants()?)));
+        match result {
+            Ok((policy, tenants)) => match self.tenants.replace(tenants) {
+                Ok(()) => {
+                    tracing::info!(target: "fdcs::serve", policy = %policy.name, "reloaded policy and tenants");
+                    self.policy.store(policy);
+                    true
+                }
+                Err(e) => {
+                    tracing::error!(target: "fdcs::serve", error = %e, "reload failed; keeping the old policy and tenants");
+                    false
+                }
+            },
+            Err(e) => {
+                tracing::error!(target: "fdcs::serve", error = format!("{e:#}"), "reload failed; keeping the old policy and tenants");
+                false
+            }
+        }
+    }
+}
+
+/// Keystone when `--keystone-url` is given, else the tenants file.
+pub(super) fn authenticator(a: &Args, loaded: &Loaded) -> anyhow::Result<Auth> {
+    let Some(url) = &a.keystone_url else {
+        return Ok(loaded.tenants.clone());
+    };
+    let need = |v: &Option<String>, what: &str| {
+        v.clone()
+            .with_context(|| format!("--keystone-url needs --keystone-{what} (or FDCS_KEYSTONE_{})", what.to_uppercase()))
+    };
+    let service = ServiceCredentials {
+        user: need(&a.keystone_user, "user")?,
+        password: need(&a.keystone_password, "password")?,
+        project: need(&a.keystone_project, "project")?,
+        domain: a.keystone_domain.clone(),
+    };
+    if !url.starts_with("http://") {
+        anyhow::bail!("--keystone-url `{url}`: only http:// is supported (put Keystone on loopback or a private network)");
+    }
+    let mut cfg = KeystoneConfig::new(url.clone(), service);
+    cfg.cache_ttl = Duration::from_secs(a.keystone_cache_ttl);
+    cfg.timeout = Duration::from_secs(a.keystone_timeout.max(1));
+    // the tenants file still supplies per-tenant limits
+    Ok(Arc::new(KeystoneAuth::new(cfg, Some(loaded.tenants.clone()))))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    tenants: Vec<Entry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: String,
+    #[serde(default)]
+    tokens: Vec<String>,
+    #[serde(default)]
+    token_sha256: Vec<String>,
+    #[serde(default)]
+    limits: Option<Limits>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Limits {
+    memory: Option<i64>,
+    nano_cpus: Option<i64>,
+    pids: Option<i64>,
+    images: Option<Vec<String>>,
+}
+
+// TODO: replace with fdcs_policy::tenants::TenantsFile::from_yaml once it lands.
+fn parse_tenants(src: &str) -> anyhow::Result<Vec<TenantCredentials>> {
+    let f: File = serde_saphyr::from_str(src)?;
+    f.tenants
+        .into_iter()
+        .map(|e| {
+            let mut tenant = Tenant::new(TenantId::new(&e.id)?);
+            if let Some(l) = e.limits {
+                tenant.limits = TenantLimits {
+                    memory: l.memory,
+                    nano_cpus: l.nano_cpus,
+                    pids: l.pids,
+                    images: l.images,
+                };
+            }
+            Ok(TenantCredentials {
+                tenant,
+                tokens: e.tokens,
+                token_sha256: e.token_sha256,
+            })
+        })
+        .collect()
+}

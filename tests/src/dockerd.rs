@@ -1,0 +1,121 @@
+//! A second, throwaway dockerd on its own socket, data and exec roots, with
+//! no bridge and no iptables changes: something the robustness tests can
+//! stop and start without disturbing the machine's own engine.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A throwaway dockerd, killed on drop.
+#[derive(Debug)]
+pub struct Dockerd {
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Dockerd {
+    /// Whether this machine can run one (root, and `dockerd` installed).
+    pub fn possible() -> Result<(), String> {
+        let uid = Command::new("id").arg("-u").output().map_err(|e| e.to_string())?;
+        if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+            return Err("not root".to_owned());
+        }
+        let found = Command::new("sh").args(["-c", "command -v dockerd"]).output().map_err(|e| e.to_string())?;
+        if found.status.success() {
+            Ok(())
+        } else {
+            Err("no dockerd on PATH".to_owned())
+        }
+    }
+
+    /// Prepares (does not start) a dockerd rooted in `dir`.
+    pub fn new(dir: &Path) -> Dockerd {
+        let _ = std::fs::create_dir_all(dir);
+        Dockerd {
+            dir: dir.to_path_buf(),
+            child: None,
+        }
+    }
+
+    /// Its socket as `docker -H` and `serve --upstream` take it.
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.socket().display())
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.join("d.sock")
+    }
+
+    /// Starts it and waits until it answers `/_ping`.
+    pub fn start(&mut self) -> Result<(), String> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("dockerd.log"))
+            .map_err(|e| e.to_string())?;
+        let log2 = log.try_clone().map_err(|e| e.to_string())?;
+        let child = Command::new("dockerd")
+            .arg("--data-root")
+            .arg(self.dir.join("data"))
+            .arg("--exec-root")
+            .arg(self.dir.join("exec"))
+            .arg("--pidfile")
+            .arg(self.dir.join("pid"))
+            .arg("-H")
+            .arg(self.host())
+            .args(["--bridge", "none", "--iptables=false", "--ip6tables=false"])
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2)
+            .spawn()
+            .map_err(|e| format!("cannot start dockerd: {e}"))?;
+        self.child = Some(child);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(60) {
+            let ok = ping(&self.socket());
+            if ok {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Err(format!(
+            "throwaway dockerd did not come up; log:\n{}",
+            std::fs::read_to_string(self.dir.join("dockerd.log")).unwrap_or_default()
+        ))
+    }
+
+    /// Stops it (SIGTERM, then SIGKILL after 15 s) and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(15) {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Whether the engine on `socket` answers `GET /_ping` with 200.
+fn ping(socket: &Path) -> bool {
+    let Ok(mut s) = UnixStream::connect(socket) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 12];
+    s.read_exact(&mut buf).is_ok() && buf.get(9..12) == Some(b"200".as_slice())
+}
+
+impl Drop for Dockerd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
