@@ -26,7 +26,10 @@ fn request(raw: &[u8]) -> Request {
 
 fn bench(c: &mut Criterion) {
     let policy = Policy::embedded_default().expect("embedded policy loads");
-    assert!(policy.custom.len() >= 3, "the default policy carries three CEL rules");
+    assert!(
+        policy.custom.len() >= 3,
+        "the default policy carries three CEL rules"
+    );
     let alpha = Tenant::new(TenantId::new("alpha").expect("valid id"));
     let req = request(RUN_WEB);
     let facts = Facts::default();
@@ -36,13 +39,23 @@ fn bench(c: &mut Criterion) {
 
     c.bench_function("judge_run_web_create (decode+judge+serialize)", |b| {
         b.iter(|| {
-            let v = judge(black_box(&policy), black_box(&alpha), black_box(&req), black_box(&facts));
-            let body = v.forward().and_then(|f| f.body.as_ref()).map(serde_json::to_vec);
+            let v = judge(
+                black_box(&policy),
+                black_box(&alpha),
+                black_box(&req),
+                black_box(&facts),
+            );
+            let body = v
+                .forward()
+                .and_then(|f| f.body.as_ref())
+                .map(serde_json::to_vec);
             black_box(body)
         })
     });
     let ping = Request::new("GET", "/v1.41/_ping", Vec::new());
-    c.bench_function("judge_ping", |b| b.iter(|| judge(black_box(&policy), &alpha, black_box(&ping), &facts)));
+    c.bench_function("judge_ping", |b| {
+        b.iter(|| judge(black_box(&policy), &alpha, black_box(&ping), &facts))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -5,3 +5,9 @@
 //! itself is the core's [`fdcs_policy::judge`], the same one `serve` uses.
 
 pub(crate) mod node;
+pub(crate) mod engine;
+pub(crate) mod interp;
+pub(crate) mod load;
+pub(crate) mod merge;
+pub(crate) mod checks;
+pub(crate) mod judge;

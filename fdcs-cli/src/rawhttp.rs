@@ -93,7 +93,10 @@ fn framing(headers: &[httparse::Header<'_>]) -> anyhow::Result<Framing> {
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
             let v = String::from_utf8_lossy(h.value);
             if !v.trim().eq_ignore_ascii_case("chunked") || chunked {
-                bail!("unsupported Transfer-Encoding `{}`: only one `chunked`", v.trim());
+                bail!(
+                    "unsupported Transfer-Encoding `{}`: only one `chunked`",
+                    v.trim()
+                );
             }
             chunked = true;
         }
@@ -128,7 +131,7 @@ fn dechunk(input: &[u8]) -> anyhow::Result<(Vec<u8>, usize)> {
             // trailers, then a blank line (which may be missing at end of file)
             loop {
                 match line_at(input, pos) {
-                    Some((l, next)) if l.is_empty() => return Ok((body, next)),
+                    Some((&[], next)) => return Ok((body, next)),
                     Some((_, next)) => pos = next,
                     None if is_blank(input.get(pos..).unwrap_or_default()) => {
                         return Ok((body, input.len()))
@@ -143,7 +146,7 @@ fn dechunk(input: &[u8]) -> anyhow::Result<(Vec<u8>, usize)> {
             .with_context(|| format!("chunk of {size} bytes runs past the end of the file"))?;
         body.extend_from_slice(input.get(pos..end).unwrap_or_default());
         match line_at(input, end) {
-            Some((l, next)) if l.is_empty() => pos = next,
+            Some((&[], next)) => pos = next,
             _ => bail!("chunk of {size} bytes is not followed by a line end"),
         }
     }
@@ -230,7 +233,8 @@ mod tests {
 
     #[test]
     fn identical_duplicate_content_length_is_fine() {
-        let r = parse(b"POST / HTTP/1.1\r\nContent-Length: 2\r\ncontent-length: 2\r\n\r\n{}").unwrap();
+        let r =
+            parse(b"POST / HTTP/1.1\r\nContent-Length: 2\r\ncontent-length: 2\r\n\r\n{}").unwrap();
         assert_eq!(r.body, b"{}");
     }
 }

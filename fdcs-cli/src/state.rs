@@ -57,10 +57,12 @@ struct Exec {
 impl State {
     /// Parses and validates a state file's text.
     pub(crate) fn from_json(src: &str) -> anyhow::Result<State> {
-        let state: State = serde_json::from_str(src).map_err(|e| {
-            anyhow::anyhow!("{}:{}: {e}", e.line(), e.column())
-        })?;
-        for (what, list) in [("container", &state.containers), ("network", &state.networks)] {
+        let state: State = serde_json::from_str(src)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", e.line(), e.column()))?;
+        for (what, list) in [
+            ("container", &state.containers),
+            ("network", &state.networks),
+        ] {
             for r in list {
                 check_id(what, &r.id)?;
                 TenantId::new(&r.tenant).with_context(|| format!("{what} `{}`", r.name))?;
@@ -140,7 +142,11 @@ impl State {
 }
 
 fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
-    if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if id.len() != 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         bail!("{what} id `{id}` is not 64 lowercase hex digits");
     }
     Ok(())
@@ -176,17 +182,27 @@ mod tests {
         let alpha = TenantId::new("alpha").unwrap();
         let mut f = Facts::default();
         let s = state();
-        for kind in [ResourceKind::Container, ResourceKind::Network, ResourceKind::Volume] {
+        for kind in [
+            ResourceKind::Container,
+            ResourceKind::Network,
+            ResourceKind::Volume,
+        ] {
             assert!(s.answer(&alpha, &Obligation::Owned { kind }, &mut f));
         }
         assert_eq!(
             f.containers.unwrap(),
-            vec![Owned { id: A.into(), name: "alpha_web".into() }]
+            vec![Owned {
+                id: A.into(),
+                name: "alpha_web".into()
+            }]
         );
         assert_eq!(f.networks.unwrap(), vec![]);
         assert_eq!(
             f.volumes.unwrap(),
-            vec![Owned { id: "alpha_data".into(), name: "alpha_data".into() }]
+            vec![Owned {
+                id: "alpha_data".into(),
+                name: "alpha_data".into()
+            }]
         );
     }
 
@@ -195,9 +211,21 @@ mod tests {
         let alpha = TenantId::new("alpha").unwrap();
         let s = state();
         let mut f = Facts::default();
-        assert!(s.answer(&alpha, &Obligation::ExecContainer { exec: X.into() }, &mut f));
-        assert!(s.answer(&alpha, &Obligation::ExecContainer { exec: "ccc".into() }, &mut f));
-        assert!(!s.answer(&alpha, &Obligation::ExecContainer { exec: X.into() }, &mut f));
+        assert!(s.answer(
+            &alpha,
+            &Obligation::ExecContainer { exec: X.into() },
+            &mut f
+        ));
+        assert!(s.answer(
+            &alpha,
+            &Obligation::ExecContainer { exec: "ccc".into() },
+            &mut f
+        ));
+        assert!(!s.answer(
+            &alpha,
+            &Obligation::ExecContainer { exec: X.into() },
+            &mut f
+        ));
         assert_eq!(f.execs.get(X), Some(&Some(B.to_string())));
         assert_eq!(f.execs.get("ccc"), Some(&None));
     }

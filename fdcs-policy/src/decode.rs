@@ -40,7 +40,11 @@ use tree::Node;
 /// decoder reads it, refusing what it cannot judge (see the module docs).
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
     let root = tree::parse(body).map_err(|e| {
-        DecodeError::new(DecodeErrorKind::Malformed, String::new(), format!("invalid JSON: {e}"))
+        DecodeError::new(
+            DecodeErrorKind::Malformed,
+            String::new(),
+            format!("invalid JSON: {e}"),
+        )
     })?;
     if !matches!(root, Node::Object(_)) {
         return Err(DecodeError::new(

@@ -38,6 +38,7 @@ pub fn judge(policy: &Policy, tenant: &Tenant, req: &Request, facts: &Facts) -> 
         req,
         route,
         query,
+        rewritten: std::cell::Cell::new(false),
     };
     let outcome = match cx.route.endpoint {
         Endpoint::ContainerList
@@ -65,9 +66,10 @@ pub fn judge(policy: &Policy, tenant: &Tenant, req: &Request, facts: &Facts) -> 
         | Endpoint::ContainerArchive
         | Endpoint::PutContainerArchive
         | Endpoint::ContainerPrune => containers::judge(&cx),
-        Endpoint::ContainerExec | Endpoint::ExecStart | Endpoint::ExecResize | Endpoint::ExecInspect => {
-            exec::judge(&cx)
-        }
+        Endpoint::ContainerExec
+        | Endpoint::ExecStart
+        | Endpoint::ExecResize
+        | Endpoint::ExecInspect => exec::judge(&cx),
         Endpoint::ImageList
         | Endpoint::ImageBuild
         | Endpoint::BuildPrune

@@ -19,8 +19,8 @@
 
 pub mod decode;
 mod judge;
-pub mod query;
 pub mod policy;
+pub mod query;
 mod request;
 pub mod route;
 pub mod rules;

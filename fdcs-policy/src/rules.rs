@@ -5,10 +5,10 @@
 //! Container and service bodies share the models in [`crate::decode`], so a
 //! rule is written once.
 
+pub mod catalog;
 pub mod images;
 pub mod mounts;
 pub mod namespaces;
 pub mod ports;
 pub mod privileges;
 pub mod resources;
-pub mod catalog;

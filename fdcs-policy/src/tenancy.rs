@@ -57,7 +57,9 @@ pub fn is_valid_name(name: &str) -> bool {
 
 /// Whether `s` looks like a full 64-hex engine id.
 pub fn is_full_id(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// Refuses reserved labels the tenant tries to set, then writes the owner

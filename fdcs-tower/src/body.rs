@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Empty, Full};
 use std::time::Duration;
 
 /// Boxed error used by bodies crossing the layer.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The one body type the layer produces, both towards the engine and back
 /// to the client; boxing keeps foreign body types out of the public API.
@@ -20,7 +20,9 @@ pub type FdcsBody = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
 
 /// A complete body from bytes.
 pub fn full(bytes: impl Into<Bytes>) -> FdcsBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 /// An empty body.
@@ -50,7 +52,10 @@ where
         Ok(r) => r,
         Err(_) => Err(Rejection::BadRequest(
             StatusCode::REQUEST_TIMEOUT,
-            format!("fdcs: the request body was not received within {}s", timeout.as_secs()),
+            format!(
+                "fdcs: the request body was not received within {}s",
+                timeout.as_secs()
+            ),
         )),
     }
 }
@@ -95,14 +100,18 @@ mod tests {
     #[tokio::test]
     async fn a_body_over_the_bound_is_413() {
         let body = Full::new(Bytes::from(vec![b'x'; 2048]));
-        let err = read_bounded(body, 1024, Duration::from_secs(1)).await.unwrap_err();
+        let err = read_bounded(body, 1024, Duration::from_secs(1))
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 
     #[tokio::test]
     async fn a_body_at_the_bound_is_read() {
         let body = Full::new(Bytes::from(vec![b'x'; 1024]));
-        let got = read_bounded(body, 1024, Duration::from_secs(1)).await.unwrap();
+        let got = read_bounded(body, 1024, Duration::from_secs(1))
+            .await
+            .unwrap();
         assert_eq!(got.len(), 1024);
     }
 
@@ -116,14 +125,18 @@ mod tests {
                 }
             }
         });
-        let err = read_bounded(body, 5000, Duration::from_secs(1)).await.unwrap_err();
+        let err = read_bounded(body, 5000, Duration::from_secs(1))
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 
     #[tokio::test]
     async fn a_stalled_body_times_out() {
         let (_tx, body) = http_body_util::channel::Channel::<Bytes, BoxError>::new(1);
-        let err = read_bounded(body, 5000, Duration::from_millis(50)).await.unwrap_err();
+        let err = read_bounded(body, 5000, Duration::from_millis(50))
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), StatusCode::REQUEST_TIMEOUT);
     }
 }

@@ -31,7 +31,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(30),
             max_response_body: 64 << 20,
             lookup_timeout: Duration::from_secs(30),
-            max_rounds: 4,
+            max_rounds: 5,
             max_event_line: 1 << 20,
         }
     }

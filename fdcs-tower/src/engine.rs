@@ -7,35 +7,47 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, Limited};
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 use tower::{Service, ServiceExt};
 
-/// The bounds every inner service must meet.
-pub trait EngineService<RB>:
-    Service<Request<FdcsBody>, Response = Response<RB>, Error: Into<BoxError>, Future: Send + 'static>
-    + Clone
-    + Send
-    + Sync
-    + 'static
-{
+/// The bounds every inner service must meet, proven once: any cloneable
+/// `Service<http::Request<FdcsBody>>` answering `http::Response<RB>` with a
+/// `Send` future is an engine service.
+pub trait EngineService<RB>: Clone + Send + Sync + 'static {
+    /// The future of one engine call (readiness included).
+    type EngineFuture: Future<Output = Result<Response<RB>, BoxError>> + Send + 'static;
+
+    /// Waits for readiness and sends one request.
+    fn engine_call(self, req: Request<FdcsBody>) -> Self::EngineFuture;
 }
 
-impl<S, RB> EngineService<RB> for S where
-    S: Service<Request<FdcsBody>, Response = Response<RB>, Error: Into<BoxError>, Future: Send + 'static>
-        + Clone
-        + Send
-        + Sync
-        + 'static
+impl<S, RB> EngineService<RB> for S
+where
+    S: Service<Request<FdcsBody>, Response = Response<RB>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    RB: 'static,
 {
+    type EngineFuture = Pin<Box<dyn Future<Output = Result<Response<RB>, BoxError>> + Send>>;
+
+    fn engine_call(self, req: Request<FdcsBody>) -> Self::EngineFuture {
+        // no async block here: rustc cannot see through the service's future
+        // type inside a generator (rust-lang/rust#110338), a combinator it can
+        Box::pin(self.map_err(Into::into).oneshot(req))
+    }
 }
 
 /// Sends one request; a transport failure is a 502.
-pub(crate) async fn send<S, RB>(inner: &S, req: Request<FdcsBody>) -> Result<Response<RB>, Rejection>
+pub(crate) async fn send<S, RB>(
+    inner: &S,
+    req: Request<FdcsBody>,
+) -> Result<Response<RB>, Rejection>
 where
     S: EngineService<RB>,
 {
-    inner.clone().oneshot(req).await.map_err(|e| {
-        let e: BoxError = e.into();
+    inner.clone().engine_call(req).await.map_err(|e| {
         Rejection::Upstream(format!(
             "fdcs: the Docker engine is unavailable ({}); try again later",
             error_chain(&*e)
@@ -44,17 +56,27 @@ where
 }
 
 /// A JSON request built by the layer itself (lookups, preludes).
-pub(crate) fn json_request(method: Method, path_and_query: &str, body: Option<&serde_json::Value>) -> Result<Request<FdcsBody>, Rejection> {
+pub(crate) fn json_request(
+    method: Method,
+    path_and_query: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<Request<FdcsBody>, Rejection> {
     let mut b = Request::builder().method(method).uri(path_and_query);
     let body = match body {
         Some(v) => {
-            b = b.header(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            b = b.header(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             full(serde_json::to_vec(v).unwrap_or_default())
         }
         None => crate::body::empty(),
     };
-    b.body(body)
-        .map_err(|e| Rejection::Upstream(format!("fdcs: could not build the engine request `{path_and_query}`: {e}")))
+    b.body(body).map_err(|e| {
+        Rejection::Upstream(format!(
+            "fdcs: could not build the engine request `{path_and_query}`: {e}"
+        ))
+    })
 }
 
 /// Sends a request and reads the whole (bounded) answer, within a deadline.
@@ -77,7 +99,9 @@ where
         Ok((status, bytes))
     };
     tokio::time::timeout(timeout, fut).await.map_err(|_| {
-        Rejection::Upstream(format!("fdcs: the Docker engine did not answer `{what}` in time; try again later"))
+        Rejection::Upstream(format!(
+            "fdcs: the Docker engine did not answer `{what}` in time; try again later"
+        ))
     })?
 }
 
@@ -92,15 +116,29 @@ where
         .collect()
         .await
         .map(|c| c.to_bytes())
-        .map_err(|e| Rejection::Upstream(format!("fdcs: could not read the Docker engine's answer ({e})")))
+        .map_err(|e| {
+            Rejection::Upstream(format!(
+                "fdcs: could not read the Docker engine's answer ({e})"
+            ))
+        })
 }
 
 /// The daemon's own `message`, or the raw text.
 pub(crate) fn daemon_message(bytes: &[u8]) -> String {
     serde_json::from_slice::<serde_json::Value>(bytes)
         .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
-        .unwrap_or_else(|| String::from_utf8_lossy(bytes).trim().chars().take(500).collect())
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| {
+            String::from_utf8_lossy(bytes)
+                .trim()
+                .chars()
+                .take(500)
+                .collect()
+        })
 }
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

@@ -34,9 +34,7 @@ impl Rejection {
     /// The HTTP status sent to the client.
     pub fn status(&self) -> StatusCode {
         match self {
-            Rejection::Denied(d) => {
-                StatusCode::from_u16(d.status).unwrap_or(StatusCode::FORBIDDEN)
-            }
+            Rejection::Denied(d) => StatusCode::from_u16(d.status).unwrap_or(StatusCode::FORBIDDEN),
             Rejection::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Rejection::IdentityUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -23,18 +23,27 @@ const PASS: [HeaderName; 3] = [
 ];
 
 /// Sends every prelude; 200/201/409 ("already exists") are fine.
-pub(crate) async fn preludes<S, RB>(inner: &S, fwd: &Forward, limits: &Limits) -> Result<(), Rejection>
+pub(crate) async fn preludes<S, RB>(
+    inner: &S,
+    fwd: &Forward,
+    limits: &Limits,
+) -> Result<(), Rejection>
 where
     S: EngineService<RB>,
     RB: Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
     for p in &fwd.prelude {
-        let method = Method::from_bytes(p.method.as_bytes())
-            .map_err(|_| Rejection::Upstream(format!("fdcs: invalid prelude method `{}`", p.method)))?;
+        let method = Method::from_bytes(p.method.as_bytes()).map_err(|_| {
+            Rejection::Upstream(format!("fdcs: invalid prelude method `{}`", p.method))
+        })?;
         let req = json_request(method, &p.path, Some(&p.body))?;
-        let (status, bytes) = call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
-        if !matches!(status, StatusCode::OK | StatusCode::CREATED | StatusCode::CONFLICT) {
+        let (status, bytes) =
+            call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+        if !matches!(
+            status,
+            StatusCode::OK | StatusCode::CREATED | StatusCode::CONFLICT
+        ) {
             return Err(Rejection::Upstream(format!(
                 "fdcs: preparing the request failed ({} {} answered {status}): {}",
                 p.method,
@@ -55,7 +64,11 @@ pub(crate) enum Payload {
 }
 
 /// Builds the judged request.
-pub(crate) fn judged_request(fwd: &Forward, client: &HeaderMap, payload: Payload) -> Result<Request<FdcsBody>, Rejection> {
+pub(crate) fn judged_request(
+    fwd: &Forward,
+    client: &HeaderMap,
+    payload: Payload,
+) -> Result<Request<FdcsBody>, Rejection> {
     let method = Method::from_bytes(fwd.method.as_bytes())
         .map_err(|_| Rejection::Upstream(format!("fdcs: invalid method `{}`", fwd.method)))?;
     let target = match &fwd.query {
@@ -63,9 +76,12 @@ pub(crate) fn judged_request(fwd: &Forward, client: &HeaderMap, payload: Payload
         _ => fwd.path.clone(),
     };
     let mut b = Request::builder().method(method).uri(target.as_str());
-    let headers = b
-        .headers_mut()
-        .ok_or_else(|| Rejection::BadRequest(StatusCode::BAD_REQUEST, format!("fdcs: invalid request target `{target}`")))?;
+    let headers = b.headers_mut().ok_or_else(|| {
+        Rejection::BadRequest(
+            StatusCode::BAD_REQUEST,
+            format!("fdcs: invalid request target `{target}`"),
+        )
+    })?;
     for name in PASS {
         for v in client.get_all(&name) {
             headers.append(name.clone(), v.clone());
@@ -79,9 +95,13 @@ pub(crate) fn judged_request(fwd: &Forward, client: &HeaderMap, payload: Payload
     }
     let body = match (&fwd.body, fwd.stream_body, payload) {
         (Some(v), _, _) => {
-            let bytes = serde_json::to_vec(v)
-                .map_err(|e| Rejection::Upstream(format!("fdcs: could not serialise the judged body: {e}")))?;
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            let bytes = serde_json::to_vec(v).map_err(|e| {
+                Rejection::Upstream(format!("fdcs: could not serialise the judged body: {e}"))
+            })?;
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             full(bytes)
         }
         (None, true, Payload::Raw(raw)) => {
@@ -92,8 +112,12 @@ pub(crate) fn judged_request(fwd: &Forward, client: &HeaderMap, payload: Payload
         }
         _ => crate::body::empty(),
     };
-    b.body(body)
-        .map_err(|_| Rejection::BadRequest(StatusCode::BAD_REQUEST, format!("fdcs: invalid request target `{target}`")))
+    b.body(body).map_err(|_| {
+        Rejection::BadRequest(
+            StatusCode::BAD_REQUEST,
+            format!("fdcs: invalid request target `{target}`"),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -118,7 +142,10 @@ mod tests {
         h.insert("x-auth-token", HeaderValue::from_static("s3cret"));
         h.insert("x-auth-tenantid", HeaderValue::from_static("alpha"));
         h.insert("x-registry-auth", HeaderValue::from_static("e30="));
-        h.insert("content-type", HeaderValue::from_static("application/x-tar"));
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-tar"),
+        );
         h.insert("x-forwarded-for", HeaderValue::from_static("1.2.3.4"));
         h.insert("host", HeaderValue::from_static("evil"));
         h
@@ -128,21 +155,39 @@ mod tests {
     async fn the_canonical_body_is_sent_not_the_clients() {
         let judged = serde_json::json!({"Image": "busybox", "HostConfig": {"Memory": 1}});
         let raw = full(&b"{\"image\":\"busybox\",\"HostConfig\":{\"Privileged\":true}}"[..]);
-        let req = judged_request(&fwd(Some(judged.clone()), false, ResponsePlan::PassThrough), &client_headers(), Payload::Raw(raw)).unwrap();
+        let req = judged_request(
+            &fwd(Some(judged.clone()), false, ResponsePlan::PassThrough),
+            &client_headers(),
+            Payload::Raw(raw),
+        )
+        .unwrap();
         assert_eq!(req.uri(), "/v1.41/containers/create?name=alpha_web");
         assert_eq!(req.headers()["content-type"], "application/json");
         let body = req.into_body().collect().await.unwrap().to_bytes();
-        assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap(), judged);
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+            judged
+        );
     }
 
     #[tokio::test]
     async fn a_raw_body_is_only_streamed_when_the_core_says_so() {
         let raw = full(&b"tar bytes"[..]);
-        let req = judged_request(&fwd(None, false, ResponsePlan::PassThrough), &client_headers(), Payload::Raw(raw)).unwrap();
+        let req = judged_request(
+            &fwd(None, false, ResponsePlan::PassThrough),
+            &client_headers(),
+            Payload::Raw(raw),
+        )
+        .unwrap();
         let body = req.into_body().collect().await.unwrap().to_bytes();
         assert!(body.is_empty());
         let raw = full(&b"tar bytes"[..]);
-        let req = judged_request(&fwd(None, true, ResponsePlan::PassThrough), &client_headers(), Payload::Raw(raw)).unwrap();
+        let req = judged_request(
+            &fwd(None, true, ResponsePlan::PassThrough),
+            &client_headers(),
+            Payload::Raw(raw),
+        )
+        .unwrap();
         assert_eq!(req.headers()["content-type"], "application/x-tar");
         let body = req.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(&body[..], b"tar bytes");
@@ -150,7 +195,12 @@ mod tests {
 
     #[test]
     fn credentials_and_unknown_headers_never_reach_the_engine() {
-        let req = judged_request(&fwd(None, false, ResponsePlan::PassThrough), &client_headers(), Payload::None).unwrap();
+        let req = judged_request(
+            &fwd(None, false, ResponsePlan::PassThrough),
+            &client_headers(),
+            Payload::None,
+        )
+        .unwrap();
         let h = req.headers();
         assert!(h.get("x-auth-token").is_none());
         assert!(h.get("x-auth-tenantid").is_none());
@@ -161,7 +211,12 @@ mod tests {
 
     #[test]
     fn hijack_routes_always_ask_the_engine_for_an_upgrade() {
-        let req = judged_request(&fwd(None, false, ResponsePlan::Hijack), &HeaderMap::new(), Payload::None).unwrap();
+        let req = judged_request(
+            &fwd(None, false, ResponsePlan::Hijack),
+            &HeaderMap::new(),
+            Payload::None,
+        )
+        .unwrap();
         assert_eq!(req.headers()["upgrade"], "tcp");
         assert_eq!(req.headers()["connection"], "Upgrade");
     }

@@ -90,7 +90,9 @@ where
             let mut out = Response::new(boxed(body));
             out.headers_mut().insert(
                 header::CONTENT_TYPE,
-                content_type.unwrap_or(HeaderValue::from_static("application/vnd.docker.raw-stream")),
+                content_type.unwrap_or(HeaderValue::from_static(
+                    "application/vnd.docker.raw-stream",
+                )),
             );
             out
         }
@@ -109,7 +111,10 @@ mod tests {
         assert!(!client_wants_upgrade(&h));
         h.insert("upgrade", HeaderValue::from_static("tcp"));
         assert!(client_wants_upgrade(&h));
-        h.insert("connection", HeaderValue::from_static("keep-alive, upgrade"));
+        h.insert(
+            "connection",
+            HeaderValue::from_static("keep-alive, upgrade"),
+        );
         assert!(client_wants_upgrade(&h));
     }
 }

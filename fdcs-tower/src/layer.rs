@@ -55,7 +55,9 @@ impl FdcsLayer {
             metrics: Arc::clone(&s.metrics),
         };
         f(&mut shared);
-        FdcsLayer { shared: Arc::new(shared) }
+        FdcsLayer {
+            shared: Arc::new(shared),
+        }
     }
 
     /// Replaces the bounds and deadlines.

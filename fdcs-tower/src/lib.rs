@@ -97,10 +97,10 @@ mod service;
 mod upstream;
 
 pub use auth::{
-    credentials, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig, ServiceCredentials,
-    TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER, TOKEN_HEADER,
+    credentials, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig,
+    ServiceCredentials, TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER, TOKEN_HEADER,
 };
-pub use body::{empty, full, read_bounded, BoxError, FdcsBody};
+pub use body::{boxed, empty, full, read_bounded, BoxError, FdcsBody};
 pub use config::{Limits, SharedPolicy};
 pub use engine::EngineService;
 pub use error::Rejection;

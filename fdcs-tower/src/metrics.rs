@@ -41,8 +41,10 @@ impl Metrics {
             }
         }
         self.count.fetch_add(1, Relaxed);
-        self.sum_micros
-            .fetch_add(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        self.sum_micros.fetch_add(
+            u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+            Relaxed,
+        );
     }
 
     /// A request entered (for the in-flight gauge).
@@ -72,30 +74,60 @@ impl Metrics {
         let _ = writeln!(s, "# HELP fdcs_requests_total Requests by verdict.");
         let _ = writeln!(s, "# TYPE fdcs_requests_total counter");
         for (v, c) in VERDICTS.iter().zip(self.verdicts.iter()) {
-            let _ = writeln!(s, "fdcs_requests_total{{verdict=\"{v}\"}} {}", c.load(Relaxed));
+            let _ = writeln!(
+                s,
+                "fdcs_requests_total{{verdict=\"{v}\"}} {}",
+                c.load(Relaxed)
+            );
         }
         let _ = writeln!(s, "# HELP fdcs_responses_total Responses by status class.");
         let _ = writeln!(s, "# TYPE fdcs_responses_total counter");
         for (i, c) in self.status.iter().enumerate().skip(1) {
-            let _ = writeln!(s, "fdcs_responses_total{{class=\"{i}xx\"}} {}", c.load(Relaxed));
+            let _ = writeln!(
+                s,
+                "fdcs_responses_total{{class=\"{i}xx\"}} {}",
+                c.load(Relaxed)
+            );
         }
-        let _ = writeln!(s, "# HELP fdcs_request_duration_seconds Time to response headers.");
+        let _ = writeln!(
+            s,
+            "# HELP fdcs_request_duration_seconds Time to response headers."
+        );
         let _ = writeln!(s, "# TYPE fdcs_request_duration_seconds histogram");
         for (b, c) in BUCKETS.iter().zip(self.buckets.iter()) {
-            let _ = writeln!(s, "fdcs_request_duration_seconds_bucket{{le=\"{b}\"}} {}", c.load(Relaxed));
+            let _ = writeln!(
+                s,
+                "fdcs_request_duration_seconds_bucket{{le=\"{b}\"}} {}",
+                c.load(Relaxed)
+            );
         }
         let count = self.count.load(Relaxed);
-        let _ = writeln!(s, "fdcs_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            s,
+            "fdcs_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
         let sum = self.sum_micros.load(Relaxed) as f64 / 1e6;
         let _ = writeln!(s, "fdcs_request_duration_seconds_sum {sum}");
         let _ = writeln!(s, "fdcs_request_duration_seconds_count {count}");
         let _ = writeln!(s, "# HELP fdcs_in_flight_requests Requests being handled.");
         let _ = writeln!(s, "# TYPE fdcs_in_flight_requests gauge");
-        let _ = writeln!(s, "fdcs_in_flight_requests {}", self.in_flight.load(Relaxed));
+        let _ = writeln!(
+            s,
+            "fdcs_in_flight_requests {}",
+            self.in_flight.load(Relaxed)
+        );
         let _ = writeln!(s, "# HELP fdcs_reloads_total Policy and tenants reloads.");
         let _ = writeln!(s, "# TYPE fdcs_reloads_total counter");
-        let _ = writeln!(s, "fdcs_reloads_total{{result=\"ok\"}} {}", self.reloads_ok.load(Relaxed));
-        let _ = writeln!(s, "fdcs_reloads_total{{result=\"failed\"}} {}", self.reloads_failed.load(Relaxed));
+        let _ = writeln!(
+            s,
+            "fdcs_reloads_total{{result=\"ok\"}} {}",
+            self.reloads_ok.load(Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "fdcs_reloads_total{{result=\"failed\"}} {}",
+            self.reloads_failed.load(Relaxed)
+        );
         s
     }
 }
@@ -110,9 +142,21 @@ mod tests {
         m.record("deny", 403, Duration::from_micros(50));
         m.record("allow", 200, Duration::from_millis(2));
         let text = m.render();
-        assert!(text.contains("fdcs_requests_total{verdict=\"deny\"} 1"), "{text}");
-        assert!(text.contains("fdcs_responses_total{class=\"4xx\"} 1"), "{text}");
-        assert!(text.contains("fdcs_request_duration_seconds_bucket{le=\"0.0001\"} 1"), "{text}");
-        assert!(text.contains("fdcs_request_duration_seconds_count 2"), "{text}");
+        assert!(
+            text.contains("fdcs_requests_total{verdict=\"deny\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fdcs_responses_total{class=\"4xx\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fdcs_request_duration_seconds_bucket{le=\"0.0001\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fdcs_request_duration_seconds_count 2"),
+            "{text}"
+        );
     }
 }

@@ -15,9 +15,7 @@ use http::{Method, StatusCode};
 use http_body::Body;
 use serde_json::Value;
 
-/// The engine-side label that marks ownership.
-// TODO(lead): switch to fdcs_policy::tenancy::OWNER_LABEL once it lands.
-pub(crate) const OWNER_LABEL: &str = "fdcs.tenant";
+use fdcs_policy::tenancy::OWNER_LABEL;
 
 /// Answers every obligation into `facts`.
 pub(crate) async fn answer<S, RB>(
@@ -53,7 +51,12 @@ pub(crate) fn owner_filter(tenant: &Tenant) -> String {
     format!("filters={}", percent_encode(&f))
 }
 
-async fn owned<S, RB>(inner: &S, tenant: &Tenant, kind: ResourceKind, limits: &Limits) -> Result<Vec<Owned>, Rejection>
+async fn owned<S, RB>(
+    inner: &S,
+    tenant: &Tenant,
+    kind: ResourceKind,
+    limits: &Limits,
+) -> Result<Vec<Owned>, Rejection>
 where
     S: EngineService<RB>,
     RB: Body<Data = Bytes> + Send + 'static,
@@ -67,7 +70,9 @@ where
     };
     let v = get_json(inner, &target, limits).await?;
     parse_owned(kind, &v).ok_or_else(|| {
-        Rejection::Upstream(format!("fdcs: the Docker engine's answer to `{target}` was not understood"))
+        Rejection::Upstream(format!(
+            "fdcs: the Docker engine's answer to `{target}` was not understood"
+        ))
     })
 }
 
@@ -99,12 +104,19 @@ pub(crate) fn parse_owned(kind: ResourceKind, v: &Value) -> Option<Vec<Owned>> {
                 (n, n)
             }
         };
-        out.push(Owned { id: id.to_string(), name: name.to_string() });
+        out.push(Owned {
+            id: id.to_string(),
+            name: name.to_string(),
+        });
     }
     Some(out)
 }
 
-async fn exec_container<S, RB>(inner: &S, exec: &str, limits: &Limits) -> Result<Option<String>, Rejection>
+async fn exec_container<S, RB>(
+    inner: &S,
+    exec: &str,
+    limits: &Limits,
+) -> Result<Option<String>, Rejection>
 where
     S: EngineService<RB>,
     RB: Body<Data = Bytes> + Send + 'static,
@@ -115,12 +127,18 @@ where
         return Ok(None);
     }
     let req = json_request(Method::GET, &format!("/exec/{exec}/json"), None)?;
-    let (status, bytes) = call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+    let (status, bytes) =
+        call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
     match status {
         StatusCode::OK => {
-            let v: Value = serde_json::from_slice(&bytes)
-                .map_err(|_| Rejection::Upstream("fdcs: the Docker engine's exec inspect answer was not JSON".into()))?;
-            Ok(v.get("ContainerID").and_then(|c| c.as_str()).map(str::to_string))
+            let v: Value = serde_json::from_slice(&bytes).map_err(|_| {
+                Rejection::Upstream(
+                    "fdcs: the Docker engine's exec inspect answer was not JSON".into(),
+                )
+            })?;
+            Ok(v.get("ContainerID")
+                .and_then(|c| c.as_str())
+                .map(str::to_string))
         }
         StatusCode::NOT_FOUND => Ok(None),
         other => Err(Rejection::Upstream(format!(
@@ -137,15 +155,17 @@ where
     RB::Error: Into<BoxError>,
 {
     let req = json_request(Method::GET, target, None)?;
-    let (status, bytes) = call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+    let (status, bytes) =
+        call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
     if status != StatusCode::OK {
         return Err(Rejection::Upstream(format!(
             "fdcs: the Docker engine answered {status} while listing the tenant's resources: {}",
             daemon_message(&bytes)
         )));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|_| Rejection::Upstream("fdcs: the Docker engine's list answer was not JSON".into()))
+    serde_json::from_slice(&bytes).map_err(|_| {
+        Rejection::Upstream("fdcs: the Docker engine's list answer was not JSON".into())
+    })
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -180,12 +200,21 @@ mod tests {
         let c = serde_json::json!([{"Id": "abc", "Names": ["/alpha_web"]}]);
         assert_eq!(
             parse_owned(ResourceKind::Container, &c).unwrap(),
-            vec![Owned { id: "abc".into(), name: "alpha_web".into() }]
+            vec![Owned {
+                id: "abc".into(),
+                name: "alpha_web".into()
+            }]
         );
         let n = serde_json::json!([{"Id": "n1", "Name": "alpha_net"}]);
-        assert_eq!(parse_owned(ResourceKind::Network, &n).unwrap()[0].name, "alpha_net");
+        assert_eq!(
+            parse_owned(ResourceKind::Network, &n).unwrap()[0].name,
+            "alpha_net"
+        );
         let v = serde_json::json!({"Volumes": [{"Name": "alpha_data"}], "Warnings": null});
-        assert_eq!(parse_owned(ResourceKind::Volume, &v).unwrap()[0].id, "alpha_data");
+        assert_eq!(
+            parse_owned(ResourceKind::Volume, &v).unwrap()[0].id,
+            "alpha_data"
+        );
         let none = serde_json::json!({"Volumes": null});
         assert!(parse_owned(ResourceKind::Volume, &none).unwrap().is_empty());
     }

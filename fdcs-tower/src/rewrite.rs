@@ -35,7 +35,9 @@ where
             let bytes = read_limited(body, limits.max_response_body).await?;
             let out = fdcs_policy::rewrite_response(rw, tenant, &bytes);
             parts.headers.remove(header::TRANSFER_ENCODING);
-            parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
             Ok(Response::from_parts(parts, full(out)))
         }
         ResponsePlan::Events if ok => {

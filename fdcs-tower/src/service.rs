@@ -22,7 +22,8 @@ use std::task::{Context, Poll};
 
 /// The future of [`Fdcs`]: never fails; every problem is a Docker-shaped
 /// error response.
-pub type ResponseFuture = Pin<Box<dyn Future<Output = Result<Response<FdcsBody>, Infallible>> + Send>>;
+pub type ResponseFuture =
+    Pin<Box<dyn Future<Output = Result<Response<FdcsBody>, Infallible>> + Send>>;
 
 /// The fdcs service around an engine service `S`.
 ///
@@ -49,7 +50,9 @@ impl<S> Fdcs<S> {
 
 impl<S, RB, B> tower::Service<Request<B>> for Fdcs<S>
 where
-    S: EngineService<RB>,
+    S: tower::Service<Request<FdcsBody>, Response = Response<RB>> + Clone + Send + Sync + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
     RB: Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
     B: Body<Data = Bytes> + Send + 'static,
@@ -104,7 +107,10 @@ where
 fn is_upload(e: Endpoint) -> bool {
     matches!(
         e,
-        Endpoint::PutContainerArchive | Endpoint::ImageLoad | Endpoint::ImageBuild | Endpoint::ImageCreate
+        Endpoint::PutContainerArchive
+            | Endpoint::ImageLoad
+            | Endpoint::ImageBuild
+            | Endpoint::ImageCreate
     )
 }
 
@@ -129,7 +135,11 @@ where
 
     let policy = shared.policy.load();
     let method = req.method().as_str().to_string();
-    let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_string();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_string();
     let endpoint = fdcs_policy::route::route(&method, req.uri().path(), policy.min_api_version)
         .ok()
         .map(|m| m.endpoint);
@@ -144,13 +154,16 @@ where
     let (mut raw, bytes) = if upload {
         (Some(boxed(body)), Bytes::new())
     } else {
-        (None, read_bounded(body, limits.max_json_body, limits.body_timeout).await?)
+        (
+            None,
+            read_bounded(body, limits.max_json_body, limits.body_timeout).await?,
+        )
     };
     let mut request = fdcs_policy::Request::new(method, &target, bytes.to_vec());
 
     // 3 + 4 judge, answering obligations
     let mut fwd = decide(&policy, &tenant, &request, inner, shared, audit).await?;
-    if let (Some(body), false) = (raw.take(), fwd.stream_body) {
+    if let Some(body) = raw.take_if(|_| !fwd.stream_body) {
         // the core wants to see this body after all: read it and judge again
         let bytes = read_bounded(body, limits.max_json_body, limits.body_timeout).await?;
         request.body = bytes.to_vec();
@@ -169,7 +182,10 @@ where
 
     // 6 the answer
     match &fwd.response {
-        ResponsePlan::Hijack => Ok(hijack::tunnel(resp, client_upgrade.filter(|_| wants_upgrade))),
+        ResponsePlan::Hijack => Ok(hijack::tunnel(
+            resp,
+            client_upgrade.filter(|_| wants_upgrade),
+        )),
         plan => rewrite::respond(plan, &tenant, resp, limits).await,
     }
 }

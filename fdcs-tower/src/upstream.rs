@@ -38,7 +38,10 @@ impl std::str::FromStr for EngineAddr {
             }
         } else if let Some(hp) = s.strip_prefix("tcp://") {
             let hp = hp.trim_end_matches('/');
-            if hp.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok()) {
+            if hp
+                .rsplit_once(':')
+                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+            {
                 return Ok(EngineAddr::Tcp(hp.to_string()));
             }
         }

@@ -36,7 +36,8 @@ impl fmt::Display for Out {
             f,
             "$ {}\n  exit: {}{}\n  stdout: {}\n  stderr: {}",
             self.command,
-            self.code.map_or_else(|| "killed".to_owned(), |c| c.to_string()),
+            self.code
+                .map_or_else(|| "killed".to_owned(), |c| c.to_string()),
             if self.timed_out { " (timed out)" } else { "" },
             self.stdout.trim_end(),
             self.stderr.trim_end()
@@ -61,10 +62,7 @@ impl Out {
     /// can check the message the user sees.
     #[track_caller]
     pub fn fails(&self) -> String {
-        assert!(
-            !self.success(),
-            "command succeeded but must fail:\n{self}"
-        );
+        assert!(!self.success(), "command succeeded but must fail:\n{self}");
         assert!(!self.timed_out, "command hung instead of failing:\n{self}");
         format!("{}\n{}", self.stdout, self.stderr)
     }
@@ -115,9 +113,8 @@ pub fn run(mut cmd: Command, timeout: Duration) -> Out {
             Err(_) => break None,
         }
     };
-    let join = |h: Option<thread::JoinHandle<String>>| {
-        h.and_then(|h| h.join().ok()).unwrap_or_default()
-    };
+    let join =
+        |h: Option<thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
     Out {
         command,
         code: status.and_then(|s| s.code()),

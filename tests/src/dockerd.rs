@@ -1,6 +1,11 @@
-//! A second, throwaway dockerd on its own socket, data and exec roots, with
-//! no bridge and no iptables changes: something the robustness tests can
-//! stop and start without disturbing the machine's own engine.
+//! A second, throwaway dockerd on its own socket, data and exec roots, in a
+//! network namespace of its own: something the robustness tests can stop
+//! and start without disturbing the machine's own engine.
+//!
+//! The namespace is not optional: a dockerd started with `--bridge none`
+//! deletes the host's `docker0` interface on startup (learned the hard way:
+//! the machine's engine could then start no container on its default
+//! bridge). Inside `unshare --net` it can only delete its own nothing.
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -18,15 +23,21 @@ pub struct Dockerd {
 impl Dockerd {
     /// Whether this machine can run one (root, and `dockerd` installed).
     pub fn possible() -> Result<(), String> {
-        let uid = Command::new("id").arg("-u").output().map_err(|e| e.to_string())?;
+        let uid = Command::new("id")
+            .arg("-u")
+            .output()
+            .map_err(|e| e.to_string())?;
         if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
             return Err("not root".to_owned());
         }
-        let found = Command::new("sh").args(["-c", "command -v dockerd"]).output().map_err(|e| e.to_string())?;
+        let found = Command::new("sh")
+            .args(["-c", "command -v dockerd && command -v unshare"])
+            .output()
+            .map_err(|e| e.to_string())?;
         if found.status.success() {
             Ok(())
         } else {
-            Err("no dockerd on PATH".to_owned())
+            Err("no dockerd or unshare on PATH".to_owned())
         }
     }
 
@@ -56,8 +67,8 @@ impl Dockerd {
             .open(self.dir.join("dockerd.log"))
             .map_err(|e| e.to_string())?;
         let log2 = log.try_clone().map_err(|e| e.to_string())?;
-        let child = Command::new("dockerd")
-            .arg("--data-root")
+        let child = Command::new("unshare")
+            .args(["--net", "--", "dockerd", "--data-root"])
             .arg(self.dir.join("data"))
             .arg("--exec-root")
             .arg(self.dir.join("exec"))
@@ -89,7 +100,10 @@ impl Dockerd {
     /// Stops it (SIGTERM, then SIGKILL after 15 s) and waits for it to exit.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             let start = Instant::now();
             while start.elapsed() < Duration::from_secs(15) {
                 if matches!(c.try_wait(), Ok(Some(_))) {
@@ -105,9 +119,13 @@ impl Dockerd {
 
 /// Whether the engine on `socket` answers `GET /_ping` with 200.
 fn ping(socket: &Path) -> bool {
-    let Ok(mut s) = UnixStream::connect(socket) else { return false };
+    let Ok(mut s) = UnixStream::connect(socket) else {
+        return false;
+    };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n").is_err() {
+    if s.write_all(b"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut buf = [0u8; 12];

@@ -54,7 +54,10 @@ impl Engine {
     /// Like [`Engine::docker`] with an explicit deadline.
     pub fn docker_timeout(&self, args: &[&str], timeout: Duration) -> Out {
         let mut c = Command::new(docker_cli());
-        c.arg("--config").arg(&self.config).arg("-H").arg(&self.host);
+        c.arg("--config")
+            .arg(&self.config)
+            .arg("-H")
+            .arg(&self.host);
         c.args(args);
         scrub_env(&mut c);
         cmd::run(c, timeout)
@@ -62,7 +65,10 @@ impl Engine {
 
     /// Whether the engine answers at all.
     pub fn available(&self) -> Result<(), String> {
-        let out = self.docker_timeout(&["version", "--format", "{{.Server.Version}}"], Duration::from_secs(20));
+        let out = self.docker_timeout(
+            &["version", "--format", "{{.Server.Version}}"],
+            Duration::from_secs(20),
+        );
         if out.success() {
             Ok(())
         } else {
@@ -74,7 +80,10 @@ impl Engine {
     /// `/bin/busybox` like `.ci/run` does when it is missing (no registry is
     /// reachable). The image gets `EXPOSE 80` so that `-P` publishes httpd.
     pub fn ensure_busybox(&self, scratch: &Path) -> Result<(), String> {
-        if self.docker(&["image", "inspect", "busybox:latest"]).success() {
+        if self
+            .docker(&["image", "inspect", "busybox:latest"])
+            .success()
+        {
             return Ok(());
         }
         let root = scratch.join("busybox-rootfs");
@@ -82,15 +91,20 @@ impl Engine {
         for d in ["bin", "etc", "tmp", "root", "www"] {
             std::fs::create_dir_all(root.join(d)).map_err(|e| e.to_string())?;
         }
-        std::fs::copy("/bin/busybox", bin.join("busybox")).map_err(|e| format!("/bin/busybox: {e}"))?;
+        std::fs::copy("/bin/busybox", bin.join("busybox"))
+            .map_err(|e| format!("/bin/busybox: {e}"))?;
         for applet in [
-            "sh", "httpd", "echo", "ls", "sleep", "cat", "top", "wget", "mkdir", "true", "ps", "tar", "rm",
+            "sh", "httpd", "echo", "ls", "sleep", "cat", "top", "wget", "mkdir", "true", "ps",
+            "tar", "rm",
         ] {
             let _ = std::os::unix::fs::symlink("busybox", bin.join(applet));
         }
         let _ = std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
         let _ = std::fs::write(root.join("etc/group"), "root:x:0:\n");
-        let _ = std::fs::write(root.join("index.html"), "<html><body>fdcs busybox</body></html>\n");
+        let _ = std::fs::write(
+            root.join("index.html"),
+            "<html><body>fdcs busybox</body></html>\n",
+        );
         let script = format!(
             "tar -c -C '{}' . | '{}' --config '{}' -H '{}' import --change 'ENV PATH=/bin' \
              --change 'CMD [\"sh\"]' --change 'EXPOSE 80' - busybox:latest",
@@ -162,25 +176,41 @@ impl Engine {
         parse(&self.docker(&args).stdout, false)
     }
 
-    /// Removes every tenant-owned container, network and volume whose
-    /// engine-side name contains `tag` (what one test created). Only objects
-    /// carrying [`OWNER_LABEL`] are touched, so nothing else on a shared
-    /// engine is at risk.
+    /// Removes every container, network and volume whose engine-side name
+    /// contains `tag` (what one test created). Tags are unique to one test
+    /// of one run (see `fdcs_e2e::case`), so nothing else on a shared engine
+    /// is at risk; the owner label is not required, so that what a broken
+    /// proxy created without it is cleaned up too.
     pub fn cleanup(&self, tag: &str) {
-        let mine = |o: &Obj| !o.owner.is_empty() && o.name.contains(tag);
-        let cs: Vec<String> = self.containers().into_iter().filter(mine).map(|o| o.id).collect();
+        let mine = |o: &Obj| o.name.contains(tag);
+        let cs: Vec<String> = self
+            .containers()
+            .into_iter()
+            .filter(mine)
+            .map(|o| o.id)
+            .collect();
         if !cs.is_empty() {
             let mut a = vec!["rm", "-f", "-v"];
             a.extend(cs.iter().map(String::as_str));
             let _ = self.docker(&a);
         }
-        let ns: Vec<String> = self.networks().into_iter().filter(mine).map(|o| o.id).collect();
+        let ns: Vec<String> = self
+            .networks()
+            .into_iter()
+            .filter(mine)
+            .map(|o| o.id)
+            .collect();
         if !ns.is_empty() {
             let mut a = vec!["network", "rm"];
             a.extend(ns.iter().map(String::as_str));
             let _ = self.docker(&a);
         }
-        let vs: Vec<String> = self.volumes().into_iter().filter(mine).map(|o| o.id).collect();
+        let vs: Vec<String> = self
+            .volumes()
+            .into_iter()
+            .filter(mine)
+            .map(|o| o.id)
+            .collect();
         if !vs.is_empty() {
             let mut a = vec!["volume", "rm", "-f"];
             a.extend(vs.iter().map(String::as_str));
@@ -209,12 +239,23 @@ fn parse(text: &str, container: bool) -> Vec<Obj> {
     text.lines()
         .filter_map(|l| {
             let (head, state) = l.split_once('|')?;
+            // A missing label prints as `<no value>` with some templates.
+            let head = head.replace("<no value>", "");
             let mut it = head.split_whitespace();
             let id = it.next()?.to_owned();
             let name = it.next()?.trim_start_matches('/').to_owned();
             let owner = it.next().unwrap_or("").to_owned();
-            let state = if container { state.trim().to_owned() } else { String::new() };
-            Some(Obj { id, name, owner, state })
+            let state = if container {
+                state.trim().to_owned()
+            } else {
+                String::new()
+            };
+            Some(Obj {
+                id,
+                name,
+                owner,
+                state,
+            })
         })
         .collect()
 }

@@ -38,7 +38,12 @@ pub fn read_until_close(s: &mut TcpStream, timeout: Duration) -> io::Result<Stri
         match s.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 // A complete response with Content-Length is enough.
                 if complete(&buf) {
                     break;
@@ -53,10 +58,14 @@ pub fn read_until_close(s: &mut TcpStream, timeout: Duration) -> io::Result<Stri
 
 fn complete(buf: &[u8]) -> bool {
     let text = String::from_utf8_lossy(buf);
-    let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
     let len = head.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+        k.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<usize>().ok())?
     });
     match len {
         Some(n) => body.len() >= n,
@@ -77,8 +86,15 @@ pub fn parse(text: &str) -> Option<Response> {
 }
 
 /// A request with the given method, path, headers and body, `Connection: close`.
-pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Response> {
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+pub fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<Response> {
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -89,7 +105,12 @@ pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], bo
     let mut bytes = req.into_bytes();
     bytes.extend_from_slice(body);
     let text = raw(port, &bytes, Duration::from_secs(30))?;
-    parse(&text).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("not an HTTP response: {text:?}")))
+    parse(&text).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("not an HTTP response: {text:?}"),
+        )
+    })
 }
 
 /// `GET path` with the given headers.

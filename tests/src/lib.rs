@@ -24,7 +24,12 @@
 #![forbid(unsafe_code)]
 // This crate is a test harness: a failed expectation is reported by
 // panicking, exactly like `assert!` in a test.
-#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, reason = "test harness: failing is panicking")]
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test harness: failing is panicking"
+)]
 
 pub mod cmd;
 pub mod dockerd;
@@ -58,7 +63,8 @@ pub fn docker_cli() -> String {
 
 /// Whether a missing engine must fail the suite instead of skipping it.
 pub fn engine_required() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") || std::env::var("FDCS_E2E").is_ok_and(|v| v == "1")
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("FDCS_E2E").is_ok_and(|v| v == "1")
 }
 
 /// The engine socket the proxy fronts.
@@ -96,7 +102,7 @@ pub fn scratch_dir(label: &str) -> PathBuf {
 }
 
 enum Setup {
-    Ready(Env),
+    Ready(Box<Env>),
     Skip,
     Broken(String),
 }
@@ -121,13 +127,13 @@ fn setup() -> Setup {
         Err(why) => return Setup::Broken(why),
     };
     let host = proxy.host();
-    Setup::Ready(Env {
+    Setup::Ready(Box::new(Env {
         alpha: Tenant::new("alpha", "alpha-token", &host, &scratch),
         beta: Tenant::new("beta", "beta-token", &host, &scratch),
         engine,
         proxy,
         scratch,
-    })
+    }))
 }
 
 /// The shared environment of this test binary; `None` means "skip" (no
@@ -205,7 +211,11 @@ impl Case {
     #[track_caller]
     pub fn finish(self) {
         let e = self.env;
-        assert!(e.proxy.alive(), "the proxy died during the test; its log:\n{}", e.proxy.log_tail());
+        assert!(
+            e.proxy.alive(),
+            "the proxy died during the test; its log:\n{}",
+            e.proxy.log_tail()
+        );
         assert_isolated(&e.engine, &e.alpha, &e.beta, &self.tag);
     }
 }

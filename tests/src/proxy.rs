@@ -32,7 +32,10 @@ pub struct Proxy {
 /// Path of the `fdcs-policy` binary, built on first use.
 pub fn binary() -> Result<&'static Path, String> {
     static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BIN.get_or_init(build).as_ref().map(PathBuf::as_path).map_err(Clone::clone)
+    BIN.get_or_init(build)
+        .as_ref()
+        .map(PathBuf::as_path)
+        .map_err(Clone::clone)
 }
 
 fn build() -> Result<PathBuf, String> {
@@ -46,11 +49,20 @@ fn build() -> Result<PathBuf, String> {
         .and_then(Path::parent)
         .ok_or("cannot locate the target directory")?
         .to_path_buf();
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("Cargo.toml");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("Cargo.toml");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut c = Command::new(cargo);
-    c.args(["build", "-p", "fdcs-cli", "--bin", "fdcs-policy", "--manifest-path"])
-        .arg(&manifest);
+    c.args([
+        "build",
+        "-p",
+        "fdcs-cli",
+        "--bin",
+        "fdcs-policy",
+        "--manifest-path",
+    ])
+    .arg(&manifest);
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         c.arg("--release");
     }
@@ -91,7 +103,10 @@ impl Proxy {
             upstream.to_owned(),
         ];
         args.extend(extra.iter().map(|s| (*s).to_owned()));
-        let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', ""))).collect();
+        let quoted: Vec<String> = args
+            .iter()
+            .map(|a| format!("'{}'", a.replace('\'', "")))
+            .collect();
         // The watchdog: serve in the background, then block on stdin; EOF
         // (this process gone or the Proxy dropped) kills serve.
         let script = format!(
@@ -105,7 +120,10 @@ impl Proxy {
             .arg("-c")
             .arg(script)
             .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -136,7 +154,9 @@ impl Proxy {
 
     /// Whether the serve process is still alive.
     pub fn alive(&self) -> bool {
-        let Ok(mut g) = self.child.lock() else { return false };
+        let Ok(mut g) = self.child.lock() else {
+            return false;
+        };
         match g.as_mut() {
             Some((c, _)) => matches!(c.try_wait(), Ok(None)),
             None => false,
@@ -156,7 +176,8 @@ impl Proxy {
             // Any HTTP answer (even 401) means it is listening and serving.
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-                let _ = s.write_all(b"GET /_ping HTTP/1.1\r\nHost: fdcs\r\nConnection: close\r\n\r\n");
+                let _ =
+                    s.write_all(b"GET /_ping HTTP/1.1\r\nHost: fdcs\r\nConnection: close\r\n\r\n");
                 let mut buf = [0u8; 5];
                 if s.read_exact(&mut buf).is_ok() && &buf == b"HTTP/" {
                     return Ok(());
@@ -190,5 +211,8 @@ impl Drop for Proxy {
 
 /// A helper so tests can show the serve log next to a failing command.
 pub fn explain(out: &Out, proxy: &Proxy) -> String {
-    format!("{out}\n--- serve log (last lines) ---\n{}", proxy.log_tail())
+    format!(
+        "{out}\n--- serve log (last lines) ---\n{}",
+        proxy.log_tail()
+    )
 }

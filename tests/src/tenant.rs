@@ -31,7 +31,14 @@ impl Tenant {
     /// Writes `<scratch>/<label>/config.json` with the given headers.
     /// `headers` is a list of (name, value); an empty list makes a client
     /// that sends no fdcs headers at all.
-    pub fn with_headers(label: &str, id: &str, token: &str, headers: &[(&str, &str)], host: &str, scratch: &Path) -> Tenant {
+    pub fn with_headers(
+        label: &str,
+        id: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        host: &str,
+        scratch: &Path,
+    ) -> Tenant {
         let config = scratch.join(format!("tenant-{label}"));
         let _ = std::fs::create_dir_all(&config);
         let mut map = serde_json::Map::new();
@@ -69,7 +76,10 @@ impl Tenant {
     pub fn docker_timeout(&self, args: &[&str], timeout: Duration) -> Out {
         let mut c = Command::new(docker_cli());
         scrub_env(&mut c);
-        c.arg("--config").arg(&self.config).arg("-H").arg(&self.host);
+        c.arg("--config")
+            .arg(&self.config)
+            .arg("-H")
+            .arg(&self.host);
         c.args(args);
         cmd::run(c, timeout)
     }
@@ -81,7 +91,10 @@ impl Tenant {
         for (k, v) in env {
             c.env(k, v);
         }
-        c.arg("--config").arg(&self.config).arg("-H").arg(&self.host);
+        c.arg("--config")
+            .arg(&self.config)
+            .arg("-H")
+            .arg(&self.host);
         c.args(args);
         cmd::run(c, cmd::DEFAULT_TIMEOUT)
     }

@@ -1,6 +1,11 @@
 //! What each tenant does with the ordinary docker CLI — both tenants at the
 //! same time and with the same names — works, inside its own namespace.
 //! Every test ends with the isolation invariant (`Case::finish`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: failing is panicking"
+)]
 
 use fdcs_e2e::{case, http, Tenant};
 use std::time::Duration;
@@ -37,34 +42,72 @@ fn web_serves_its_own_page_on_a_published_port_and_obeys_lifecycle_commands() {
     c.both(|t| {
         // --expose: the imported busybox image declares no port, so -P alone
         // would publish nothing (see readme_main_command_serves_a_page).
-        let id = t.docker(&["run", "-d", "-P", "--expose", "80", "--name", &web, "busybox", "httpd", "-f", "-p", "80"]);
+        let id = t.docker(&[
+            "run", "-d", "-P", "--expose", "80", "--name", &web, "busybox", "httpd", "-f", "-p",
+            "80",
+        ]);
         let id = id.ok().to_owned();
         assert_eq!(id.len(), 64, "run -d prints the full id: {id}");
         let page = format!("hello from {}", t.id);
-        t.docker(&["exec", &web, "sh", "-c", &format!("echo '{page}' > /hello.html")]).ok();
+        t.docker(&[
+            "exec",
+            &web,
+            "sh",
+            "-c",
+            &format!("echo '{page}' > /hello.html"),
+        ])
+        .ok();
         let port = published_port(t, &web);
         let r = fetch(port, "/hello.html");
-        assert!(r.body.contains(&page), "{} got someone else's page: {:?}", t.id, r.body);
+        assert!(
+            r.body.contains(&page),
+            "{} got someone else's page: {:?}",
+            t.id,
+            r.body
+        );
 
         let ps = t.docker(&["ps", "--format", "{{.Names}}"]);
         assert!(ps.ok().lines().any(|l| l == web), "ps lacks {web}:\n{ps}");
-        let ps = t.docker(&["ps", "-a", "--filter", &format!("name={web}"), "--format", "{{.Names}}"]);
+        let ps = t.docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("name={web}"),
+            "--format",
+            "{{.Names}}",
+        ]);
         assert_eq!(ps.ok(), web, "ps -a --filter name=");
         let ls = t.docker(&["exec", &web, "ls", "/"]);
         assert!(ls.ok().lines().any(|l| l == "hello.html"), "exec ls:\n{ls}");
         t.docker(&["logs", &web]).ok();
 
         let name = t.docker(&["inspect", "--format", "{{.Name}}", &web]);
-        assert_eq!(name.ok(), format!("/{web}"), "inspect shows the tenant's own name");
+        assert_eq!(
+            name.ok(),
+            format!("/{web}"),
+            "inspect shows the tenant's own name"
+        );
         let full = t.docker(&["inspect", &web]);
         let text = full.ok();
-        assert!(!text.contains("fdcs."), "inspect leaks fdcs labels:\n{text}");
-        assert!(!text.contains(&format!("{}_", t.id)), "inspect leaks engine-side names:\n{text}");
+        assert!(
+            !text.contains("fdcs."),
+            "inspect leaks fdcs labels:\n{text}"
+        );
+        assert!(
+            !text.contains(&format!("{}_", t.id)),
+            "inspect leaks engine-side names:\n{text}"
+        );
         assert!(text.contains(&id), "inspect shows the id");
 
         let top = t.docker(&["top", &web]);
         assert!(top.ok().contains("httpd"), "top:\n{top}");
-        let stats = t.docker(&["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", &web]);
+        let stats = t.docker(&[
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}} {{.MemUsage}}",
+            &web,
+        ]);
         assert!(stats.ok().starts_with(&web), "stats:\n{stats}");
 
         t.docker(&["stop", "-t", "1", &web]).ok();
@@ -75,7 +118,8 @@ fn web_serves_its_own_page_on_a_published_port_and_obeys_lifecycle_commands() {
         let st = t.docker(&["inspect", "--format", "{{.State.Running}}", &web]);
         assert_eq!(st.ok(), "true");
 
-        t.docker(&["run", "-d", "--name", &tmp, "busybox", "sleep", "300"]).ok();
+        t.docker(&["run", "-d", "--name", &tmp, "busybox", "sleep", "300"])
+            .ok();
         t.docker(&["rename", &tmp, &tmp2]).ok();
         let gone = t.docker(&["inspect", &tmp]);
         gone.fails_with("no such");
@@ -93,7 +137,10 @@ fn readme_main_command_serves_a_page() {
     let Some(c) = case() else { return };
     let web = c.name("web");
     let t = c.alpha();
-    t.docker(&["run", "-d", "-P", "--name", &web, "busybox", "httpd", "-f", "-p", "80"]).ok();
+    t.docker(&[
+        "run", "-d", "-P", "--name", &web, "busybox", "httpd", "-f", "-p", "80",
+    ])
+    .ok();
     let port = t.docker(&["port", &web]);
     assert!(
         !port.ok().is_empty(),
@@ -114,7 +161,17 @@ fn run_rm_attaches_and_logs_show_own_output() {
         let out = t.docker(&["run", "--rm", "busybox", "echo", "hi"]);
         assert_eq!(out.ok(), "hi", "attach output");
         let said = format!("said-by-{}", t.id);
-        t.docker(&["run", "-d", "--name", &talk, "busybox", "sh", "-c", &format!("echo {said}; sleep 300")]).ok();
+        t.docker(&[
+            "run",
+            "-d",
+            "--name",
+            &talk,
+            "busybox",
+            "sh",
+            "-c",
+            &format!("echo {said}; sleep 300"),
+        ])
+        .ok();
         let mut logs = String::new();
         for _ in 0..50 {
             logs = t.docker(&["logs", &talk]).ok().to_owned();
@@ -143,14 +200,34 @@ fn networks_create_list_inspect_connect_disconnect_remove() {
         let name = t.docker(&["network", "inspect", "--format", "{{.Name}}", &net]);
         assert_eq!(name.ok(), net);
         let full = t.docker(&["network", "inspect", &net]);
-        assert!(!full.ok().contains("fdcs."), "network inspect leaks fdcs labels:\n{full}");
-        t.docker(&["run", "-d", "--name", &box_, "busybox", "sleep", "300"]).ok();
+        assert!(
+            !full.ok().contains("fdcs."),
+            "network inspect leaks fdcs labels:\n{full}"
+        );
+        t.docker(&["run", "-d", "--name", &box_, "busybox", "sleep", "300"])
+            .ok();
         t.docker(&["network", "connect", &net, &box_]).ok();
-        let nets = t.docker(&["inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", &box_]);
-        assert!(nets.ok().split_whitespace().any(|n| n == net), "connected networks:\n{nets}");
+        let nets = t.docker(&[
+            "inspect",
+            "--format",
+            "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+            &box_,
+        ]);
+        assert!(
+            nets.ok().split_whitespace().any(|n| n == net),
+            "connected networks:\n{nets}"
+        );
         t.docker(&["network", "disconnect", &net, &box_]).ok();
-        let nets = t.docker(&["inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", &box_]);
-        assert!(!nets.ok().split_whitespace().any(|n| n == net), "still connected:\n{nets}");
+        let nets = t.docker(&[
+            "inspect",
+            "--format",
+            "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+            &box_,
+        ]);
+        assert!(
+            !nets.ok().split_whitespace().any(|n| n == net),
+            "still connected:\n{nets}"
+        );
         t.docker(&["network", "rm", &net]).ok();
         t.docker(&["network", "inspect", &net]).fails();
         t.docker(&["network", "create", &keep]).ok();
@@ -171,17 +248,33 @@ fn volumes_create_list_inspect_remove_and_run_with_a_named_volume() {
         let name = t.docker(&["volume", "inspect", "--format", "{{.Name}}", &vol]);
         assert_eq!(name.ok(), vol);
         let full = t.docker(&["volume", "inspect", &vol]);
-        assert!(!full.ok().contains("fdcs."), "volume inspect leaks fdcs labels:\n{full}");
+        assert!(
+            !full.ok().contains("fdcs."),
+            "volume inspect leaks fdcs labels:\n{full}"
+        );
         t.docker(&["volume", "rm", &vol]).ok();
         t.docker(&["volume", "inspect", &vol]).fails_with("no such");
 
         let secret = format!("kept-by-{}", t.id);
         let mount = format!("{data}:/data");
-        t.docker(&["run", "--rm", "-v", &mount, "busybox", "sh", "-c", &format!("echo {secret} > /data/f")]).ok();
+        t.docker(&[
+            "run",
+            "--rm",
+            "-v",
+            &mount,
+            "busybox",
+            "sh",
+            "-c",
+            &format!("echo {secret} > /data/f"),
+        ])
+        .ok();
         let read = t.docker(&["run", "--rm", "-v", &mount, "busybox", "cat", "/data/f"]);
         assert_eq!(read.ok(), secret, "{} must read its own volume", t.id);
         let ls = t.docker(&["volume", "ls", "--format", "{{.Name}}"]);
-        assert!(ls.ok().lines().any(|l| l == data), "a volume made by run -v is listed:\n{ls}");
+        assert!(
+            ls.ok().lines().any(|l| l == data),
+            "a volume made by run -v is listed:\n{ls}"
+        );
     });
     c.finish();
 }
@@ -192,7 +285,8 @@ fn cp_into_and_out_of_own_container() {
     let box_ = c.name("cpbox");
     let dir = fdcs_e2e::scratch_dir("cp");
     c.both(|t| {
-        t.docker(&["run", "-d", "--name", &box_, "busybox", "sleep", "300"]).ok();
+        t.docker(&["run", "-d", "--name", &box_, "busybox", "sleep", "300"])
+            .ok();
         let src = dir.join(format!("in-{}.txt", t.id));
         let content = format!("copied in by {}\n", t.id);
         std::fs::write(&src, &content).unwrap();

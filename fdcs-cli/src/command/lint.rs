@@ -1,11 +1,109 @@
-//! `fdcs-policy lint` (not written yet).
+//! `fdcs-policy lint`: compose files checked against the same policy
+//! `serve` enforces, with line-accurate findings.
+//!
+//! Exit codes: 0 nothing at or above `--fail-on`, 1 findings, 2 usage,
+//! YAML or policy error.
 
+mod config;
+mod judge;
+
+use crate::compose::{checks, engine, load};
+use crate::report::{self, Finding, Format, Severity};
 use crate::Exit;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 /// Arguments of `lint`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// Policy file (default: the embedded FDCS profile).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Tenant to judge as.
+    #[arg(long, value_name = "ID", default_value = "lint")]
+    tenant: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_name = "SEVERITY", default_value = "error", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// Variables file, instead of the project's `.env`.
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
+    /// Compose file; repeat to merge several into one project, as compose does.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Compose files or directories, each linted as its own project
+    /// (default: the current directory when no `-f` is given).
+    paths: Vec<PathBuf>,
+}
 
-pub(crate) fn run(_args: Args) -> anyhow::Result<Exit> {
-    anyhow::bail!("`lint` is not implemented yet")
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`: use error, warning or info"))
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
+    let (policy, severities) = config::load(args.policy.as_deref())?;
+    let tenant = fdcs_policy::Tenant::new(fdcs_policy::TenantId::new(&args.tenant)?);
+    let mut projects: Vec<Vec<PathBuf>> = Vec::new();
+    if !args.files.is_empty() {
+        projects.push(args.files.clone());
+    }
+    let mut errors = Vec::new();
+    let paths = if args.paths.is_empty() && args.files.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    for p in paths {
+        if p.is_dir() {
+            match load::discover(&p) {
+                Ok(files) => projects.push(files),
+                Err(e) => errors.push(e),
+            }
+        } else {
+            projects.push(vec![p]);
+        }
+    }
+    let opts = load::LoadOptions { env_file: args.env_file.clone(), env: std::env::vars().collect() };
+    let mut sources = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    for files in &projects {
+        let project = match load::load(files, &opts, &mut sources) {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let dir = files.first().and_then(|f| f.parent()).map(PathBuf::from).unwrap_or_default();
+        for h in checks::check(&project) {
+            findings.push(Finding { rule: h.rule.to_string(), severity: h.severity, message: h.message, help: h.help, file: h.pos.file, line: h.pos.line, col: h.pos.col, subject: h.subject });
+        }
+        let facts = crate::compose::judge::project_facts(&project, &tenant);
+        for req in engine::requests(&project, &dir) {
+            findings.extend(judge::judge(&policy, &tenant, &req, &facts));
+        }
+    }
+    let findings = severities.apply(findings);
+    let color = args.format == Format::Text && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let out = report::render(args.format, &findings, &sources, color);
+    let mut stdout = std::io::stdout().lock();
+    // a closed pipe (`| head`) is not an error
+    let _ = stdout.write_all(out.as_bytes());
+    for e in &errors {
+        eprintln!("{}: error: {}", location(e), e.message);
+    }
+    Ok(if !errors.is_empty() {
+        Exit::Error
+    } else if findings.iter().any(|f| f.severity >= args.fail_on) {
+        Exit::Found
+    } else {
+        Exit::Ok
+    })
+}
+
+fn location(e: &load::LoadError) -> String {
+    if e.line > 0 {
+        format!("{}:{}:{}", e.path, e.line, e.col)
+    } else {
+        e.path.clone()
+    }
 }

@@ -26,7 +26,11 @@ pub(crate) struct Args {
     #[arg(long, default_value = "tcp://127.0.0.1:2375")]
     listen: Vec<String>,
     /// The Docker engine: `unix:///PATH` or `tcp://HOST:PORT`.
-    #[arg(long, default_value = "unix:///var/run/docker.sock", env = "FDCS_UPSTREAM")]
+    #[arg(
+        long,
+        default_value = "unix:///var/run/docker.sock",
+        env = "FDCS_UPSTREAM"
+    )]
     upstream: String,
     /// Policy file (default: the embedded FDCS profile).
     #[arg(long)]
@@ -41,7 +45,12 @@ pub(crate) struct Args {
     #[arg(long, env = "FDCS_KEYSTONE_USER", requires = "keystone_url")]
     keystone_user: Option<String>,
     /// Keystone service password.
-    #[arg(long, env = "FDCS_KEYSTONE_PASSWORD", hide_env_values = true, requires = "keystone_url")]
+    #[arg(
+        long,
+        env = "FDCS_KEYSTONE_PASSWORD",
+        hide_env_values = true,
+        requires = "keystone_url"
+    )]
     keystone_password: Option<String>,
     /// Keystone project of the service user.
     #[arg(long, env = "FDCS_KEYSTONE_PROJECT", requires = "keystone_url")]
@@ -97,7 +106,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FDCS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => b.try_init(),
         LogFormat::Json => b.json().try_init(),

@@ -1,11 +1,67 @@
-//! `fdcs-policy test` (not written yet).
+//! `fdcs-policy test [DIR]`: runs policy test suites.
+//!
+//! A suite is a YAML file of cases; each case holds a raw HTTP request (as
+//! a client puts it on the wire) or a compose snippet, the tenant, the
+//! expected verdict and, for denials, the rule. Output lists every case and
+//! ends with `N passed, N failed`; exit 1 when any case fails, 2 when a
+//! suite cannot be read.
+
+mod suite;
 
 use crate::Exit;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `test`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// A suite file or a directory of suites (`*.yaml`, `*.yml`, searched recursively).
+    #[arg(default_value = "policies/tests")]
+    dir: PathBuf,
+    /// Policy to test (default: the suite's `policy:` or the embedded FDCS profile).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+}
 
-pub(crate) fn run(_args: Args) -> anyhow::Result<Exit> {
-    anyhow::bail!("`test` is not implemented yet")
+pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
+    let mut files = Vec::new();
+    collect(&args.dir, &mut files).with_context(|| format!("reading `{}`", args.dir.display()))?;
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!("no test suites (*.yaml) under `{}`", args.dir.display());
+    }
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for f in &files {
+        let outcomes = suite::run_file(f, args.policy.as_deref())?;
+        for o in outcomes {
+            match &o.failure {
+                None => {
+                    passed += 1;
+                    println!("ok   {}: {}", f.display(), o.name);
+                }
+                Some(why) => {
+                    failed += 1;
+                    println!("FAIL {}:{}: {} — {why}", f.display(), o.line, o.name);
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed > 0 { Exit::Found } else { Exit::Ok })
+}
+
+fn collect(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if p.is_file() {
+        out.push(p.to_path_buf());
+        return Ok(());
+    }
+    for e in std::fs::read_dir(p)? {
+        let path = e?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }

@@ -87,32 +87,38 @@ pub(crate) fn load(files: &[PathBuf], opts: &LoadOptions, sources: &mut Vec<Sour
         Err(_) => None,
     };
     let vars = Vars::new(opts.env.iter().cloned(), dotenv.as_deref());
+    let mut texts = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| LoadError::io(f, e))?;
+        let shown = f.display().to_string();
+        texts.push((shown.strip_prefix("./").map(str::to_string).unwrap_or(shown), text));
+    }
+    from_texts(texts, &vars, &dir, sources)
+}
+
+/// Builds a project from file contents already in memory (also used for
+/// compose snippets in policy test suites).
+pub(crate) fn from_texts(texts: Vec<(String, String)>, vars: &Vars, dir: &Path, sources: &mut Vec<Source>) -> Result<Project, LoadError> {
     let mut doc: Option<Node> = None;
     let mut idx = Vec::new();
     let mut misses = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| LoadError::io(f, e))?;
+    for (path, text) in texts {
         let i = sources.len();
-        sources.push(Source { path: f.display().to_string(), text });
+        sources.push(Source { path: path.clone(), text });
         let src = sources.get(i).map(|s| s.text.as_str()).unwrap_or("");
-        let mut node = parse(src, i).map_err(|e| LoadError {
-            path: f.display().to_string(),
-            line: e.line,
-            col: e.col,
-            message: e.message,
-        })?;
+        let mut node = parse(src, i).map_err(|e| LoadError { path: path.clone(), line: e.line, col: e.col, message: e.message })?;
         if !node.is_null() && node.entries().is_empty() {
-            return Err(LoadError { path: f.display().to_string(), line: node.pos.line, col: node.pos.col, message: "a compose file must be a mapping".into() });
+            return Err(LoadError { path, line: node.pos.line, col: node.pos.col, message: "a compose file must be a mapping".into() });
         }
-        misses.extend(interpolate(&mut node, &vars));
+        misses.extend(interpolate(&mut node, vars));
         idx.push(i);
         doc = Some(match doc {
             None => node,
             Some(base) => merge_documents(base, node),
         });
     }
-    let doc = doc.ok_or_else(|| LoadError::io(first, "empty"))?;
-    let name = project_name(&doc, &vars, &dir);
+    let doc = doc.ok_or_else(|| LoadError::io(dir, "no compose file given"))?;
+    let name = project_name(&doc, vars, dir);
     Ok(Project { name, files: idx, doc, misses })
 }
 

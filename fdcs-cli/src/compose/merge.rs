@@ -37,7 +37,7 @@ fn merge(path: &[&str], base: Node, over: Node) -> Node {
             Node { pos: over.pos, kind: Kind::Map(o) },
         ),
         (Kind::Seq(mut b), Kind::Seq(o)) => {
-            let by_target = in_service && path.len() == 4 && BY_TARGET.contains(&key);
+            let by_target = in_service && path.len() == 3 && BY_TARGET.contains(&key);
             for item in o {
                 if by_target {
                     let t = target_of(&item);

@@ -80,12 +80,14 @@ pub(crate) fn parse(src: &str, file: usize) -> Result<Node, YamlError> {
                 .unwrap_or((0, 0));
             // the crate's Display renders a snippet; keep the first line only
             let message = e.to_string();
-            let message = message
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid YAML")
-                .trim()
-                .to_string();
+            let first = message.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid YAML").trim();
+            // the position is reported separately; drop the crate's own prefix
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            let first = match first.split_once(": ") {
+                Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
+                _ => first,
+            };
+            let message = first.to_string();
             Err(YamlError { line, col, message })
         }
     }
@@ -237,11 +239,50 @@ impl<'de> Visitor<'de> for KindVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
         let mut out = Vec::new();
-        while let Some(k) = map.next_key::<Spanned<Kind>>()? {
+        while let Some(k) = map.next_key::<Spanned<KeyStr>>()? {
             let v = map.next_value::<Spanned<Kind>>()?;
-            out.push((Node::from(k), Node::from(v)));
+            let key = Spanned::new(Kind::Str(k.value.0), k.referenced, k.defined);
+            out.push((Node::from(key), Node::from(v)));
         }
         Ok(Kind::Map(out))
+    }
+}
+
+/// A mapping key, always read as the text written: compose keys are strings,
+/// and YAML 1.1 would otherwise turn an environment key `Y` or `on` into a bool.
+struct KeyStr(String);
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = KeyStr;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a scalar key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyStr, E> {
+        Ok(KeyStr(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyStr, E> {
+        Ok(KeyStr(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyStr, E> {
+        Ok(KeyStr(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyStr, E> {
+        Ok(KeyStr(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<KeyStr, E> {
+        Ok(KeyStr(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<KeyStr, E> {
+        Ok(KeyStr(String::new()))
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyStr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -278,6 +319,9 @@ mod tests {
     fn anchors_and_merge_keys_resolve() {
         let src = "x: &d {mem_limit: 1g}\nservices:\n  a:\n    <<: *d\n    image: i\n";
         let n = parse(src, 0).unwrap();
+        let k = parse("environment:\n  Y: \"1\"\n  on: x\n  8080: y\n", 0).unwrap();
+        let keys: Vec<_> = k.get("environment").unwrap().entries().iter().map(|(k, _)| k.as_scalar().unwrap()).collect();
+        assert_eq!(keys, ["Y", "on", "8080"]);
         let a = n.get("services").unwrap().get("a").unwrap();
         assert_eq!(a.get("mem_limit").unwrap().as_scalar().as_deref(), Some("1g"));
     }

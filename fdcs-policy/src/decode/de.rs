@@ -20,11 +20,14 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, Visitor};
 
 use super::err::{DecodeError, DecodeErrorKind};
-use super::fold::fold_eq;
 use super::tree::{Entry, Node};
+
+mod access;
+
+use access::{RawMap, Seq, StructMap};
 
 /// Where a value sits, as a stack-allocated list; rendered only on error.
 #[derive(Clone, Copy)]
@@ -65,7 +68,10 @@ enum Group<'t, 'de> {
 }
 
 impl<'t, 'de> Group<'t, 'de> {
-    fn from_iter(nodes: impl Iterator<Item = &'t Node<'de>>, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn from_iter(
+        nodes: impl Iterator<Item = &'t Node<'de>>,
+        path: &Path<'_>,
+    ) -> Result<Self, DecodeError> {
         let mut values: Vec<&'t Node<'de>> = Vec::new();
         let mut null: Option<&'t Node<'de>> = None;
         for n in nodes {
@@ -84,7 +90,9 @@ impl<'t, 'de> Group<'t, 'de> {
         }
         match (values.len(), null) {
             (0, Some(n)) => Ok(Group::One(n)),
-            (1, _) => Ok(values.first().map_or(Group::Many(Vec::new()), |n| Group::One(n))),
+            (1, _) => Ok(values
+                .first()
+                .map_or(Group::Many(Vec::new()), |n| Group::One(n))),
             _ => Ok(Group::Many(values)),
         }
     }
@@ -134,7 +142,11 @@ impl<'p, 't, 'de> ValueDe<'p, 't, 'de> {
         }
     }
 
-    fn any_node<V: Visitor<'de>>(node: &'t Node<'de>, path: &'p Path<'p>, v: V) -> Result<V::Value, DecodeError> {
+    fn any_node<V: Visitor<'de>>(
+        node: &'t Node<'de>,
+        path: &'p Path<'p>,
+        v: V,
+    ) -> Result<V::Value, DecodeError> {
         match node {
             Node::Null => v.visit_unit(),
             Node::Bool(b) => v.visit_bool(*b),
@@ -143,9 +155,18 @@ impl<'p, 't, 'de> ValueDe<'p, 't, 'de> {
             Node::F64(n) => v.visit_f64(*n),
             Node::Str(Cow::Borrowed(s)) => v.visit_borrowed_str(s),
             Node::Str(Cow::Owned(s)) => v.visit_str(s),
-            Node::Array(items) => v.visit_seq(Seq { items: items.iter(), index: 0, path }),
+            Node::Array(items) => v.visit_seq(Seq::new(items, path)),
             Node::Object(e) => v.visit_map(RawMap::new(Entries::One(e), path)),
         }
+    }
+}
+
+/// Whether a node is an object or an array with an object in it.
+fn holds_object(n: &Node<'_>) -> bool {
+    match n {
+        Node::Object(_) => true,
+        Node::Array(items) => items.iter().any(holds_object),
+        _ => false,
     }
 }
 
@@ -185,10 +206,15 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
         let node = match &self.group {
             Group::One(n) => n,
             Group::Many(all) => {
-                // Only free-form fields (`serde_json::Value`) get here with
-                // objects or arrays; Go would merge those, we refuse.
-                if all.iter().any(|n| matches!(n, Node::Object(_) | Node::Array(_))) {
-                    return Err(self.err_at(DecodeErrorKind::Ambiguous, "free-form field given more than once"));
+                // Scalars and arrays of scalars (`StrSlice`): the last wins.
+                // Objects, or arrays holding them, only reach here for
+                // free-form fields (`serde_json::Value`); Go would merge
+                // those into a struct we do not model, so we refuse.
+                if all.iter().any(|n| holds_object(n)) {
+                    return Err(self.err_at(
+                        DecodeErrorKind::Ambiguous,
+                        "free-form field given more than once",
+                    ));
                 }
                 match all.last() {
                     Some(n) => n,
@@ -216,7 +242,9 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
         let path = self.path;
         let entries = match self.object_entries() {
             Ok(e) => e,
-            Err(node) => return Self::any_node(node, path, v).map_err(|e| e.or_path(|| path.render())),
+            Err(node) => {
+                return Self::any_node(node, path, v).map_err(|e| e.or_path(|| path.render()))
+            }
         };
         let access = StructMap::new(entries, fields, path)?;
         v.visit_map(access).map_err(|e| e.or_path(|| path.render()))
@@ -226,9 +254,12 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
         let path = self.path;
         let entries = match self.object_entries() {
             Ok(e) => e,
-            Err(node) => return Self::any_node(node, path, v).map_err(|e| e.or_path(|| path.render())),
+            Err(node) => {
+                return Self::any_node(node, path, v).map_err(|e| e.or_path(|| path.render()))
+            }
         };
-        v.visit_map(RawMap::new(entries, path)).map_err(|e| e.or_path(|| path.render()))
+        v.visit_map(RawMap::new(entries, path))
+            .map_err(|e| e.or_path(|| path.render()))
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
@@ -237,7 +268,10 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
             if let Some(Node::Array(last)) = all.last() {
                 let earlier = &all[..all.len().saturating_sub(1)];
                 let merges = earlier.iter().any(|n| match n {
-                    Node::Array(items) => items.iter().take(last.len()).any(|i| matches!(i, Node::Object(_))),
+                    Node::Array(items) => items
+                        .iter()
+                        .take(last.len())
+                        .any(|i| matches!(i, Node::Object(_))),
                     _ => false,
                 });
                 if merges {
@@ -254,15 +288,28 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, v: V) -> Result<V::Value, DecodeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        v: V,
+    ) -> Result<V::Value, DecodeError> {
         self.deserialize_seq(v)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _n: &'static str, _len: usize, v: V) -> Result<V::Value, DecodeError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _n: &'static str,
+        _len: usize,
+        v: V,
+    ) -> Result<V::Value, DecodeError> {
         self.deserialize_seq(v)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _n: &'static str, v: V) -> Result<V::Value, DecodeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _n: &'static str,
+        v: V,
+    ) -> Result<V::Value, DecodeError> {
         v.visit_newtype_struct(self)
     }
 
@@ -272,7 +319,10 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
         _variants: &'static [&'static str],
         _v: V,
     ) -> Result<V::Value, DecodeError> {
-        Err(self.err_at(DecodeErrorKind::Malformed, "enums are not part of the engine API models"))
+        Err(self.err_at(
+            DecodeErrorKind::Malformed,
+            "enums are not part of the engine API models",
+        ))
     }
 
     forward_to_any! {
@@ -282,178 +332,84 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
         deserialize_byte_buf deserialize_unit deserialize_identifier deserialize_ignored_any
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _n: &'static str, v: V) -> Result<V::Value, DecodeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _n: &'static str,
+        v: V,
+    ) -> Result<V::Value, DecodeError> {
         self.deserialize_any(v)
     }
 }
 
-/// Struct fields: entries matched to field indices up front (so unknown keys
-/// fail before anything is decoded), then yielded one group per field.
-struct StructMap<'p, 't, 'de> {
-    entries: Entries<'t, 'de>,
-    /// `(field index, entry index)` in body order.
-    matched: Vec<(u32, u32)>,
-    /// Set when some field is given twice; then `emitted` tracks fields done.
-    dups: bool,
-    emitted: Vec<bool>,
-    pos: usize,
-    current: Option<(usize, usize)>,
-    fields: &'static [&'static str],
-    path: &'p Path<'p>,
-}
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
 
-impl<'p, 't, 'de> StructMap<'p, 't, 'de> {
-    fn new(entries: Entries<'t, 'de>, fields: &'static [&'static str], path: &'p Path<'p>) -> Result<Self, DecodeError> {
-        let n = entries.len();
-        let mut matched = Vec::with_capacity(n);
-        let mut seen = vec![false; fields.len()];
-        let mut dups = false;
-        // Go-generated bodies list fields in struct order: start each search
-        // where the last match ended, so the common case is one comparison.
-        let mut cursor = 0usize;
-        for ei in 0..n {
-            let Some((key, _)) = entries.get(ei) else { break };
-            let fi = match find_exact(fields, key, cursor).or_else(|| find_folded(fields, key)) {
-                Some(fi) => fi,
-                None => {
-                    let p = Path::Field(path, key);
-                    return Err(DecodeError::new(
-                        DecodeErrorKind::UnknownField,
-                        p.render(),
-                        format!("unknown field `{key}`"),
-                    ));
-                }
-            };
-            cursor = fi + 1;
-            if let Some(s) = seen.get_mut(fi) {
-                dups |= *s;
-                *s = true;
-            }
-            matched.push((fi as u32, ei as u32));
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::decode::tree::parse;
+
+    fn run<T: for<'a> Deserialize<'a>>(body: &str) -> Result<T, DecodeError> {
+        let root = parse(body.as_bytes()).unwrap();
+        let path = Path::Root;
+        T::deserialize(ValueDe::new(&root, &path))
+    }
+
+    #[test]
+    fn path_renders_fields_indices_and_keys() {
+        let r = Path::Root;
+        let a = Path::Field(&r, "HostConfig");
+        let b = Path::Field(&a, "Binds");
+        let c = Path::Index(&b, 3);
+        assert_eq!(c.render(), "HostConfig.Binds[3]");
+        assert_eq!(r.render(), "");
+    }
+
+    #[test]
+    fn raw_maps_keep_case_and_last_duplicate() {
+        let m: BTreeMap<String, String> = run(r#"{"A":"1","a":"2","A":"3"}"#).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m["A"], "3");
+    }
+
+    #[test]
+    fn free_form_values_refuse_repeated_objects() {
+        #[derive(Deserialize)]
+        struct W {
+            #[serde(rename = "V")]
+            _v: Option<serde_json::Value>,
         }
-        Ok(StructMap {
-            entries,
-            matched,
-            dups,
-            emitted: if dups { vec![false; fields.len()] } else { Vec::new() },
-            pos: 0,
-            current: None,
-            fields,
-            path,
-        })
-    }
-}
-
-fn find_exact(fields: &[&str], key: &str, cursor: usize) -> Option<usize> {
-    let n = fields.len();
-    (0..n).map(|k| (cursor + k) % n).find(|&i| fields.get(i).is_some_and(|f| *f == key))
-}
-
-fn find_folded(fields: &[&str], key: &str) -> Option<usize> {
-    fields.iter().position(|f| fold_eq(key, f))
-}
-
-impl<'de> MapAccess<'de> for StructMap<'_, '_, 'de> {
-    type Error = DecodeError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DecodeError> {
-        while let Some(&(fi, ei)) = self.matched.get(self.pos) {
-            self.pos += 1;
-            let (fi, ei) = (fi as usize, ei as usize);
-            if self.dups {
-                match self.emitted.get_mut(fi) {
-                    Some(done) if *done => continue,
-                    Some(done) => *done = true,
-                    None => continue,
-                }
-            }
-            self.current = Some((fi, ei));
-            return seed.deserialize((fi as u64).into_deserializer()).map(Some);
-        }
-        Ok(None)
+        let e = run::<W>(r#"{"V":{"a":1},"V":{"b":2}}"#).err().unwrap();
+        assert_eq!(e.kind, DecodeErrorKind::Ambiguous);
+        assert_eq!(e.path, "V");
+        let e = run::<W>(r#"{"V":[{"a":1}],"V":[1]}"#).err().unwrap();
+        assert_eq!(e.kind, DecodeErrorKind::Ambiguous);
+        assert!(run::<W>(r#"{"V":[1],"V":"x"}"#).is_ok());
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DecodeError> {
-        let Some((fi, ei)) = self.current.take() else {
-            return Err(de::Error::custom("value requested before key"));
-        };
-        let name = self.fields.get(fi).copied().unwrap_or("?");
-        let path = Path::Field(self.path, name);
-        let group = if self.dups {
-            let entries = &self.entries;
-            let nodes = self.matched[self.pos - 1..]
-                .iter()
-                .filter(|(f, _)| *f as usize == fi)
-                .filter_map(|(_, e)| entries.get(*e as usize).map(|(_, n)| n));
-            Group::from_iter(nodes, &path)?
-        } else {
-            match self.entries.get(ei) {
-                Some((_, n)) => Group::One(n),
-                None => return Err(de::Error::custom("entry out of range")),
-            }
-        };
-        seed.deserialize(ValueDe { group, path: &path })
-    }
-}
-
-/// A map (`Labels`, `PortBindings`...): keys as sent, never folded; a repeated
-/// key overwrites (Go zeroes the element and stores it again).
-struct RawMap<'p, 't, 'de> {
-    entries: Entries<'t, 'de>,
-    pos: usize,
-    path: &'p Path<'p>,
-}
-
-impl<'p, 't, 'de> RawMap<'p, 't, 'de> {
-    fn new(entries: Entries<'t, 'de>, path: &'p Path<'p>) -> Self {
-        RawMap { entries, pos: 0, path }
-    }
-}
-
-impl<'de> MapAccess<'de> for RawMap<'_, '_, 'de> {
-    type Error = DecodeError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DecodeError> {
-        let Some((key, _)) = self.entries.get(self.pos) else {
-            return Ok(None);
-        };
-        let r = match key {
-            Cow::Borrowed(s) => seed.deserialize(de::value::BorrowedStrDeserializer::new(s)),
-            Cow::Owned(s) => seed.deserialize(de::value::StrDeserializer::new(s)),
-        };
-        r.map(Some).map_err(|e: DecodeError| e.or_path(|| Path::Field(self.path, key).render()))
+    #[test]
+    fn holds_object_looks_inside_arrays() {
+        let n = parse(br#"[[1],[{"a":1}]]"#).unwrap();
+        assert!(holds_object(&n));
+        let n = parse(br#"[[1],["x"]]"#).unwrap();
+        assert!(!holds_object(&n));
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DecodeError> {
-        let Some((key, node)) = self.entries.get(self.pos) else {
-            return Err(de::Error::custom("value requested before key"));
-        };
-        self.pos += 1;
-        let path = Path::Field(self.path, key);
-        seed.deserialize(ValueDe::new(node, &path))
-    }
-}
-
-/// Array elements, each with its index in the path.
-struct Seq<'p, 't, 'de> {
-    items: std::slice::Iter<'t, Node<'de>>,
-    index: usize,
-    path: &'p Path<'p>,
-}
-
-impl<'de> SeqAccess<'de> for Seq<'_, '_, 'de> {
-    type Error = DecodeError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DecodeError> {
-        let Some(node) = self.items.next() else {
-            return Ok(None);
-        };
-        let path = Path::Index(self.path, self.index);
-        self.index += 1;
-        seed.deserialize(ValueDe::new(node, &path)).map(Some)
+    #[test]
+    fn arrays_of_objects_repeated_beyond_the_last_length_are_fine() {
+        // The earlier array's objects sit at indices the last array does not
+        // reach: Go truncates them away.
+        let v: Vec<BTreeMap<String, i64>> =
+            run::<Wv>(r#"{"V":[{"a":1}],"V":[]}"#).unwrap().v.unwrap();
+        assert!(v.is_empty());
+        let e = run::<Wv>(r#"{"V":[{"a":1}],"V":[{"b":2}]}"#).err().unwrap();
+        assert_eq!(e.kind, DecodeErrorKind::Ambiguous);
     }
 
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
+    #[derive(Deserialize)]
+    struct Wv {
+        #[serde(rename = "V")]
+        v: Option<Vec<BTreeMap<String, i64>>>,
     }
 }

@@ -31,7 +31,9 @@ pub fn decode_container_create(body: &[u8]) -> Result<ContainerCreate, DecodeErr
             return Err(DecodeError::new(
                 DecodeErrorKind::Ambiguous,
                 first.clone(),
-                format!("top-level `{first}` next to a `HostConfig` object; move it into `HostConfig`"),
+                format!(
+                    "top-level `{first}` next to a `HostConfig` object; move it into `HostConfig`"
+                ),
             ));
         }
         create.host_config = Some(legacy);

@@ -22,10 +22,12 @@ mod volume;
 pub use container::{ContainerCreate, HealthConfig};
 pub use exec::ExecCreate;
 pub use host::{
-    ContainerUpdate, DeviceMapping, DeviceRequest, HostConfig, LogConfig, PortBinding,
-    Resources, RestartPolicy, ThrottleDevice, Ulimit, WeightDevice,
+    ContainerUpdate, DeviceMapping, DeviceRequest, HostConfig, LogConfig, PortBinding, Resources,
+    RestartPolicy, ThrottleDevice, Ulimit, WeightDevice,
 };
-pub use mount::{BindOptions, ClusterOptions, Driver, ImageOptions, Mount, TmpfsOptions, VolumeOptions};
+pub use mount::{
+    BindOptions, ClusterOptions, Driver, ImageOptions, Mount, TmpfsOptions, VolumeOptions,
+};
 pub use network::{
     ConfigReference, EndpointIpamConfig, EndpointSettings, Ipam, IpamConfig, NetworkConnect,
     NetworkCreate, NetworkDisconnect, NetworkingConfig,
@@ -259,4 +261,58 @@ model! {
     /// Go's `struct{}` as a map value (`ExposedPorts`, `Volumes`): `{}` only;
     /// any key inside is unknown.
     pub struct Empty {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::fold::fold_eq;
+
+    fn all_fields() -> Vec<(&'static str, &'static [&'static str])> {
+        vec![
+            ("LegacyContainerCreate", LegacyContainerCreate::FIELDS),
+            ("ContainerCreate", ContainerCreate::FIELDS),
+            ("HostConfig", HostConfig::FIELDS),
+            ("ContainerUpdate", ContainerUpdate::FIELDS),
+            ("EndpointSettings", EndpointSettings::FIELDS),
+            ("NetworkCreate", NetworkCreate::FIELDS),
+            ("Mount", Mount::FIELDS),
+            ("ExecCreate", ExecCreate::FIELDS),
+            ("VolumeCreate", VolumeCreate::FIELDS),
+        ]
+    }
+
+    /// Go resolves a folded key to the first field in order; with no two
+    /// fields folding alike, order cannot matter.
+    #[test]
+    fn no_two_fields_of_a_model_fold_alike() {
+        for (model, fields) in all_fields() {
+            for (i, a) in fields.iter().enumerate() {
+                for b in fields.iter().skip(i + 1) {
+                    assert!(!fold_eq(a, b), "{model}: `{a}` and `{b}` fold alike");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn embedded_fields_are_flattened_into_the_field_list() {
+        assert_eq!(HostConfig::FIELDS.len(), 41 + Resources::FIELDS.len());
+        assert!(HostConfig::FIELDS.contains(&"Memory"));
+        assert!(ContainerUpdate::FIELDS.contains(&"PidsLimit"));
+        assert!(LegacyContainerCreate::FIELDS.contains(&"Privileged"));
+        assert!(LegacyContainerCreate::FIELDS.contains(&"NanoCpus"));
+        assert_eq!(LegacyContainerCreate::FIELDS.first(), Some(&"Cpuset"));
+    }
+
+    #[test]
+    fn empty_accepts_only_an_empty_object_or_null() {
+        assert!(serde_json::from_str::<Empty>("{}").is_ok());
+        // Go leaves a `null` map value at its zero value
+        let c: ContainerCreate =
+            crate::decode::decode(br#"{"ExposedPorts":{"80/tcp":null}}"#).unwrap();
+        assert!(c.exposed_ports.unwrap().contains_key("80/tcp"));
+        assert!(serde_json::from_str::<Empty>(r#"{"a":1}"#).is_err());
+        assert_eq!(serde_json::to_string(&Empty::default()).unwrap(), "{}");
+    }
 }

@@ -15,8 +15,13 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     match cx.route.endpoint {
         Endpoint::ContainerList => list(cx),
         Endpoint::ContainerCreate => create::judge(cx),
-        Endpoint::ContainerInspect => cx.to_ref(Container, ResponsePlan::Rewrite(ResponseRewrite::ContainerInspect)),
-        Endpoint::ContainerAttach | Endpoint::ContainerAttachWebsocket => cx.to_ref(Container, ResponsePlan::Hijack),
+        Endpoint::ContainerInspect => cx.to_ref(
+            Container,
+            ResponsePlan::Rewrite(ResponseRewrite::ContainerInspect),
+        ),
+        Endpoint::ContainerAttach | Endpoint::ContainerAttachWebsocket => {
+            cx.to_ref(Container, ResponsePlan::Hijack)
+        }
         Endpoint::ContainerUpdate => update(cx),
         Endpoint::ContainerRename => rename(cx),
         Endpoint::PutContainerArchive => {
@@ -54,7 +59,10 @@ fn list(cx: &Ctx<'_>) -> Result<Forward, Stop> {
 }
 
 /// Scopes the `filters` query value, mapping the outcome to a [`Stop`].
-pub(super) fn scoped_filters(cx: &Ctx<'_>, scope: FilterScope) -> Result<filters::ScopedFilters, Stop> {
+pub(super) fn scoped_filters(
+    cx: &Ctx<'_>,
+    scope: FilterScope,
+) -> Result<filters::ScopedFilters, Stop> {
     filters::scope(cx.query.get("filters"), scope, &cx.tenant.id, cx.facts).map_err(|e| match e {
         Ok(o) => Stop::Need(o),
         Err(d) => Stop::Deny(d),
@@ -66,12 +74,27 @@ pub(super) fn prune(cx: &Ctx<'_>, scope: FilterScope) -> Result<Forward, Stop> {
     let scoped = scoped_filters(cx, scope)?;
     let mut q = cx.query.clone();
     q.set("filters", scoped.upstream);
-    Ok(cx.forward(cx.req.path.clone(), &q, None, ResponsePlan::Rewrite(ResponseRewrite::Prune)))
+    Ok(cx.forward(
+        cx.req.path.clone(),
+        &q,
+        None,
+        ResponsePlan::Rewrite(ResponseRewrite::Prune),
+    ))
 }
 
 fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut body: ContainerUpdate = decode(&cx.req.body)?;
-    resources::apply(&cx.policy.resources, cx.tenant, &mut body.resources, Mode::Update, "")?;
+    let before = body.resources.clone();
+    resources::apply(
+        &cx.policy.resources,
+        cx.tenant,
+        &mut body.resources,
+        Mode::Update,
+        "",
+    )?;
+    if body.resources != before {
+        cx.mark_rewritten();
+    }
     let mut fwd = cx.to_ref(ResourceKind::Container, ResponsePlan::PassThrough)?;
     fwd.body = Some(encode(&body));
     Ok(fwd)

@@ -7,7 +7,9 @@ use crate::policy::{CelContext, CelInput};
 use crate::query::Query;
 use crate::route::RouteMatch;
 use crate::tenancy::resolve::{resolve, Resolution};
-use crate::{Denial, Facts, Forward, Obligation, Owned, Policy, Request, ResourceKind, ResponsePlan, Tenant};
+use crate::{
+    Denial, Facts, Forward, Obligation, Owned, Policy, Request, ResourceKind, ResponsePlan, Tenant,
+};
 
 /// Why judging stopped early.
 #[derive(Debug)]
@@ -38,6 +40,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) req: &'a Request,
     pub(crate) route: RouteMatch,
     pub(crate) query: Query,
+    /// Set by a family judge when it changed the body (labels, limits, names).
+    pub(crate) rewritten: std::cell::Cell<bool>,
 }
 
 impl<'a> Ctx<'a> {
@@ -85,7 +89,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// A forward plan with the given path, query, body and response plan.
-    pub(crate) fn forward(&self, path: String, query: &Query, body: Option<Value>, response: ResponsePlan) -> Forward {
+    pub(crate) fn forward(
+        &self,
+        path: String,
+        query: &Query,
+        body: Option<Value>,
+        response: ResponsePlan,
+    ) -> Forward {
         Forward {
             method: self.req.method.clone(),
             path,
@@ -103,16 +113,29 @@ impl<'a> Ctx<'a> {
     }
 
     /// Forward to the resource `id` (resolved), no body.
-    pub(crate) fn to_ref(&self, kind: ResourceKind, response: ResponsePlan) -> Result<Forward, Stop> {
+    pub(crate) fn to_ref(
+        &self,
+        kind: ResourceKind,
+        response: ResponsePlan,
+    ) -> Result<Forward, Stop> {
         let owned = self.resolve(kind, self.route.reference())?;
-        let id = if kind == ResourceKind::Volume { &owned.name } else { &owned.id };
+        let id = if kind == ResourceKind::Volume {
+            &owned.name
+        } else {
+            &owned.id
+        };
         Ok(self.forward(self.path_with_ref(id)?, &self.query, None, response))
     }
 
     /// Evaluates the policy's custom CEL rules on what will be forwarded.
     pub(crate) fn custom_rules(&self, fwd: &Forward) -> Result<(), Stop> {
         let endpoint = self.route.endpoint.name();
-        let mut rules = self.policy.custom.iter().filter(|r| r.applies_to(&endpoint)).peekable();
+        let mut rules = self
+            .policy
+            .custom
+            .iter()
+            .filter(|r| r.applies_to(&endpoint))
+            .peekable();
         if rules.peek().is_none() {
             return Ok(());
         }
@@ -134,15 +157,20 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
-    /// Whether the forward differs from what the client sent.
+    /// Records that the body was changed by the policy.
+    pub(crate) fn mark_rewritten(&self) {
+        self.rewritten.set(true);
+    }
+
+    /// Whether the forward differs in meaning from what the client sent: a
+    /// changed path or query, a prelude, or a body the policy changed. (A
+    /// body re-serialised unchanged is still an `Allow`: same fields, same
+    /// values, canonical spelling.)
     pub(crate) fn changed(&self, fwd: &Forward) -> bool {
-        if fwd.path != self.req.path || fwd.query != self.req.query || !fwd.prelude.is_empty() {
-            return true;
-        }
-        match &fwd.body {
-            None => false,
-            Some(judged) => serde_json::from_slice::<Value>(&self.req.body).map_or(true, |raw| &raw != judged),
-        }
+        self.rewritten.get()
+            || fwd.path != self.req.path
+            || fwd.query != self.req.query
+            || !fwd.prelude.is_empty()
     }
 }
 

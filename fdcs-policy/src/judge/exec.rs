@@ -44,8 +44,12 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let body: ExecCreate = decode(&cx.req.body)?;
     if body.privileged == Some(true) && !cx.policy.exec.allow_privileged {
         return Err(Stop::Deny(
-            Denial::policy(PRIVILEGED, "privileged exec is not allowed", "run docker exec without --privileged")
-                .at("Privileged"),
+            Denial::policy(
+                PRIVILEGED,
+                "privileged exec is not allowed",
+                "run docker exec without --privileged",
+            )
+            .at("Privileged"),
         ));
     }
     let mut fwd = cx.to_ref(ResourceKind::Container, ResponsePlan::PassThrough)?;

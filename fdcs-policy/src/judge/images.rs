@@ -24,15 +24,23 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         | Endpoint::ImageHistory
         | Endpoint::ImageSearch
         | Endpoint::DistributionInspect
-        | Endpoint::ImageAttestations => {
-            Ok(cx.as_is(ResponsePlan::PassThrough))
-        }
+        | Endpoint::ImageAttestations => Ok(cx.as_is(ResponsePlan::PassThrough)),
         Endpoint::ImageCreate => {
             if cx.query.get("fromSrc").is_some_and(|s| !s.is_empty()) {
-                images::operation(MANAGE, p.allow_manage, "importing an image (fromSrc)", "pull images from a registry instead")?;
+                images::operation(
+                    MANAGE,
+                    p.allow_manage,
+                    "importing an image (fromSrc)",
+                    "pull images from a registry instead",
+                )?;
                 return Ok(cx.as_is(ResponsePlan::PassThrough));
             }
-            images::operation(PULL, p.allow_pull, "pulling images", "ask the operator for the images you need")?;
+            images::operation(
+                PULL,
+                p.allow_pull,
+                "pulling images",
+                "ask the operator for the images you need",
+            )?;
             let from = cx.query.get("fromImage").unwrap_or("");
             let image = match cx.query.get("tag").filter(|t| !t.is_empty()) {
                 Some(tag) if tag.starts_with("sha256:") => format!("{from}@{tag}"),
@@ -43,18 +51,32 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Ok(cx.as_is(ResponsePlan::PassThrough))
         }
         Endpoint::ImageBuild | Endpoint::BuildPrune => {
-            images::operation(BUILD, p.allow_build, "building images on the shared engine", "build elsewhere, push to a registry, then pull")?;
+            images::operation(
+                BUILD,
+                p.allow_build,
+                "building images on the shared engine",
+                "build elsewhere, push to a registry, then pull",
+            )?;
             // Even when allowed, a build's remote context would make the
             // daemon fetch a URL of the tenant's choosing.
             if cx.query.get("remote").is_some_and(|r| !r.is_empty()) {
-                return Err(forbidden(BUILD, "a remote build context is not allowed", "send the build context from the client"));
+                return Err(forbidden(
+                    BUILD,
+                    "a remote build context is not allowed",
+                    "send the build context from the client",
+                ));
             }
             let mut fwd = cx.as_is(ResponsePlan::PassThrough);
             fwd.stream_body = true;
             Ok(fwd)
         }
         Endpoint::ImagePush => {
-            images::operation(PUSH, p.allow_push, "pushing images from the shared engine", "push from your own build machine")?;
+            images::operation(
+                PUSH,
+                p.allow_push,
+                "pushing images from the shared engine",
+                "push from your own build machine",
+            )?;
             Ok(cx.as_is(ResponsePlan::PassThrough))
         }
         _ => {
@@ -66,7 +88,12 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
                 Endpoint::ImageLoad => "loading images from a tar archive",
                 _ => "exporting images (save)",
             };
-            images::operation(MANAGE, p.allow_manage, what, "images on this engine are shared and managed by the operator")?;
+            images::operation(
+                MANAGE,
+                p.allow_manage,
+                what,
+                "images on this engine are shared and managed by the operator",
+            )?;
             Ok(cx.as_is(ResponsePlan::PassThrough))
         }
     }

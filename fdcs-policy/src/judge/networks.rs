@@ -37,7 +37,10 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
                 }),
             ))
         }
-        Endpoint::NetworkInspect => cx.to_ref(Network, ResponsePlan::Rewrite(ResponseRewrite::NetworkInspect)),
+        Endpoint::NetworkInspect => cx.to_ref(
+            Network,
+            ResponsePlan::Rewrite(ResponseRewrite::NetworkInspect),
+        ),
         Endpoint::NetworkDelete => cx.to_ref(Network, ResponsePlan::PassThrough),
         Endpoint::NetworkCreate => create(cx),
         Endpoint::NetworkConnect => connect(cx),
@@ -45,7 +48,11 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             let mut body: NetworkDisconnect = decode(&cx.req.body)?;
             let mut fwd = cx.to_ref(Network, ResponsePlan::PassThrough)?;
             let c = body.container.as_deref().unwrap_or("");
-            body.container = Some(cx.resolve(ResourceKind::Container, c)?.id.clone());
+            let id = cx.resolve(ResourceKind::Container, c)?.id.clone();
+            if id != c {
+                cx.mark_rewritten();
+            }
+            body.container = Some(id);
             fwd.body = Some(encode(&body));
             Ok(fwd)
         }
@@ -66,12 +73,12 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     body.name = Some(scoped_name(&cx.tenant.id, &name, "network")?);
     let driver = body.driver.as_deref().unwrap_or("bridge");
     if !driver.is_empty() && driver != "bridge" {
-        return Err(deny(format!("the network driver `{driver}` is not allowed"), "Driver"));
+        return Err(deny(
+            format!("the network driver `{driver}` is not allowed"),
+            "Driver",
+        ));
     }
-    for (flag, field) in [
-        (body.ingress, "Ingress"),
-        (body.config_only, "ConfigOnly"),
-    ] {
+    for (flag, field) in [(body.ingress, "Ingress"), (body.config_only, "ConfigOnly")] {
         if flag == Some(true) {
             return Err(deny(format!("`{field}` networks are not allowed"), field));
         }
@@ -79,21 +86,45 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     if body.config_from.is_some() {
         return Err(deny("`ConfigFrom` is not allowed".into(), "ConfigFrom"));
     }
-    if body.scope.as_deref().is_some_and(|s| !s.is_empty() && s != "local") {
-        return Err(deny("only local-scope networks are allowed".into(), "Scope"));
+    if body
+        .scope
+        .as_deref()
+        .is_some_and(|s| !s.is_empty() && s != "local")
+    {
+        return Err(deny(
+            "only local-scope networks are allowed".into(),
+            "Scope",
+        ));
     }
-    if let Some(k) = body.options.iter().flatten().map(|(k, _)| k).find(|k| !ALLOWED_OPTIONS.contains(&k.as_str())) {
-        return Err(deny(format!("the network option `{k}` is not allowed"), &format!("Options.{k}")));
+    if let Some(k) = body
+        .options
+        .iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .find(|k| !ALLOWED_OPTIONS.contains(&k.as_str()))
+    {
+        return Err(deny(
+            format!("the network option `{k}` is not allowed"),
+            &format!("Options.{k}"),
+        ));
     }
     if let Some(ipam) = &body.ipam {
-        if ipam.driver.as_deref().is_some_and(|d| !d.is_empty() && d != "default") {
-            return Err(deny("only the default IPAM driver is allowed".into(), "IPAM.Driver"));
+        if ipam
+            .driver
+            .as_deref()
+            .is_some_and(|d| !d.is_empty() && d != "default")
+        {
+            return Err(deny(
+                "only the default IPAM driver is allowed".into(),
+                "IPAM.Driver",
+            ));
         }
         if ipam.options.as_ref().is_some_and(|o| !o.is_empty()) {
             return Err(deny("IPAM options are not allowed".into(), "IPAM.Options"));
         }
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
+    cx.mark_rewritten();
     // Two networks of one name would make a name ambiguous; ask the daemon
     // to refuse duplicates (newer daemons always do).
     body.check_duplicate = Some(true);
@@ -109,15 +140,29 @@ fn connect(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut body: NetworkConnect = decode(&cx.req.body)?;
     let net = cx.resolve(ResourceKind::Network, cx.route.reference())?;
     let c = body.container.as_deref().unwrap_or("");
-    body.container = Some(cx.resolve(ResourceKind::Container, c)?.id.clone());
+    let id = cx.resolve(ResourceKind::Container, c)?.id.clone();
+    if id != c {
+        cx.mark_rewritten();
+    }
+    body.container = Some(id);
     if let Some(ep) = body.endpoint_config.take() {
         body.endpoint_config = Some(scope_endpoint(cx, ep, Some(&net.id), cx.route.reference())?);
     }
-    Ok(cx.forward(cx.path_with_ref(&net.id)?, &cx.query, Some(encode(&body)), ResponsePlan::PassThrough))
+    Ok(cx.forward(
+        cx.path_with_ref(&net.id)?,
+        &cx.query,
+        Some(encode(&body)),
+        ResponsePlan::PassThrough,
+    ))
 }
 
 fn deny(what: String, field: &str) -> Stop {
     Stop::Deny(
-        Denial::policy(DRIVER, what, "create a plain bridge network: docker network create NAME").at(field),
+        Denial::policy(
+            DRIVER,
+            what,
+            "create a plain bridge network: docker network create NAME",
+        )
+        .at(field),
     )
 }

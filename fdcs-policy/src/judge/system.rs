@@ -10,9 +10,10 @@ use crate::{Forward, ResponsePlan, ResponseRewrite};
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     match cx.route.endpoint {
-        Endpoint::SystemPing | Endpoint::SystemPingHead | Endpoint::SystemVersion | Endpoint::SystemAuth => {
-            Ok(cx.as_is(ResponsePlan::PassThrough))
-        }
+        Endpoint::SystemPing
+        | Endpoint::SystemPingHead
+        | Endpoint::SystemVersion
+        | Endpoint::SystemAuth => Ok(cx.as_is(ResponsePlan::PassThrough)),
         Endpoint::SystemInfo => Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::Info))),
         Endpoint::SystemDataUsage => Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::SystemDf))),
         Endpoint::SystemEvents => {

@@ -26,7 +26,10 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
                 }),
             ))
         }
-        Endpoint::VolumeInspect => cx.to_ref(Volume, ResponsePlan::Rewrite(ResponseRewrite::VolumeInspect)),
+        Endpoint::VolumeInspect => cx.to_ref(
+            Volume,
+            ResponsePlan::Rewrite(ResponseRewrite::VolumeInspect),
+        ),
         Endpoint::VolumeDelete => cx.to_ref(Volume, ResponsePlan::PassThrough),
         Endpoint::VolumeCreate => create(cx),
         Endpoint::VolumeUpdate => Err(forbidden(
@@ -41,10 +44,18 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
 fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let p = &cx.policy.mounts;
     let mut body: VolumeCreate = decode(&cx.req.body)?;
-    if body.cluster_volume_spec.as_ref().is_some_and(|v| !v.is_null()) {
+    if body
+        .cluster_volume_spec
+        .as_ref()
+        .is_some_and(|v| !v.is_null())
+    {
         return Err(Stop::Deny(
-            Denial::policy("mounts.volume-driver", "cluster volumes are not allowed", "create a local named volume")
-                .at("ClusterVolumeSpec"),
+            Denial::policy(
+                "mounts.volume-driver",
+                "cluster volumes are not allowed",
+                "create a local named volume",
+            )
+            .at("ClusterVolumeSpec"),
         ));
     }
     // No name: the daemon picks a random 64-hex name, which no other
@@ -52,12 +63,17 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     if let Some(name) = body.name.as_deref().filter(|n| !n.is_empty()) {
         body.name = Some(scoped_name(&cx.tenant.id, name, "volume")?);
     }
-    let driver = body.driver.as_deref().filter(|d| !d.is_empty()).unwrap_or("local");
+    let driver = body
+        .driver
+        .as_deref()
+        .filter(|d| !d.is_empty())
+        .unwrap_or("local");
     mounts::check_driver(p, driver, "Driver")?;
     if let Some(opts) = &body.driver_opts {
         mounts::check_driver_opts(p, opts, "DriverOpts")?;
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
+    cx.mark_rewritten();
     Ok(cx.forward(
         cx.req.path.clone(),
         &cx.query,

@@ -15,7 +15,12 @@ use cel::IdedExpr;
 pub struct Limits {
     /// Longest expression source, in bytes.
     pub max_expression_bytes: usize,
-    /// Parser recursion limit (parentheses, lists, maps, calls).
+    /// Deepest nesting of `(`, `[` and `{`, checked on the source before it
+    /// is parsed: the generated parser needs about 150 KiB of stack per level
+    /// in a debug build (a 2 MiB thread overflows at 12), so the limit is
+    /// kept well below where any thread could overflow.
+    pub max_bracket_depth: usize,
+    /// Parser recursion limit (a second guard behind `max_bracket_depth`).
     pub max_parse_depth: u16,
     /// Deepest AST after macro expansion.
     pub max_ast_depth: usize,
@@ -33,6 +38,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_expression_bytes: 4096,
+            max_bracket_depth: 8,
             max_parse_depth: 24,
             max_ast_depth: 64,
             max_ast_nodes: 1024,
@@ -43,9 +49,65 @@ impl Default for Limits {
     }
 }
 
+/// The deepest bracket nesting of a CEL source, outside string literals, and
+/// the 0-based character index of the first bracket that reaches `limit + 1`.
+pub(crate) fn bracket_depth(src: &str, limit: usize) -> Result<(), usize> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > limit {
+                    return Err(i);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '"' | '\'' => {
+                let raw = i > 0 && matches!(chars.get(i - 1), Some('r' | 'R'));
+                let triple = chars.get(i + 1) == Some(&c) && chars.get(i + 2) == Some(&c);
+                i += if triple { 3 } else { 1 };
+                // Skip to the closing quote(s); an unterminated string runs
+                // to the end, where the parser reports it.
+                while let Some(&d) = chars.get(i) {
+                    if d == '\\' && !raw {
+                        i += 2;
+                        continue;
+                    }
+                    if d == c
+                        && (!triple
+                            || (chars.get(i + 1) == Some(&c) && chars.get(i + 2) == Some(&c)))
+                    {
+                        i += if triple { 2 } else { 0 };
+                        break;
+                    }
+                    if d == '\n' && !triple {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// CEL type names, usable as plain identifiers (`type(x) == string`).
 const TYPE_NAMES: [&str; 11] = [
-    "int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type", "dyn",
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+    "dyn",
 ];
 
 /// Walks `e` and returns the first violated bound as a message and the id of
@@ -171,5 +233,29 @@ impl Walker<'_> {
                 "unknown name `{name}`; a rule can read `object`, `request` and `variables.<name>`"
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bracket_depth;
+
+    #[test]
+    fn bracket_depth_skips_string_literals_of_every_kind() {
+        assert_eq!(bracket_depth("((1))", 2), Ok(()));
+        assert_eq!(bracket_depth("((1))", 1), Err(1));
+        assert_eq!(bracket_depth("[{(1)}]", 2), Err(2));
+        for s in [
+            r#"'((((' == 'a'"#,
+            r#""[[[[" == 'a'"#,
+            r#"'''((((''' == ''"#,
+            r#""""{{{{""" == ''"#,
+            r#"'\'((((' == 'a'"#,
+            r#"r'\' == '('"#,
+        ] {
+            assert_eq!(bracket_depth(s, 1), Ok(()), "{s}");
+        }
+        // A closing bracket inside a string does not hide real depth.
+        assert_eq!(bracket_depth("')))' + ((1))", 1), Err(9));
     }
 }

@@ -31,20 +31,82 @@ use std::sync::Arc;
 /// Every endpoint name a `match.endpoints` entry may use: the
 /// [`crate::route::Endpoint`] variants, and the administration groups.
 pub const ENDPOINT_NAMES: &[&str] = &[
-    "ContainerList", "ContainerCreate", "ContainerInspect", "ContainerTop", "ContainerLogs",
-    "ContainerChanges", "ContainerExport", "ContainerStats", "ContainerResize", "ContainerStart",
-    "ContainerStop", "ContainerRestart", "ContainerKill", "ContainerUpdate", "ContainerRename",
-    "ContainerPause", "ContainerUnpause", "ContainerAttach", "ContainerAttachWebsocket",
-    "ContainerWait", "ContainerDelete", "ContainerArchiveInfo", "ContainerArchive",
-    "PutContainerArchive", "ContainerPrune", "ContainerExec", "ExecStart", "ExecResize",
-    "ExecInspect", "ImageList", "ImageBuild", "BuildPrune", "ImageCreate", "ImageInspect",
-    "ImageHistory", "ImagePush", "ImageTag", "ImageDelete", "ImageSearch", "ImagePrune",
-    "ImageCommit", "ImageGet", "ImageGetAll", "ImageLoad", "DistributionInspect", "NetworkList",
-    "NetworkInspect", "NetworkDelete", "NetworkCreate", "NetworkConnect", "NetworkDisconnect",
-    "NetworkPrune", "VolumeList", "VolumeCreate", "VolumeInspect", "VolumeUpdate", "VolumeDelete",
-    "VolumePrune", "SystemAuth", "SystemInfo", "SystemVersion", "SystemPing", "SystemPingHead",
-    "SystemEvents", "SystemDataUsage", "Session", "Swarm", "Node", "Service", "Task", "Secret",
-    "Config", "Plugin", "Checkpoint", "Grpc", "Other",
+    "ContainerList",
+    "ContainerCreate",
+    "ContainerInspect",
+    "ContainerTop",
+    "ContainerLogs",
+    "ContainerChanges",
+    "ContainerExport",
+    "ContainerStats",
+    "ContainerResize",
+    "ContainerStart",
+    "ContainerStop",
+    "ContainerRestart",
+    "ContainerKill",
+    "ContainerUpdate",
+    "ContainerRename",
+    "ContainerPause",
+    "ContainerUnpause",
+    "ContainerAttach",
+    "ContainerAttachWebsocket",
+    "ContainerWait",
+    "ContainerDelete",
+    "ContainerArchiveInfo",
+    "ContainerArchive",
+    "PutContainerArchive",
+    "ContainerPrune",
+    "ContainerExec",
+    "ExecStart",
+    "ExecResize",
+    "ExecInspect",
+    "ImageList",
+    "ImageBuild",
+    "BuildPrune",
+    "ImageCreate",
+    "ImageInspect",
+    "ImageHistory",
+    "ImagePush",
+    "ImageTag",
+    "ImageDelete",
+    "ImageSearch",
+    "ImagePrune",
+    "ImageCommit",
+    "ImageGet",
+    "ImageGetAll",
+    "ImageLoad",
+    "DistributionInspect",
+    "NetworkList",
+    "NetworkInspect",
+    "NetworkDelete",
+    "NetworkCreate",
+    "NetworkConnect",
+    "NetworkDisconnect",
+    "NetworkPrune",
+    "VolumeList",
+    "VolumeCreate",
+    "VolumeInspect",
+    "VolumeUpdate",
+    "VolumeDelete",
+    "VolumePrune",
+    "SystemAuth",
+    "SystemInfo",
+    "SystemVersion",
+    "SystemPing",
+    "SystemPingHead",
+    "SystemEvents",
+    "SystemDataUsage",
+    "Session",
+    "Swarm",
+    "Node",
+    "Service",
+    "Task",
+    "Secret",
+    "Config",
+    "Plugin",
+    "Checkpoint",
+    "Grpc",
+    "Other",
 ];
 
 /// A compiled custom rule.
@@ -138,9 +200,10 @@ impl CelRule {
             (!s.trim().is_empty()).then_some(s)
         });
         let msg = dynamic.unwrap_or_else(|| self.message.clone());
-        let (what, instead) = msg
-            .split_once("; ")
-            .unwrap_or((msg.as_str(), "change the request to satisfy the operator's policy"));
+        let (what, instead) = msg.split_once("; ").unwrap_or((
+            msg.as_str(),
+            "change the request to satisfy the operator's policy",
+        ));
         Denial::policy(&self.id, what, instead)
     }
 }
@@ -194,7 +257,9 @@ fn compile_one(
     let id = &raw.id.value;
     let id_ok = !id.is_empty()
         && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
         && id.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
     if !id_ok {
         return Err(errs.at(
@@ -229,15 +294,25 @@ fn compile_one(
         if vars.value.len() > limits.max_variables {
             return Err(errs.at(
                 Pos::of(vars),
-                format!("{} variables; the limit is {}", vars.value.len(), limits.max_variables),
+                format!(
+                    "{} variables; the limit is {}",
+                    vars.value.len(),
+                    limits.max_variables
+                ),
             ));
         }
         for v in &vars.value {
             let name = &v.name.value;
-            let ok = name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            let ok = name
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
                 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             if !ok {
-                return Err(errs.at(Pos::of(&v.name), format!("variable name `{name}` is not a CEL identifier")));
+                return Err(errs.at(
+                    Pos::of(&v.name),
+                    format!("variable name `{name}` is not a CEL identifier"),
+                ));
             }
             if variables.iter().any(|(n, _)| n == name) {
                 return Err(errs.at(Pos::of(&v.name), format!("duplicate variable `{name}`")));
@@ -301,6 +376,16 @@ fn compile_expr(
             ),
         ));
     }
+    if let Err(i) = cel_bounds::bracket_depth(&src.value, limits.max_bracket_depth) {
+        let (line, col) = line_col(&src.value, u32::try_from(i).unwrap_or(0));
+        return Err(errs.at(
+            errs.inside(at, &src.value, line, col),
+            format!(
+                "expression nests brackets more than {} deep; move inner parts into `variables`",
+                limits.max_bracket_depth
+            ),
+        ));
+    }
     let to_usize = |x: isize| usize::try_from(x).unwrap_or(1).max(1);
     let (expr, info) = env
         .parser()
@@ -312,7 +397,7 @@ fn compile_expr(
             let (line, col) = first.map_or((1, 1), |p| (to_usize(p.pos.0), to_usize(p.pos.1)));
             errs.at(
                 errs.inside(at, &src.value, line, col),
-                format!("invalid cel expression: {}", msg.to_lowercase()),
+                format!("invalid cel expression: {}", lower_first(&msg)),
             )
         })?;
     let reads_object = cel_bounds::check(&expr, limits, variables).map_err(|(m, id)| {
@@ -322,6 +407,15 @@ fn compile_expr(
         errs.at(errs.inside(at, &src.value, line, col), m)
     })?;
     Ok((expr, reads_object))
+}
+
+/// `Syntax error: ...` → `syntax error: ...` (messages start lowercase).
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// 1-based line and column of the character at `offset` in `text`.

@@ -9,7 +9,9 @@
 //! comprehension-nesting limit of the compiler, this bounds the work of any
 //! custom rule to about `MAX_OBJECT_NODES²` steps.
 
-use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
+};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use std::collections::HashMap;
@@ -55,7 +57,9 @@ pub struct CelContext<'a> {
 
 impl std::fmt::Debug for CelContext<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CelContext").field("input", &self.input).finish()
+        f.debug_struct("CelContext")
+            .field("input", &self.input)
+            .finish()
     }
 }
 

@@ -34,7 +34,10 @@ pub(super) fn load(src: &str, origin: &str) -> Result<Policy, PolicyError> {
     if src.len() > MAX_POLICY_BYTES {
         return Err(errs.at(
             Pos { line: 1, column: 1 },
-            format!("policy is {} bytes; the limit is {MAX_POLICY_BYTES}", src.len()),
+            format!(
+                "policy is {} bytes; the limit is {MAX_POLICY_BYTES}",
+                src.len()
+            ),
         ));
     }
     let raw: RawPolicy =
@@ -130,7 +133,14 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
         allow_host: r.namespaces.allow_host.unwrap_or(false),
     };
     let resources = ResourcesParams {
-        memory: limit(&r.resources.memory, Quantity::bytes, 256 << 20, 1 << 30, "memory", errs)?,
+        memory: limit(
+            &r.resources.memory,
+            Quantity::bytes,
+            256 << 20,
+            1 << 30,
+            "memory",
+            errs,
+        )?,
         nano_cpus: limit(
             &r.resources.cpus,
             Quantity::nano_cpus,
@@ -146,7 +156,10 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
             if p.value.trim().is_empty() || p.value.chars().any(char::is_whitespace) {
                 return Err(errs.at(
                     Pos::of(p),
-                    format!("image pattern `{}` must be non-empty and contain no spaces", p.value),
+                    format!(
+                        "image pattern `{}` must be non-empty and contain no spaces",
+                        p.value
+                    ),
                 ));
             }
         }
@@ -189,7 +202,8 @@ fn api_version(v: &Spanned<Quantity>) -> Result<ApiVersion, String> {
         ));
     };
     let parsed = s.split_once('.').and_then(|(a, b)| {
-        let all_digits = |x: &str| !x.is_empty() && x.len() <= 4 && x.bytes().all(|c| c.is_ascii_digit());
+        let all_digits =
+            |x: &str| !x.is_empty() && x.len() <= 4 && x.bytes().all(|c| c.is_ascii_digit());
         if all_digits(a) && all_digits(b) {
             Some(ApiVersion::new(a.parse().ok()?, b.parse().ok()?))
         } else {
@@ -201,7 +215,9 @@ fn api_version(v: &Spanned<Quantity>) -> Result<ApiVersion, String> {
         Some(_) => Err(format!(
             "minApiVersion `{s}` is below {MIN_API_VERSION}, the oldest version fdcs judges"
         )),
-        None => Err(format!("minApiVersion `{s}` is not a version such as \"1.24\"")),
+        None => Err(format!(
+            "minApiVersion `{s}` is not a version such as \"1.24\""
+        )),
     }
 }
 

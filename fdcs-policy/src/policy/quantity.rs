@@ -60,7 +60,9 @@ impl fmt::Display for Quantity {
 impl Quantity {
     /// Memory in bytes.
     pub(crate) fn bytes(&self) -> Result<i64, String> {
-        let bad = || format!("invalid memory size `{self}`: use bytes or a suffix such as `256Mi`, `1Gi`, `512m`");
+        let bad = || {
+            format!("invalid memory size `{self}`: use bytes or a suffix such as `256Mi`, `1Gi`, `512m`")
+        };
         match self {
             Quantity::Int(i) => Ok(*i),
             Quantity::Float(_) => Err(bad()),
@@ -85,7 +87,9 @@ impl Quantity {
 
     /// CPUs as nano-CPUs (`0.5` → 500 000 000; `500m` → 500 millicpu).
     pub(crate) fn nano_cpus(&self) -> Result<i64, String> {
-        let bad = || format!("invalid cpu count `{self}`: use a number of cpus such as `0.5` or `2`, or millicpus such as `500m`");
+        let bad = || {
+            format!("invalid cpu count `{self}`: use a number of cpus such as `0.5` or `2`, or millicpus such as `500m`")
+        };
         match self {
             Quantity::Int(i) => i.checked_mul(1_000_000_000).ok_or_else(bad),
             Quantity::Float(x) => {
@@ -158,7 +162,15 @@ mod tests {
         assert_eq!(t("1.5g"), Ok(3 << 29));
         assert_eq!(t("100"), Ok(100));
         assert_eq!(Int(4096).bytes(), Ok(4096));
-        for bad in ["", "Mi", "1x", "-1Mi", "1.2.3", "99999999999999999999", "0.3b"] {
+        for bad in [
+            "",
+            "Mi",
+            "1x",
+            "-1Mi",
+            "1.2.3",
+            "99999999999999999999",
+            "0.3b",
+        ] {
             assert!(t(bad).is_err(), "{bad} accepted");
         }
         assert!(Float(1.5).bytes().is_err());

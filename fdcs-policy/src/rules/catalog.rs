@@ -33,7 +33,13 @@ pub fn lookup(id: &str) -> Option<&'static RuleDoc> {
 
 macro_rules! doc {
     ($id:literal, $title:literal, $guards:literal, $example:literal, $comply:literal) => {
-        RuleDoc { id: $id, title: $title, guards: $guards, example: $example, comply: $comply }
+        RuleDoc {
+            id: $id,
+            title: $title,
+            guards: $guards,
+            example: $example,
+            comply: $comply,
+        }
     };
 }
 
@@ -62,6 +68,7 @@ const CATALOG: &[RuleDoc] = &[
     doc!("resources.pids", "pids limit", "A fork bomb in one container can exhaust the host's pid table; `PidsLimit` 0 or -1 means unlimited and is treated as absent.", "docker run --pids-limit -1 busybox", "Set `--pids-limit`/`pids_limit` at or below your ceiling, or none to get the default."),
     doc!("images.allowed", "allowed images", "Only images matching the policy's patterns may run, so tenants run vetted software only.", "docker run evil/miner", "Use an image from the allowed list (`fdcs-policy check` shows the patterns in the denial)."),
     doc!("images.build", "image builds", "`docker build` runs arbitrary build steps on the shared daemon and can fetch remote contexts; refused unless the policy allows builds.", "docker build -t x .   # compose: build: .", "Build in CI and pull the image from an allowed registry."),
+    doc!("images.pull", "image pull", "Pulling stores images on the shared daemon; only the references the policy allows may be pulled, so tenants cannot bring in unvetted software or fill the disk.", "docker pull evil/miner", "Pull an image the policy allows, or ask the operator to add it."),
     doc!("images.push", "image push", "Pushing from the shared daemon could exfiltrate other tenants' images.", "docker push registry.example/x", "Push from your own build environment."),
     doc!("images.manage", "image management", "Images are shared by all tenants: tag, commit, import, load, save, delete and prune affect everyone.", "docker rmi busybox", "Ask the operator; tenants only pull and use images."),
     doc!("exec.privileged", "privileged exec", "`docker exec --privileged` gives a process full capabilities inside an otherwise confined container.", "docker exec --privileged web sh", "Exec without `--privileged`."),
@@ -69,7 +76,7 @@ const CATALOG: &[RuleDoc] = &[
     doc!("system.session", "sessions and gRPC", "`/session` and `/grpc` open raw streams (BuildKit) the proxy cannot judge.", "DOCKER_BUILDKIT=1 docker build .", "Use classic builds only where allowed, or build elsewhere."),
     doc!("tenancy.reserved-label", "reserved labels", "Ownership lives in engine-side labels only fdcs writes; a tenant setting, changing or filtering on them could claim another tenant's resources.", "docker run --label fdcs.tenant=other busybox", "Use your own label names; never the `fdcs.` prefix."),
     doc!("tenancy.filter", "filters on reserved labels", "A list filter on ownership labels could reveal or widen what a tenant sees.", "docker ps --filter label=fdcs.tenant=other", "Filter on your own labels or names."),
-    doc!("tenancy.name", "resource names", "Names are scoped per tenant; a name that could collide with the scoping scheme or another tenant's scoped name is refused.", "docker run --name other_web busybox", "Use names without the tenant separator; fdcs scopes them for you."),
+    doc!("tenancy.name", "resource names", "Names are scoped per tenant (`<tenant>_<name>` on the engine); a name the engine would reject, or that could not be scoped injectively, is refused before anything is created.", "docker run --name '../web' busybox", "Use 2 to 200 characters from [a-zA-Z0-9_.-], starting with a letter or digit; fdcs scopes the name for you."),
     doc!("body.too-large", "body too large", "Bodies are read whole (bounded) to be judged; an oversized body is refused so memory stays bounded.", "a 100 MiB container create body", "Send normal-sized requests; large data belongs in volumes or images."),
     doc!("auth.missing", "missing credentials", "Every request must say which tenant sends it (`X-Auth-Token`, `X-Auth-TenantId`).", "docker ps with no HttpHeaders in ~/.docker/config.json", "Add `\"HttpHeaders\": {\"X-Auth-Token\": \"...\", \"X-Auth-TenantId\": \"...\"}` to ~/.docker/config.json."),
     doc!("auth.invalid", "invalid credentials", "A token the identity service rejects, or one not valid for the claimed tenant, is refused.", "an expired token", "Get a fresh token for your tenant."),
@@ -111,7 +118,12 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for d in catalog() {
             assert!(seen.insert(d.id), "duplicate {}", d.id);
-            for (what, s) in [("title", d.title), ("guards", d.guards), ("example", d.example), ("comply", d.comply)] {
+            for (what, s) in [
+                ("title", d.title),
+                ("guards", d.guards),
+                ("example", d.example),
+                ("comply", d.comply),
+            ] {
                 assert!(!s.trim().is_empty(), "{} has no {what}", d.id);
             }
         }
@@ -120,14 +132,44 @@ mod tests {
     #[test]
     fn the_core_rule_ids_are_all_documented() {
         for id in [
-            "route.unknown", "route.ambiguous", "route.version", "decode.malformed", "decode.unknown-field",
-            "decode.ambiguous", "ports.ephemeral-only", "mounts.no-host-path", "mounts.volume-driver",
-            "privileges.privileged", "privileges.capabilities", "privileges.devices", "privileges.security-opt",
-            "privileges.sysctls", "privileges.paths", "privileges.cgroup-parent", "privileges.runtime",
-            "privileges.log-driver", "namespaces.no-host", "resources.memory", "resources.cpu", "resources.pids",
-            "images.allowed", "images.build", "images.push", "images.manage", "exec.privileged", "system.admin",
-            "system.session", "tenancy.reserved-label", "tenancy.filter", "tenancy.name", "body.too-large",
-            "auth.missing", "auth.invalid", "auth.unavailable", "upstream.unavailable",
+            "route.unknown",
+            "route.ambiguous",
+            "route.version",
+            "decode.malformed",
+            "decode.unknown-field",
+            "decode.ambiguous",
+            "ports.ephemeral-only",
+            "mounts.no-host-path",
+            "mounts.volume-driver",
+            "privileges.privileged",
+            "privileges.capabilities",
+            "privileges.devices",
+            "privileges.security-opt",
+            "privileges.sysctls",
+            "privileges.paths",
+            "privileges.cgroup-parent",
+            "privileges.runtime",
+            "privileges.log-driver",
+            "namespaces.no-host",
+            "resources.memory",
+            "resources.cpu",
+            "resources.pids",
+            "images.allowed",
+            "images.pull",
+            "images.build",
+            "images.push",
+            "images.manage",
+            "exec.privileged",
+            "system.admin",
+            "system.session",
+            "tenancy.reserved-label",
+            "tenancy.filter",
+            "tenancy.name",
+            "body.too-large",
+            "auth.missing",
+            "auth.invalid",
+            "auth.unavailable",
+            "upstream.unavailable",
         ] {
             assert!(lookup(id).is_some(), "{id} missing");
         }

@@ -44,12 +44,22 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Checks an image reference against the tenant's (or the policy's) list.
-pub fn check_image(params: &ImagesParams, tenant: &Tenant, image: &str, field: &str) -> Result<(), Denial> {
+pub fn check_image(
+    params: &ImagesParams,
+    tenant: &Tenant,
+    image: &str,
+    field: &str,
+) -> Result<(), Denial> {
     let allow = tenant.limits.images.as_ref().unwrap_or(&params.allow);
     if allow.is_empty() {
         return Ok(());
     }
-    let tagged = if image.contains('@') || image.rsplit('/').next().is_some_and(|last| last.contains(':')) {
+    let tagged = if image.contains('@')
+        || image
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'))
+    {
         image.to_string()
     } else {
         format!("{image}:latest")
@@ -67,11 +77,20 @@ pub fn check_image(params: &ImagesParams, tenant: &Tenant, image: &str, field: &
 }
 
 /// An image operation the policy may forbid.
-pub fn operation(rule: &'static str, allowed: bool, what: &str, instead: &str) -> Result<(), Denial> {
+pub fn operation(
+    rule: &'static str,
+    allowed: bool,
+    what: &str,
+    instead: &str,
+) -> Result<(), Denial> {
     if allowed {
         Ok(())
     } else {
-        Err(Denial::policy(rule, format!("{what} is not allowed"), instead))
+        Err(Denial::policy(
+            rule,
+            format!("{what} is not allowed"),
+            instead,
+        ))
     }
 }
 
@@ -84,7 +103,10 @@ mod tests {
         assert!(glob("*", "anything"));
         assert!(glob("busybox*", "busybox:latest"));
         assert!(glob("registry.example/*", "registry.example/team/app:1"));
-        assert!(!glob("registry.example/*", "evil.example/registry.example/x"));
+        assert!(!glob(
+            "registry.example/*",
+            "evil.example/registry.example/x"
+        ));
         assert!(glob("*:1.*", "app:1.2"));
         assert!(!glob("busybox", "busybox2"));
     }

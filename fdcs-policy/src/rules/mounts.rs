@@ -28,7 +28,9 @@ pub enum BindSource<'a> {
 pub fn parse_bind(spec: &str) -> (BindSource<'_>, &str) {
     match spec.split_once(':') {
         None => (BindSource::Anonymous, spec),
-        Some((src, rest)) if src.starts_with('/') || src.starts_with('\\') || src.contains('\\') => {
+        Some((src, rest))
+            if src.starts_with('/') || src.starts_with('\\') || src.contains('\\') =>
+        {
             (BindSource::HostPath(src), rest)
         }
         Some((src, rest)) => (BindSource::Volume(src), rest),
@@ -88,9 +90,17 @@ pub fn check_mount(params: &MountsParams, m: &Mount, field: &str) -> Result<(), 
             }
         }
         "volume" => {
-            if let Some(dc) = m.volume_options.as_ref().and_then(|v| v.driver_config.as_ref()) {
+            if let Some(dc) = m
+                .volume_options
+                .as_ref()
+                .and_then(|v| v.driver_config.as_ref())
+            {
                 let driver = dc.name.as_deref().unwrap_or("local");
-                check_driver(params, driver, &format!("{field}.VolumeOptions.DriverConfig.Name"))?;
+                check_driver(
+                    params,
+                    driver,
+                    &format!("{field}.VolumeOptions.DriverConfig.Name"),
+                )?;
                 if let Some(opts) = &dc.options {
                     check_driver_opts(
                         params,
@@ -176,7 +186,10 @@ mod tests {
         assert_eq!(parse_bind("/etc:/x").0, BindSource::HostPath("/etc"));
         assert_eq!(parse_bind("data:/x:ro").0, BindSource::Volume("data"));
         assert_eq!(parse_bind("/x").0, BindSource::Anonymous);
-        assert_eq!(parse_bind("\\\\host\\c:/x").0, BindSource::HostPath("\\\\host\\c"));
+        assert_eq!(
+            parse_bind("\\\\host\\c:/x").0,
+            BindSource::HostPath("\\\\host\\c")
+        );
     }
 
     #[test]
@@ -208,6 +221,11 @@ mod tests {
         ] {
             assert!(check_driver_opts(&p, &bad, "x").is_err(), "{bad:?}");
         }
-        assert!(check_driver_opts(&p, &opts(&[("type", "tmpfs"), ("device", "tmpfs"), ("o", "size=100m")]), "x").is_ok());
+        assert!(check_driver_opts(
+            &p,
+            &opts(&[("type", "tmpfs"), ("device", "tmpfs"), ("o", "size=100m")]),
+            "x"
+        )
+        .is_ok());
     }
 }

@@ -35,7 +35,10 @@ pub fn check(params: &NamespacesParams, hc: &HostConfig) -> Result<(), Denial> {
         if v.trim().eq_ignore_ascii_case("host") {
             return Err(Denial::policy(
                 RULE,
-                format!("the host {} namespace is not allowed", field.trim_end_matches("Mode").to_ascii_lowercase()),
+                format!(
+                    "the host {} namespace is not allowed",
+                    field.trim_end_matches("Mode").to_ascii_lowercase()
+                ),
                 format!("drop {flag} host; containers get their own namespace"),
             )
             .at(format!("HostConfig.{field}")));

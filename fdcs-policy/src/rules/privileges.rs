@@ -76,7 +76,10 @@ pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
     for (present, field) in [
         (non_empty(&r.devices), "HostConfig.Devices"),
         (non_empty(&r.device_requests), "HostConfig.DeviceRequests"),
-        (non_empty(&r.device_cgroup_rules), "HostConfig.DeviceCgroupRules"),
+        (
+            non_empty(&r.device_cgroup_rules),
+            "HostConfig.DeviceCgroupRules",
+        ),
     ] {
         if present {
             return Err(Denial::policy(
@@ -105,8 +108,10 @@ pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
         }
     }
     if hc.sysctls.as_ref().is_some_and(|s| !s.is_empty()) {
-        return Err(Denial::policy(SYSCTLS, "setting sysctls is not allowed", "drop --sysctl")
-            .at("HostConfig.Sysctls"));
+        return Err(
+            Denial::policy(SYSCTLS, "setting sysctls is not allowed", "drop --sysctl")
+                .at("HostConfig.Sysctls"),
+        );
     }
     for (v, field) in [
         (&hc.masked_paths, "HostConfig.MaskedPaths"),

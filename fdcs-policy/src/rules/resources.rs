@@ -89,7 +89,11 @@ pub fn apply(
         Some(m) if m > lim.memory.max => {
             return Err(Denial::policy(
                 MEMORY,
-                format!("memory limit {} is above your ceiling of {}", human_bytes(m), human_bytes(lim.memory.max)),
+                format!(
+                    "memory limit {} is above your ceiling of {}",
+                    human_bytes(m),
+                    human_bytes(lim.memory.max)
+                ),
                 format!("set -m to at most {}", human_bytes(lim.memory.max)),
             )
             .at(at("Memory")))
@@ -107,7 +111,10 @@ pub fn apply(
             return Err(Denial::policy(
                 MEMORY,
                 "an unlimited or above-ceiling memory+swap limit is not allowed",
-                format!("set --memory-swap to at most {}", human_bytes(2 * lim.memory.max)),
+                format!(
+                    "set --memory-swap to at most {}",
+                    human_bytes(2 * lim.memory.max)
+                ),
             )
             .at(at("MemorySwap")));
         }
@@ -128,10 +135,18 @@ pub fn apply(
         .at(at("CpuQuota")));
     }
     if nano > lim.nano_cpus.max {
-        return Err(cpu_denial(&lim, &format!("{} CPUs", cpus(nano)), at("NanoCpus")));
+        return Err(cpu_denial(
+            &lim,
+            &format!("{} CPUs", cpus(nano)),
+            at("NanoCpus"),
+        ));
     }
     if quota < 0 {
-        return Err(cpu_denial(&lim, "an unlimited CPU quota (-1)", at("CpuQuota")));
+        return Err(cpu_denial(
+            &lim,
+            "an unlimited CPU quota (-1)",
+            at("CpuQuota"),
+        ));
     }
     if quota > 0 {
         let period = match r.cpu_period.unwrap_or(0) {
@@ -142,13 +157,18 @@ pub fn apply(
         // quota/period CPUs, compared in nano-CPUs without overflow
         let effective = (quota as i128) * 1_000_000_000 / (period as i128);
         if effective > lim.nano_cpus.max as i128 {
-            return Err(cpu_denial(&lim, &format!("a CPU quota of {quota}/{period}"), at("CpuQuota")));
+            return Err(cpu_denial(
+                &lim,
+                &format!("a CPU quota of {quota}/{period}"),
+                at("CpuQuota"),
+            ));
         }
     }
     if nano == 0 && quota == 0 && mode == Mode::Create {
         match r.cpu_period {
             Some(p) if p > 0 => {
-                r.cpu_quota = Some(((lim.nano_cpus.default as i128) * (p as i128) / 1_000_000_000) as i64)
+                r.cpu_quota =
+                    Some(((lim.nano_cpus.default as i128) * (p as i128) / 1_000_000_000) as i64)
             }
             _ => r.nano_cpus = Some(lim.nano_cpus.default),
         }
@@ -179,7 +199,10 @@ pub fn apply(
 fn cpu_denial(lim: &ResourcesParams, what: &str, field: String) -> Denial {
     Denial::policy(
         CPU,
-        format!("{what} is above your CPU ceiling of {} CPUs", cpus(lim.nano_cpus.max)),
+        format!(
+            "{what} is above your CPU ceiling of {} CPUs",
+            cpus(lim.nano_cpus.max)
+        ),
         format!("set --cpus to at most {}", cpus(lim.nano_cpus.max)),
     )
     .at(field)
@@ -192,9 +215,18 @@ mod tests {
 
     fn params() -> ResourcesParams {
         ResourcesParams {
-            memory: Limit { default: 256 << 20, max: 1 << 30 },
-            nano_cpus: Limit { default: 500_000_000, max: 2_000_000_000 },
-            pids: Limit { default: 256, max: 1024 },
+            memory: Limit {
+                default: 256 << 20,
+                max: 1 << 30,
+            },
+            nano_cpus: Limit {
+                default: 500_000_000,
+                max: 2_000_000_000,
+            },
+            pids: Limit {
+                default: 256,
+                max: 1024,
+            },
         }
     }
 
@@ -206,7 +238,10 @@ mod tests {
     fn defaults_are_injected_at_create_only() {
         let mut r = Resources::default();
         apply(&params(), &tenant(), &mut r, Mode::Create, "HostConfig").unwrap();
-        assert_eq!((r.memory, r.nano_cpus, r.pids_limit), (Some(256 << 20), Some(500_000_000), Some(256)));
+        assert_eq!(
+            (r.memory, r.nano_cpus, r.pids_limit),
+            (Some(256 << 20), Some(500_000_000), Some(256))
+        );
         let mut u = Resources::default();
         apply(&params(), &tenant(), &mut u, Mode::Update, "").unwrap();
         assert_eq!((u.memory, u.nano_cpus, u.pids_limit), (None, None, None));
@@ -216,32 +251,84 @@ mod tests {
     fn unlimited_spellings_never_survive() {
         for p in [0, -1, -1000] {
             for mode in [Mode::Create, Mode::Update] {
-                let mut r = Resources { pids_limit: Some(p), ..Resources::default() };
+                let mut r = Resources {
+                    pids_limit: Some(p),
+                    ..Resources::default()
+                };
                 apply(&params(), &tenant(), &mut r, mode, "").unwrap();
                 assert_eq!(r.pids_limit, Some(256));
             }
         }
-        let mut r = Resources { memory: Some(-1), ..Resources::default() };
+        let mut r = Resources {
+            memory: Some(-1),
+            ..Resources::default()
+        };
         assert!(apply(&params(), &tenant(), &mut r, Mode::Update, "").is_err());
-        let mut r = Resources { cpu_quota: Some(-1), ..Resources::default() };
+        let mut r = Resources {
+            cpu_quota: Some(-1),
+            ..Resources::default()
+        };
         assert!(apply(&params(), &tenant(), &mut r, Mode::Update, "").is_err());
-        let mut r = Resources { memory_swap: Some(-1), ..Resources::default() };
+        let mut r = Resources {
+            memory_swap: Some(-1),
+            ..Resources::default()
+        };
         assert!(apply(&params(), &tenant(), &mut r, Mode::Create, "").is_err());
     }
 
     #[test]
     fn ceilings_at_create_and_update() {
         for mode in [Mode::Create, Mode::Update] {
-            let mut r = Resources { memory: Some(2 << 30), ..Resources::default() };
-            assert_eq!(apply(&params(), &tenant(), &mut r, mode, "").unwrap_err().rule.as_deref(), Some(MEMORY));
-            let mut r = Resources { nano_cpus: Some(3_000_000_000), ..Resources::default() };
-            assert_eq!(apply(&params(), &tenant(), &mut r, mode, "").unwrap_err().rule.as_deref(), Some(CPU));
-            let mut r = Resources { cpu_quota: Some(300_000), cpu_period: Some(100_000), ..Resources::default() };
-            assert_eq!(apply(&params(), &tenant(), &mut r, mode, "").unwrap_err().rule.as_deref(), Some(CPU));
-            let mut r = Resources { cpu_quota: Some(300_000), ..Resources::default() };
+            let mut r = Resources {
+                memory: Some(2 << 30),
+                ..Resources::default()
+            };
+            assert_eq!(
+                apply(&params(), &tenant(), &mut r, mode, "")
+                    .unwrap_err()
+                    .rule
+                    .as_deref(),
+                Some(MEMORY)
+            );
+            let mut r = Resources {
+                nano_cpus: Some(3_000_000_000),
+                ..Resources::default()
+            };
+            assert_eq!(
+                apply(&params(), &tenant(), &mut r, mode, "")
+                    .unwrap_err()
+                    .rule
+                    .as_deref(),
+                Some(CPU)
+            );
+            let mut r = Resources {
+                cpu_quota: Some(300_000),
+                cpu_period: Some(100_000),
+                ..Resources::default()
+            };
+            assert_eq!(
+                apply(&params(), &tenant(), &mut r, mode, "")
+                    .unwrap_err()
+                    .rule
+                    .as_deref(),
+                Some(CPU)
+            );
+            let mut r = Resources {
+                cpu_quota: Some(300_000),
+                ..Resources::default()
+            };
             assert!(apply(&params(), &tenant(), &mut r, mode, "").is_err());
-            let mut r = Resources { pids_limit: Some(5000), ..Resources::default() };
-            assert_eq!(apply(&params(), &tenant(), &mut r, mode, "").unwrap_err().rule.as_deref(), Some(PIDS));
+            let mut r = Resources {
+                pids_limit: Some(5000),
+                ..Resources::default()
+            };
+            assert_eq!(
+                apply(&params(), &tenant(), &mut r, mode, "")
+                    .unwrap_err()
+                    .rule
+                    .as_deref(),
+                Some(PIDS)
+            );
         }
     }
 
@@ -252,13 +339,19 @@ mod tests {
         let mut r = Resources::default();
         apply(&params(), &t, &mut r, Mode::Create, "").unwrap();
         assert_eq!(r.memory, Some(128 << 20));
-        let mut r = Resources { memory: Some(200 << 20), ..Resources::default() };
+        let mut r = Resources {
+            memory: Some(200 << 20),
+            ..Resources::default()
+        };
         assert!(apply(&params(), &t, &mut r, Mode::Create, "").is_err());
     }
 
     #[test]
     fn cpu_period_alone_gets_a_quota() {
-        let mut r = Resources { cpu_period: Some(50_000), ..Resources::default() };
+        let mut r = Resources {
+            cpu_period: Some(50_000),
+            ..Resources::default()
+        };
         apply(&params(), &tenant(), &mut r, Mode::Create, "").unwrap();
         assert_eq!((r.nano_cpus, r.cpu_quota), (None, Some(25_000)));
     }

@@ -91,16 +91,44 @@ fn bad_filter(what: &str) -> Denial {
 fn allowed_keys(scope: FilterScope) -> &'static [&'static str] {
     match scope {
         FilterScope::ContainerList => &[
-            "ancestor", "before", "expose", "exited", "health", "id", "isolation", "is-task",
-            "label", "name", "network", "publish", "since", "status", "volume",
+            "ancestor",
+            "before",
+            "expose",
+            "exited",
+            "health",
+            "id",
+            "isolation",
+            "is-task",
+            "label",
+            "name",
+            "network",
+            "publish",
+            "since",
+            "status",
+            "volume",
         ],
         FilterScope::NetworkList => &["dangling", "driver", "id", "label", "name", "scope", "type"],
         FilterScope::VolumeList => &["dangling", "driver", "label", "name"],
         FilterScope::Prune => &["until", "label", "label!"],
         FilterScope::Events => &[
-            "container", "event", "image", "label", "network", "scope", "type", "volume",
+            "container",
+            "event",
+            "image",
+            "label",
+            "network",
+            "scope",
+            "type",
+            "volume",
         ],
-        FilterScope::Images => &["before", "dangling", "label", "reference", "since", "until", "label!"],
+        FilterScope::Images => &[
+            "before",
+            "dangling",
+            "label",
+            "reference",
+            "since",
+            "until",
+            "label!",
+        ],
     }
 }
 
@@ -134,7 +162,9 @@ pub fn scope(
                     if is_reserved_label(k) {
                         return Err(Err(Denial::policy(
                             "tenancy.reserved-label",
-                            format!("the label `{k}` is reserved for fdcs and cannot be filtered on"),
+                            format!(
+                                "the label `{k}` is reserved for fdcs and cannot be filtered on"
+                            ),
                             "filter on your own labels",
                         )));
                     }
@@ -248,7 +278,11 @@ mod tests {
             r#"{"label":{"FDCS.tenant":true}}"#,
             r#"{"label!":["fdcs.tenant=alpha"]}"#,
         ] {
-            let s = if raw.contains("label!") { FilterScope::Prune } else { FilterScope::ContainerList };
+            let s = if raw.contains("label!") {
+                FilterScope::Prune
+            } else {
+                FilterScope::ContainerList
+            };
             let err = run(Some(raw), s).unwrap_err().unwrap_err();
             assert_eq!(err.rule.as_deref(), Some("tenancy.reserved-label"), "{raw}");
         }
@@ -277,7 +311,9 @@ mod tests {
         let r = run(Some(r#"{"since":["web"]}"#), FilterScope::ContainerList);
         assert_eq!(
             r.unwrap_err().unwrap(),
-            Obligation::Owned { kind: ResourceKind::Container }
+            Obligation::Owned {
+                kind: ResourceKind::Container
+            }
         );
     }
 }

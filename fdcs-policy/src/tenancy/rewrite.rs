@@ -31,11 +31,14 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
                     container_summary(id, c);
                 }
                 items.retain(|c| {
-                    c.get("Names").and_then(Value::as_array).is_some_and(|names| {
-                        names.iter().filter_map(Value::as_str).any(|n| {
-                            name_matches(name_filters, n.trim_start_matches('/'))
+                    c.get("Names")
+                        .and_then(Value::as_array)
+                        .is_some_and(|names| {
+                            names
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .any(|n| name_matches(name_filters, n.trim_start_matches('/')))
                         })
-                    })
                 });
             }
         }
@@ -174,9 +177,12 @@ pub fn unscope_text(id: &TenantId, text: &str) -> String {
             .chars()
             .next_back()
             .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-'));
-        let boundary = boundary && (pos > 0 || out.is_empty() || {
-            out.chars().next_back().is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
-        });
+        let boundary = boundary
+            && (pos > 0 || out.is_empty() || {
+                out.chars()
+                    .next_back()
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+            });
         out.push_str(&rest[..pos]);
         if !boundary {
             out.push_str(&prefix);
@@ -274,12 +280,36 @@ fn volume(id: &TenantId, v: &mut Value) {
 /// `/info` keeps only fields that describe the engine, not other tenants.
 fn info(v: &Value) -> Value {
     const KEEP: &[&str] = &[
-        "ID", "Driver", "MemoryLimit", "SwapLimit", "KernelMemory", "CpuCfsPeriod",
-        "CpuCfsQuota", "CPUShares", "CPUSet", "PidsLimit", "IPv4Forwarding", "Debug",
-        "OomKillDisable", "LoggingDriver", "CgroupDriver", "CgroupVersion", "KernelVersion",
-        "OperatingSystem", "OSVersion", "OSType", "Architecture", "NCPU", "MemTotal",
-        "IndexServerAddress", "ServerVersion", "DefaultRuntime", "Isolation", "SecurityOptions",
-        "ExperimentalBuild", "Runtimes",
+        "ID",
+        "Driver",
+        "MemoryLimit",
+        "SwapLimit",
+        "KernelMemory",
+        "CpuCfsPeriod",
+        "CpuCfsQuota",
+        "CPUShares",
+        "CPUSet",
+        "PidsLimit",
+        "IPv4Forwarding",
+        "Debug",
+        "OomKillDisable",
+        "LoggingDriver",
+        "CgroupDriver",
+        "CgroupVersion",
+        "KernelVersion",
+        "OperatingSystem",
+        "OSVersion",
+        "OSType",
+        "Architecture",
+        "NCPU",
+        "MemTotal",
+        "IndexServerAddress",
+        "ServerVersion",
+        "DefaultRuntime",
+        "Isolation",
+        "SecurityOptions",
+        "ExperimentalBuild",
+        "Runtimes",
     ];
     let mut out = Map::new();
     for key in KEEP {
@@ -288,7 +318,11 @@ fn info(v: &Value) -> Value {
         }
     }
     for key in [
-        "Containers", "ContainersRunning", "ContainersPaused", "ContainersStopped", "Images",
+        "Containers",
+        "ContainersRunning",
+        "ContainersPaused",
+        "ContainersStopped",
+        "Images",
     ] {
         out.insert(key.to_string(), Value::from(0));
     }
@@ -336,7 +370,8 @@ mod tests {
     }
 
     fn rw(plan: ResponseRewrite, v: Value) -> Value {
-        serde_json::from_slice(&rewrite_response(&plan, &alpha(), v.to_string().as_bytes())).unwrap()
+        serde_json::from_slice(&rewrite_response(&plan, &alpha(), v.to_string().as_bytes()))
+            .unwrap()
     }
 
     #[test]
@@ -348,7 +383,12 @@ mod tests {
             {"Id":"b","Names":["/beta_web"],"Labels":{"fdcs.tenant":"beta"}},
             {"Id":"c","Names":["/alpha_forged"],"Labels":{}}
         ]);
-        let out = rw(ResponseRewrite::ContainerList { name_filters: vec![] }, v);
+        let out = rw(
+            ResponseRewrite::ContainerList {
+                name_filters: vec![],
+            },
+            v,
+        );
         assert_eq!(
             out,
             json!([{"Id":"a","Names":["/web"],"Labels":{"x":"y"},"HostConfig":{"NetworkMode":"bridge"},
@@ -362,7 +402,12 @@ mod tests {
             {"Names":["/alpha_web"],"Labels":{"fdcs.tenant":"alpha"}},
             {"Names":["/alpha_db"],"Labels":{"fdcs.tenant":"alpha"}}
         ]);
-        let out = rw(ResponseRewrite::ContainerList { name_filters: vec!["^web$".into()] }, v);
+        let out = rw(
+            ResponseRewrite::ContainerList {
+                name_filters: vec!["^web$".into()],
+            },
+            v,
+        );
         assert_eq!(out.as_array().unwrap().len(), 1);
     }
 
@@ -383,8 +428,14 @@ mod tests {
     fn error_messages_show_tenant_names() {
         let v = json!({"message":"Conflict. The container name \"/alpha_web\" is already in use"});
         let out = rw(ResponseRewrite::ContainerCreate, v);
-        assert_eq!(out["message"], "Conflict. The container name \"/web\" is already in use");
-        assert_eq!(unscope_text(&alpha().id, "xalpha_web alpha_db"), "xalpha_web db");
+        assert_eq!(
+            out["message"],
+            "Conflict. The container name \"/web\" is already in use"
+        );
+        assert_eq!(
+            unscope_text(&alpha().id, "xalpha_web alpha_db"),
+            "xalpha_web db"
+        );
     }
 
     #[test]
@@ -401,7 +452,10 @@ mod tests {
 
     #[test]
     fn info_hides_counts_and_names() {
-        let out = rw(ResponseRewrite::Info, json!({"Containers":12,"Name":"host1","NCPU":2,"Plugins":{}}));
+        let out = rw(
+            ResponseRewrite::Info,
+            json!({"Containers":12,"Name":"host1","NCPU":2,"Plugins":{}}),
+        );
         assert_eq!(out["Containers"], 0);
         assert_eq!(out["Name"], "fdcs");
         assert_eq!(out["NCPU"], 2);
@@ -410,7 +464,13 @@ mod tests {
 
     #[test]
     fn non_json_success_answers_are_not_passed_through() {
-        let out = rewrite_response(&ResponseRewrite::ContainerList { name_filters: vec![] }, &alpha(), b"<html>");
+        let out = rewrite_response(
+            &ResponseRewrite::ContainerList {
+                name_filters: vec![],
+            },
+            &alpha(),
+            b"<html>",
+        );
         assert_eq!(out, b"[]");
     }
 }

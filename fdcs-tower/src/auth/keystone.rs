@@ -168,7 +168,9 @@ impl KeystoneAuth {
                 .header("x-subject-token", token)
                 .header("accept", "application/json")
                 .body(Full::new(Bytes::new()))
-                .map_err(|_| Rejection::Unauthorized("fdcs: the token is not a valid header value".into()))?;
+                .map_err(|_| {
+                    Rejection::Unauthorized("fdcs: the token is not a valid header value".into())
+                })?;
             let (status, _, body) = self.call(req).await?;
             match status {
                 StatusCode::OK => {
@@ -204,7 +206,9 @@ impl KeystoneAuth {
                 other => return Err(unavailable(&format!("Keystone answered {other} to a token validation"))),
             }
         }
-        Err(unavailable("Keystone refused the proxy's service credentials"))
+        Err(unavailable(
+            "Keystone refused the proxy's service credentials",
+        ))
     }
 
     async fn service_token(&self, refresh: bool) -> Result<String, Rejection> {
@@ -231,7 +235,9 @@ impl KeystoneAuth {
             .map_err(|_| unavailable("could not build the Keystone request"))?;
         let (status, headers, body) = self.call(req).await?;
         if status != StatusCode::CREATED && status != StatusCode::OK {
-            return Err(unavailable(&format!("Keystone answered {status} to the proxy's service login")));
+            return Err(unavailable(&format!(
+                "Keystone answered {status} to the proxy's service login"
+            )));
         }
         let token = headers
             .get("x-subject-token")

@@ -131,7 +131,13 @@ fn build(entries: Vec<TenantCredentials>) -> Result<HashMap<TenantId, Entry>, Te
             return Err(TenantsError::NoTokens(id.to_string()));
         }
         if table
-            .insert(id.clone(), Entry { tenant: e.tenant, digests })
+            .insert(
+                id.clone(),
+                Entry {
+                    tenant: e.tenant,
+                    digests,
+                },
+            )
             .is_some()
         {
             return Err(TenantsError::Duplicate(id.to_string()));
@@ -156,7 +162,10 @@ fn parse_hex32(s: &str) -> Option<[u8; 32]> {
 
 /// Constant-time equality of two digests: no early exit.
 fn ct_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    let diff = a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    let diff = a
+        .iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
     std::hint::black_box(diff) == 0
 }
 
@@ -176,8 +185,16 @@ mod tests {
         let beta = Tenant::new(TenantId::new("beta").unwrap());
         let beta_digest = format!("{:x}", Sha256::digest(b"beta-token"));
         TenantsAuth::new(vec![
-            TenantCredentials { tenant: alpha, tokens: vec!["alpha-token".into()], token_sha256: vec![] },
-            TenantCredentials { tenant: beta, tokens: vec![], token_sha256: vec![beta_digest.to_uppercase()] },
+            TenantCredentials {
+                tenant: alpha,
+                tokens: vec!["alpha-token".into()],
+                token_sha256: vec![],
+            },
+            TenantCredentials {
+                tenant: beta,
+                tokens: vec![],
+                token_sha256: vec![beta_digest.to_uppercase()],
+            },
         ])
         .unwrap()
     }
@@ -185,14 +202,24 @@ mod tests {
     #[test]
     fn plain_and_hashed_tokens_authenticate_their_own_tenant() {
         let a = auth();
-        assert_eq!(a.check(&creds("alpha-token", "alpha")).unwrap().id.as_str(), "alpha");
-        assert_eq!(a.check(&creds("beta-token", "beta")).unwrap().id.as_str(), "beta");
+        assert_eq!(
+            a.check(&creds("alpha-token", "alpha")).unwrap().id.as_str(),
+            "alpha"
+        );
+        assert_eq!(
+            a.check(&creds("beta-token", "beta")).unwrap().id.as_str(),
+            "beta"
+        );
     }
 
     #[test]
     fn a_valid_token_with_another_tenants_id_is_401() {
         let a = auth();
-        for (tok, ten) in [("alpha-token", "beta"), ("beta-token", "alpha"), ("alpha-token", "gamma")] {
+        for (tok, ten) in [
+            ("alpha-token", "beta"),
+            ("beta-token", "alpha"),
+            ("alpha-token", "gamma"),
+        ] {
             let e = a.check(&creds(tok, ten)).unwrap_err();
             assert_eq!(e.status(), http::StatusCode::UNAUTHORIZED, "{tok} as {ten}");
         }
@@ -201,7 +228,13 @@ mod tests {
     #[test]
     fn near_miss_tokens_fail() {
         let a = auth();
-        for tok in ["alpha-toke", "alpha-token ", "ALPHA-TOKEN", "", "alpha-token\0"] {
+        for tok in [
+            "alpha-toke",
+            "alpha-token ",
+            "ALPHA-TOKEN",
+            "",
+            "alpha-token\0",
+        ] {
             assert!(a.check(&creds(tok, "alpha")).is_err(), "{tok:?}");
         }
     }
@@ -210,7 +243,11 @@ mod tests {
     fn a_bad_reload_keeps_the_old_table() {
         let a = auth();
         let alpha = Tenant::new(TenantId::new("alpha").unwrap());
-        let bad = vec![TenantCredentials { tenant: alpha, tokens: vec![], token_sha256: vec!["zz".into()] }];
+        let bad = vec![TenantCredentials {
+            tenant: alpha,
+            tokens: vec![],
+            token_sha256: vec!["zz".into()],
+        }];
         assert!(a.replace(bad).is_err());
         assert!(a.check(&creds("alpha-token", "alpha")).is_ok());
     }
@@ -218,9 +255,23 @@ mod tests {
     #[test]
     fn duplicates_and_tokenless_tenants_are_load_errors() {
         let alpha = Tenant::new(TenantId::new("alpha").unwrap());
-        let one = TenantCredentials { tenant: alpha.clone(), tokens: vec!["x".into()], token_sha256: vec![] };
-        assert!(matches!(TenantsAuth::new(vec![one.clone(), one]), Err(TenantsError::Duplicate(_))));
-        let none = TenantCredentials { tenant: alpha, tokens: vec![], token_sha256: vec![] };
-        assert!(matches!(TenantsAuth::new(vec![none]), Err(TenantsError::NoTokens(_))));
+        let one = TenantCredentials {
+            tenant: alpha.clone(),
+            tokens: vec!["x".into()],
+            token_sha256: vec![],
+        };
+        assert!(matches!(
+            TenantsAuth::new(vec![one.clone(), one]),
+            Err(TenantsError::Duplicate(_))
+        ));
+        let none = TenantCredentials {
+            tenant: alpha,
+            tokens: vec![],
+            token_sha256: vec![],
+        };
+        assert!(matches!(
+            TenantsAuth::new(vec![none]),
+            Err(TenantsError::NoTokens(_))
+        ));
     }
 }

@@ -46,7 +46,10 @@ mod tests {
     #[test]
     fn keystone_timestamps_parse() {
         let t = parse_utc("2026-11-23T21:00:00.000000Z").unwrap();
-        assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 1_795_467_600);
+        assert_eq!(
+            t.duration_since(UNIX_EPOCH).unwrap().as_secs(),
+            1_795_467_600
+        );
         let epoch = parse_utc("1970-01-01T00:00:00Z").unwrap();
         assert_eq!(epoch, UNIX_EPOCH);
         assert!(parse_utc("2024-02-29T12:30:15+00:00").is_some());
@@ -54,7 +57,13 @@ mod tests {
 
     #[test]
     fn garbage_does_not_parse() {
-        for bad in ["", "2026-13-01T00:00:00Z", "2026-11-23 21:00:00", "2026-11-23T21:00:00+02:00", "x-y-zTa:b:cZ"] {
+        for bad in [
+            "",
+            "2026-13-01T00:00:00Z",
+            "2026-11-23 21:00:00",
+            "2026-11-23T21:00:00+02:00",
+            "x-y-zTa:b:cZ",
+        ] {
             assert!(parse_utc(bad).is_none(), "{bad}");
         }
     }

@@ -69,7 +69,9 @@ impl EventLines {
         }
         if let Some(rewritten) = fdcs_policy::rewrite_event(&self.tenant, line) {
             out.extend_from_slice(&rewritten);
-            out.extend_from_slice(b"\n");
+            if !rewritten.ends_with(b"\n") {
+                out.extend_from_slice(b"\n");
+            }
         }
     }
 }
@@ -78,7 +80,10 @@ impl Body for EventLines {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         loop {
             if self.done {
                 return Poll::Ready(None);
@@ -87,7 +92,9 @@ impl Body for EventLines {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(Some(Ok(frame))) => {
-                    let Ok(data) = frame.into_data() else { continue };
+                    let Ok(data) = frame.into_data() else {
+                        continue;
+                    };
                     let out = self.feed(&data);
                     if !out.is_empty() {
                         return Poll::Ready(Some(Ok(Frame::data(out.freeze()))));
@@ -137,13 +144,23 @@ mod tests {
         let n = out.iter().filter(|b| **b == b'\n').count();
         assert!(n <= 2);
         for line in out.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            assert!(serde_json::from_slice::<serde_json::Value>(line).is_ok(), "{line:?}");
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(line).is_ok(),
+                "{line:?}"
+            );
         }
     }
 
     #[tokio::test]
     async fn an_over_long_line_is_dropped_not_buffered() {
-        let out = run(vec![b"{\"xxxxxxxxxxxxxxxxxxxxxxxx", b"xxxxxxxxxxxxxxxxxxxxxxx\":1}\n"], 16).await;
+        let out = run(
+            vec![
+                b"{\"xxxxxxxxxxxxxxxxxxxxxxxx",
+                b"xxxxxxxxxxxxxxxxxxxxxxx\":1}\n",
+            ],
+            16,
+        )
+        .await;
         assert!(out.is_empty(), "{:?}", String::from_utf8_lossy(&out));
     }
 }

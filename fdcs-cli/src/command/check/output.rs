@@ -90,7 +90,9 @@ pub(crate) fn json_line(path: &Path, o: &Outcome) -> Value {
             json!(d.message),
             json!(d.field),
         ),
-        Verdict::Allow(_) | Verdict::Rewrite(_) => (json!(200), Value::Null, Value::Null, Value::Null),
+        Verdict::Allow(_) | Verdict::Rewrite(_) => {
+            (json!(200), Value::Null, Value::Null, Value::Null)
+        }
         Verdict::Need(_) => (Value::Null, Value::Null, Value::Null, Value::Null),
     };
     let forward = match o.verdict.forward() {

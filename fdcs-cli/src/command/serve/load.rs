@@ -5,7 +5,8 @@ use super::Args;
 use anyhow::Context as _;
 use fdcs_policy::{Policy, Tenant, TenantId, TenantLimits};
 use fdcs_tower::{
-    Authenticate, KeystoneAuth, KeystoneConfig, ServiceCredentials, SharedPolicy, TenantCredentials, TenantsAuth,
+    Authenticate, KeystoneAuth, KeystoneConfig, ServiceCredentials, SharedPolicy,
+    TenantCredentials, TenantsAuth,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,7 +44,8 @@ impl Sources {
         match &self.policy {
             None => Policy::embedded_default().context("loading the embedded default policy"),
             Some(p) => {
-                let src = std::fs::read_to_string(p).with_context(|| format!("reading policy `{}`", p.display()))?;
+                let src = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading policy `{}`", p.display()))?;
                 Policy::from_yaml(&src, &p.display().to_string())
                     .with_context(|| format!("loading policy `{}`", p.display()))
             }
@@ -52,9 +54,13 @@ impl Sources {
 
     fn read_tenants(&self) -> anyhow::Result<Vec<TenantCredentials>> {
         let (src, origin) = match &self.tenants {
-            None => (DEMO_TENANTS.to_string(), "embedded demo tenants".to_string()),
+            None => (
+                DEMO_TENANTS.to_string(),
+                "embedded demo tenants".to_string(),
+            ),
             Some(p) => (
-                std::fs::read_to_string(p).with_context(|| format!("reading tenants `{}`", p.display()))?,
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("reading tenants `{}`", p.display()))?,
                 p.display().to_string(),
             ),
         };
@@ -108,8 +114,12 @@ pub(super) fn authenticator(a: &Args, loaded: &Loaded) -> anyhow::Result<Auth> {
         return Ok(loaded.tenants.clone());
     };
     let need = |v: &Option<String>, what: &str| {
-        v.clone()
-            .with_context(|| format!("--keystone-url needs --keystone-{what} (or FDCS_KEYSTONE_{})", what.to_uppercase()))
+        v.clone().with_context(|| {
+            format!(
+                "--keystone-url needs --keystone-{what} (or FDCS_KEYSTONE_{})",
+                what.to_uppercase()
+            )
+        })
     };
     let service = ServiceCredentials {
         user: need(&a.keystone_user, "user")?,
@@ -124,7 +134,10 @@ pub(super) fn authenticator(a: &Args, loaded: &Loaded) -> anyhow::Result<Auth> {
     cfg.cache_ttl = Duration::from_secs(a.keystone_cache_ttl);
     cfg.timeout = Duration::from_secs(a.keystone_timeout.max(1));
     // the tenants file still supplies per-tenant limits
-    Ok(Arc::new(KeystoneAuth::new(cfg, Some(loaded.tenants.clone()))))
+    Ok(Arc::new(KeystoneAuth::new(
+        cfg,
+        Some(loaded.tenants.clone()),
+    )))
 }
 
 #[derive(serde::Deserialize)]

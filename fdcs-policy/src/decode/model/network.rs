@@ -124,7 +124,7 @@ model! {
         /// `Gateway`.
         gateway: String = "Gateway",
         /// `AuxiliaryAddresses`.
-        aux_address: BTreeMap<String, String> = "AuxiliaryAddresses",
+        auxiliary_addresses: BTreeMap<String, String> = "AuxiliaryAddresses",
     }
 }
 

@@ -4,7 +4,9 @@
 use serde_json::json;
 
 use super::super::ctx::{Ctx, Stop};
-use crate::decode::{decode_container_create, encode, ContainerCreate, EndpointSettings, HostConfig};
+use crate::decode::{
+    decode_container_create, encode, ContainerCreate, EndpointSettings, HostConfig,
+};
 use crate::rules::mounts::{parse_bind, BindSource};
 use crate::rules::resources::Mode;
 use crate::rules::{images, mounts, namespaces, ports, privileges, resources};
@@ -20,6 +22,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         q.set("name", scoped);
     }
     let mut body = decode_container_create(&cx.req.body)?;
+    cx.mark_rewritten();
     claim_labels(&mut body.labels, tenant, "Labels")?;
     let image = body.image.as_deref().unwrap_or("");
     images::check_image(&p.images, cx.tenant, image, "Image")?;
@@ -29,7 +32,13 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     mounts::check(&p.mounts, hc)?;
     privileges::check(&p.privileges, hc)?;
     namespaces::check(&p.namespaces, hc)?;
-    resources::apply(&p.resources, cx.tenant, &mut hc.resources, Mode::Create, "HostConfig")?;
+    resources::apply(
+        &p.resources,
+        cx.tenant,
+        &mut hc.resources,
+        Mode::Create,
+        "HostConfig",
+    )?;
 
     let mut prelude = Vec::new();
     scope_volumes(cx, hc, &mut prelude)?;
@@ -76,7 +85,11 @@ pub(in crate::judge) fn volume_prelude(cx: &Ctx<'_>, engine: &str) -> Prelude {
 /// Named volumes in `Binds` and `Mounts` become the tenant's scoped volumes,
 /// created first with the owner label (the daemon would otherwise create
 /// them unlabelled, and the tenant could not see them).
-fn scope_volumes(cx: &Ctx<'_>, hc: &mut HostConfig, prelude: &mut Vec<Prelude>) -> Result<(), Stop> {
+fn scope_volumes(
+    cx: &Ctx<'_>,
+    hc: &mut HostConfig,
+    prelude: &mut Vec<Prelude>,
+) -> Result<(), Stop> {
     let tenant = &cx.tenant.id;
     for bind in hc.binds.iter_mut().flatten() {
         if let (BindSource::Volume(name), rest) = parse_bind(bind) {
@@ -114,7 +127,12 @@ fn scope_container_refs(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<(), Stop> {
             None => id.clone(),
         };
     }
-    for mode in [&mut hc.pid_mode, &mut hc.ipc_mode, &mut hc.uts_mode, &mut hc.cgroup] {
+    for mode in [
+        &mut hc.pid_mode,
+        &mut hc.ipc_mode,
+        &mut hc.uts_mode,
+        &mut hc.cgroup,
+    ] {
         if let Some(v) = mode.as_mut() {
             if let Some(r) = v.strip_prefix("container:") {
                 let id = &cx.resolve(ResourceKind::Container, r)?.id;
@@ -163,8 +181,16 @@ fn scope_network_mode(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<Option<String
 
 /// `NetworkingConfig.EndpointsConfig`: keys are networks, `Links` inside
 /// are containers; all must be the tenant's own.
-fn scope_endpoints(cx: &Ctx<'_>, body: &mut ContainerCreate, default_net: Option<&str>) -> Result<(), Stop> {
-    let Some(eps) = body.networking_config.as_mut().and_then(|n| n.endpoints_config.as_mut()) else {
+fn scope_endpoints(
+    cx: &Ctx<'_>,
+    body: &mut ContainerCreate,
+    default_net: Option<&str>,
+) -> Result<(), Stop> {
+    let Some(eps) = body
+        .networking_config
+        .as_mut()
+        .and_then(|n| n.endpoints_config.as_mut())
+    else {
         return Ok(());
     };
     let old = std::mem::take(eps);
@@ -194,7 +220,9 @@ pub(in crate::judge) fn scope_endpoint(
 ) -> Result<EndpointSettings, Stop> {
     if let Some(given) = s.network_id.as_deref().filter(|n| !n.is_empty()) {
         if network_id != Some(given) {
-            return Err(Stop::Deny(Denial::not_found(format!("network {given} not found"))));
+            return Err(Stop::Deny(Denial::not_found(format!(
+                "network {given} not found"
+            ))));
         }
     }
     let _ = network_ref;

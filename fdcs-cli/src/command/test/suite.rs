@@ -1,0 +1,133 @@
+//! One suite file: its cases, judged with the core.
+//!
+//! ```yaml
+//! policy: ../default.yaml        # optional, relative to this file
+//! cases:
+//!   - name: explicit host port
+//!     tenant: alpha                # default alpha
+//!     request: |                   # raw HTTP, parsed by rawhttp (LF accepted)
+//!       POST /v1.41/containers/create HTTP/1.1
+//!       Content-Type: application/json
+//!
+//!       {"Image":"busybox","HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"8080"}]}}}
+//!     expect: deny                 # allow | rewrite | allowed | deny | need
+//!     rule: ports.ephemeral-only
+//!   - name: compose service
+//!     compose: |                   # a compose file; every request compose sends is judged
+//!       services: {web: {image: busybox, privileged: true}}
+//!     expect: deny
+//!     rule: privileges.privileged  # also `compose.*` ids of the lint checks
+//! ```
+
+use crate::compose::{checks, engine, interp::Vars, load};
+use anyhow::{anyhow, Context};
+use fdcs_policy::{judge, Facts, Policy, Tenant, TenantId, Verdict};
+use std::path::Path;
+
+/// The result of one case.
+pub(super) struct Outcome {
+    /// The case's name.
+    pub(super) name: String,
+    /// Line of the case in the suite.
+    pub(super) line: u32,
+    /// Why it failed, if it did.
+    pub(super) failure: Option<String>,
+}
+
+/// Runs every case of a suite file.
+pub(super) fn run_file(path: &Path, policy_override: Option<&Path>) -> anyhow::Result<Vec<Outcome>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
+    let doc = crate::compose::node::parse(&text, 0).map_err(|e| anyhow!("{}:{}:{}: {}", path.display(), e.line, e.col, e.message))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let policy = match (policy_override, doc.get("policy").and_then(|p| p.as_scalar())) {
+        (Some(p), _) => load_policy(p)?,
+        (None, Some(rel)) => load_policy(&dir.join(rel))?,
+        (None, None) => Policy::embedded_default().map_err(|e| anyhow!("{e}"))?,
+    };
+    let cases = doc.get("cases").ok_or_else(|| anyhow!("{}: no `cases:` list", path.display()))?;
+    let mut out = Vec::new();
+    for (i, case) in cases.items().iter().enumerate() {
+        let name = case.get("name").and_then(|n| n.as_scalar()).unwrap_or_else(|| format!("case {}", i + 1));
+        let failure = run_case(case, &policy, dir).err().map(|e| format!("{e:#}"));
+        out.push(Outcome { name, line: case.pos.line, failure });
+    }
+    Ok(out)
+}
+
+fn load_policy(p: &Path) -> anyhow::Result<Policy> {
+    let src = std::fs::read_to_string(p).with_context(|| format!("reading policy `{}`", p.display()))?;
+    Policy::from_yaml(&src, &p.display().to_string()).map_err(|e| anyhow!("{e}"))
+}
+
+/// What a case produced: its verdict kind and the rules that denied.
+struct Got {
+    kind: &'static str,
+    rules: Vec<String>,
+}
+
+fn run_case(case: &crate::compose::node::Node, policy: &Policy, dir: &Path) -> anyhow::Result<()> {
+    let tenant_id = case.get("tenant").and_then(|t| t.as_scalar()).unwrap_or_else(|| "alpha".into());
+    let tenant = Tenant::new(TenantId::new(&tenant_id)?);
+    let expect = case.get("expect").and_then(|e| e.as_scalar()).ok_or_else(|| anyhow!("case has no `expect:`"))?;
+    let want_rule = case.get("rule").and_then(|r| r.as_scalar());
+    let got = if let Some(raw) = case.get("request").and_then(|r| r.as_scalar()) {
+        // a YAML literal block keeps one final newline; a request without a
+        // body still needs the blank line that ends its head
+        let raw = if raw.contains("\n\n") || raw.contains("\r\n\r\n") { raw } else { format!("{}\n\n", raw.trim_end()) };
+        let req = crate::rawhttp::parse(raw.as_bytes()).context("parsing `request`")?;
+        let v = judge(policy, &tenant, &req, &Facts::default());
+        let rules = match &v {
+            Verdict::Deny(d) => vec![d.rule.clone().unwrap_or_default()],
+            _ => Vec::new(),
+        };
+        Got { kind: v.kind(), rules }
+    } else if let Some(snippet) = case.get("compose").and_then(|c| c.as_scalar()) {
+        compose(&snippet, policy, &tenant, dir)?
+    } else {
+        anyhow::bail!("case has neither `request:` nor `compose:`");
+    };
+    let kind_ok = match expect.as_str() {
+        "allowed" => matches!(got.kind, "allow" | "rewrite"),
+        "allow" | "rewrite" | "deny" | "need" => got.kind == expect,
+        other => anyhow::bail!("unknown expect `{other}`: use allow, rewrite, allowed, deny or need"),
+    };
+    let rule_ok = want_rule.as_ref().is_none_or(|r| got.rules.iter().any(|g| g == r));
+    if kind_ok && rule_ok {
+        Ok(())
+    } else {
+        let want = match &want_rule {
+            Some(r) => format!("{expect} ({r})"),
+            None => expect.clone(),
+        };
+        let had = if got.rules.is_empty() { got.kind.to_string() } else { format!("{} ({})", got.kind, got.rules.join(", ")) };
+        anyhow::bail!("expected {want}, got {had}")
+    }
+}
+
+/// Judges every request compose would send for the snippet; the case's
+/// verdict is the worst of them (deny > need > rewrite > allow). Lint's
+/// compose-level findings count as denials by their `compose.*` id.
+fn compose(snippet: &str, policy: &Policy, tenant: &Tenant, dir: &Path) -> anyhow::Result<Got> {
+    let mut sources = Vec::new();
+    let vars = Vars::new(Vec::new(), None);
+    let project = load::from_texts(vec![("compose snippet".into(), snippet.to_string())], &vars, dir, &mut sources).map_err(|e| anyhow!("{e}"))?;
+    let mut kind = "allow";
+    let mut rules = Vec::new();
+    let facts = crate::compose::judge::project_facts(&project, tenant);
+    for req in engine::requests(&project, dir) {
+        let v = crate::compose::judge::verdict(policy, tenant, &req, &req.body, &facts);
+        let rank = |k: &str| ["allow", "rewrite", "need", "deny"].iter().position(|x| *x == k).unwrap_or(0);
+        if rank(v.kind()) > rank(kind) {
+            kind = v.kind();
+        }
+        if let Verdict::Deny(d) = v {
+            rules.push(d.rule.unwrap_or_default());
+        }
+    }
+    for h in checks::check(&project) {
+        if h.severity == crate::report::Severity::Error {
+            rules.push(h.rule.to_string());
+        }
+    }
+    Ok(Got { kind, rules })
+}

@@ -1,0 +1,279 @@
+//! A compose project → the Engine API requests docker-compose 1.29 sends
+//! for `up` (captured with a logging proxy between docker-compose 1.29.2
+//! and dockerd 20.10): `POST /networks/create`, `POST /volumes/create`,
+//! `POST /containers/create?name=<project>_<service>_1`.
+//!
+//! While a body is built, every JSON path written is mapped to the compose
+//! node that produced it, so a denial's `field` leads back to a line and
+//! column.
+
+mod container;
+pub(crate) mod units;
+
+use super::load::Project;
+use super::node::{Node, Pos};
+use serde_json::{json, Map, Value};
+
+/// The API version compose 1.29 speaks to a 20.10 daemon.
+pub(crate) const API: &str = "/v1.41";
+
+/// JSON path → the compose node that produced it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathMap(Vec<(String, Pos)>);
+
+impl PathMap {
+    /// Records that `path` came from `pos`.
+    pub(crate) fn set(&mut self, path: impl Into<String>, pos: Pos) {
+        self.0.push((path.into(), pos));
+    }
+
+    /// The position of the longest recorded path that is a prefix of `field`
+    /// (`HostConfig.Binds[0]` also answers `HostConfig.Binds[0].Source`).
+    pub(crate) fn find(&self, field: &str) -> Option<Pos> {
+        let norm = normalize(field);
+        self.0
+            .iter()
+            .filter(|(p, _)| {
+                let p = normalize(p);
+                norm == p || norm.starts_with(&format!("{p}.")) || norm.starts_with(&format!("{p}["))
+            })
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, pos)| *pos)
+    }
+}
+
+/// Case-insensitive, `["k"]` and `.k` spelled alike.
+fn normalize(p: &str) -> String {
+    p.replace("[\"", ".").replace("\"]", "").to_ascii_lowercase()
+}
+
+/// One request compose would send, with what produced it.
+#[derive(Debug, Clone)]
+pub(crate) struct EngineRequest {
+    /// `POST`.
+    pub(crate) method: &'static str,
+    /// Path and query.
+    pub(crate) target: String,
+    /// JSON body.
+    pub(crate) body: Value,
+    /// `web`, `networks.back`, `volumes.data`.
+    pub(crate) subject: String,
+    /// JSON path → compose node.
+    pub(crate) paths: PathMap,
+    /// Where to point when a denial names no mapped field.
+    pub(crate) anchor: Pos,
+}
+
+/// The compose labels every object carries.
+fn labels(project: &str, kind: &str, name: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("com.docker.compose.project".into(), json!(project));
+    m.insert(format!("com.docker.compose.{kind}"), json!(name));
+    m.insert("com.docker.compose.version".into(), json!("1.29.2"));
+    m
+}
+
+fn is_external(n: &Node) -> bool {
+    n.get("external").is_some_and(|e| e.as_bool() == Some(true) || e.entries().len() > 0)
+}
+
+/// Engine-side name of a top-level network or volume.
+pub(crate) fn object_name(project: &Project, section: &str, key: &str) -> String {
+    let def = project.doc.get(section).and_then(|s| s.get(key));
+    if let Some(d) = def {
+        if let Some(n) = d.get("external").and_then(|e| e.get("name")).and_then(Node::as_scalar) {
+            return n;
+        }
+        if let Some(n) = d.get("name").and_then(Node::as_scalar) {
+            return n;
+        }
+        if is_external(d) {
+            return key.to_string();
+        }
+    }
+    format!("{}_{}", project.name, key)
+}
+
+/// Every request `docker-compose up` would send for the project, in order.
+pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineRequest> {
+    let mut out = Vec::new();
+    let services = project.doc.get("services").map(Node::entries).unwrap_or_default();
+    let uses_default = services.iter().any(|(_, s)| s.get("network_mode").is_none() && s.get("networks").is_none());
+    let declared = project.doc.get("networks").map(Node::entries).unwrap_or_default();
+    let declares_default = declared.iter().any(|(k, _)| k.as_scalar().as_deref() == Some("default"));
+    if uses_default && !declares_default && !services.is_empty() {
+        out.push(EngineRequest {
+            method: "POST",
+            target: format!("{API}/networks/create"),
+            body: json!({
+                "Name": format!("{}_default", project.name),
+                "CheckDuplicate": true,
+                "Driver": "bridge",
+                "Labels": labels(&project.name, "network", "default"),
+            }),
+            subject: "networks.default".into(),
+            paths: PathMap::default(),
+            anchor: project.doc.entry("services").map_or(project.doc.pos, |(k, _)| k.pos),
+        });
+    }
+    for (k, def) in declared {
+        let key = k.as_scalar().unwrap_or_default();
+        if is_external(def) {
+            continue;
+        }
+        let mut paths = PathMap::default();
+        let mut body = Map::new();
+        body.insert("Name".into(), json!(object_name(project, "networks", &key)));
+        body.insert("CheckDuplicate".into(), json!(true));
+        let mut lab = labels(&project.name, "network", &key);
+        if let Some((dk, d)) = def.entry("driver") {
+            body.insert("Driver".into(), json!(d.as_scalar()));
+            paths.set("Driver", dk.pos);
+        }
+        if let Some((ok, o)) = def.entry("driver_opts") {
+            let opts: Map<String, Value> = o.entries().iter().map(|(k, v)| (k.as_scalar().unwrap_or_default(), json!(v.as_scalar().unwrap_or_default()))).collect();
+            body.insert("Options".into(), Value::Object(opts));
+            paths.set("Options", ok.pos);
+        }
+        for (flag, field) in [("internal", "Internal"), ("attachable", "Attachable"), ("enable_ipv6", "EnableIPv6")] {
+            if let Some((fk, v)) = def.entry(flag) {
+                body.insert(field.into(), json!(v.as_bool().unwrap_or(false)));
+                paths.set(field, fk.pos);
+            }
+        }
+        if let Some((lk, l)) = def.entry("labels") {
+            for (k, v) in super::merge::to_map(l.clone()).entries() {
+                lab.insert(k.as_scalar().unwrap_or_default(), json!(v.as_scalar().unwrap_or_default()));
+                paths.set(format!("Labels.{}", k.as_scalar().unwrap_or_default()), k.pos);
+            }
+            paths.set("Labels", lk.pos);
+        }
+        body.insert("Labels".into(), Value::Object(lab));
+        out.push(EngineRequest { method: "POST", target: format!("{API}/networks/create"), body: Value::Object(body), subject: format!("networks.{key}"), paths, anchor: k.pos });
+    }
+    for (k, def) in project.doc.get("volumes").map(Node::entries).unwrap_or_default() {
+        let key = k.as_scalar().unwrap_or_default();
+        if is_external(def) {
+            continue;
+        }
+        let mut paths = PathMap::default();
+        let mut body = Map::new();
+        body.insert("Name".into(), json!(object_name(project, "volumes", &key)));
+        if let Some((dk, d)) = def.entry("driver") {
+            body.insert("Driver".into(), json!(d.as_scalar()));
+            paths.set("Driver", dk.pos);
+        }
+        if let Some((ok, o)) = def.entry("driver_opts") {
+            let opts: Map<String, Value> = o
+                .entries()
+                .iter()
+                .map(|(k, v)| {
+                    let name = k.as_scalar().unwrap_or_default();
+                    paths.set(format!("DriverOpts.{name}"), k.pos);
+                    (name, json!(v.as_scalar().unwrap_or_default()))
+                })
+                .collect();
+            body.insert("DriverOpts".into(), Value::Object(opts));
+            paths.set("DriverOpts", ok.pos);
+        }
+        let mut lab = labels(&project.name, "volume", &key);
+        if let Some(l) = def.get("labels") {
+            for (k, v) in super::merge::to_map(l.clone()).entries() {
+                lab.insert(k.as_scalar().unwrap_or_default(), json!(v.as_scalar().unwrap_or_default()));
+                paths.set(format!("Labels.{}", k.as_scalar().unwrap_or_default()), k.pos);
+            }
+        }
+        body.insert("Labels".into(), Value::Object(lab));
+        out.push(EngineRequest { method: "POST", target: format!("{API}/volumes/create"), body: Value::Object(body), subject: format!("volumes.{key}"), paths, anchor: k.pos });
+    }
+    for (k, svc) in services {
+        let name = k.as_scalar().unwrap_or_default();
+        if let Some(b) = container::build_request(project, &name, k, svc) {
+            out.push(b);
+        }
+        out.push(container::create(project, project_dir, &name, k, svc));
+    }
+    out
+}
+
+/// Removes the value at a JSON path (`HostConfig.Binds[0]`, `HostConfig.PortBindings["80/tcp"]`),
+/// matching object keys case-insensitively as the daemon does. Used to look
+/// for further denials after the first one. Returns whether anything was removed.
+pub(crate) fn remove_path(v: &mut Value, path: &str) -> bool {
+    let mut segs: Vec<Seg> = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("[\"") {
+            let Some(end) = r.find("\"]") else { return false };
+            segs.push(Seg::Key(r.get(..end).unwrap_or("").to_string()));
+            rest = r.get(end + 2..).unwrap_or("");
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let Some(end) = r.find(']') else { return false };
+            let Ok(i) = r.get(..end).unwrap_or("").parse() else { return false };
+            segs.push(Seg::Idx(i));
+            rest = r.get(end + 1..).unwrap_or("");
+        } else {
+            let r = rest.strip_prefix('.').unwrap_or(rest);
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            segs.push(Seg::Key(r.get(..end).unwrap_or("").to_string()));
+            rest = r.get(end..).unwrap_or("");
+        }
+    }
+    let Some((last, init)) = segs.split_last() else { return false };
+    let mut cur = v;
+    for s in init {
+        let next = match (s, cur) {
+            (Seg::Key(k), Value::Object(m)) => m.iter_mut().rev().find(|(mk, _)| mk.eq_ignore_ascii_case(k)).map(|(_, v)| v),
+            (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return false,
+        }
+    }
+    match (last, cur) {
+        (Seg::Key(k), Value::Object(m)) => {
+            let key = m.keys().rev().find(|mk| mk.eq_ignore_ascii_case(k)).cloned();
+            key.is_some_and(|k| m.remove(&k).is_some())
+        }
+        (Seg::Idx(i), Value::Array(a)) if *i < a.len() => {
+            a.remove(*i);
+            true
+        }
+        _ => false,
+    }
+}
+
+enum Seg {
+    Key(String),
+    Idx(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remove_path_handles_arrays_quoted_keys_and_case() {
+        let mut v = json!({"HostConfig": {"Binds": ["a", "b"], "PortBindings": {"80/tcp": []}, "Privileged": true}});
+        assert!(remove_path(&mut v, "HostConfig.Binds[0]"));
+        assert!(remove_path(&mut v, "HostConfig.PortBindings[\"80/tcp\"]"));
+        assert!(remove_path(&mut v, "hostconfig.privileged"));
+        assert!(!remove_path(&mut v, "HostConfig.Nope"));
+        assert_eq!(v, json!({"HostConfig": {"Binds": ["b"], "PortBindings": {}}}));
+    }
+
+    #[test]
+    fn path_map_takes_the_longest_prefix() {
+        let mut m = PathMap::default();
+        let p = |l| Pos { file: 0, line: l, col: 1 };
+        m.set("HostConfig", p(1));
+        m.set("HostConfig.Binds[0]", p(2));
+        m.set("HostConfig.PortBindings.80/tcp", p(3));
+        assert_eq!(m.find("HostConfig.Binds[0].Source"), Some(p(2)));
+        assert_eq!(m.find("HostConfig.Binds[1]"), Some(p(1)));
+        assert_eq!(m.find("HostConfig.PortBindings[\"80/tcp\"][0].HostPort"), Some(p(3)));
+        assert_eq!(m.find("Image"), None);
+    }
+}

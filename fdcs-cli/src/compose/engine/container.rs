@@ -1,0 +1,405 @@
+//! One service → `POST /containers/create?name=<project>_<service>_1`, with
+//! the body docker-compose 1.29.2 sends (field by field as captured), and
+//! `POST /build` when the service builds its image.
+
+use super::units::{bytes, nano_cpus, ports, shell_words};
+use super::{labels, object_name, EngineRequest, PathMap, API};
+use crate::compose::load::Project;
+use crate::compose::merge::to_map;
+use crate::compose::node::{Kind, Node};
+use serde_json::{json, Map, Value};
+use std::path::Path;
+
+/// `build:` → the build request compose sends before creating.
+pub(super) fn build_request(project: &Project, name: &str, key: &Node, svc: &Node) -> Option<EngineRequest> {
+    let (bk, _) = svc.entry("build")?;
+    let tag = svc.get("image").and_then(Node::as_scalar).unwrap_or_else(|| format!("{}_{name}", project.name));
+    let mut paths = PathMap::default();
+    paths.set("", bk.pos);
+    Some(EngineRequest {
+        method: "POST",
+        target: format!("{API}/build?t={}&rm=1&dockerfile=Dockerfile", pct(&tag)),
+        body: Value::Null,
+        subject: name.to_string(),
+        paths,
+        anchor: if bk.pos.line > 0 { bk.pos } else { key.pos },
+    })
+}
+
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn strs(n: &Node) -> Vec<String> {
+    match &n.kind {
+        Kind::Seq(items) => items.iter().filter_map(Node::as_scalar).collect(),
+        _ => n.as_scalar().map(|s| shell_words(&s)).unwrap_or_default(),
+    }
+}
+
+/// The container create request for one service.
+pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc: &Node) -> EngineRequest {
+    let mut p = PathMap::default();
+    let mut body = Map::new();
+    let mut hc = Map::new();
+    let image = svc.get("image").and_then(Node::as_scalar).unwrap_or_else(|| format!("{}_{name}", project.name));
+    body.insert("Image".into(), json!(image));
+    if let Some((k, _)) = svc.entry("image") {
+        p.set("Image", k.pos);
+    }
+    for (field, json_name) in [("command", "Cmd"), ("entrypoint", "Entrypoint")] {
+        if let Some((k, v)) = svc.entry(field) {
+            body.insert(json_name.into(), json!(strs(v)));
+            p.set(json_name, k.pos);
+        }
+    }
+    for (field, json_name) in [("user", "User"), ("working_dir", "WorkingDir"), ("hostname", "Hostname"), ("domainname", "Domainname"), ("stop_signal", "StopSignal"), ("mac_address", "MacAddress")] {
+        if let Some((k, v)) = svc.entry(field) {
+            body.insert(json_name.into(), json!(v.as_scalar().unwrap_or_default()));
+            p.set(json_name, k.pos);
+        }
+    }
+    for (field, json_name) in [("tty", "Tty"), ("stdin_open", "OpenStdin")] {
+        body.insert(json_name.into(), json!(svc.get(field).and_then(Node::as_bool).unwrap_or(false)));
+    }
+    if let Some((k, env)) = svc.entry("environment") {
+        let list: Vec<String> = to_map(env.clone())
+            .entries()
+            .iter()
+            .filter_map(|(k, v)| {
+                let k = k.as_scalar()?;
+                match v.as_scalar() {
+                    Some(v) => Some(format!("{k}={v}")),
+                    None => std::env::var(&k).ok().map(|v| format!("{k}={v}")),
+                }
+            })
+            .collect();
+        body.insert("Env".into(), json!(list));
+        p.set("Env", k.pos);
+    }
+    let mut lab = Map::new();
+    if let Some((lk, l)) = svc.entry("labels") {
+        for (k, v) in to_map(l.clone()).entries() {
+            let key = k.as_scalar().unwrap_or_default();
+            p.set(format!("Labels.{key}"), k.pos);
+            lab.insert(key, json!(v.as_scalar().unwrap_or_default()));
+        }
+        p.set("Labels", lk.pos);
+    }
+    lab.extend(labels(&project.name, "service", name));
+    lab.insert("com.docker.compose.oneoff".into(), json!("False"));
+    lab.insert("com.docker.compose.container-number".into(), json!("1"));
+    body.insert("Labels".into(), Value::Object(lab));
+
+    // ports → ExposedPorts + HostConfig.PortBindings
+    let mut exposed = Map::new();
+    let mut bindings: Map<String, Value> = Map::new();
+    if let Some((ek, e)) = svc.entry("expose") {
+        for it in e.items() {
+            let s = it.as_scalar().unwrap_or_default();
+            let key = if s.contains('/') { s } else { format!("{s}/tcp") };
+            p.set(format!("ExposedPorts.{key}"), it.pos);
+            exposed.insert(key, json!({}));
+        }
+        p.set("ExposedPorts", ek.pos);
+    }
+    if let Some((pk, ps)) = svc.entry("ports") {
+        p.set("HostConfig.PortBindings", pk.pos);
+        for it in ps.items() {
+            let specs = match it.as_scalar() {
+                Some(s) => ports(&s).unwrap_or_default(),
+                None => {
+                    let target = it.get("target").and_then(Node::as_scalar).unwrap_or_default();
+                    let published = it.get("published").and_then(Node::as_scalar).unwrap_or_default();
+                    let proto = it.get("protocol").and_then(Node::as_scalar).unwrap_or_else(|| "tcp".into());
+                    let ip = it.get("host_ip").and_then(Node::as_scalar).unwrap_or_default();
+                    ports(&format!("{ip}{}{published}:{target}/{proto}", if ip.is_empty() { "" } else { ":" })).unwrap_or_default()
+                }
+            };
+            for s in specs {
+                let key = format!("{}/{}", s.container, s.proto);
+                let pos = it.get("published").map_or(it.pos, |n| n.pos);
+                p.set(format!("HostConfig.PortBindings.{key}"), pos);
+                p.set(format!("ExposedPorts.{key}"), it.pos);
+                exposed.insert(key.clone(), json!({}));
+                let entry = bindings.entry(key).or_insert_with(|| json!([]));
+                if let Value::Array(a) = entry {
+                    a.push(json!({"HostIp": s.host_ip, "HostPort": s.host_port}));
+                }
+            }
+        }
+    }
+    if !exposed.is_empty() {
+        body.insert("ExposedPorts".into(), Value::Object(exposed));
+    }
+
+    // volumes → Binds (short syntax), Mounts (long syntax), Volumes
+    let mut binds = Vec::new();
+    let mut mounts = Vec::new();
+    let mut vols = Map::new();
+    if let Some((vk, vs)) = svc.entry("volumes") {
+        p.set("HostConfig.Binds", vk.pos);
+        p.set("HostConfig.Mounts", vk.pos);
+        for it in vs.items() {
+            if let Some(s) = it.as_scalar() {
+                let parts: Vec<&str> = s.splitn(3, ':').collect();
+                match parts.as_slice() {
+                    [target] => {
+                        vols.insert((*target).to_string(), json!({}));
+                    }
+                    [src, target, rest @ ..] => {
+                        let mode = rest.first().copied().unwrap_or("rw");
+                        let src = host_or_volume(project, dir, src);
+                        p.set(format!("HostConfig.Binds[{}]", binds.len()), it.pos);
+                        binds.push(format!("{src}:{target}:{mode}"));
+                        vols.insert((*target).to_string(), json!({}));
+                    }
+                    [] => {}
+                }
+            } else {
+                let ty = it.get("type").and_then(Node::as_scalar).unwrap_or_else(|| "volume".into());
+                let target = it.get("target").and_then(Node::as_scalar).unwrap_or_default();
+                let mut m = Map::new();
+                m.insert("Type".into(), json!(ty));
+                if let Some(src) = it.get("source").and_then(Node::as_scalar) {
+                    let src = if ty == "bind" { host_or_volume(project, dir, &format!("./{}", src.trim_start_matches("./"))).replace("/./", "/") } else { object_name(project, "volumes", &src) };
+                    let src = if ty == "bind" && it.get("source").and_then(Node::as_scalar).is_some_and(|s| s.starts_with('/')) { it.get("source").and_then(Node::as_scalar).unwrap_or_default() } else { src };
+                    m.insert("Source".into(), json!(src));
+                }
+                m.insert("Target".into(), json!(target));
+                if let Some(ro) = it.get("read_only").and_then(Node::as_bool) {
+                    m.insert("ReadOnly".into(), json!(ro));
+                }
+                if let Some(prop) = it.get("bind").and_then(|b| b.get("propagation")).and_then(Node::as_scalar) {
+                    m.insert("BindOptions".into(), json!({"Propagation": prop}));
+                }
+                p.set(format!("HostConfig.Mounts[{}]", mounts.len()), it.pos);
+                mounts.push(Value::Object(m));
+            }
+        }
+    }
+    if !vols.is_empty() {
+        body.insert("Volumes".into(), Value::Object(vols));
+    }
+
+    // HostConfig
+    hc.insert("Binds".into(), json!(binds));
+    if !mounts.is_empty() {
+        hc.insert("Mounts".into(), json!(mounts));
+    }
+    hc.insert("PortBindings".into(), Value::Object(bindings));
+    let bools = [("privileged", "Privileged"), ("read_only", "ReadonlyRootfs"), ("init", "Init"), ("oom_kill_disable", "OomKillDisable")];
+    for (field, json_name) in bools {
+        if let Some((k, v)) = svc.entry(field) {
+            hc.insert(json_name.into(), json!(v.as_bool().unwrap_or(false)));
+            p.set(format!("HostConfig.{json_name}"), k.pos);
+        }
+    }
+    let lists = [("cap_add", "CapAdd"), ("cap_drop", "CapDrop"), ("security_opt", "SecurityOpt"), ("dns", "Dns"), ("dns_search", "DnsSearch"), ("group_add", "GroupAdd"), ("volumes_from", "VolumesFrom"), ("links", "Links"), ("extra_hosts", "ExtraHosts")];
+    for (field, json_name) in lists {
+        if let Some((k, v)) = svc.entry(field) {
+            let items: Vec<String> = if field == "links" {
+                // compose links `svc[:alias]` to the service's first container
+                strs(v)
+                    .into_iter()
+                    .map(|l| {
+                        let (svc, alias) = l.split_once(':').unwrap_or((&l, &l));
+                        format!("{}_{svc}_1:{alias}", project.name)
+                    })
+                    .collect()
+            } else if field == "volumes_from" {
+                strs(v)
+                    .into_iter()
+                    .map(|f| match f.strip_prefix("container:") {
+                        Some(c) => c.to_string(),
+                        None => {
+                            let (svc, mode) = f.split_once(':').map_or((f.as_str(), None), |(a, b)| (a, Some(b)));
+                            let base = format!("{}_{svc}_1", project.name);
+                            mode.map_or(base.clone(), |m| format!("{base}:{m}"))
+                        }
+                    })
+                    .collect()
+            } else if field == "extra_hosts" && !v.entries().is_empty() {
+                v.entries().iter().map(|(a, b)| format!("{}:{}", a.as_scalar().unwrap_or_default(), b.as_scalar().unwrap_or_default())).collect()
+            } else {
+                strs(v)
+            };
+            for (i, it) in v.items().iter().enumerate() {
+                p.set(format!("HostConfig.{json_name}[{i}]"), it.pos);
+            }
+            hc.insert(json_name.into(), json!(items));
+            p.set(format!("HostConfig.{json_name}"), k.pos);
+        }
+    }
+    let strings = [("pid", "PidMode"), ("ipc", "IpcMode"), ("userns_mode", "UsernsMode"), ("uts", "UTSMode"), ("cgroup_parent", "CgroupParent"), ("runtime", "Runtime"), ("isolation", "Isolation"), ("cgroup", "CgroupnsMode")];
+    for (field, json_name) in strings {
+        if let Some((k, v)) = svc.entry(field) {
+            let mut s = v.as_scalar().unwrap_or_default();
+            if let Some(other) = s.strip_prefix("service:") {
+                s = format!("container:{}_{other}_1", project.name);
+            }
+            hc.insert(json_name.into(), json!(s));
+            p.set(format!("HostConfig.{json_name}"), k.pos);
+        }
+    }
+    if let Some((k, d)) = svc.entry("devices") {
+        let devs: Vec<Value> = d
+            .items()
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                p.set(format!("HostConfig.Devices[{i}]"), it.pos);
+                let s = it.as_scalar().unwrap_or_default();
+                let parts: Vec<&str> = s.split(':').collect();
+                let host = parts.first().copied().unwrap_or("");
+                json!({"PathOnHost": host, "PathInContainer": parts.get(1).copied().unwrap_or(host), "CgroupPermissions": parts.get(2).copied().unwrap_or("rwm")})
+            })
+            .collect();
+        hc.insert("Devices".into(), json!(devs));
+        p.set("HostConfig.Devices", k.pos);
+    }
+    if let Some((k, s)) = svc.entry("sysctls") {
+        let m: Map<String, Value> = to_map(s.clone())
+            .entries()
+            .iter()
+            .map(|(a, b)| {
+                let key = a.as_scalar().unwrap_or_default();
+                p.set(format!("HostConfig.Sysctls.{key}"), a.pos);
+                (key, json!(b.as_scalar().unwrap_or_default()))
+            })
+            .collect();
+        hc.insert("Sysctls".into(), Value::Object(m));
+        p.set("HostConfig.Sysctls", k.pos);
+    }
+    if let Some((k, t)) = svc.entry("tmpfs") {
+        let m: Map<String, Value> = strs(t)
+            .into_iter()
+            .map(|s| match s.split_once(':') {
+                Some((a, b)) => (a.to_string(), json!(b)),
+                None => (s, json!("")),
+            })
+            .collect();
+        hc.insert("Tmpfs".into(), Value::Object(m));
+        p.set("HostConfig.Tmpfs", k.pos);
+    }
+    if let Some((k, l)) = svc.entry("logging") {
+        let ty = l.get("driver").and_then(Node::as_scalar).unwrap_or_default();
+        let opts: Map<String, Value> = l.get("options").map(|o| o.entries().iter().map(|(a, b)| (a.as_scalar().unwrap_or_default(), json!(b.as_scalar().unwrap_or_default()))).collect()).unwrap_or_default();
+        hc.insert("LogConfig".into(), json!({"Type": ty, "Config": opts}));
+        p.set("HostConfig.LogConfig", l.entry("driver").map_or(k.pos, |(dk, _)| dk.pos));
+    } else {
+        hc.insert("LogConfig".into(), json!({"Type": "", "Config": {}}));
+    }
+    if let Some((k, r)) = svc.entry("restart") {
+        let s = r.as_scalar().unwrap_or_default();
+        let (n, c) = s.split_once(':').map_or((s.as_str(), 0), |(a, b)| (a, b.parse().unwrap_or(0)));
+        hc.insert("RestartPolicy".into(), json!({"Name": n, "MaximumRetryCount": c}));
+        p.set("HostConfig.RestartPolicy", k.pos);
+    }
+    resources(svc, &mut hc, &mut p);
+    networking(project, name, svc, &mut body, &mut hc, &mut p);
+    body.insert("HostConfig".into(), Value::Object(hc));
+    p.set("HostConfig", key.pos);
+    EngineRequest {
+        method: "POST",
+        target: format!("{API}/containers/create?name={}_{name}_1", project.name),
+        body: Value::Object(body),
+        subject: name.to_string(),
+        paths: p,
+        anchor: key.pos,
+    }
+}
+
+/// A short-syntax source: a host path (resolved against the project
+/// directory, as compose does) or a named volume (scoped to the project).
+fn host_or_volume(project: &Project, dir: &Path, src: &str) -> String {
+    if src.starts_with('/') {
+        src.to_string()
+    } else if src.starts_with('.') {
+        let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        abs.join(src).display().to_string().replace("/./", "/")
+    } else if let Some(rest) = src.strip_prefix('~') {
+        format!("{}{rest}", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+    } else {
+        object_name(project, "volumes", src)
+    }
+}
+
+/// `mem_limit`, `cpus`, `pids_limit` and their `deploy.resources` forms
+/// (compose 1.29 applies `deploy.resources.limits` without `--compatibility`).
+fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
+    let limits = svc.get("deploy").and_then(|d| d.get("resources")).and_then(|r| r.get("limits"));
+    let reservations = svc.get("deploy").and_then(|d| d.get("resources")).and_then(|r| r.get("reservations"));
+    let pick = |field: &str, deploy: Option<&Node>, dfield: &str| -> Option<(Node, String)> {
+        svc.entry(field)
+            .or_else(|| deploy.and_then(|d| d.entry(dfield)))
+            .and_then(|(k, v)| v.as_scalar().map(|s| (k.clone(), s)))
+    };
+    if let Some((k, s)) = pick("mem_limit", limits, "memory") {
+        hc.insert("Memory".into(), json!(bytes(&s).unwrap_or(-1)));
+        p.set("HostConfig.Memory", k.pos);
+    }
+    if let Some((k, s)) = pick("memswap_limit", None, "") {
+        hc.insert("MemorySwap".into(), json!(bytes(&s).or_else(|| s.parse().ok()).unwrap_or(-1)));
+        p.set("HostConfig.MemorySwap", k.pos);
+    }
+    if let Some((k, s)) = pick("mem_reservation", reservations, "memory") {
+        hc.insert("MemoryReservation".into(), json!(bytes(&s).unwrap_or(0)));
+        p.set("HostConfig.MemoryReservation", k.pos);
+    }
+    if let Some((k, s)) = pick("cpus", limits, "cpus") {
+        hc.insert("NanoCpus".into(), json!(nano_cpus(&s).unwrap_or(-1)));
+        p.set("HostConfig.NanoCpus", k.pos);
+    }
+    for (field, json_name) in [("cpu_shares", "CpuShares"), ("cpu_quota", "CpuQuota"), ("cpu_period", "CpuPeriod")] {
+        if let Some((k, s)) = pick(field, None, "") {
+            hc.insert(json_name.into(), json!(s.parse::<i64>().unwrap_or(0)));
+            p.set(format!("HostConfig.{json_name}"), k.pos);
+        }
+    }
+    if let Some((k, s)) = pick("cpuset", None, "") {
+        hc.insert("CpusetCpus".into(), json!(s));
+        p.set("HostConfig.CpusetCpus", k.pos);
+    }
+    if let Some((k, s)) = pick("pids_limit", limits, "pids") {
+        hc.insert("PidsLimit".into(), json!(s.parse::<i64>().unwrap_or(0)));
+        p.set("HostConfig.PidsLimit", k.pos);
+    }
+    if let Some((k, s)) = pick("shm_size", None, "") {
+        hc.insert("ShmSize".into(), json!(bytes(&s).unwrap_or(0)));
+        p.set("HostConfig.ShmSize", k.pos);
+    }
+}
+
+/// `network_mode` or the first of `networks` (compose connects the others
+/// after create), with the service name as alias.
+fn networking(project: &Project, name: &str, svc: &Node, body: &mut Map<String, Value>, hc: &mut Map<String, Value>, p: &mut PathMap) {
+    if let Some((k, m)) = svc.entry("network_mode") {
+        let mut s = m.as_scalar().unwrap_or_default();
+        if let Some(other) = s.strip_prefix("service:") {
+            s = format!("container:{}_{other}_1", project.name);
+        }
+        hc.insert("NetworkMode".into(), json!(s));
+        p.set("HostConfig.NetworkMode", k.pos);
+        return;
+    }
+    let (net_key, first) = match svc.entry("networks") {
+        Some((k, n)) => {
+            let first = n.items().first().and_then(Node::as_scalar).or_else(|| n.entries().first().and_then(|(k, _)| k.as_scalar()));
+            (Some(k.pos), first.unwrap_or_else(|| "default".into()))
+        }
+        None => (None, "default".to_string()),
+    };
+    let engine = object_name(project, "networks", &first);
+    hc.insert("NetworkMode".into(), json!(engine));
+    body.insert("NetworkingConfig".into(), json!({"EndpointsConfig": {engine.clone(): {"Aliases": [name], "IPAMConfig": {}}}}));
+    if let Some(pos) = net_key {
+        p.set("HostConfig.NetworkMode", pos);
+        p.set("NetworkingConfig", pos);
+    }
+}

@@ -1,0 +1,155 @@
+//! Small parsers compose applies to field values: byte sizes, CPU counts,
+//! port specs, command lines.
+
+/// `64m`, `1g`, `512MB`, `1.5g`, `1024` → bytes (compose's `parse_bytes`).
+pub(crate) fn bytes(s: &str) -> Option<i64> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.strip_suffix('b').filter(|r| r.ends_with(['k', 'm', 'g', 't'])).unwrap_or(&t);
+    let (num, mul) = match t.chars().last()? {
+        'k' => (t.get(..t.len() - 1)?, 1i64 << 10),
+        'm' => (t.get(..t.len() - 1)?, 1 << 20),
+        'g' => (t.get(..t.len() - 1)?, 1 << 30),
+        't' => (t.get(..t.len() - 1)?, 1 << 40),
+        'b' => (t.get(..t.len() - 1)?, 1),
+        _ => (t, 1),
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    let r = v * mul as f64;
+    (r.is_finite() && r >= 0.0 && r < 9.2e18).then_some(r as i64)
+}
+
+/// `0.5` → 500000000 nano-CPUs.
+pub(crate) fn nano_cpus(s: &str) -> Option<i64> {
+    let v: f64 = s.trim().parse().ok()?;
+    let r = (v * 1e9).round();
+    (r.is_finite() && r >= 0.0 && r < 9.2e18).then_some(r as i64)
+}
+
+/// One published port after parsing the short syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PortSpec {
+    /// Host IP (`""` for all).
+    pub(crate) host_ip: String,
+    /// Host port (`""` for daemon-assigned).
+    pub(crate) host_port: String,
+    /// Container port.
+    pub(crate) container: String,
+    /// `tcp`, `udp`, `sctp`.
+    pub(crate) proto: String,
+}
+
+/// `[ip:][host[-h2]:]container[-c2][/proto]` → one spec per port of the range.
+pub(crate) fn ports(spec: &str) -> Option<Vec<PortSpec>> {
+    let (rest, proto) = match spec.rsplit_once('/') {
+        Some((r, p)) => (r, p.to_string()),
+        None => (spec, "tcp".to_string()),
+    };
+    let (ip, host, cont) = match rest.rsplit_once(':') {
+        None => ("", "", rest),
+        Some((left, cont)) => match left.rsplit_once(':') {
+            None => ("", left, cont),
+            Some((ip, host)) => (ip.trim_start_matches('[').trim_end_matches(']'), host, cont),
+        },
+    };
+    let range = |r: &str| -> Option<Vec<String>> {
+        if r.is_empty() {
+            return Some(vec![String::new()]);
+        }
+        match r.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+                (a <= b && b - a < 65536).then(|| (a..=b).map(|p| p.to_string()).collect())
+            }
+            None => Some(vec![r.trim().to_string()]),
+        }
+    };
+    let conts = range(cont)?;
+    let hosts = range(host)?;
+    Some(
+        conts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| PortSpec {
+                host_ip: ip.to_string(),
+                host_port: if hosts.len() == conts.len() { hosts.get(i).cloned().unwrap_or_default() } else { hosts.first().cloned().unwrap_or_default() },
+                container: c.clone(),
+                proto: proto.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// Splits a command string as a POSIX shell would (quotes, backslashes).
+pub(crate) fn shell_words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                    in_word = true;
+                }
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_cpus() {
+        assert_eq!(bytes("64m"), Some(64 << 20));
+        assert_eq!(bytes("1G"), Some(1 << 30));
+        assert_eq!(bytes("512mb"), Some(512 << 20));
+        assert_eq!(bytes("1024"), Some(1024));
+        assert_eq!(bytes("lots"), None);
+        assert_eq!(nano_cpus("0.5"), Some(500_000_000));
+        assert_eq!(nano_cpus("-1"), None);
+    }
+
+    #[test]
+    fn port_short_syntax() {
+        let p = ports("127.0.0.1:8080:80/udp").unwrap();
+        assert_eq!(p, vec![PortSpec { host_ip: "127.0.0.1".into(), host_port: "8080".into(), container: "80".into(), proto: "udp".into() }]);
+        assert_eq!(ports("80").unwrap()[0].host_port, "");
+        assert_eq!(ports("8000-8001:80-81").unwrap()[1].host_port, "8001");
+        assert_eq!(ports(":80").unwrap()[0].host_port, "");
+        assert!(ports("a:b-c").is_none());
+    }
+
+    #[test]
+    fn commands_split_like_a_shell() {
+        assert_eq!(shell_words("sh -c 'echo hi; ls' \"a b\" c\\ d"), ["sh", "-c", "echo hi; ls", "a b", "c d"]);
+    }
+}

@@ -1,0 +1,455 @@
+//! The request corpus: raw HTTP requests as real clients send them (and as
+//! attackers write them), each with the verdict the default policy must give.
+//!
+//! `corpus/cases.yaml` lists the cases and what they cover; `corpus/state.json`
+//! is the engine's world the obligations are answered from (the same format
+//! as `fdcs-policy check --state`). Every case is judged through the library,
+//! obligations answered, exactly as `serve` and `check` do; all mismatches are
+//! reported together.
+
+use fdcs_policy::tenancy::engine_name;
+use fdcs_policy::{
+    judge, Facts, Obligation, Owned, Policy, Request, ResourceKind, Tenant, TenantId, Verdict,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    must_cover: MustCover,
+    cases: Vec<Case>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MustCover {
+    rules: Vec<String>,
+    families: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    file: String,
+    #[serde(default)]
+    tenant: Option<String>,
+    verdict: String,
+    #[serde(default)]
+    status: Option<u16>,
+    /// Absent: not checked; null: must be none; a string or a list of
+    /// acceptable ids.
+    #[serde(default, deserialize_with = "present")]
+    rule: Option<Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    asserts: Vec<String>,
+    covers: Vec<String>,
+    #[serde(default)]
+    #[expect(dead_code, reason = "documentation for the reader of cases.yaml")]
+    note: Option<String>,
+}
+
+/// Distinguishes `rule: null` (must be none) from an absent `rule`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// The engine's world, as in `fdcs-policy check --state`.
+#[derive(Debug, Deserialize)]
+struct World {
+    containers: Vec<Res>,
+    networks: Vec<Res>,
+    volumes: Vec<Vol>,
+    execs: Vec<Exec>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Res {
+    id: String,
+    tenant: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Vol {
+    tenant: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Exec {
+    id: String,
+    container: String,
+}
+
+impl World {
+    fn answer(&self, tenant: &TenantId, ob: &Obligation, facts: &mut Facts) {
+        let owned = |list: &[Res]| -> Vec<Owned> {
+            list.iter()
+                .filter(|r| r.tenant == tenant.as_str())
+                .map(|r| Owned {
+                    id: r.id.clone(),
+                    name: engine_name(tenant, &r.name),
+                })
+                .collect()
+        };
+        match ob {
+            Obligation::Owned { kind } => {
+                let list = match kind {
+                    ResourceKind::Container => owned(&self.containers),
+                    ResourceKind::Network => owned(&self.networks),
+                    ResourceKind::Volume => self
+                        .volumes
+                        .iter()
+                        .filter(|v| v.tenant == tenant.as_str())
+                        .map(|v| Owned {
+                            id: engine_name(tenant, &v.name),
+                            name: engine_name(tenant, &v.name),
+                        })
+                        .collect(),
+                };
+                facts.set_owned(*kind, list);
+            }
+            Obligation::ExecContainer { exec } => {
+                let c = self
+                    .execs
+                    .iter()
+                    .find(|x| &x.id == exec)
+                    .map(|x| x.container.clone());
+                facts.execs.insert(exec.clone(), c);
+            }
+        }
+    }
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+/// A minimal reader for the corpus files, which are all CRLF with a
+/// `Content-Length` (the CLI's `rawhttp` is the full parser).
+fn parse_request(raw: &[u8]) -> Request {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("head ends with a blank line");
+    let head = std::str::from_utf8(&raw[..split]).expect("utf-8 head");
+    let body = &raw[split + 4..];
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().expect("request line").split(' ');
+    let method = first.next().expect("method");
+    let target = first.next().expect("target");
+    let len = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map(|(_, v)| v.trim().parse::<usize>().expect("content-length"))
+        .unwrap_or(0);
+    assert_eq!(body.len(), len, "body length must match Content-Length");
+    Request::new(method, target, body.to_vec())
+}
+
+fn judge_with_world(policy: &Policy, tenant: &Tenant, req: &Request, world: &World) -> Verdict {
+    let mut facts = Facts::default();
+    let mut verdict = judge(policy, tenant, req, &facts);
+    for _ in 0..6 {
+        let Verdict::Need(obls) = &verdict else {
+            break;
+        };
+        for o in obls {
+            world.answer(&tenant.id, o, &mut facts);
+        }
+        verdict = judge(policy, tenant, req, &facts);
+    }
+    verdict
+}
+
+/// The first value of a query parameter, percent-decoded.
+fn query_param(query: Option<&str>, key: &str) -> Option<String> {
+    query?
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Checks one `asserts` entry against what is forwarded; `Err` says why not.
+fn check_assert(a: &str, verdict: &Verdict) -> Result<(), String> {
+    let Some(fwd) = verdict.forward() else {
+        return Ok(()); // denied: nothing forwarded, nothing to check
+    };
+    let mut parts = a.splitn(3, ' ');
+    let (lhs, op, rhs) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    if lhs == "response" {
+        let got = serde_json::to_value(&fwd.response).expect("plan serialises");
+        let want: Value = serde_json::from_str(rhs).expect("assert json");
+        return if got == want {
+            Ok(())
+        } else {
+            Err(format!("response plan is {got}"))
+        };
+    }
+    if let Some(param) = lhs.strip_prefix('?') {
+        let got = query_param(fwd.query.as_deref(), param);
+        let ok = match op {
+            "==" => got.as_deref() == Some(rhs),
+            "has" => got.as_deref().is_some_and(|g| g.contains(rhs)),
+            _ => return Err(format!("unknown query op `{op}`")),
+        };
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!("query is {:?}", fwd.query))
+        };
+    }
+    let body = fwd.body.clone().unwrap_or(Value::Null);
+    let got = body.pointer(lhs);
+    let ok = match op {
+        "absent" => got.is_none(),
+        "==" => got.is_some_and(|g| g.as_str().map_or(g.to_string() == rhs, |s| s == rhs)),
+        "!=" => got.is_none_or(|g| g.as_str().map_or(g.to_string() != rhs, |s| s != rhs)),
+        ">" => got
+            .and_then(Value::as_f64)
+            .is_some_and(|g| g > rhs.parse::<f64>().expect("number")),
+        "starts_with" => got
+            .and_then(Value::as_str)
+            .is_some_and(|g| g.starts_with(rhs)),
+        _ => return Err(format!("unknown op `{op}`")),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{lhs} is {got:?}"))
+    }
+}
+
+fn check_case(c: &Case, verdict: &Verdict) -> Vec<String> {
+    let mut why = Vec::new();
+    let kind = verdict.kind();
+    let verdict_ok = match c.verdict.as_str() {
+        "allowed" => matches!(kind, "allow" | "rewrite"),
+        "any" => kind != "need",
+        v => v == kind,
+    };
+    if !verdict_ok {
+        why.push(format!("verdict {kind}, expected {}", c.verdict));
+    }
+    if let Verdict::Deny(d) = verdict {
+        if let Some(s) = c.status {
+            if s != d.status {
+                why.push(format!("status {}, expected {s}", d.status));
+            }
+        }
+        match &c.rule {
+            None => {}
+            Some(Value::Null) if d.rule.is_some() => {
+                why.push(format!("rule {:?}, expected none", d.rule));
+            }
+            Some(Value::String(r)) if d.rule.as_deref() != Some(r) => {
+                why.push(format!("rule {:?}, expected {r}", d.rule));
+            }
+            Some(Value::Array(rs))
+                if !rs
+                    .iter()
+                    .any(|r| r.as_str().is_some() && r.as_str() == d.rule.as_deref()) =>
+            {
+                why.push(format!("rule {:?}, expected one of {rs:?}", d.rule));
+            }
+            _ => {}
+        }
+        if let Some(m) = &c.message {
+            if &d.message != m {
+                why.push(format!("message {:?}, expected {m:?}", d.message));
+            }
+        }
+    }
+    for a in &c.asserts {
+        if let Err(e) = check_assert(a, verdict) {
+            why.push(format!("assert `{a}` failed: {e}"));
+        }
+    }
+    why
+}
+
+fn load() -> (Manifest, World) {
+    let dir = corpus_dir();
+    let manifest: Manifest = serde_saphyr::from_str(
+        &std::fs::read_to_string(dir.join("cases.yaml")).expect("cases.yaml"),
+    )
+    .expect("cases.yaml parses");
+    let world: World =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).expect("state"))
+            .expect("state.json parses");
+    (manifest, world)
+}
+
+#[test]
+fn every_corpus_case_gets_its_expected_verdict() {
+    let (manifest, world) = load();
+    let policy = Policy::embedded_default().expect("default policy");
+    let mut failures = Vec::new();
+    for c in &manifest.cases {
+        let raw = std::fs::read(corpus_dir().join(&c.file)).expect("case file");
+        let req = parse_request(&raw);
+        let tenant = Tenant::new(TenantId::new(c.tenant.as_deref().unwrap_or("alpha")).unwrap());
+        let verdict = judge_with_world(&policy, &tenant, &req, &world);
+        let why = check_case(c, &verdict);
+        if !why.is_empty() {
+            let shown = match &verdict {
+                Verdict::Deny(d) => format!("deny {} {:?}: {}", d.status, d.rule, d.message),
+                v => v.kind().to_string(),
+            };
+            failures.push(format!("{}: {} (got {shown})", c.file, why.join("; ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} corpus cases failed:\n{}",
+        failures.len(),
+        manifest.cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_rule_and_bypass_family_is_covered() {
+    let (manifest, _) = load();
+    let covered: BTreeSet<&str> = manifest
+        .cases
+        .iter()
+        .flat_map(|c| c.covers.iter().map(String::as_str))
+        .collect();
+    let missing: Vec<&String> = manifest
+        .must_cover
+        .rules
+        .iter()
+        .chain(&manifest.must_cover.families)
+        .filter(|id| !covered.contains(id.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "no corpus case covers {missing:?}");
+
+    // an expected rule id that is not a known rule is a typo in the manifest
+    let known: BTreeSet<&str> = manifest
+        .must_cover
+        .rules
+        .iter()
+        .map(String::as_str)
+        .chain(["decode.ambiguous", "route.ambiguous"])
+        .collect();
+    for c in &manifest.cases {
+        let ids: Vec<&str> = match &c.rule {
+            Some(Value::String(r)) => vec![r.as_str()],
+            Some(Value::Array(rs)) => rs.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        for id in ids {
+            assert!(known.contains(id), "{}: unknown rule id `{id}`", c.file);
+        }
+    }
+}
+
+#[test]
+fn every_request_file_is_in_the_manifest_exactly_once() {
+    let (manifest, _) = load();
+    let mut listed: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &manifest.cases {
+        *listed.entry(c.file.as_str()).or_default() += 1;
+    }
+    let dups: Vec<_> = listed.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dups.is_empty(), "listed twice: {dups:?}");
+    let mut on_disk = Vec::new();
+    for family in std::fs::read_dir(corpus_dir()).unwrap() {
+        let family = family.unwrap().path();
+        if !family.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&family).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "http") {
+                let rel = f.strip_prefix(corpus_dir()).unwrap();
+                on_disk.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let orphans: Vec<_> = on_disk
+        .iter()
+        .filter(|f| !listed.contains_key(f.as_str()))
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "request files with no expected verdict: {orphans:?}"
+    );
+    let ghosts: Vec<_> = listed
+        .keys()
+        .filter(|f| !on_disk.iter().any(|d| d == *f))
+        .collect();
+    assert!(
+        ghosts.is_empty(),
+        "manifest names missing files: {ghosts:?}"
+    );
+}
+
+#[test]
+fn the_assert_checker_can_fail() {
+    // the checker itself must reject what it should, or the corpus proves nothing
+    let fwd = serde_json::json!({"HostConfig": {"PidsLimit": 0, "Binds": ["beta_x:/x"]}});
+    let v = Verdict::Rewrite(fdcs_policy::Forward {
+        method: "POST".into(),
+        path: "/v1.41/containers/create".into(),
+        query: Some("name=beta_web&filters=%7B%22label%22%3A%5B%22x%22%5D%7D".into()),
+        body: Some(fwd),
+        stream_body: false,
+        prelude: vec![],
+        response: fdcs_policy::ResponsePlan::PassThrough,
+    });
+    for bad in [
+        "/HostConfig/PidsLimit > 0",
+        "/HostConfig/Binds/0 starts_with alpha_",
+        "/HostConfig absent",
+        "?name == alpha_web",
+        "?filters has fdcs.tenant=alpha",
+        "response == {\"kind\":\"events\"}",
+    ] {
+        assert!(check_assert(bad, &v).is_err(), "{bad} passed");
+    }
+    for good in [
+        "/HostConfig/PidsLimit != 1",
+        "/Labels absent",
+        "?name == beta_web",
+        "?filters has \"label\"",
+    ] {
+        assert!(check_assert(good, &v).is_ok(), "{good} failed");
+    }
+}

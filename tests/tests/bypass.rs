@@ -1,0 +1,139 @@
+//! Attacker-side end-to-end tests: tenant alpha names tenant beta's objects
+//! inside request bodies, list filters and labels, the ways past Docker
+//! proxies were bypassed (DESIGN.md, "Known bypass families"), with the real
+//! docker CLI. Every attempt must be refused (or be harmless: scoped to
+//! alpha's own namespace), and beta's objects must be untouched.
+
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: failing is panicking")]
+
+use fdcs_e2e::{case, Case, Out};
+
+/// A refusal of any honest kind: not found (daemon wording) or an fdcs denial.
+#[track_caller]
+fn refused(out: &Out, what: &str) {
+    let all = out.fails().to_lowercase();
+    assert!(
+        all.contains("no such") || all.contains("not found") || all.contains("fdcs:"),
+        "{what}: must be refused as not found or by an fdcs rule:\n{out}"
+    );
+}
+
+/// Beta's objects: a running container (returns its full id), a network and
+/// a volume holding a secret.
+fn beta_victims(c: &Case) -> (String, String) {
+    let b = c.beta();
+    let victim = c.name("victim");
+    let secret = format!("beta-secret-{}", c.tag);
+    b.docker(&["volume", "create", &c.name("bvol")]).ok();
+    let mount = format!("{}:/v", c.name("bvol"));
+    let id = b
+        .docker(&["run", "-d", "--name", &victim, "-v", &mount, "busybox", "sh", "-c", &format!("echo {secret} > /v/f; sleep 300")])
+        .ok()
+        .to_owned();
+    b.docker(&["network", "create", &c.name("bnet")]).ok();
+    (id, secret)
+}
+
+#[test]
+fn references_to_another_tenants_objects_inside_create_bodies_are_refused() {
+    let Some(c) = case() else { return };
+    let (id, secret) = beta_victims(&c);
+    let a = c.alpha();
+    let victim = c.name("victim");
+    let engine_victim = format!("beta_{victim}");
+    let attempts: Vec<(&str, Vec<String>)> = vec![
+        ("--volumes-from by name", vec!["--volumes-from".into(), victim.clone()]),
+        ("--volumes-from by id", vec!["--volumes-from".into(), id.clone()]),
+        ("--volumes-from by engine name", vec!["--volumes-from".into(), engine_victim.clone()]),
+        ("--network container:", vec!["--network".into(), format!("container:{id}")]),
+        ("--pid container:", vec!["--pid".into(), format!("container:{victim}")]),
+        ("--ipc container:", vec!["--ipc".into(), format!("container:{}", &id[..12])]),
+        ("--link", vec!["--link".into(), format!("{victim}:v")]),
+        ("--network <beta's network>", vec!["--network".into(), c.name("bnet")]),
+        ("--network <beta's engine network name>", vec!["--network".into(), format!("beta_{}", c.name("bnet"))]),
+    ];
+    for (i, (what, flags)) in attempts.iter().enumerate() {
+        let name = c.name(&format!("atk{i}"));
+        let mut args: Vec<&str> = vec!["run", "--name", &name];
+        args.extend(flags.iter().map(String::as_str));
+        args.extend(["busybox", "cat", "/v/f"]);
+        let out = a.docker(&args);
+        assert!(!out.stdout.contains(&secret), "{what}: alpha read beta's secret:\n{out}");
+        refused(&out, what);
+    }
+    // A volume named like beta's engine-side volume is alpha's own, new and empty.
+    let mount = format!("beta_{}:/v", c.name("bvol"));
+    let out = a.docker(&["run", "--rm", "-v", &mount, "busybox", "cat", "/v/f"]);
+    assert!(!out.stdout.contains(&secret), "-v beta_<vol>: alpha read beta's secret:\n{out}");
+    let mount = format!("{}:/v", c.name("bvol"));
+    let out = a.docker(&["run", "--rm", "-v", &mount, "busybox", "cat", "/v/f"]);
+    assert!(!out.stdout.contains(&secret), "-v <beta's vol name>: alpha read beta's secret:\n{out}");
+
+    for (what, args) in [
+        ("attach", vec!["attach", "--no-stdin", id.as_str()]),
+        ("cp out", vec!["cp", &format!("{id}:/v/f"), "-"]),
+        ("export", vec!["export", &id]),
+        ("diff", vec!["diff", &id]),
+        ("kill", vec!["kill", &id]),
+        ("pause", vec!["pause", &id]),
+        ("update", vec!["update", "--memory", "128m", &id]),
+        ("commit", vec!["commit", &id]),
+        ("wait", vec!["wait", &id]),
+    ] {
+        let args: Vec<&str> = args.iter().map(|s| s.as_ref()).collect();
+        let out = a.docker_timeout(&args, std::time::Duration::from_secs(20));
+        assert!(!out.stdout.contains(&secret), "{what}: alpha read beta's secret:\n{out}");
+        refused(&out, what);
+    }
+    let st = c.env.engine.docker(&["inspect", "--format", "{{.State.Status}}", &id]);
+    assert_eq!(st.ok(), "running", "beta's container after alpha's attempts");
+    c.finish();
+}
+
+#[test]
+fn list_filters_cannot_reach_another_tenants_objects() {
+    let Some(c) = case() else { return };
+    let (id, _) = beta_victims(&c);
+    let a = c.alpha();
+    for filter in [
+        "label=fdcs.tenant=beta".to_owned(),
+        "label=fdcs.tenant".to_owned(),
+        format!("id={id}"),
+        format!("name=beta_{}", c.name("victim")),
+        format!("name={}", c.name("victim")),
+    ] {
+        let out = a.docker(&["ps", "-a", "--no-trunc", "--filter", &filter, "--format", "{{.ID}}"]);
+        assert!(!out.stdout.contains(&id), "ps --filter {filter} shows beta's container:\n{out}");
+    }
+    let out = a.docker(&["network", "ls", "--filter", "label=fdcs.tenant=beta", "--format", "{{.Name}}"]);
+    assert!(!out.stdout.contains(&c.name("bnet")), "network ls --filter shows beta's network:\n{out}");
+    let out = a.docker(&["volume", "ls", "--filter", "label=fdcs.tenant=beta", "--format", "{{.Name}}"]);
+    assert!(!out.stdout.contains(&c.name("bvol")), "volume ls --filter shows beta's volume:\n{out}");
+    let out = a.docker(&["events", "--since", "5m", "--until", "0s", "--format", "{{.Actor.ID}} {{.Actor.Attributes.name}}"]);
+    assert!(!out.stdout.contains(&id), "events show beta's container:\n{out}");
+    assert!(!out.stdout.contains(&c.name("victim")), "events show beta's container name:\n{out}");
+    c.finish();
+}
+
+#[test]
+fn ownership_labels_cannot_be_forged_and_limits_cannot_be_lifted() {
+    let Some(c) = case() else { return };
+    let a = c.alpha();
+    let forged = c.name("forged");
+    a.docker(&["run", "-d", "--name", &forged, "--label", "fdcs.tenant=beta", "busybox", "sleep", "300"])
+        .fails_with("fdcs:");
+    assert!(!c.env.engine.containers().iter().any(|o| o.name.contains(&forged)), "a forged-label container reached the engine");
+    a.docker(&["network", "create", "--label", "fdcs.tenant=beta", &c.name("fnet")]).fails_with("fdcs:");
+    a.docker(&["volume", "create", "--label", "fdcs.tenant=beta", &c.name("fvol")]).fails_with("fdcs:");
+
+    let own = c.name("own");
+    a.docker(&["run", "-d", "--name", &own, "busybox", "sleep", "300"]).ok();
+    let mem = c.env.engine.docker(&["inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}", &format!("alpha_{own}")]);
+    let vals: Vec<i64> = mem.ok().split_whitespace().map(|v| v.parse().unwrap_or(0)).collect();
+    assert!(vals.iter().all(|v| *v > 0), "default limits injected (memory, nanocpus, pids): {mem}");
+    a.docker(&["update", "--memory", "64g", "--memory-swap", "64g", &own]).fails_with("resources.memory");
+    a.docker(&["update", "--pids-limit", "-1", &own]).fails();
+    let after = c.env.engine.docker(&["inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}", &format!("alpha_{own}")]);
+    assert_eq!(mem.ok(), after.ok(), "limits changed by a denied update");
+    c.finish();
+}

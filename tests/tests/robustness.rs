@@ -1,0 +1,330 @@
+//! The proxy survives what misbehaving clients and a failing engine do to it,
+//! and keeps serving everyone else meanwhile.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: failing is panicking"
+)]
+
+use fdcs_e2e::dockerd::Dockerd;
+use fdcs_e2e::{case, http, scratch_dir, Case, Proxy, Tenant};
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+const ALPHA: [(&str, &str); 2] = [
+    ("X-Auth-Token", "alpha-token"),
+    ("X-Auth-TenantId", "alpha"),
+];
+
+/// `/_ping` as alpha answers 200 quickly.
+#[track_caller]
+fn ping_ok(port: u16, when: &str) {
+    let start = Instant::now();
+    let r =
+        http::get(port, "/_ping", &ALPHA).unwrap_or_else(|e| panic!("{when}: /_ping failed: {e}"));
+    assert_eq!(r.status, 200, "{when}: /_ping:\n{}\n{}", r.head, r.body);
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{when}: /_ping took {:?}",
+        start.elapsed()
+    );
+}
+
+/// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
+fn noise(n: usize, mut seed: u64) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed & 0xff) as u8
+        })
+        .collect()
+}
+
+fn auth_head(method: &str, path: &str, extra: &str) -> String {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: fdcs\r\nX-Auth-Token: alpha-token\r\nX-Auth-TenantId: alpha\r\n\
+         Content-Type: application/json\r\n{extra}\r\n"
+    )
+}
+
+#[test]
+fn garbage_requests_are_refused_and_others_keep_being_served() {
+    let Some(c) = case() else { return };
+    let port = c.env.proxy.port;
+    let mut big_header = b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: ".to_vec();
+    big_header.extend(std::iter::repeat_n(b'a', 200 * 1024));
+    big_header.extend_from_slice(b"\r\n\r\n");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("random bytes", noise(4096, 0x9e37_79b9_7f4a_7c15)),
+        (
+            "random bytes after a request line",
+            [b"GET /_ping HTTP/1.1\r\n".to_vec(), noise(2048, 7)].concat(),
+        ),
+        (
+            "TLS client hello",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03".to_vec(),
+        ),
+        (
+            "unknown HTTP version",
+            b"GET /_ping HTTP/9.9\r\n\r\n".to_vec(),
+        ),
+        (
+            "NUL in the path",
+            b"GET /_p\0ing HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        ),
+        ("200 KiB header", big_header),
+        (
+            "non-numeric Content-Length",
+            auth_head(
+                "POST",
+                "/v1.41/containers/create",
+                "Content-Length: abc\r\n",
+            )
+            .into_bytes(),
+        ),
+        (
+            "Content-Length and chunked together",
+            [
+                auth_head(
+                    "POST",
+                    "/v1.41/containers/create",
+                    "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n",
+                )
+                .into_bytes(),
+                b"zz\r\n{}\r\n0\r\n\r\n".to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "bad chunk size",
+            [
+                auth_head(
+                    "POST",
+                    "/v1.41/containers/create",
+                    "Transfer-Encoding: chunked\r\n",
+                )
+                .into_bytes(),
+                b"zz\r\n{}\r\n".to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "undecodable JSON",
+            [
+                auth_head(
+                    "POST",
+                    "/v1.41/containers/create",
+                    "Content-Length: 5\r\nConnection: close\r\n",
+                )
+                .into_bytes(),
+                b"{{{{{".to_vec(),
+            ]
+            .concat(),
+        ),
+    ];
+    for (what, bytes) in &cases {
+        let text = http::raw(port, bytes, Duration::from_secs(10)).unwrap_or_default();
+        if let Some(r) = http::parse(&text) {
+            assert!(
+                (400..500).contains(&r.status),
+                "{what}: must be refused with a 4xx, got:\n{}\n{}",
+                r.head,
+                r.body
+            );
+        }
+        assert!(
+            c.env.proxy.alive(),
+            "{what}: the proxy died:\n{}",
+            c.env.proxy.log_tail()
+        );
+        ping_ok(port, what);
+    }
+    c.finish();
+}
+
+#[test]
+fn ten_mib_body_is_413_and_creates_nothing() {
+    let Some(c) = case() else { return };
+    let port = c.env.proxy.port;
+    let name = c.name("big");
+    let mut body = br#"{"Image":"busybox","Labels":{"pad":""#.to_vec();
+    body.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
+    body.extend_from_slice(br#""}}"#);
+    let path = format!("/v1.41/containers/create?name={name}");
+
+    let r = http::request(
+        port,
+        "POST",
+        &path,
+        &[ALPHA[0], ALPHA[1], ("Content-Type", "application/json")],
+        &body,
+    )
+    .unwrap();
+    assert_eq!(
+        r.status, 413,
+        "10 MiB with Content-Length:\n{}\n{}",
+        r.head, r.body
+    );
+    assert!(
+        r.body.contains("message"),
+        "Docker's error shape: {}",
+        r.body
+    );
+
+    // The same without a length: chunked, so the bound is enforced while reading.
+    let mut req = auth_head(
+        "POST",
+        &path,
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n",
+    )
+    .into_bytes();
+    for chunk in body.chunks(64 * 1024) {
+        req.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        req.extend_from_slice(chunk);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"0\r\n\r\n");
+    let text = http::raw(port, &req, Duration::from_secs(30)).unwrap();
+    let r =
+        http::parse(&text).unwrap_or_else(|| panic!("chunked 10 MiB: no HTTP answer: {text:?}"));
+    assert_eq!(r.status, 413, "10 MiB chunked:\n{}\n{}", r.head, r.body);
+
+    assert!(
+        !c.env
+            .engine
+            .containers()
+            .iter()
+            .any(|o| o.name.contains(&name)),
+        "an oversized create reached the engine"
+    );
+    ping_ok(port, "after 10 MiB bodies");
+    c.finish();
+}
+
+#[test]
+fn clients_that_stop_mid_body_or_mid_headers_do_not_block_others() {
+    let Some(c) = case() else { return };
+    let port = c.env.proxy.port;
+    let path = format!("/v1.41/containers/create?name={}", c.name("stall"));
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(auth_head("POST", &path, "Content-Length: 1000\r\n").as_bytes())
+            .unwrap();
+        s.write_all(br#"{"Image":"#).unwrap();
+        stalled.push(s);
+    }
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Auth-To")
+            .unwrap();
+        stalled.push(s);
+    }
+    for _ in 0..10 {
+        // Stops mid-body and goes away.
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(auth_head("POST", &path, "Content-Length: 1000\r\n").as_bytes())
+            .unwrap();
+        s.write_all(br#"{"Image":"busy"#).unwrap();
+        drop(s);
+    }
+    for i in 0..20 {
+        ping_ok(port, &format!("ping {i} with 40 stalled clients"));
+    }
+    let t = c.alpha();
+    t.docker(&["ps"]).ok();
+    drop(stalled);
+    assert!(
+        !c.env
+            .engine
+            .containers()
+            .iter()
+            .any(|o| o.name.contains(&c.tag)),
+        "a half-sent create reached the engine"
+    );
+    ping_ok(port, "after the stalled clients left");
+    c.finish();
+}
+
+/// dockerd stopped: clear 502s; started again: normal service. Uses a
+/// second, throwaway dockerd so the machine's engine is never disturbed.
+#[test]
+fn engine_down_gives_502_and_service_resumes_when_it_returns() {
+    let Some(c) = case() else { return };
+    if let Err(why) = Dockerd::possible() {
+        eprintln!("skipped: cannot run a throwaway dockerd ({why})");
+        assert!(
+            !fdcs_e2e::engine_required(),
+            "CI must be able to run a throwaway dockerd: {why}"
+        );
+        return;
+    }
+    let dir = scratch_dir("dockerd");
+    let mut d = Dockerd::new(&dir);
+    d.start().unwrap();
+    let proxy = Proxy::start(&d.host(), &[], &dir).unwrap();
+    let t = Tenant::new("alpha", "alpha-token", &proxy.host(), &dir);
+    t.docker(&["ps"]).ok();
+
+    d.stop();
+    let r = http::get(proxy.port, "/v1.41/containers/json", &ALPHA).unwrap();
+    assert_eq!(
+        r.status, 502,
+        "engine down: containers/json:\n{}\n{}",
+        r.head, r.body
+    );
+    assert!(
+        r.body.contains("message"),
+        "Docker's error shape: {}",
+        r.body
+    );
+    let r = http::get(proxy.port, "/v1.41/version", &ALPHA).unwrap();
+    assert_eq!(
+        r.status, 502,
+        "engine down: version:\n{}\n{}",
+        r.head, r.body
+    );
+    let out = t.docker(&["ps"]);
+    out.fails();
+    ps_once_more(&c, &proxy);
+
+    d.start().unwrap();
+    let start = Instant::now();
+    loop {
+        let out = t.docker(&["ps"]);
+        if out.success() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "service did not resume after the engine returned:\n{out}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let r = http::get(proxy.port, "/_ping", &ALPHA).unwrap();
+    assert_eq!(
+        r.status, 200,
+        "after restart: /_ping:\n{}\n{}",
+        r.head, r.body
+    );
+    assert!(proxy.alive(), "the proxy died:\n{}", proxy.log_tail());
+    drop(proxy);
+    drop(d);
+    c.finish();
+}
+
+/// While the throwaway engine is down, the main proxy (other engine) is fine.
+fn ps_once_more(c: &Case, other: &Proxy) {
+    ping_ok(
+        c.env.proxy.port,
+        "main proxy while the other engine is down",
+    );
+    assert!(
+        other.alive(),
+        "the proxy died when its engine went away:\n{}",
+        other.log_tail()
+    );
+}
