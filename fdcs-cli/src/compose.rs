@@ -4,10 +4,10 @@
 //! Only the binary reads files, so this lives in `fdcs-cli`; the judging
 //! itself is the core's [`fdcs_policy::judge`], the same one `serve` uses.
 
-pub(crate) mod node;
+pub(crate) mod checks;
 pub(crate) mod engine;
 pub(crate) mod interp;
+pub(crate) mod judge;
 pub(crate) mod load;
 pub(crate) mod merge;
-pub(crate) mod checks;
-pub(crate) mod judge;
+pub(crate) mod node;

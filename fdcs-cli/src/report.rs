@@ -79,7 +79,12 @@ pub(crate) enum Format {
 }
 
 /// Renders findings in a format. `color` only affects `text`.
-pub(crate) fn render(format: Format, findings: &[Finding], sources: &[Source], color: bool) -> String {
+pub(crate) fn render(
+    format: Format,
+    findings: &[Finding],
+    sources: &[Source],
+    color: bool,
+) -> String {
     match format {
         Format::Text => text::render(findings, sources, color),
         Format::Json => json::render(findings, sources),
@@ -90,5 +95,8 @@ pub(crate) fn render(format: Format, findings: &[Finding], sources: &[Source], c
 
 /// The path of a finding's file.
 fn path_of(sources: &[Source], file: usize) -> &str {
-    sources.get(file).map(|s| s.path.as_str()).unwrap_or("<unknown>")
+    sources
+        .get(file)
+        .map(|s| s.path.as_str())
+        .unwrap_or("<unknown>")
 }

@@ -32,7 +32,11 @@ fn lint(dir: &Path, args: &[&str]) -> Output {
 
 fn case_args(dir: &Path) -> Vec<String> {
     match std::fs::read_to_string(dir.join("args")) {
-        Ok(t) => t.lines().filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        Ok(t) => t
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
         Err(_) => vec![".".to_string()],
     }
 }
@@ -45,10 +49,16 @@ fn every_corpus_case_gives_its_expected_findings_and_exit_code() {
         .filter(|p| p.join("expected.json").is_file())
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= 30, "the corpus must hold at least 30 cases, has {}", dirs.len());
+    assert!(
+        dirs.len() >= 30,
+        "the corpus must hold at least 30 cases, has {}",
+        dirs.len()
+    );
     let mut failures = Vec::new();
     for dir in &dirs {
-        let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                .unwrap();
         let args = case_args(dir);
         let mut argv: Vec<&str> = vec!["--format", "json"];
         argv.extend(args.iter().map(String::as_str));
@@ -59,12 +69,30 @@ fn every_corpus_case_gives_its_expected_findings_and_exit_code() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| format!("{}:{}:{} {} {}", f["file"].as_str().unwrap(), f["line"], f["column"], f["severity"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+            .map(|f| {
+                format!(
+                    "{}:{}:{} {} {}",
+                    f["file"].as_str().unwrap(),
+                    f["line"],
+                    f["column"],
+                    f["severity"].as_str().unwrap(),
+                    f["rule"].as_str().unwrap()
+                )
+            })
             .collect();
-        let want: Vec<String> = expected["findings"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let want: Vec<String> = expected["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         if code != expected["exit"].as_i64().unwrap() as i32 {
-            failures.push(format!("{name}: exit {code}, expected {}; stderr: {}", expected["exit"], String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "{name}: exit {code}, expected {}; stderr: {}",
+                expected["exit"],
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         if got != want {
             failures.push(format!("{name}:\n  got  {got:#?}\n  want {want:#?}"));
@@ -86,7 +114,9 @@ fn the_corpus_covers_clean_violating_versions_interpolation_and_multiple_files()
     let (mut v2, mut v3, mut spec, mut interp, mut multi) = (0, 0, 0, 0, 0);
     for e in std::fs::read_dir(&root).unwrap() {
         let dir = e.unwrap().path();
-        let Ok(exp) = std::fs::read_to_string(dir.join("expected.json")) else { continue };
+        let Ok(exp) = std::fs::read_to_string(dir.join("expected.json")) else {
+            continue;
+        };
         let exp: Value = serde_json::from_str(&exp).unwrap();
         exits.insert(exp["exit"].as_i64().unwrap());
         let mut yaml = 0;
@@ -97,7 +127,10 @@ fn the_corpus_covers_clean_violating_versions_interpolation_and_multiple_files()
                 let t = std::fs::read_to_string(&p).unwrap();
                 if t.contains("version: '2") || t.contains("version: \"2") {
                     v2 += 1;
-                } else if t.contains("version: '3") || t.contains("version: \"3") || t.contains("version: 3") {
+                } else if t.contains("version: '3")
+                    || t.contains("version: \"3")
+                    || t.contains("version: 3")
+                {
                     v3 += 1;
                 } else {
                     spec += 1;
@@ -111,8 +144,18 @@ fn the_corpus_covers_clean_violating_versions_interpolation_and_multiple_files()
             multi += 1;
         }
     }
-    assert_eq!(exits, [0, 1, 2].into_iter().collect(), "clean, violating and broken cases");
-    for (what, n) in [("v2", v2), ("v3", v3), ("compose-spec", spec), ("interpolation", interp), ("multi-file", multi)] {
+    assert_eq!(
+        exits,
+        [0, 1, 2].into_iter().collect(),
+        "clean, violating and broken cases"
+    );
+    for (what, n) in [
+        ("v2", v2),
+        ("v3", v3),
+        ("compose-spec", spec),
+        ("interpolation", interp),
+        ("multi-file", multi),
+    ] {
         assert!(n >= 2, "too few {what} cases: {n}");
     }
 }
@@ -123,7 +166,10 @@ fn text_output_points_at_line_and_column_with_a_caret_and_no_colour_in_a_pipe() 
     let out = lint(&dir, &["."]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(!text.contains('\x1b'), "no ANSI colour when stdout is not a terminal");
+    assert!(
+        !text.contains('\x1b'),
+        "no ANSI colour when stdout is not a terminal"
+    );
     let expected = "error[compose.privileged]: service `cadvisor` runs privileged\n --> docker-compose.yml:5:5\n  |\n5 |     privileged: true\n  |     ^^^^^^^^^^\n";
     assert!(text.contains(expected), "{text}");
     assert!(text.contains("error[ports.ephemeral-only]"), "{text}");
@@ -133,8 +179,14 @@ fn text_output_points_at_line_and_column_with_a_caret_and_no_colour_in_a_pipe() 
 fn fail_on_controls_the_exit_code() {
     let dir = corpus().join("interp-dotenv-resolved"); // warnings and info only
     assert_eq!(lint(&dir, &["."]).status.code(), Some(0));
-    assert_eq!(lint(&dir, &["--fail-on", "warning", "."]).status.code(), Some(1));
-    assert_eq!(lint(&dir, &["--fail-on", "bogus", "."]).status.code(), Some(2));
+    assert_eq!(
+        lint(&dir, &["--fail-on", "warning", "."]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        lint(&dir, &["--fail-on", "bogus", "."]).status.code(),
+        Some(2)
+    );
     assert_eq!(lint(&dir, &["no-such-file.yml"]).status.code(), Some(2));
 }
 
@@ -147,15 +199,35 @@ fn policy_lint_block_changes_severities() {
     src.push_str("\nlint:\n  rules:\n    compose.no-new-privileges: error\n    compose.healthcheck-unset: off\n");
     std::fs::write(&policy, src).unwrap();
     let dir = corpus().join("interp-dotenv-resolved");
-    let out = lint(&dir, &["--format", "json", "--policy", policy.to_str().unwrap(), "."]);
+    let out = lint(
+        &dir,
+        &[
+            "--format",
+            "json",
+            "--policy",
+            policy.to_str().unwrap(),
+            ".",
+        ],
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<(&str, &str)> = v.as_array().unwrap().iter().map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap())).collect();
-    assert_eq!(rules, [("compose.no-new-privileges", "error")], "{}", String::from_utf8_lossy(&out.stderr));
+    let rules: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rules,
+        [("compose.no-new-privileges", "error")],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(1));
 }
 
 fn fdcs_default_policy() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/default.yaml")).unwrap()
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/default.yaml"))
+        .unwrap()
 }
 
 #[test]
@@ -170,10 +242,13 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     let r = &results[0]["locations"][0]["physicalLocation"];
     assert_eq!(r["artifactLocation"]["uri"], "docker-compose.yml");
     assert!(r["region"]["startLine"].as_u64().unwrap() >= 1);
-    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     assert!(rules.iter().any(|r| r["id"] == "namespaces.no-host"));
 
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/sarif-schema-2.1.0.json");
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/sarif-schema-2.1.0.json");
     let sarif = std::env::temp_dir().join(format!("fdcs-lint-{}.sarif", std::process::id()));
     std::fs::write(&sarif, &out.stdout).unwrap();
     let check = Command::new("python3")
@@ -183,9 +258,17 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         .arg(&sarif)
         .output()
         .expect("python3 with the `jsonschema` package is needed (pip install jsonschema)");
-    assert!(check.status.success(), "SARIF does not validate: {}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "SARIF does not validate: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     // and an invalid document must not: the validator is really checking
-    std::fs::write(&sarif, r#"{"version":"2.1.0","runs":[{"tool":{"driver":{}}}]}"#).unwrap();
+    std::fs::write(
+        &sarif,
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{}}}]}"#,
+    )
+    .unwrap();
     let bad = Command::new("python3")
         .arg("-c")
         .arg("import json,sys,jsonschema; jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))")
@@ -203,21 +286,36 @@ fn junit_output_has_one_failure_per_finding() {
     let xml = String::from_utf8(out.stdout).unwrap();
     assert!(xml.starts_with("<?xml"));
     let json = lint(&dir, &["--format", "json", "."]);
-    let n = serde_json::from_slice::<Value>(&json.stdout).unwrap().as_array().unwrap().len();
+    let n = serde_json::from_slice::<Value>(&json.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(xml.matches("<failure ").count(), n);
     assert!(xml.contains("docker-compose.yml:6:9 compose.docker-socket"));
 }
 
 #[test]
 fn explain_documents_rules_from_denials_and_checks() {
-    for id in ["ports.ephemeral-only", "compose.docker-socket", "compose.unresolved-variable"] {
+    for id in [
+        "ports.ephemeral-only",
+        "compose.docker-socket",
+        "compose.unresolved-variable",
+    ] {
         let out = Command::new(bin()).args(["explain", id]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{id}");
         let text = String::from_utf8(out.stdout).unwrap();
-        for part in ["What it guards against", "Example that breaks it", "How to comply"] {
+        for part in [
+            "What it guards against",
+            "Example that breaks it",
+            "How to comply",
+        ] {
             assert!(text.contains(part), "{id}: {text}");
         }
     }
-    let out = Command::new(bin()).args(["explain", "no.such"]).output().unwrap();
+    let out = Command::new(bin())
+        .args(["explain", "no.such"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -5,11 +5,19 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fdcs-policy")).arg("test").args(args).output().expect("run fdcs-policy")
+    Command::new(env!("CARGO_BIN_EXE_fdcs-policy"))
+        .arg("test")
+        .args(args)
+        .output()
+        .expect("run fdcs-policy")
 }
 
 fn last_line(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).lines().last().unwrap_or_default().to_string()
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -22,7 +30,11 @@ fn the_shipped_suites_for_the_default_policy_pass() {
     assert!(last.ends_with(" passed, 0 failed"), "{last}");
     let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
     assert!(passed >= 30, "{text}");
-    assert_eq!(text.lines().filter(|l| l.starts_with("ok ")).count(), passed, "every case is listed");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("ok ")).count(),
+        passed,
+        "every case is listed"
+    );
 }
 
 fn temp_suite(name: &str, body: &str) -> std::path::PathBuf {
@@ -64,7 +76,10 @@ fn a_wrong_expectation_fails_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(last_line(&out), "1 passed, 2 failed");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("expected deny (privileges.privileged), got deny (ports.ephemeral-only"), "{text}");
+    assert!(
+        text.contains("expected deny (privileges.privileged), got deny (ports.ephemeral-only"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -72,5 +87,9 @@ fn a_broken_suite_is_an_error_with_its_position() {
     let dir = temp_suite("broken", "cases:\n  - name: x\n    expect: [deny\n");
     let out = run(&[dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("suite.yaml:"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("suite.yaml:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -10,6 +10,14 @@
 //! a value, repeated arrays of objects, top-level and nested `HostConfig`
 //! together. The forwarded body is [`encode`]d from the judged model.
 //!
+//! Where Go is lenient and we are not (each refusal fails closed, and no
+//! client we captured sends these): trailing bytes after the body (Go's
+//! `Decoder` ignores them), lone UTF-16 surrogate escapes and invalid UTF-8
+//! (Go substitutes U+FFFD), `-0` for an integer (serde_json reads a float),
+//! `null` as a string map value or string array element (Go stores `""`),
+//! a `ConsoleSize` that is not exactly two numbers, and keys Go would ignore
+//! (unknown fields, the empty key).
+//!
 //! ```
 //! use fdcs_policy::decode::{decode_container_create, encode};
 //!

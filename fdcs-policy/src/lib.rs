@@ -26,6 +26,7 @@ pub mod route;
 pub mod rules;
 pub mod tenancy;
 mod tenant;
+pub mod tenants;
 mod verdict;
 
 pub use judge::judge;
@@ -33,6 +34,7 @@ pub use policy::{Policy, PolicyError};
 pub use request::Request;
 pub use tenancy::rewrite::{rewrite_event, rewrite_response};
 pub use tenant::{InvalidTenantId, Tenant, TenantId, TenantLimits};
+pub use tenants::{TenantEntry, TenantsFile};
 pub use verdict::{
     Denial, Facts, Forward, Obligation, Owned, Prelude, ResourceKind, ResponsePlan,
     ResponseRewrite, Verdict,

@@ -15,6 +15,7 @@ pub use cel_rule::{CelRule, Limits, ENDPOINT_NAMES};
 pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};
 pub use err::PolicyError;
 pub(crate) use err::{Errs, Pos}; // shared with the tenants file loader
+pub(crate) use load::yaml_options;
 
 use crate::route::ApiVersion;
 

@@ -130,26 +130,48 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
-/// A minimal reader for the corpus files, which are all CRLF with a
-/// `Content-Length` (the CLI's `rawhttp` is the full parser).
+/// A minimal reader for the corpus files, which are all CRLF, framed by
+/// `Content-Length` or chunked (the CLI's `rawhttp` is the full parser).
 fn parse_request(raw: &[u8]) -> Request {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .expect("head ends with a blank line");
     let head = std::str::from_utf8(&raw[..split]).expect("utf-8 head");
-    let body = &raw[split + 4..];
+    let rest = &raw[split + 4..];
     let mut lines = head.split("\r\n");
     let mut first = lines.next().expect("request line").split(' ');
     let method = first.next().expect("method");
     let target = first.next().expect("target");
-    let len = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .map(|(_, v)| v.trim().parse::<usize>().expect("content-length"))
-        .unwrap_or(0);
-    assert_eq!(body.len(), len, "body length must match Content-Length");
-    Request::new(method, target, body.to_vec())
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let body = if header("transfer-encoding").is_some_and(|v| v == "chunked") {
+        let mut body = Vec::new();
+        let mut pos = 0;
+        loop {
+            let nl = pos
+                + rest[pos..]
+                    .windows(2)
+                    .position(|w| w == b"\r\n")
+                    .expect("size");
+            let size_text = std::str::from_utf8(&rest[pos..nl]).expect("hex");
+            let size = usize::from_str_radix(size_text.split(';').next().unwrap(), 16).unwrap();
+            pos = nl + 2;
+            if size == 0 {
+                break body;
+            }
+            body.extend_from_slice(&rest[pos..pos + size]);
+            pos += size + 2;
+        }
+    } else {
+        let len = header("content-length").map_or(0, |v| v.parse::<usize>().expect("length"));
+        assert_eq!(rest.len(), len, "body length must match Content-Length");
+        rest.to_vec()
+    };
+    Request::new(method, target, body)
 }
 
 fn judge_with_world(policy: &Policy, tenant: &Tenant, req: &Request, world: &World) -> Verdict {

@@ -1,5 +1,10 @@
 //! The layer against a fake engine: what reaches the engine, and what the
 //! client gets back, for allowed, denied and failing requests.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers: a failed unwrap or panic is a failed test"
+)]
 
 use bytes::Bytes;
 use fdcs_policy::{Policy, Tenant, TenantId};

@@ -4,7 +4,11 @@
 //! docker CLI. Every attempt must be refused (or be harmless: scoped to
 //! alpha's own namespace), and beta's objects must be untouched.
 
-#![allow(clippy::unwrap_used, clippy::panic, reason = "test code: failing is panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: failing is panicking"
+)]
 
 use fdcs_e2e::{case, Case, Out};
 
@@ -27,7 +31,18 @@ fn beta_victims(c: &Case) -> (String, String) {
     b.docker(&["volume", "create", &c.name("bvol")]).ok();
     let mount = format!("{}:/v", c.name("bvol"));
     let id = b
-        .docker(&["run", "-d", "--name", &victim, "-v", &mount, "busybox", "sh", "-c", &format!("echo {secret} > /v/f; sleep 300")])
+        .docker(&[
+            "run",
+            "-d",
+            "--name",
+            &victim,
+            "-v",
+            &mount,
+            "busybox",
+            "sh",
+            "-c",
+            &format!("echo {secret} > /v/f; sleep 300"),
+        ])
         .ok()
         .to_owned();
     b.docker(&["network", "create", &c.name("bnet")]).ok();
@@ -42,15 +57,39 @@ fn references_to_another_tenants_objects_inside_create_bodies_are_refused() {
     let victim = c.name("victim");
     let engine_victim = format!("beta_{victim}");
     let attempts: Vec<(&str, Vec<String>)> = vec![
-        ("--volumes-from by name", vec!["--volumes-from".into(), victim.clone()]),
-        ("--volumes-from by id", vec!["--volumes-from".into(), id.clone()]),
-        ("--volumes-from by engine name", vec!["--volumes-from".into(), engine_victim.clone()]),
-        ("--network container:", vec!["--network".into(), format!("container:{id}")]),
-        ("--pid container:", vec!["--pid".into(), format!("container:{victim}")]),
-        ("--ipc container:", vec!["--ipc".into(), format!("container:{}", &id[..12])]),
+        (
+            "--volumes-from by name",
+            vec!["--volumes-from".into(), victim.clone()],
+        ),
+        (
+            "--volumes-from by id",
+            vec!["--volumes-from".into(), id.clone()],
+        ),
+        (
+            "--volumes-from by engine name",
+            vec!["--volumes-from".into(), engine_victim.clone()],
+        ),
+        (
+            "--network container:",
+            vec!["--network".into(), format!("container:{id}")],
+        ),
+        (
+            "--pid container:",
+            vec!["--pid".into(), format!("container:{victim}")],
+        ),
+        (
+            "--ipc container:",
+            vec!["--ipc".into(), format!("container:{}", &id[..12])],
+        ),
         ("--link", vec!["--link".into(), format!("{victim}:v")]),
-        ("--network <beta's network>", vec!["--network".into(), c.name("bnet")]),
-        ("--network <beta's engine network name>", vec!["--network".into(), format!("beta_{}", c.name("bnet"))]),
+        (
+            "--network <beta's network>",
+            vec!["--network".into(), c.name("bnet")],
+        ),
+        (
+            "--network <beta's engine network name>",
+            vec!["--network".into(), format!("beta_{}", c.name("bnet"))],
+        ),
     ];
     for (i, (what, flags)) in attempts.iter().enumerate() {
         let name = c.name(&format!("atk{i}"));
@@ -58,16 +97,25 @@ fn references_to_another_tenants_objects_inside_create_bodies_are_refused() {
         args.extend(flags.iter().map(String::as_str));
         args.extend(["busybox", "cat", "/v/f"]);
         let out = a.docker(&args);
-        assert!(!out.stdout.contains(&secret), "{what}: alpha read beta's secret:\n{out}");
+        assert!(
+            !out.stdout.contains(&secret),
+            "{what}: alpha read beta's secret:\n{out}"
+        );
         refused(&out, what);
     }
     // A volume named like beta's engine-side volume is alpha's own, new and empty.
     let mount = format!("beta_{}:/v", c.name("bvol"));
     let out = a.docker(&["run", "--rm", "-v", &mount, "busybox", "cat", "/v/f"]);
-    assert!(!out.stdout.contains(&secret), "-v beta_<vol>: alpha read beta's secret:\n{out}");
+    assert!(
+        !out.stdout.contains(&secret),
+        "-v beta_<vol>: alpha read beta's secret:\n{out}"
+    );
     let mount = format!("{}:/v", c.name("bvol"));
     let out = a.docker(&["run", "--rm", "-v", &mount, "busybox", "cat", "/v/f"]);
-    assert!(!out.stdout.contains(&secret), "-v <beta's vol name>: alpha read beta's secret:\n{out}");
+    assert!(
+        !out.stdout.contains(&secret),
+        "-v <beta's vol name>: alpha read beta's secret:\n{out}"
+    );
 
     for (what, args) in [
         ("attach", vec!["attach", "--no-stdin", id.as_str()]),
@@ -82,11 +130,21 @@ fn references_to_another_tenants_objects_inside_create_bodies_are_refused() {
     ] {
         let args: Vec<&str> = args.iter().map(|s| s.as_ref()).collect();
         let out = a.docker_timeout(&args, std::time::Duration::from_secs(20));
-        assert!(!out.stdout.contains(&secret), "{what}: alpha read beta's secret:\n{out}");
+        assert!(
+            !out.stdout.contains(&secret),
+            "{what}: alpha read beta's secret:\n{out}"
+        );
         refused(&out, what);
     }
-    let st = c.env.engine.docker(&["inspect", "--format", "{{.State.Status}}", &id]);
-    assert_eq!(st.ok(), "running", "beta's container after alpha's attempts");
+    let st = c
+        .env
+        .engine
+        .docker(&["inspect", "--format", "{{.State.Status}}", &id]);
+    assert_eq!(
+        st.ok(),
+        "running",
+        "beta's container after alpha's attempts"
+    );
     c.finish();
 }
 
@@ -102,16 +160,61 @@ fn list_filters_cannot_reach_another_tenants_objects() {
         format!("name=beta_{}", c.name("victim")),
         format!("name={}", c.name("victim")),
     ] {
-        let out = a.docker(&["ps", "-a", "--no-trunc", "--filter", &filter, "--format", "{{.ID}}"]);
-        assert!(!out.stdout.contains(&id), "ps --filter {filter} shows beta's container:\n{out}");
+        let out = a.docker(&[
+            "ps",
+            "-a",
+            "--no-trunc",
+            "--filter",
+            &filter,
+            "--format",
+            "{{.ID}}",
+        ]);
+        assert!(
+            !out.stdout.contains(&id),
+            "ps --filter {filter} shows beta's container:\n{out}"
+        );
     }
-    let out = a.docker(&["network", "ls", "--filter", "label=fdcs.tenant=beta", "--format", "{{.Name}}"]);
-    assert!(!out.stdout.contains(&c.name("bnet")), "network ls --filter shows beta's network:\n{out}");
-    let out = a.docker(&["volume", "ls", "--filter", "label=fdcs.tenant=beta", "--format", "{{.Name}}"]);
-    assert!(!out.stdout.contains(&c.name("bvol")), "volume ls --filter shows beta's volume:\n{out}");
-    let out = a.docker(&["events", "--since", "5m", "--until", "0s", "--format", "{{.Actor.ID}} {{.Actor.Attributes.name}}"]);
-    assert!(!out.stdout.contains(&id), "events show beta's container:\n{out}");
-    assert!(!out.stdout.contains(&c.name("victim")), "events show beta's container name:\n{out}");
+    let out = a.docker(&[
+        "network",
+        "ls",
+        "--filter",
+        "label=fdcs.tenant=beta",
+        "--format",
+        "{{.Name}}",
+    ]);
+    assert!(
+        !out.stdout.contains(&c.name("bnet")),
+        "network ls --filter shows beta's network:\n{out}"
+    );
+    let out = a.docker(&[
+        "volume",
+        "ls",
+        "--filter",
+        "label=fdcs.tenant=beta",
+        "--format",
+        "{{.Name}}",
+    ]);
+    assert!(
+        !out.stdout.contains(&c.name("bvol")),
+        "volume ls --filter shows beta's volume:\n{out}"
+    );
+    let out = a.docker(&[
+        "events",
+        "--since",
+        "5m",
+        "--until",
+        "0s",
+        "--format",
+        "{{.Actor.ID}} {{.Actor.Attributes.name}}",
+    ]);
+    assert!(
+        !out.stdout.contains(&id),
+        "events show beta's container:\n{out}"
+    );
+    assert!(
+        !out.stdout.contains(&c.name("victim")),
+        "events show beta's container name:\n{out}"
+    );
     c.finish();
 }
 
@@ -120,20 +223,82 @@ fn ownership_labels_cannot_be_forged_and_limits_cannot_be_lifted() {
     let Some(c) = case() else { return };
     let a = c.alpha();
     let forged = c.name("forged");
-    a.docker(&["run", "-d", "--name", &forged, "--label", "fdcs.tenant=beta", "busybox", "sleep", "300"])
-        .fails_with("fdcs:");
-    assert!(!c.env.engine.containers().iter().any(|o| o.name.contains(&forged)), "a forged-label container reached the engine");
-    a.docker(&["network", "create", "--label", "fdcs.tenant=beta", &c.name("fnet")]).fails_with("fdcs:");
-    a.docker(&["volume", "create", "--label", "fdcs.tenant=beta", &c.name("fvol")]).fails_with("fdcs:");
+    a.docker(&[
+        "run",
+        "-d",
+        "--name",
+        &forged,
+        "--label",
+        "fdcs.tenant=beta",
+        "busybox",
+        "sleep",
+        "300",
+    ])
+    .fails_with("fdcs:");
+    assert!(
+        !c.env
+            .engine
+            .containers()
+            .iter()
+            .any(|o| o.name.contains(&forged)),
+        "a forged-label container reached the engine"
+    );
+    a.docker(&[
+        "network",
+        "create",
+        "--label",
+        "fdcs.tenant=beta",
+        &c.name("fnet"),
+    ])
+    .fails_with("fdcs:");
+    a.docker(&[
+        "volume",
+        "create",
+        "--label",
+        "fdcs.tenant=beta",
+        &c.name("fvol"),
+    ])
+    .fails_with("fdcs:");
 
     let own = c.name("own");
-    a.docker(&["run", "-d", "--name", &own, "busybox", "sleep", "300"]).ok();
-    let mem = c.env.engine.docker(&["inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}", &format!("alpha_{own}")]);
-    let vals: Vec<i64> = mem.ok().split_whitespace().map(|v| v.parse().unwrap_or(0)).collect();
-    assert!(vals.iter().all(|v| *v > 0), "default limits injected (memory, nanocpus, pids): {mem}");
-    a.docker(&["update", "--memory", "64g", "--memory-swap", "64g", &own]).fails_with("resources.memory");
-    a.docker(&["update", "--pids-limit", "-1", &own]).fails();
-    let after = c.env.engine.docker(&["inspect", "--format", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}", &format!("alpha_{own}")]);
+    a.docker(&["run", "-d", "--name", &own, "busybox", "sleep", "300"])
+        .ok();
+    let mem = c.env.engine.docker(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}",
+        &format!("alpha_{own}"),
+    ]);
+    let vals: Vec<i64> = mem
+        .ok()
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    assert!(
+        vals.iter().all(|v| *v > 0),
+        "default limits injected (memory, nanocpus, pids): {mem}"
+    );
+    a.docker(&["update", "--memory", "64g", "--memory-swap", "64g", &own])
+        .fails_with("resources.memory");
+    let after = c.env.engine.docker(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}",
+        &format!("alpha_{own}"),
+    ]);
     assert_eq!(mem.ok(), after.ok(), "limits changed by a denied update");
+    // -1 means "unlimited" to the daemon: denied, or replaced by the default.
+    let _ = a.docker(&["update", "--pids-limit", "-1", &own]);
+    let pids = c.env.engine.docker(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.PidsLimit}}",
+        &format!("alpha_{own}"),
+    ]);
+    let pids: i64 = pids.ok().parse().unwrap_or(0);
+    assert!(
+        pids > 0 && pids <= 1024,
+        "update --pids-limit -1 lifted the pids limit to {pids}"
+    );
     c.finish();
 }

@@ -28,7 +28,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         let close: Vec<&str> = catalog::catalog()
             .iter()
             .map(|d| d.id)
-            .filter(|c| c.contains(&id) || id.split('.').next().is_some_and(|fam| c.starts_with(fam)))
+            .filter(|c| {
+                c.contains(&id) || id.split('.').next().is_some_and(|fam| c.starts_with(fam))
+            })
             .collect();
         eprintln!("fdcs-policy: error: no rule `{id}`");
         if !close.is_empty() {
@@ -45,5 +47,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
 }
 
 fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

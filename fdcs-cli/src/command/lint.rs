@@ -51,7 +51,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         projects.push(args.files.clone());
     }
     let mut errors = Vec::new();
-    let paths = if args.paths.is_empty() && args.files.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() && args.files.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     for p in paths {
         if p.is_dir() {
             match load::discover(&p) {
@@ -62,7 +66,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
             projects.push(vec![p]);
         }
     }
-    let opts = load::LoadOptions { env_file: args.env_file.clone(), env: std::env::vars().collect() };
+    let opts = load::LoadOptions {
+        env_file: args.env_file.clone(),
+        env: std::env::vars().collect(),
+    };
     let mut sources = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     for files in &projects {
@@ -73,9 +80,22 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
                 continue;
             }
         };
-        let dir = files.first().and_then(|f| f.parent()).map(PathBuf::from).unwrap_or_default();
+        let dir = files
+            .first()
+            .and_then(|f| f.parent())
+            .map(PathBuf::from)
+            .unwrap_or_default();
         for h in checks::check(&project) {
-            findings.push(Finding { rule: h.rule.to_string(), severity: h.severity, message: h.message, help: h.help, file: h.pos.file, line: h.pos.line, col: h.pos.col, subject: h.subject });
+            findings.push(Finding {
+                rule: h.rule.to_string(),
+                severity: h.severity,
+                message: h.message,
+                help: h.help,
+                file: h.pos.file,
+                line: h.pos.line,
+                col: h.pos.col,
+                subject: h.subject,
+            });
         }
         let facts = crate::compose::judge::project_facts(&project, &tenant);
         for req in engine::requests(&project, &dir) {
@@ -83,7 +103,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         }
     }
     let findings = severities.apply(findings);
-    let color = args.format == Format::Text && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = args.format == Format::Text
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
     let out = report::render(args.format, &findings, &sources, color);
     let mut stdout = std::io::stdout().lock();
     // a closed pipe (`| head`) is not an error

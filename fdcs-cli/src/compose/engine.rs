@@ -35,7 +35,9 @@ impl PathMap {
             .iter()
             .filter(|(p, _)| {
                 let p = normalize(p);
-                norm == p || norm.starts_with(&format!("{p}.")) || norm.starts_with(&format!("{p}["))
+                norm == p
+                    || norm.starts_with(&format!("{p}."))
+                    || norm.starts_with(&format!("{p}["))
             })
             .max_by_key(|(p, _)| p.len())
             .map(|(_, pos)| *pos)
@@ -44,7 +46,9 @@ impl PathMap {
 
 /// Case-insensitive, `["k"]` and `.k` spelled alike.
 fn normalize(p: &str) -> String {
-    p.replace("[\"", ".").replace("\"]", "").to_ascii_lowercase()
+    p.replace("[\"", ".")
+        .replace("\"]", "")
+        .to_ascii_lowercase()
 }
 
 /// One request compose would send, with what produced it.
@@ -74,14 +78,19 @@ fn labels(project: &str, kind: &str, name: &str) -> Map<String, Value> {
 }
 
 fn is_external(n: &Node) -> bool {
-    n.get("external").is_some_and(|e| e.as_bool() == Some(true) || e.entries().len() > 0)
+    n.get("external")
+        .is_some_and(|e| e.as_bool() == Some(true) || e.entries().len() > 0)
 }
 
 /// Engine-side name of a top-level network or volume.
 pub(crate) fn object_name(project: &Project, section: &str, key: &str) -> String {
     let def = project.doc.get(section).and_then(|s| s.get(key));
     if let Some(d) = def {
-        if let Some(n) = d.get("external").and_then(|e| e.get("name")).and_then(Node::as_scalar) {
+        if let Some(n) = d
+            .get("external")
+            .and_then(|e| e.get("name"))
+            .and_then(Node::as_scalar)
+        {
             return n;
         }
         if let Some(n) = d.get("name").and_then(Node::as_scalar) {
@@ -97,10 +106,22 @@ pub(crate) fn object_name(project: &Project, section: &str, key: &str) -> String
 /// Every request `docker-compose up` would send for the project, in order.
 pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineRequest> {
     let mut out = Vec::new();
-    let services = project.doc.get("services").map(Node::entries).unwrap_or_default();
-    let uses_default = services.iter().any(|(_, s)| s.get("network_mode").is_none() && s.get("networks").is_none());
-    let declared = project.doc.get("networks").map(Node::entries).unwrap_or_default();
-    let declares_default = declared.iter().any(|(k, _)| k.as_scalar().as_deref() == Some("default"));
+    let services = project
+        .doc
+        .get("services")
+        .map(Node::entries)
+        .unwrap_or_default();
+    let uses_default = services
+        .iter()
+        .any(|(_, s)| s.get("network_mode").is_none() && s.get("networks").is_none());
+    let declared = project
+        .doc
+        .get("networks")
+        .map(Node::entries)
+        .unwrap_or_default();
+    let declares_default = declared
+        .iter()
+        .any(|(k, _)| k.as_scalar().as_deref() == Some("default"));
     if uses_default && !declares_default && !services.is_empty() {
         out.push(EngineRequest {
             method: "POST",
@@ -113,7 +134,10 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
             }),
             subject: "networks.default".into(),
             paths: PathMap::default(),
-            anchor: project.doc.entry("services").map_or(project.doc.pos, |(k, _)| k.pos),
+            anchor: project
+                .doc
+                .entry("services")
+                .map_or(project.doc.pos, |(k, _)| k.pos),
         });
     }
     for (k, def) in declared {
@@ -131,11 +155,24 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
             paths.set("Driver", dk.pos);
         }
         if let Some((ok, o)) = def.entry("driver_opts") {
-            let opts: Map<String, Value> = o.entries().iter().map(|(k, v)| (k.as_scalar().unwrap_or_default(), json!(v.as_scalar().unwrap_or_default()))).collect();
+            let opts: Map<String, Value> = o
+                .entries()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_scalar().unwrap_or_default(),
+                        json!(v.as_scalar().unwrap_or_default()),
+                    )
+                })
+                .collect();
             body.insert("Options".into(), Value::Object(opts));
             paths.set("Options", ok.pos);
         }
-        for (flag, field) in [("internal", "Internal"), ("attachable", "Attachable"), ("enable_ipv6", "EnableIPv6")] {
+        for (flag, field) in [
+            ("internal", "Internal"),
+            ("attachable", "Attachable"),
+            ("enable_ipv6", "EnableIPv6"),
+        ] {
             if let Some((fk, v)) = def.entry(flag) {
                 body.insert(field.into(), json!(v.as_bool().unwrap_or(false)));
                 paths.set(field, fk.pos);
@@ -143,15 +180,33 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
         }
         if let Some((lk, l)) = def.entry("labels") {
             for (k, v) in super::merge::to_map(l.clone()).entries() {
-                lab.insert(k.as_scalar().unwrap_or_default(), json!(v.as_scalar().unwrap_or_default()));
-                paths.set(format!("Labels.{}", k.as_scalar().unwrap_or_default()), k.pos);
+                lab.insert(
+                    k.as_scalar().unwrap_or_default(),
+                    json!(v.as_scalar().unwrap_or_default()),
+                );
+                paths.set(
+                    format!("Labels.{}", k.as_scalar().unwrap_or_default()),
+                    k.pos,
+                );
             }
             paths.set("Labels", lk.pos);
         }
         body.insert("Labels".into(), Value::Object(lab));
-        out.push(EngineRequest { method: "POST", target: format!("{API}/networks/create"), body: Value::Object(body), subject: format!("networks.{key}"), paths, anchor: k.pos });
+        out.push(EngineRequest {
+            method: "POST",
+            target: format!("{API}/networks/create"),
+            body: Value::Object(body),
+            subject: format!("networks.{key}"),
+            paths,
+            anchor: k.pos,
+        });
     }
-    for (k, def) in project.doc.get("volumes").map(Node::entries).unwrap_or_default() {
+    for (k, def) in project
+        .doc
+        .get("volumes")
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
         let key = k.as_scalar().unwrap_or_default();
         if is_external(def) {
             continue;
@@ -179,12 +234,25 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
         let mut lab = labels(&project.name, "volume", &key);
         if let Some(l) = def.get("labels") {
             for (k, v) in super::merge::to_map(l.clone()).entries() {
-                lab.insert(k.as_scalar().unwrap_or_default(), json!(v.as_scalar().unwrap_or_default()));
-                paths.set(format!("Labels.{}", k.as_scalar().unwrap_or_default()), k.pos);
+                lab.insert(
+                    k.as_scalar().unwrap_or_default(),
+                    json!(v.as_scalar().unwrap_or_default()),
+                );
+                paths.set(
+                    format!("Labels.{}", k.as_scalar().unwrap_or_default()),
+                    k.pos,
+                );
             }
         }
         body.insert("Labels".into(), Value::Object(lab));
-        out.push(EngineRequest { method: "POST", target: format!("{API}/volumes/create"), body: Value::Object(body), subject: format!("volumes.{key}"), paths, anchor: k.pos });
+        out.push(EngineRequest {
+            method: "POST",
+            target: format!("{API}/volumes/create"),
+            body: Value::Object(body),
+            subject: format!("volumes.{key}"),
+            paths,
+            anchor: k.pos,
+        });
     }
     for (k, svc) in services {
         let name = k.as_scalar().unwrap_or_default();
@@ -204,12 +272,16 @@ pub(crate) fn remove_path(v: &mut Value, path: &str) -> bool {
     let mut rest = path;
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix("[\"") {
-            let Some(end) = r.find("\"]") else { return false };
+            let Some(end) = r.find("\"]") else {
+                return false;
+            };
             segs.push(Seg::Key(r.get(..end).unwrap_or("").to_string()));
             rest = r.get(end + 2..).unwrap_or("");
         } else if let Some(r) = rest.strip_prefix('[') {
             let Some(end) = r.find(']') else { return false };
-            let Ok(i) = r.get(..end).unwrap_or("").parse() else { return false };
+            let Ok(i) = r.get(..end).unwrap_or("").parse() else {
+                return false;
+            };
             segs.push(Seg::Idx(i));
             rest = r.get(end + 1..).unwrap_or("");
         } else {
@@ -219,11 +291,17 @@ pub(crate) fn remove_path(v: &mut Value, path: &str) -> bool {
             rest = r.get(end..).unwrap_or("");
         }
     }
-    let Some((last, init)) = segs.split_last() else { return false };
+    let Some((last, init)) = segs.split_last() else {
+        return false;
+    };
     let mut cur = v;
     for s in init {
         let next = match (s, cur) {
-            (Seg::Key(k), Value::Object(m)) => m.iter_mut().rev().find(|(mk, _)| mk.eq_ignore_ascii_case(k)).map(|(_, v)| v),
+            (Seg::Key(k), Value::Object(m)) => m
+                .iter_mut()
+                .rev()
+                .find(|(mk, _)| mk.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v),
             (Seg::Idx(i), Value::Array(a)) => a.get_mut(*i),
             _ => None,
         };
@@ -234,7 +312,11 @@ pub(crate) fn remove_path(v: &mut Value, path: &str) -> bool {
     }
     match (last, cur) {
         (Seg::Key(k), Value::Object(m)) => {
-            let key = m.keys().rev().find(|mk| mk.eq_ignore_ascii_case(k)).cloned();
+            let key = m
+                .keys()
+                .rev()
+                .find(|mk| mk.eq_ignore_ascii_case(k))
+                .cloned();
             key.is_some_and(|k| m.remove(&k).is_some())
         }
         (Seg::Idx(i), Value::Array(a)) if *i < a.len() => {
@@ -261,19 +343,29 @@ mod tests {
         assert!(remove_path(&mut v, "HostConfig.PortBindings[\"80/tcp\"]"));
         assert!(remove_path(&mut v, "hostconfig.privileged"));
         assert!(!remove_path(&mut v, "HostConfig.Nope"));
-        assert_eq!(v, json!({"HostConfig": {"Binds": ["b"], "PortBindings": {}}}));
+        assert_eq!(
+            v,
+            json!({"HostConfig": {"Binds": ["b"], "PortBindings": {}}})
+        );
     }
 
     #[test]
     fn path_map_takes_the_longest_prefix() {
         let mut m = PathMap::default();
-        let p = |l| Pos { file: 0, line: l, col: 1 };
+        let p = |l| Pos {
+            file: 0,
+            line: l,
+            col: 1,
+        };
         m.set("HostConfig", p(1));
         m.set("HostConfig.Binds[0]", p(2));
         m.set("HostConfig.PortBindings.80/tcp", p(3));
         assert_eq!(m.find("HostConfig.Binds[0].Source"), Some(p(2)));
         assert_eq!(m.find("HostConfig.Binds[1]"), Some(p(1)));
-        assert_eq!(m.find("HostConfig.PortBindings[\"80/tcp\"][0].HostPort"), Some(p(3)));
+        assert_eq!(
+            m.find("HostConfig.PortBindings[\"80/tcp\"][0].HostPort"),
+            Some(p(3))
+        );
         assert_eq!(m.find("Image"), None);
     }
 }

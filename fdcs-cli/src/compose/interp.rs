@@ -17,7 +17,10 @@ pub(crate) struct Vars {
 
 impl Vars {
     /// Shell environment over the `.env` file contents (the shell wins, as in compose).
-    pub(crate) fn new(env: impl IntoIterator<Item = (String, String)>, dotenv: Option<&str>) -> Self {
+    pub(crate) fn new(
+        env: impl IntoIterator<Item = (String, String)>,
+        dotenv: Option<&str>,
+    ) -> Self {
         let mut map = BTreeMap::new();
         if let Some(text) = dotenv {
             map.extend(parse_dotenv(text));
@@ -47,7 +50,8 @@ pub(crate) fn parse_dotenv(text: &str) -> Vec<(String, String)> {
         };
         let v = v.trim();
         let v = if v.len() >= 2
-            && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+            && ((v.starts_with('"') && v.ends_with('"'))
+                || (v.starts_with('\'') && v.ends_with('\'')))
         {
             v.get(1..v.len() - 1).unwrap_or("")
         } else {
@@ -281,7 +285,10 @@ mod tests {
         assert_eq!(got, "/srv/:/d");
         assert_eq!(errs, vec![("DATA".to_string(), Unresolved::Missing)]);
         let (_, errs) = substitute("${E:?must be set}", &v);
-        assert_eq!(errs, vec![("E".to_string(), Unresolved::Required("must be set".into()))]);
+        assert_eq!(
+            errs,
+            vec![("E".to_string(), Unresolved::Required("must be set".into()))]
+        );
         let (_, errs) = substitute("${E?must be set}", &v);
         assert!(errs.is_empty(), "set-but-empty satisfies `?` without colon");
         let (_, errs) = substitute("${OOPS", &v);
@@ -290,7 +297,8 @@ mod tests {
 
     #[test]
     fn misses_carry_their_key_path() {
-        let mut n = super::super::node::parse("services:\n  w:\n    ports: [\"${P}:80\"]\n", 0).unwrap();
+        let mut n =
+            super::super::node::parse("services:\n  w:\n    ports: [\"${P}:80\"]\n", 0).unwrap();
         let m = interpolate(&mut n, &Vars::default());
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].path, ["services", "w", "ports", "0"]);

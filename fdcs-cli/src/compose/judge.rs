@@ -33,7 +33,10 @@ pub(crate) fn project_facts(project: &Project, tenant: &Tenant) -> Facts {
             .into_iter()
             .map(|n| {
                 let engine = engine_name(&tenant.id, &n);
-                Owned { id: fake_id(&engine), name: engine }
+                Owned {
+                    id: fake_id(&engine),
+                    name: engine,
+                }
             })
             .collect()
     };
@@ -49,7 +52,10 @@ pub(crate) fn project_facts(project: &Project, tenant: &Tenant) -> Facts {
         .filter_map(|(k, _)| k.as_scalar())
         .map(|svc| {
             let engine = engine_name(&tenant.id, &format!("{}_{svc}_1", project.name));
-            Owned { id: fake_id(&engine), name: engine }
+            Owned {
+                id: fake_id(&engine),
+                name: engine,
+            }
         })
         .collect();
     facts.set_owned(ResourceKind::Container, containers);
@@ -71,8 +77,18 @@ fn fake_id(name: &str) -> String {
 }
 
 /// Judges one request body (bytes as compose would send them).
-pub(crate) fn verdict(policy: &Policy, tenant: &Tenant, req: &EngineRequest, body: &serde_json::Value, facts: &Facts) -> Verdict {
-    let bytes = if body.is_null() { Vec::new() } else { serde_json::to_vec(body).unwrap_or_default() };
+pub(crate) fn verdict(
+    policy: &Policy,
+    tenant: &Tenant,
+    req: &EngineRequest,
+    body: &serde_json::Value,
+    facts: &Facts,
+) -> Verdict {
+    let bytes = if body.is_null() {
+        Vec::new()
+    } else {
+        serde_json::to_vec(body).unwrap_or_default()
+    };
     let request = Request::new(req.method, &req.target, bytes);
     match judge(policy, tenant, &request, &Facts::default()) {
         Verdict::Need(_) => judge(policy, tenant, &request, facts),

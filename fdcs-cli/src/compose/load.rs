@@ -43,12 +43,22 @@ pub(crate) struct LoadError {
 
 impl LoadError {
     fn io(path: &Path, e: impl std::fmt::Display) -> Self {
-        LoadError { path: path.display().to_string(), line: 0, col: 0, message: e.to_string() }
+        LoadError {
+            path: path.display().to_string(),
+            line: 0,
+            col: 0,
+            message: e.to_string(),
+        }
     }
 }
 
 /// Compose file names looked up in a directory, in compose's order.
-const CANDIDATES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+const CANDIDATES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
 
 /// The files a directory stands for: its compose file and the matching override.
 pub(crate) fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -77,8 +87,14 @@ pub(crate) struct LoadOptions {
 }
 
 /// Loads the given files as one project (later files override earlier ones).
-pub(crate) fn load(files: &[PathBuf], opts: &LoadOptions, sources: &mut Vec<Source>) -> Result<Project, LoadError> {
-    let first = files.first().ok_or_else(|| LoadError::io(Path::new("."), "no compose file given"))?;
+pub(crate) fn load(
+    files: &[PathBuf],
+    opts: &LoadOptions,
+    sources: &mut Vec<Source>,
+) -> Result<Project, LoadError> {
+    let first = files
+        .first()
+        .ok_or_else(|| LoadError::io(Path::new("."), "no compose file given"))?;
     let dir = first.parent().map(Path::to_path_buf).unwrap_or_default();
     let dotenv_path = opts.env_file.clone().unwrap_or_else(|| dir.join(".env"));
     let dotenv = match std::fs::read_to_string(&dotenv_path) {
@@ -91,24 +107,48 @@ pub(crate) fn load(files: &[PathBuf], opts: &LoadOptions, sources: &mut Vec<Sour
     for f in files {
         let text = std::fs::read_to_string(f).map_err(|e| LoadError::io(f, e))?;
         let shown = f.display().to_string();
-        texts.push((shown.strip_prefix("./").map(str::to_string).unwrap_or(shown), text));
+        texts.push((
+            shown
+                .strip_prefix("./")
+                .map(str::to_string)
+                .unwrap_or(shown),
+            text,
+        ));
     }
     from_texts(texts, &vars, &dir, sources)
 }
 
 /// Builds a project from file contents already in memory (also used for
 /// compose snippets in policy test suites).
-pub(crate) fn from_texts(texts: Vec<(String, String)>, vars: &Vars, dir: &Path, sources: &mut Vec<Source>) -> Result<Project, LoadError> {
+pub(crate) fn from_texts(
+    texts: Vec<(String, String)>,
+    vars: &Vars,
+    dir: &Path,
+    sources: &mut Vec<Source>,
+) -> Result<Project, LoadError> {
     let mut doc: Option<Node> = None;
     let mut idx = Vec::new();
     let mut misses = Vec::new();
     for (path, text) in texts {
         let i = sources.len();
-        sources.push(Source { path: path.clone(), text });
+        sources.push(Source {
+            path: path.clone(),
+            text,
+        });
         let src = sources.get(i).map(|s| s.text.as_str()).unwrap_or("");
-        let mut node = parse(src, i).map_err(|e| LoadError { path: path.clone(), line: e.line, col: e.col, message: e.message })?;
+        let mut node = parse(src, i).map_err(|e| LoadError {
+            path: path.clone(),
+            line: e.line,
+            col: e.col,
+            message: e.message,
+        })?;
         if !node.is_null() && node.entries().is_empty() {
-            return Err(LoadError { path, line: node.pos.line, col: node.pos.col, message: "a compose file must be a mapping".into() });
+            return Err(LoadError {
+                path,
+                line: node.pos.line,
+                col: node.pos.col,
+                message: "a compose file must be a mapping".into(),
+            });
         }
         misses.extend(interpolate(&mut node, vars));
         idx.push(i);
@@ -119,7 +159,12 @@ pub(crate) fn from_texts(texts: Vec<(String, String)>, vars: &Vars, dir: &Path, 
     }
     let doc = doc.ok_or_else(|| LoadError::io(dir, "no compose file given"))?;
     let name = project_name(&doc, vars, dir);
-    Ok(Project { name, files: idx, doc, misses })
+    Ok(Project {
+        name,
+        files: idx,
+        doc,
+        misses,
+    })
 }
 
 /// `name:` (compose spec), `COMPOSE_PROJECT_NAME`, else the directory's name,

@@ -15,7 +15,14 @@ pub(crate) fn merge_documents(base: Node, over: Node) -> Node {
 }
 
 /// Fields that are lists of `KEY=VALUE` or mappings; merged by key.
-const LIST_OR_MAP: &[&str] = &["environment", "labels", "sysctls", "extra_hosts", "args", "annotations"];
+const LIST_OR_MAP: &[&str] = &[
+    "environment",
+    "labels",
+    "sysctls",
+    "extra_hosts",
+    "args",
+    "annotations",
+];
 /// Fields replaced as a whole by a later file.
 const REPLACED: &[&str] = &["command", "entrypoint", "test", "dns", "dns_search"];
 /// Sequences whose items are unique by their container-side target.
@@ -33,8 +40,14 @@ fn merge(path: &[&str], base: Node, over: Node) -> Node {
     match (base.kind, over.kind) {
         (Kind::Map(b), Kind::Map(o)) => merge_maps(
             path,
-            Node { pos: base.pos, kind: Kind::Map(b) },
-            Node { pos: over.pos, kind: Kind::Map(o) },
+            Node {
+                pos: base.pos,
+                kind: Kind::Map(b),
+            },
+            Node {
+                pos: over.pos,
+                kind: Kind::Map(o),
+            },
         ),
         (Kind::Seq(mut b), Kind::Seq(o)) => {
             let by_target = in_service && path.len() == 3 && BY_TARGET.contains(&key);
@@ -45,18 +58,29 @@ fn merge(path: &[&str], base: Node, over: Node) -> Node {
                         *slot = item;
                         continue;
                     }
-                } else if item.as_scalar().is_some() && b.iter().any(|x| x.as_scalar() == item.as_scalar()) {
+                } else if item.as_scalar().is_some()
+                    && b.iter().any(|x| x.as_scalar() == item.as_scalar())
+                {
                     continue;
                 }
                 b.push(item);
             }
-            Node { pos: over.pos, kind: Kind::Seq(b) }
+            Node {
+                pos: over.pos,
+                kind: Kind::Seq(b),
+            }
         }
         (_, Kind::Null) if matches!(key, "services" | "volumes" | "networks") => {
             // `service: ` with nothing after it keeps the base
-            Node { pos: base.pos, kind: Kind::Null }
+            Node {
+                pos: base.pos,
+                kind: Kind::Null,
+            }
         }
-        (_, ok) => Node { pos: over.pos, kind: ok },
+        (_, ok) => Node {
+            pos: over.pos,
+            kind: ok,
+        },
     }
 }
 
@@ -72,17 +96,33 @@ fn merge_maps(path: &[&str], base: Node, over: Node) -> Node {
     };
     for (k, v) in over_entries {
         let name = k.as_scalar().unwrap_or_default();
-        if let Some(slot) = entries.iter_mut().find(|(bk, _)| bk.as_scalar().as_deref() == Some(&name)) {
+        if let Some(slot) = entries
+            .iter_mut()
+            .find(|(bk, _)| bk.as_scalar().as_deref() == Some(&name))
+        {
             let mut sub: Vec<&str> = path.to_vec();
             sub.push(&name);
-            let old = std::mem::replace(&mut slot.1, Node { pos, kind: Kind::Null });
-            let merged = if v.is_null() && !old.is_null() { old } else { merge(&sub, old, v) };
+            let old = std::mem::replace(
+                &mut slot.1,
+                Node {
+                    pos,
+                    kind: Kind::Null,
+                },
+            );
+            let merged = if v.is_null() && !old.is_null() {
+                old
+            } else {
+                merge(&sub, old, v)
+            };
             *slot = (k, merged);
         } else {
             entries.push((k, v));
         }
     }
-    Node { pos, kind: Kind::Map(entries) }
+    Node {
+        pos,
+        kind: Kind::Map(entries),
+    }
 }
 
 /// `["A=1", "B"]` → `{A: "1", B: null}`; a mapping stays as it is.
@@ -102,9 +142,15 @@ pub(crate) fn to_map(n: Node) -> Node {
                     Some((key, val))
                 })
                 .collect();
-            Node { pos: n.pos, kind: Kind::Map(entries) }
+            Node {
+                pos: n.pos,
+                kind: Kind::Map(entries),
+            }
         }
-        other => Node { pos: n.pos, kind: other },
+        other => Node {
+            pos: n.pos,
+            kind: other,
+        },
     }
 }
 

@@ -63,7 +63,11 @@ pub(crate) struct YamlError {
 pub(crate) fn parse(src: &str, file: usize) -> Result<Node, YamlError> {
     if src.trim().is_empty() {
         return Ok(Node {
-            pos: Pos { file, line: 1, col: 1 },
+            pos: Pos {
+                file,
+                line: 1,
+                col: 1,
+            },
             kind: Kind::Null,
         });
     }
@@ -80,11 +84,17 @@ pub(crate) fn parse(src: &str, file: usize) -> Result<Node, YamlError> {
                 .unwrap_or((0, 0));
             // the crate's Display renders a snippet; keep the first line only
             let message = e.to_string();
-            let first = message.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid YAML").trim();
+            let first = message
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid YAML")
+                .trim();
             // the position is reported separately; drop the crate's own prefix
             let first = first.strip_prefix("error: ").unwrap_or(first);
             let first = match first.split_once(": ") {
-                Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
+                Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => {
+                    rest
+                }
                 _ => first,
             };
             let message = first.to_string();
@@ -320,9 +330,18 @@ mod tests {
         let src = "x: &d {mem_limit: 1g}\nservices:\n  a:\n    <<: *d\n    image: i\n";
         let n = parse(src, 0).unwrap();
         let k = parse("environment:\n  Y: \"1\"\n  on: x\n  8080: y\n", 0).unwrap();
-        let keys: Vec<_> = k.get("environment").unwrap().entries().iter().map(|(k, _)| k.as_scalar().unwrap()).collect();
+        let keys: Vec<_> = k
+            .get("environment")
+            .unwrap()
+            .entries()
+            .iter()
+            .map(|(k, _)| k.as_scalar().unwrap())
+            .collect();
         assert_eq!(keys, ["Y", "on", "8080"]);
         let a = n.get("services").unwrap().get("a").unwrap();
-        assert_eq!(a.get("mem_limit").unwrap().as_scalar().as_deref(), Some("1g"));
+        assert_eq!(
+            a.get("mem_limit").unwrap().as_scalar().as_deref(),
+            Some("1g")
+        );
     }
 }

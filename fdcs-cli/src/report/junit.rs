@@ -24,16 +24,47 @@ fn esc(s: &str) -> String {
 
 pub(super) fn render(findings: &[Finding], sources: &[Source]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"fdcs-policy lint\" tests=\"{}\" failures=\"{}\">", findings.len().max(sources.len()), findings.len());
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"fdcs-policy lint\" tests=\"{}\" failures=\"{}\">",
+        findings.len().max(sources.len()),
+        findings.len()
+    );
     for (i, src) in sources.iter().enumerate() {
         let mine: Vec<&Finding> = findings.iter().filter(|f| f.file == i).collect();
-        let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">", esc(&src.path), mine.len().max(1), mine.len());
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">",
+            esc(&src.path),
+            mine.len().max(1),
+            mine.len()
+        );
         if mine.is_empty() {
-            let _ = writeln!(out, "    <testcase name=\"no findings\" classname=\"{}\"/>", esc(&src.path));
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"no findings\" classname=\"{}\"/>",
+                esc(&src.path)
+            );
         }
         for f in mine {
-            let _ = writeln!(out, "    <testcase name=\"{}:{}:{} {}\" classname=\"{}\">", esc(path_of(sources, f.file)), f.line, f.col, esc(&f.rule), esc(&f.subject));
-            let _ = writeln!(out, "      <failure type=\"{}\" message=\"{}\">{}: {}\nhelp: {}</failure>", f.severity.as_str(), esc(&f.message), esc(&f.rule), esc(&f.message), esc(&f.help));
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"{}:{}:{} {}\" classname=\"{}\">",
+                esc(path_of(sources, f.file)),
+                f.line,
+                f.col,
+                esc(&f.rule),
+                esc(&f.subject)
+            );
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}: {}\nhelp: {}</failure>",
+                f.severity.as_str(),
+                esc(&f.message),
+                esc(&f.rule),
+                esc(&f.message),
+                esc(&f.help)
+            );
             let _ = writeln!(out, "    </testcase>");
         }
         let _ = writeln!(out, "  </testsuite>");

@@ -34,14 +34,27 @@ pub(super) fn render(findings: &[Finding], sources: &[Source], color: bool) -> S
             Severity::Warning => ("warning", "1;33"),
             Severity::Info => ("info", "1;36"),
         };
-        let _ = writeln!(out, "{}{} {}", p.s(code, &format!("{label}[{}]", f.rule)), p.s("1", ":"), p.s("1", &f.message));
+        let _ = writeln!(
+            out,
+            "{}{} {}",
+            p.s(code, &format!("{label}[{}]", f.rule)),
+            p.s("1", ":"),
+            p.s("1", &f.message)
+        );
         let line_txt = sources
             .get(f.file)
             .and_then(|s| s.text.lines().nth(f.line.saturating_sub(1) as usize))
             .unwrap_or("");
         let num = f.line.to_string();
         let pad = " ".repeat(num.len());
-        let _ = writeln!(out, "{pad}{} {}:{}:{}", p.s("1;34", "-->"), path_of(sources, f.file), f.line, f.col);
+        let _ = writeln!(
+            out,
+            "{pad}{} {}:{}:{}",
+            p.s("1;34", "-->"),
+            path_of(sources, f.file),
+            f.line,
+            f.col
+        );
         if f.line > 0 {
             let bar = p.s("1;34", "|");
             let _ = writeln!(out, "{pad} {bar}");
@@ -49,16 +62,29 @@ pub(super) fn render(findings: &[Finding], sources: &[Source], color: bool) -> S
             let start = f.col.saturating_sub(1) as usize;
             let rest: String = line_txt.chars().skip(start).collect();
             let width = token_width(&rest).max(1);
-            let lead: String = line_txt.chars().take(start).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let lead: String = line_txt
+                .chars()
+                .take(start)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let _ = writeln!(out, "{pad} {bar} {lead}{}", p.s(code, &"^".repeat(width)));
         }
         let _ = writeln!(out, "{pad} {} help: {}", p.s("1;34", "="), f.help);
         out.push('\n');
     }
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
-    let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
     let infos = findings.len() - errors - warnings;
-    let _ = writeln!(out, "{errors} error(s), {warnings} warning(s), {infos} info");
+    let _ = writeln!(
+        out,
+        "{errors} error(s), {warnings} warning(s), {infos} info"
+    );
     out
 }
 
@@ -69,11 +95,24 @@ fn token_width(rest: &str) -> usize {
     let quoted = rest.starts_with('"') || rest.starts_with('\'');
     if quoted {
         let q = rest.chars().next().unwrap_or('"');
-        return rest.chars().skip(1).position(|c| c == q).map_or(rest.chars().count(), |i| i + 2);
+        return rest
+            .chars()
+            .skip(1)
+            .position(|c| c == q)
+            .map_or(rest.chars().count(), |i| i + 2);
     }
     let end = rest
         .char_indices()
-        .find(|&(i, c)| (c == ':' && rest.get(i + 1..).is_none_or(|r| r.is_empty() || r.starts_with(' '))) || c == '#' || c == ',' || c == ']' || c == '}')
+        .find(|&(i, c)| {
+            (c == ':'
+                && rest
+                    .get(i + 1..)
+                    .is_none_or(|r| r.is_empty() || r.starts_with(' ')))
+                || c == '#'
+                || c == ','
+                || c == ']'
+                || c == '}'
+        })
         .map_or(rest.len(), |(i, _)| i);
     rest.get(..end).unwrap_or(rest).trim_end().chars().count()
 }

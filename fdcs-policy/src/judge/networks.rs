@@ -122,6 +122,14 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         if ipam.options.as_ref().is_some_and(|o| !o.is_empty()) {
             return Err(deny("IPAM options are not allowed".into(), "IPAM.Options"));
         }
+        // A chosen subnet can shadow the host's own networks (the bridge
+        // route wins on the host), cutting it off from them.
+        if ipam.config.as_ref().is_some_and(|c| !c.is_empty()) {
+            return Err(deny(
+                "choosing subnets or gateways is not allowed (a subnet can shadow the host's networks)".into(),
+                "IPAM.Config",
+            ));
+        }
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
     cx.mark_rewritten();

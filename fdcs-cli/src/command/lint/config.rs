@@ -36,7 +36,9 @@ impl Severities {
             })
             .collect();
         out.sort_by(|a, b| (a.file, a.line, a.col, &a.rule).cmp(&(b.file, b.line, b.col, &b.rule)));
-        out.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.col == b.col && a.rule == b.rule);
+        out.dedup_by(|a, b| {
+            a.file == b.file && a.line == b.line && a.col == b.col && a.rule == b.rule
+        });
         out
     }
 }
@@ -44,11 +46,19 @@ impl Severities {
 /// Loads the policy (file or embedded default) and its `lint:` block.
 pub(super) fn load(path: Option<&Path>) -> anyhow::Result<(Policy, Severities)> {
     let (text, origin) = match path {
-        Some(p) => (std::fs::read_to_string(p).with_context(|| format!("reading policy `{}`", p.display()))?, p.display().to_string()),
-        None => (fdcs_policy::policy::DEFAULT_POLICY_YAML.to_string(), "policies/default.yaml".to_string()),
+        Some(p) => (
+            std::fs::read_to_string(p)
+                .with_context(|| format!("reading policy `{}`", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (
+            fdcs_policy::policy::DEFAULT_POLICY_YAML.to_string(),
+            "policies/default.yaml".to_string(),
+        ),
     };
     let severities = severities(&text, &origin)?;
-    let policy = Policy::from_yaml(&without_lint_block(&text), &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let policy = Policy::from_yaml(&without_lint_block(&text), &origin)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((policy, severities))
 }
 
@@ -73,9 +83,15 @@ fn without_lint_block(text: &str) -> String {
 }
 
 fn severities(text: &str, origin: &str) -> anyhow::Result<Severities> {
-    let doc = node::parse(text, 0).map_err(|e| anyhow::anyhow!("{origin}:{}:{}: {}", e.line, e.col, e.message))?;
+    let doc = node::parse(text, 0)
+        .map_err(|e| anyhow::anyhow!("{origin}:{}:{}: {}", e.line, e.col, e.message))?;
     let mut map = BTreeMap::new();
-    for (k, v) in doc.get("lint").and_then(|l| l.get("rules")).map(node::Node::entries).unwrap_or_default() {
+    for (k, v) in doc
+        .get("lint")
+        .and_then(|l| l.get("rules"))
+        .map(node::Node::entries)
+        .unwrap_or_default()
+    {
         let id = k.as_scalar().unwrap_or_default();
         let s = v.as_scalar().unwrap_or_default();
         let sev = match s.as_str() {

@@ -13,17 +13,36 @@ use fdcs_policy::{Facts, Policy, Tenant, Verdict};
 const MAX_ROUNDS: usize = 64;
 
 /// The findings for one request; `Need` (ownership lookups) is no finding.
-pub(super) fn judge(policy: &Policy, tenant: &Tenant, req: &EngineRequest, facts: &Facts) -> Vec<Finding> {
+pub(super) fn judge(
+    policy: &Policy,
+    tenant: &Tenant,
+    req: &EngineRequest,
+    facts: &Facts,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut body = req.body.clone();
     let mut removed = Removed::default();
     for _ in 0..MAX_ROUNDS {
-        let Verdict::Deny(d) = verdict(policy, tenant, req, &body, facts) else { break };
+        let Verdict::Deny(d) = verdict(policy, tenant, req, &body, facts) else {
+            break;
+        };
         let original = d.field.as_deref().map(|f| removed.original(f));
-        let pos = original.as_deref().and_then(|f| req.paths.find(f)).unwrap_or(req.anchor);
+        let pos = original
+            .as_deref()
+            .and_then(|f| req.paths.find(f))
+            .unwrap_or(req.anchor);
         let rule = d.rule.clone().unwrap_or_else(|| "tenancy.not-found".into());
         let (message, help) = split_message(&d.message, &rule);
-        out.push(Finding { rule, severity: Severity::Error, message: format!("{message} ({} {})", req.method, req.target), help, file: pos.file, line: pos.line, col: pos.col, subject: req.subject.clone() });
+        out.push(Finding {
+            rule,
+            severity: Severity::Error,
+            message: format!("{message} ({} {})", req.method, req.target),
+            help,
+            file: pos.file,
+            line: pos.line,
+            col: pos.col,
+            subject: req.subject.clone(),
+        });
         match (d.field, original) {
             (Some(f), Some(orig)) if remove_path(&mut body, &f) => removed.record(&orig),
             _ => break,
@@ -41,8 +60,15 @@ struct Removed(Vec<(String, usize)>);
 impl Removed {
     /// The field as it was named in the original body.
     fn original(&self, field: &str) -> String {
-        let Some((array, idx, rest)) = split_index(field) else { return field.to_string() };
-        let mut gone: Vec<usize> = self.0.iter().filter(|(a, _)| a.eq_ignore_ascii_case(array)).map(|(_, i)| *i).collect();
+        let Some((array, idx, rest)) = split_index(field) else {
+            return field.to_string();
+        };
+        let mut gone: Vec<usize> = self
+            .0
+            .iter()
+            .filter(|(a, _)| a.eq_ignore_ascii_case(array))
+            .map(|(_, i)| *i)
+            .collect();
         gone.sort_unstable();
         let mut orig = idx;
         for g in gone {
@@ -75,7 +101,11 @@ fn split_message(m: &str, rule: &str) -> (String, String) {
     match m.split_once(&marker) {
         Some((what, rest)) => {
             let help = rest.trim_start_matches(';').trim();
-            let help = if help.is_empty() { format!("see `fdcs-policy explain {rule}`") } else { help.to_string() };
+            let help = if help.is_empty() {
+                format!("see `fdcs-policy explain {rule}`")
+            } else {
+                help.to_string()
+            };
             (what.to_string(), help)
         }
         None => (m.to_string(), format!("see `fdcs-policy explain {rule}`")),
@@ -93,7 +123,10 @@ mod tests {
         r.record("HostConfig.Binds[0]");
         assert_eq!(r.original("HostConfig.Binds[0]"), "HostConfig.Binds[1]");
         r.record("HostConfig.Binds[1]");
-        assert_eq!(r.original("HostConfig.Binds[0].Source"), "HostConfig.Binds[2].Source");
+        assert_eq!(
+            r.original("HostConfig.Binds[0].Source"),
+            "HostConfig.Binds[2].Source"
+        );
         assert_eq!(r.original("HostConfig.CapAdd[0]"), "HostConfig.CapAdd[0]");
         r.record("HostConfig.Binds[3]");
         assert_eq!(r.original("HostConfig.Binds[0]"), "HostConfig.Binds[2]");
@@ -102,7 +135,10 @@ mod tests {
 
     #[test]
     fn denial_messages_split_into_what_and_instead() {
-        let (w, h) = split_message("fdcs: host port 8080 is not allowed (rule ports.ephemeral-only); publish with -P", "ports.ephemeral-only");
+        let (w, h) = split_message(
+            "fdcs: host port 8080 is not allowed (rule ports.ephemeral-only); publish with -P",
+            "ports.ephemeral-only",
+        );
         assert_eq!(w, "host port 8080 is not allowed");
         assert_eq!(h, "publish with -P");
         let (w, h) = split_message("No such container: x", "tenancy.not-found");

@@ -35,27 +35,45 @@ pub(super) struct Outcome {
 }
 
 /// Runs every case of a suite file.
-pub(super) fn run_file(path: &Path, policy_override: Option<&Path>) -> anyhow::Result<Vec<Outcome>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
-    let doc = crate::compose::node::parse(&text, 0).map_err(|e| anyhow!("{}:{}:{}: {}", path.display(), e.line, e.col, e.message))?;
+pub(super) fn run_file(
+    path: &Path,
+    policy_override: Option<&Path>,
+) -> anyhow::Result<Vec<Outcome>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
+    let doc = crate::compose::node::parse(&text, 0)
+        .map_err(|e| anyhow!("{}:{}:{}: {}", path.display(), e.line, e.col, e.message))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let policy = match (policy_override, doc.get("policy").and_then(|p| p.as_scalar())) {
+    let policy = match (
+        policy_override,
+        doc.get("policy").and_then(|p| p.as_scalar()),
+    ) {
         (Some(p), _) => load_policy(p)?,
         (None, Some(rel)) => load_policy(&dir.join(rel))?,
         (None, None) => Policy::embedded_default().map_err(|e| anyhow!("{e}"))?,
     };
-    let cases = doc.get("cases").ok_or_else(|| anyhow!("{}: no `cases:` list", path.display()))?;
+    let cases = doc
+        .get("cases")
+        .ok_or_else(|| anyhow!("{}: no `cases:` list", path.display()))?;
     let mut out = Vec::new();
     for (i, case) in cases.items().iter().enumerate() {
-        let name = case.get("name").and_then(|n| n.as_scalar()).unwrap_or_else(|| format!("case {}", i + 1));
+        let name = case
+            .get("name")
+            .and_then(|n| n.as_scalar())
+            .unwrap_or_else(|| format!("case {}", i + 1));
         let failure = run_case(case, &policy, dir).err().map(|e| format!("{e:#}"));
-        out.push(Outcome { name, line: case.pos.line, failure });
+        out.push(Outcome {
+            name,
+            line: case.pos.line,
+            failure,
+        });
     }
     Ok(out)
 }
 
 fn load_policy(p: &Path) -> anyhow::Result<Policy> {
-    let src = std::fs::read_to_string(p).with_context(|| format!("reading policy `{}`", p.display()))?;
+    let src =
+        std::fs::read_to_string(p).with_context(|| format!("reading policy `{}`", p.display()))?;
     Policy::from_yaml(&src, &p.display().to_string()).map_err(|e| anyhow!("{e}"))
 }
 
@@ -66,21 +84,34 @@ struct Got {
 }
 
 fn run_case(case: &crate::compose::node::Node, policy: &Policy, dir: &Path) -> anyhow::Result<()> {
-    let tenant_id = case.get("tenant").and_then(|t| t.as_scalar()).unwrap_or_else(|| "alpha".into());
+    let tenant_id = case
+        .get("tenant")
+        .and_then(|t| t.as_scalar())
+        .unwrap_or_else(|| "alpha".into());
     let tenant = Tenant::new(TenantId::new(&tenant_id)?);
-    let expect = case.get("expect").and_then(|e| e.as_scalar()).ok_or_else(|| anyhow!("case has no `expect:`"))?;
+    let expect = case
+        .get("expect")
+        .and_then(|e| e.as_scalar())
+        .ok_or_else(|| anyhow!("case has no `expect:`"))?;
     let want_rule = case.get("rule").and_then(|r| r.as_scalar());
     let got = if let Some(raw) = case.get("request").and_then(|r| r.as_scalar()) {
         // a YAML literal block keeps one final newline; a request without a
         // body still needs the blank line that ends its head
-        let raw = if raw.contains("\n\n") || raw.contains("\r\n\r\n") { raw } else { format!("{}\n\n", raw.trim_end()) };
+        let raw = if raw.contains("\n\n") || raw.contains("\r\n\r\n") {
+            raw
+        } else {
+            format!("{}\n\n", raw.trim_end())
+        };
         let req = crate::rawhttp::parse(raw.as_bytes()).context("parsing `request`")?;
         let v = judge(policy, &tenant, &req, &Facts::default());
         let rules = match &v {
             Verdict::Deny(d) => vec![d.rule.clone().unwrap_or_default()],
             _ => Vec::new(),
         };
-        Got { kind: v.kind(), rules }
+        Got {
+            kind: v.kind(),
+            rules,
+        }
     } else if let Some(snippet) = case.get("compose").and_then(|c| c.as_scalar()) {
         compose(&snippet, policy, &tenant, dir)?
     } else {
@@ -89,9 +120,13 @@ fn run_case(case: &crate::compose::node::Node, policy: &Policy, dir: &Path) -> a
     let kind_ok = match expect.as_str() {
         "allowed" => matches!(got.kind, "allow" | "rewrite"),
         "allow" | "rewrite" | "deny" | "need" => got.kind == expect,
-        other => anyhow::bail!("unknown expect `{other}`: use allow, rewrite, allowed, deny or need"),
+        other => {
+            anyhow::bail!("unknown expect `{other}`: use allow, rewrite, allowed, deny or need")
+        }
     };
-    let rule_ok = want_rule.as_ref().is_none_or(|r| got.rules.iter().any(|g| g == r));
+    let rule_ok = want_rule
+        .as_ref()
+        .is_none_or(|r| got.rules.iter().any(|g| g == r));
     if kind_ok && rule_ok {
         Ok(())
     } else {
@@ -99,7 +134,11 @@ fn run_case(case: &crate::compose::node::Node, policy: &Policy, dir: &Path) -> a
             Some(r) => format!("{expect} ({r})"),
             None => expect.clone(),
         };
-        let had = if got.rules.is_empty() { got.kind.to_string() } else { format!("{} ({})", got.kind, got.rules.join(", ")) };
+        let had = if got.rules.is_empty() {
+            got.kind.to_string()
+        } else {
+            format!("{} ({})", got.kind, got.rules.join(", "))
+        };
         anyhow::bail!("expected {want}, got {had}")
     }
 }
@@ -110,13 +149,24 @@ fn run_case(case: &crate::compose::node::Node, policy: &Policy, dir: &Path) -> a
 fn compose(snippet: &str, policy: &Policy, tenant: &Tenant, dir: &Path) -> anyhow::Result<Got> {
     let mut sources = Vec::new();
     let vars = Vars::new(Vec::new(), None);
-    let project = load::from_texts(vec![("compose snippet".into(), snippet.to_string())], &vars, dir, &mut sources).map_err(|e| anyhow!("{e}"))?;
+    let project = load::from_texts(
+        vec![("compose snippet".into(), snippet.to_string())],
+        &vars,
+        dir,
+        &mut sources,
+    )
+    .map_err(|e| anyhow!("{e}"))?;
     let mut kind = "allow";
     let mut rules = Vec::new();
     let facts = crate::compose::judge::project_facts(&project, tenant);
     for req in engine::requests(&project, dir) {
         let v = crate::compose::judge::verdict(policy, tenant, &req, &req.body, &facts);
-        let rank = |k: &str| ["allow", "rewrite", "need", "deny"].iter().position(|x| *x == k).unwrap_or(0);
+        let rank = |k: &str| {
+            ["allow", "rewrite", "need", "deny"]
+                .iter()
+                .position(|x| *x == k)
+                .unwrap_or(0)
+        };
         if rank(v.kind()) > rank(kind) {
             kind = v.kind();
         }

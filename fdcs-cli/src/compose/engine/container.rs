@@ -11,9 +11,17 @@ use serde_json::{json, Map, Value};
 use std::path::Path;
 
 /// `build:` → the build request compose sends before creating.
-pub(super) fn build_request(project: &Project, name: &str, key: &Node, svc: &Node) -> Option<EngineRequest> {
+pub(super) fn build_request(
+    project: &Project,
+    name: &str,
+    key: &Node,
+    svc: &Node,
+) -> Option<EngineRequest> {
     let (bk, _) = svc.entry("build")?;
-    let tag = svc.get("image").and_then(Node::as_scalar).unwrap_or_else(|| format!("{}_{name}", project.name));
+    let tag = svc
+        .get("image")
+        .and_then(Node::as_scalar)
+        .unwrap_or_else(|| format!("{}_{name}", project.name));
     let mut paths = PathMap::default();
     paths.set("", bk.pos);
     Some(EngineRequest {
@@ -29,7 +37,9 @@ pub(super) fn build_request(project: &Project, name: &str, key: &Node, svc: &Nod
 fn pct(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -43,11 +53,20 @@ fn strs(n: &Node) -> Vec<String> {
 }
 
 /// The container create request for one service.
-pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc: &Node) -> EngineRequest {
+pub(super) fn create(
+    project: &Project,
+    dir: &Path,
+    name: &str,
+    key: &Node,
+    svc: &Node,
+) -> EngineRequest {
     let mut p = PathMap::default();
     let mut body = Map::new();
     let mut hc = Map::new();
-    let image = svc.get("image").and_then(Node::as_scalar).unwrap_or_else(|| format!("{}_{name}", project.name));
+    let image = svc
+        .get("image")
+        .and_then(Node::as_scalar)
+        .unwrap_or_else(|| format!("{}_{name}", project.name));
     body.insert("Image".into(), json!(image));
     if let Some((k, _)) = svc.entry("image") {
         p.set("Image", k.pos);
@@ -58,14 +77,24 @@ pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc:
             p.set(json_name, k.pos);
         }
     }
-    for (field, json_name) in [("user", "User"), ("working_dir", "WorkingDir"), ("hostname", "Hostname"), ("domainname", "Domainname"), ("stop_signal", "StopSignal"), ("mac_address", "MacAddress")] {
+    for (field, json_name) in [
+        ("user", "User"),
+        ("working_dir", "WorkingDir"),
+        ("hostname", "Hostname"),
+        ("domainname", "Domainname"),
+        ("stop_signal", "StopSignal"),
+        ("mac_address", "MacAddress"),
+    ] {
         if let Some((k, v)) = svc.entry(field) {
             body.insert(json_name.into(), json!(v.as_scalar().unwrap_or_default()));
             p.set(json_name, k.pos);
         }
     }
     for (field, json_name) in [("tty", "Tty"), ("stdin_open", "OpenStdin")] {
-        body.insert(json_name.into(), json!(svc.get(field).and_then(Node::as_bool).unwrap_or(false)));
+        body.insert(
+            json_name.into(),
+            json!(svc.get(field).and_then(Node::as_bool).unwrap_or(false)),
+        );
     }
     if let Some((k, env)) = svc.entry("environment") {
         let list: Vec<String> = to_map(env.clone())
@@ -102,7 +131,11 @@ pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc:
     if let Some((ek, e)) = svc.entry("expose") {
         for it in e.items() {
             let s = it.as_scalar().unwrap_or_default();
-            let key = if s.contains('/') { s } else { format!("{s}/tcp") };
+            let key = if s.contains('/') {
+                s
+            } else {
+                format!("{s}/tcp")
+            };
             p.set(format!("ExposedPorts.{key}"), it.pos);
             exposed.insert(key, json!({}));
         }
@@ -114,11 +147,27 @@ pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc:
             let specs = match it.as_scalar() {
                 Some(s) => ports(&s).unwrap_or_default(),
                 None => {
-                    let target = it.get("target").and_then(Node::as_scalar).unwrap_or_default();
-                    let published = it.get("published").and_then(Node::as_scalar).unwrap_or_default();
-                    let proto = it.get("protocol").and_then(Node::as_scalar).unwrap_or_else(|| "tcp".into());
-                    let ip = it.get("host_ip").and_then(Node::as_scalar).unwrap_or_default();
-                    ports(&format!("{ip}{}{published}:{target}/{proto}", if ip.is_empty() { "" } else { ":" })).unwrap_or_default()
+                    let target = it
+                        .get("target")
+                        .and_then(Node::as_scalar)
+                        .unwrap_or_default();
+                    let published = it
+                        .get("published")
+                        .and_then(Node::as_scalar)
+                        .unwrap_or_default();
+                    let proto = it
+                        .get("protocol")
+                        .and_then(Node::as_scalar)
+                        .unwrap_or_else(|| "tcp".into());
+                    let ip = it
+                        .get("host_ip")
+                        .and_then(Node::as_scalar)
+                        .unwrap_or_default();
+                    ports(&format!(
+                        "{ip}{}{published}:{target}/{proto}",
+                        if ip.is_empty() { "" } else { ":" }
+                    ))
+                    .unwrap_or_default()
                 }
             };
             for s in specs {
@@ -162,20 +211,46 @@ pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc:
                     [] => {}
                 }
             } else {
-                let ty = it.get("type").and_then(Node::as_scalar).unwrap_or_else(|| "volume".into());
-                let target = it.get("target").and_then(Node::as_scalar).unwrap_or_default();
+                let ty = it
+                    .get("type")
+                    .and_then(Node::as_scalar)
+                    .unwrap_or_else(|| "volume".into());
+                let target = it
+                    .get("target")
+                    .and_then(Node::as_scalar)
+                    .unwrap_or_default();
                 let mut m = Map::new();
                 m.insert("Type".into(), json!(ty));
                 if let Some(src) = it.get("source").and_then(Node::as_scalar) {
-                    let src = if ty == "bind" { host_or_volume(project, dir, &format!("./{}", src.trim_start_matches("./"))).replace("/./", "/") } else { object_name(project, "volumes", &src) };
-                    let src = if ty == "bind" && it.get("source").and_then(Node::as_scalar).is_some_and(|s| s.starts_with('/')) { it.get("source").and_then(Node::as_scalar).unwrap_or_default() } else { src };
+                    let src = if ty == "bind" {
+                        host_or_volume(project, dir, &format!("./{}", src.trim_start_matches("./")))
+                            .replace("/./", "/")
+                    } else {
+                        object_name(project, "volumes", &src)
+                    };
+                    let src = if ty == "bind"
+                        && it
+                            .get("source")
+                            .and_then(Node::as_scalar)
+                            .is_some_and(|s| s.starts_with('/'))
+                    {
+                        it.get("source")
+                            .and_then(Node::as_scalar)
+                            .unwrap_or_default()
+                    } else {
+                        src
+                    };
                     m.insert("Source".into(), json!(src));
                 }
                 m.insert("Target".into(), json!(target));
                 if let Some(ro) = it.get("read_only").and_then(Node::as_bool) {
                     m.insert("ReadOnly".into(), json!(ro));
                 }
-                if let Some(prop) = it.get("bind").and_then(|b| b.get("propagation")).and_then(Node::as_scalar) {
+                if let Some(prop) = it
+                    .get("bind")
+                    .and_then(|b| b.get("propagation"))
+                    .and_then(Node::as_scalar)
+                {
                     m.insert("BindOptions".into(), json!({"Propagation": prop}));
                 }
                 p.set(format!("HostConfig.Mounts[{}]", mounts.len()), it.pos);
@@ -193,14 +268,29 @@ pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc:
         hc.insert("Mounts".into(), json!(mounts));
     }
     hc.insert("PortBindings".into(), Value::Object(bindings));
-    let bools = [("privileged", "Privileged"), ("read_only", "ReadonlyRootfs"), ("init", "Init"), ("oom_kill_disable", "OomKillDisable")];
+    let bools = [
+        ("privileged", "Privileged"),
+        ("read_only", "ReadonlyRootfs"),
+        ("init", "Init"),
+        ("oom_kill_disable", "OomKillDisable"),
+    ];
     for (field, json_name) in bools {
         if let Some((k, v)) = svc.entry(field) {
             hc.insert(json_name.into(), json!(v.as_bool().unwrap_or(false)));
             p.set(format!("HostConfig.{json_name}"), k.pos);
         }
     }
-    let lists = [("cap_add", "CapAdd"), ("cap_drop", "CapDrop"), ("security_opt", "SecurityOpt"), ("dns", "Dns"), ("dns_search", "DnsSearch"), ("group_add", "GroupAdd"), ("volumes_from", "VolumesFrom"), ("links", "Links"), ("extra_hosts", "ExtraHosts")];
+    let lists = [
+        ("cap_add", "CapAdd"),
+        ("cap_drop", "CapDrop"),
+        ("security_opt", "SecurityOpt"),
+        ("dns", "Dns"),
+        ("dns_search", "DnsSearch"),
+        ("group_add", "GroupAdd"),
+        ("volumes_from", "VolumesFrom"),
+        ("links", "Links"),
+        ("extra_hosts", "ExtraHosts"),
+    ];
     for (field, json_name) in lists {
         if let Some((k, v)) = svc.entry(field) {
             let items: Vec<String> = if field == "links" {
@@ -218,14 +308,25 @@ pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc:
                     .map(|f| match f.strip_prefix("container:") {
                         Some(c) => c.to_string(),
                         None => {
-                            let (svc, mode) = f.split_once(':').map_or((f.as_str(), None), |(a, b)| (a, Some(b)));
+                            let (svc, mode) = f
+                                .split_once(':')
+                                .map_or((f.as_str(), None), |(a, b)| (a, Some(b)));
                             let base = format!("{}_{svc}_1", project.name);
                             mode.map_or(base.clone(), |m| format!("{base}:{m}"))
                         }
                     })
                     .collect()
             } else if field == "extra_hosts" && !v.entries().is_empty() {
-                v.entries().iter().map(|(a, b)| format!("{}:{}", a.as_scalar().unwrap_or_default(), b.as_scalar().unwrap_or_default())).collect()
+                v.entries()
+                    .iter()
+                    .map(|(a, b)| {
+                        format!(
+                            "{}:{}",
+                            a.as_scalar().unwrap_or_default(),
+                            b.as_scalar().unwrap_or_default()
+                        )
+                    })
+                    .collect()
             } else {
                 strs(v)
             };
@@ -236,7 +337,16 @@ pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc:
             p.set(format!("HostConfig.{json_name}"), k.pos);
         }
     }
-    let strings = [("pid", "PidMode"), ("ipc", "IpcMode"), ("userns_mode", "UsernsMode"), ("uts", "UTSMode"), ("cgroup_parent", "CgroupParent"), ("runtime", "Runtime"), ("isolation", "Isolation"), ("cgroup", "CgroupnsMode")];
+    let strings = [
+        ("pid", "PidMode"),
+        ("ipc", "IpcMode"),
+        ("userns_mode", "UsernsMode"),
+        ("uts", "UTSMode"),
+        ("cgroup_parent", "CgroupParent"),
+        ("runtime", "Runtime"),
+        ("isolation", "Isolation"),
+        ("cgroup", "CgroupnsMode"),
+    ];
     for (field, json_name) in strings {
         if let Some((k, v)) = svc.entry(field) {
             let mut s = v.as_scalar().unwrap_or_default();
@@ -288,17 +398,41 @@ pub(super) fn create(project: &Project, dir: &Path, name: &str, key: &Node, svc:
         p.set("HostConfig.Tmpfs", k.pos);
     }
     if let Some((k, l)) = svc.entry("logging") {
-        let ty = l.get("driver").and_then(Node::as_scalar).unwrap_or_default();
-        let opts: Map<String, Value> = l.get("options").map(|o| o.entries().iter().map(|(a, b)| (a.as_scalar().unwrap_or_default(), json!(b.as_scalar().unwrap_or_default()))).collect()).unwrap_or_default();
+        let ty = l
+            .get("driver")
+            .and_then(Node::as_scalar)
+            .unwrap_or_default();
+        let opts: Map<String, Value> = l
+            .get("options")
+            .map(|o| {
+                o.entries()
+                    .iter()
+                    .map(|(a, b)| {
+                        (
+                            a.as_scalar().unwrap_or_default(),
+                            json!(b.as_scalar().unwrap_or_default()),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         hc.insert("LogConfig".into(), json!({"Type": ty, "Config": opts}));
-        p.set("HostConfig.LogConfig", l.entry("driver").map_or(k.pos, |(dk, _)| dk.pos));
+        p.set(
+            "HostConfig.LogConfig",
+            l.entry("driver").map_or(k.pos, |(dk, _)| dk.pos),
+        );
     } else {
         hc.insert("LogConfig".into(), json!({"Type": "", "Config": {}}));
     }
     if let Some((k, r)) = svc.entry("restart") {
         let s = r.as_scalar().unwrap_or_default();
-        let (n, c) = s.split_once(':').map_or((s.as_str(), 0), |(a, b)| (a, b.parse().unwrap_or(0)));
-        hc.insert("RestartPolicy".into(), json!({"Name": n, "MaximumRetryCount": c}));
+        let (n, c) = s
+            .split_once(':')
+            .map_or((s.as_str(), 0), |(a, b)| (a, b.parse().unwrap_or(0)));
+        hc.insert(
+            "RestartPolicy".into(),
+            json!({"Name": n, "MaximumRetryCount": c}),
+        );
         p.set("HostConfig.RestartPolicy", k.pos);
     }
     resources(svc, &mut hc, &mut p);
@@ -324,7 +458,10 @@ fn host_or_volume(project: &Project, dir: &Path, src: &str) -> String {
         let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         abs.join(src).display().to_string().replace("/./", "/")
     } else if let Some(rest) = src.strip_prefix('~') {
-        format!("{}{rest}", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+        format!(
+            "{}{rest}",
+            std::env::var("HOME").unwrap_or_else(|_| "/root".into())
+        )
     } else {
         object_name(project, "volumes", src)
     }
@@ -333,8 +470,14 @@ fn host_or_volume(project: &Project, dir: &Path, src: &str) -> String {
 /// `mem_limit`, `cpus`, `pids_limit` and their `deploy.resources` forms
 /// (compose 1.29 applies `deploy.resources.limits` without `--compatibility`).
 fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
-    let limits = svc.get("deploy").and_then(|d| d.get("resources")).and_then(|r| r.get("limits"));
-    let reservations = svc.get("deploy").and_then(|d| d.get("resources")).and_then(|r| r.get("reservations"));
+    let limits = svc
+        .get("deploy")
+        .and_then(|d| d.get("resources"))
+        .and_then(|r| r.get("limits"));
+    let reservations = svc
+        .get("deploy")
+        .and_then(|d| d.get("resources"))
+        .and_then(|r| r.get("reservations"));
     let pick = |field: &str, deploy: Option<&Node>, dfield: &str| -> Option<(Node, String)> {
         svc.entry(field)
             .or_else(|| deploy.and_then(|d| d.entry(dfield)))
@@ -345,7 +488,10 @@ fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
         p.set("HostConfig.Memory", k.pos);
     }
     if let Some((k, s)) = pick("memswap_limit", None, "") {
-        hc.insert("MemorySwap".into(), json!(bytes(&s).or_else(|| s.parse().ok()).unwrap_or(-1)));
+        hc.insert(
+            "MemorySwap".into(),
+            json!(bytes(&s).or_else(|| s.parse().ok()).unwrap_or(-1)),
+        );
         p.set("HostConfig.MemorySwap", k.pos);
     }
     if let Some((k, s)) = pick("mem_reservation", reservations, "memory") {
@@ -356,7 +502,11 @@ fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
         hc.insert("NanoCpus".into(), json!(nano_cpus(&s).unwrap_or(-1)));
         p.set("HostConfig.NanoCpus", k.pos);
     }
-    for (field, json_name) in [("cpu_shares", "CpuShares"), ("cpu_quota", "CpuQuota"), ("cpu_period", "CpuPeriod")] {
+    for (field, json_name) in [
+        ("cpu_shares", "CpuShares"),
+        ("cpu_quota", "CpuQuota"),
+        ("cpu_period", "CpuPeriod"),
+    ] {
         if let Some((k, s)) = pick(field, None, "") {
             hc.insert(json_name.into(), json!(s.parse::<i64>().unwrap_or(0)));
             p.set(format!("HostConfig.{json_name}"), k.pos);
@@ -378,7 +528,14 @@ fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
 
 /// `network_mode` or the first of `networks` (compose connects the others
 /// after create), with the service name as alias.
-fn networking(project: &Project, name: &str, svc: &Node, body: &mut Map<String, Value>, hc: &mut Map<String, Value>, p: &mut PathMap) {
+fn networking(
+    project: &Project,
+    name: &str,
+    svc: &Node,
+    body: &mut Map<String, Value>,
+    hc: &mut Map<String, Value>,
+    p: &mut PathMap,
+) {
     if let Some((k, m)) = svc.entry("network_mode") {
         let mut s = m.as_scalar().unwrap_or_default();
         if let Some(other) = s.strip_prefix("service:") {
@@ -390,14 +547,21 @@ fn networking(project: &Project, name: &str, svc: &Node, body: &mut Map<String, 
     }
     let (net_key, first) = match svc.entry("networks") {
         Some((k, n)) => {
-            let first = n.items().first().and_then(Node::as_scalar).or_else(|| n.entries().first().and_then(|(k, _)| k.as_scalar()));
+            let first = n
+                .items()
+                .first()
+                .and_then(Node::as_scalar)
+                .or_else(|| n.entries().first().and_then(|(k, _)| k.as_scalar()));
             (Some(k.pos), first.unwrap_or_else(|| "default".into()))
         }
         None => (None, "default".to_string()),
     };
     let engine = object_name(project, "networks", &first);
     hc.insert("NetworkMode".into(), json!(engine));
-    body.insert("NetworkingConfig".into(), json!({"EndpointsConfig": {engine.clone(): {"Aliases": [name], "IPAMConfig": {}}}}));
+    body.insert(
+        "NetworkingConfig".into(),
+        json!({"EndpointsConfig": {engine.clone(): {"Aliases": [name], "IPAMConfig": {}}}}),
+    );
     if let Some(pos) = net_key {
         p.set("HostConfig.NetworkMode", pos);
         p.set("NetworkingConfig", pos);

@@ -4,7 +4,10 @@
 /// `64m`, `1g`, `512MB`, `1.5g`, `1024` → bytes (compose's `parse_bytes`).
 pub(crate) fn bytes(s: &str) -> Option<i64> {
     let t = s.trim().to_ascii_lowercase();
-    let t = t.strip_suffix('b').filter(|r| r.ends_with(['k', 'm', 'g', 't'])).unwrap_or(&t);
+    let t = t
+        .strip_suffix('b')
+        .filter(|r| r.ends_with(['k', 'm', 'g', 't']))
+        .unwrap_or(&t);
     let (num, mul) = match t.chars().last()? {
         'k' => (t.get(..t.len() - 1)?, 1i64 << 10),
         'm' => (t.get(..t.len() - 1)?, 1 << 20),
@@ -71,7 +74,11 @@ pub(crate) fn ports(spec: &str) -> Option<Vec<PortSpec>> {
             .enumerate()
             .map(|(i, c)| PortSpec {
                 host_ip: ip.to_string(),
-                host_port: if hosts.len() == conts.len() { hosts.get(i).cloned().unwrap_or_default() } else { hosts.first().cloned().unwrap_or_default() },
+                host_port: if hosts.len() == conts.len() {
+                    hosts.get(i).cloned().unwrap_or_default()
+                } else {
+                    hosts.first().cloned().unwrap_or_default()
+                },
                 container: c.clone(),
                 proto: proto.clone(),
             })
@@ -141,7 +148,15 @@ mod tests {
     #[test]
     fn port_short_syntax() {
         let p = ports("127.0.0.1:8080:80/udp").unwrap();
-        assert_eq!(p, vec![PortSpec { host_ip: "127.0.0.1".into(), host_port: "8080".into(), container: "80".into(), proto: "udp".into() }]);
+        assert_eq!(
+            p,
+            vec![PortSpec {
+                host_ip: "127.0.0.1".into(),
+                host_port: "8080".into(),
+                container: "80".into(),
+                proto: "udp".into()
+            }]
+        );
         assert_eq!(ports("80").unwrap()[0].host_port, "");
         assert_eq!(ports("8000-8001:80-81").unwrap()[1].host_port, "8001");
         assert_eq!(ports(":80").unwrap()[0].host_port, "");
@@ -150,6 +165,9 @@ mod tests {
 
     #[test]
     fn commands_split_like_a_shell() {
-        assert_eq!(shell_words("sh -c 'echo hi; ls' \"a b\" c\\ d"), ["sh", "-c", "echo hi; ls", "a b", "c d"]);
+        assert_eq!(
+            shell_words("sh -c 'echo hi; ls' \"a b\" c\\ d"),
+            ["sh", "-c", "echo hi; ls", "a b", "c d"]
+        );
     }
 }

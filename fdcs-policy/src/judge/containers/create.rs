@@ -98,7 +98,21 @@ fn scope_volumes(
             *bind = format!("{engine}:{rest}");
         }
     }
-    for m in hc.mounts.iter_mut().flatten() {
+    for (i, m) in hc.mounts.iter_mut().flatten().enumerate() {
+        // A volume the daemon creates from a mount takes these labels: a
+        // forged owner label would hand it to another tenant.
+        if let Some(labels) = m.volume_options.as_mut().and_then(|v| v.labels.as_mut()) {
+            if let Some(key) = labels.keys().find(|k| crate::tenancy::is_reserved_label(k)) {
+                return Err(Stop::Deny(
+                    Denial::policy(
+                        "tenancy.reserved-label",
+                        format!("the label `{key}` is reserved for fdcs"),
+                        "choose a label key that does not start with `fdcs.`",
+                    )
+                    .at(format!("HostConfig.Mounts[{i}].VolumeOptions.Labels")),
+                ));
+            }
+        }
         if m.type_.as_deref() == Some("volume") {
             if let Some(src) = m.source.as_mut().filter(|s| !s.is_empty()) {
                 let engine = scoped_name(tenant, src, "volume")?;

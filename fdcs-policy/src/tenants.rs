@@ -1,0 +1,183 @@
+//! The tenants file: who may connect, with which tokens, and with which
+//! per-tenant ceilings.
+//!
+//! ```yaml
+//! tenants:
+//!   - id: alpha
+//!     tokens: [alpha-token]            # plain, for demos
+//!     tokenSha256: [<64 hex digits>]   # preferred: the file holds no secret
+//!     limits: { memory: 512Mi, cpus: 1, pids: 512, images: ["busybox*"] }
+//! ```
+//!
+//! This is a pure parser: the caller reads the file. Comparing a presented
+//! token with these (in constant time, hashing it for `tokenSha256`) is the
+//! adapter's job. Ids are validated with [`TenantId::new`]; an id or a token
+//! that appears twice is an error, because two tenants sharing a token would
+//! let one act as the other.
+
+use crate::policy::quantity::Quantity;
+use crate::policy::{Errs, PolicyError, Pos};
+use crate::{Tenant, TenantId, TenantLimits};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::HashMap;
+
+/// A parsed, validated tenants file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TenantsFile {
+    /// The tenants, in file order.
+    pub tenants: Vec<TenantEntry>,
+}
+
+/// One tenant: its identity and limits, and the credentials that name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantEntry {
+    /// The tenant as the core judges it (id and operator-set limits).
+    pub tenant: Tenant,
+    /// Plain tokens (demos and tests).
+    pub tokens: Vec<String>,
+    /// SHA-256 digests of tokens, lowercase hex.
+    pub token_sha256: Vec<String>,
+}
+
+impl TenantsFile {
+    /// Parses and validates a tenants file. `origin` names it in errors.
+    pub fn from_yaml(src: &str, origin: &str) -> Result<TenantsFile, PolicyError> {
+        let errs = Errs { origin, src };
+        if src.len() > MAX_TENANTS_BYTES {
+            return Err(errs.at(
+                Pos { line: 1, column: 1 },
+                format!("tenants file is {} bytes; the limit is {MAX_TENANTS_BYTES}", src.len()),
+            ));
+        }
+        let raw: RawFile = serde_saphyr::from_str_with_options(src, crate::policy::yaml_options())
+            .map_err(|e| errs.yaml(&e))?;
+        convert(raw, errs)
+    }
+
+    /// The entry of a tenant id.
+    pub fn get(&self, id: &TenantId) -> Option<&TenantEntry> {
+        self.tenants.iter().find(|e| &e.tenant.id == id)
+    }
+}
+
+/// Largest tenants file accepted.
+const MAX_TENANTS_BYTES: usize = 4 << 20;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    tenants: Vec<RawTenant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawTenant {
+    id: Spanned<String>,
+    #[serde(default)]
+    tokens: Vec<Spanned<String>>,
+    #[serde(default)]
+    token_sha256: Vec<Spanned<String>>,
+    #[serde(default)]
+    limits: Option<RawLimits>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    #[serde(default)]
+    memory: Option<Spanned<Quantity>>,
+    #[serde(default)]
+    cpus: Option<Spanned<Quantity>>,
+    #[serde(default)]
+    pids: Option<Spanned<Quantity>>,
+    #[serde(default)]
+    images: Option<Vec<Spanned<String>>>,
+}
+
+fn convert(raw: RawFile, errs: Errs<'_>) -> Result<TenantsFile, PolicyError> {
+    let mut ids: HashMap<String, Pos> = HashMap::new();
+    // Token (or digest) → the tenant that holds it.
+    let mut tokens: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::with_capacity(raw.tenants.len());
+    for t in raw.tenants {
+        let at = Pos::of(&t.id);
+        let id = TenantId::new(&t.id.value).map_err(|e| errs.at(at, e.to_string()))?;
+        if let Some(first) = ids.insert(id.as_str().to_string(), at) {
+            return Err(errs.at(
+                at,
+                format!("duplicate tenant id `{id}` (first at line {})", first.line),
+            ));
+        }
+        for tok in &t.tokens {
+            if tok.value.is_empty() || tok.value.chars().any(char::is_whitespace) {
+                return Err(errs.at(Pos::of(tok), "a token must be non-empty and contain no spaces"));
+            }
+        }
+        let mut digests = Vec::with_capacity(t.token_sha256.len());
+        for d in &t.token_sha256 {
+            let hex = d.value.to_ascii_lowercase();
+            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(errs.at(
+                    Pos::of(d),
+                    "tokenSha256 must be 64 hex digits (`printf %s TOKEN | sha256sum`)",
+                ));
+            }
+            digests.push(Spanned { value: hex, referenced: d.referenced, defined: d.defined });
+        }
+        for (kind, list) in [("token", &t.tokens), ("token digest", &digests)] {
+            for tok in list {
+                let key = format!("{kind}:{}", tok.value);
+                if let Some(owner) = tokens.insert(key, id.as_str().to_string()) {
+                    return Err(errs.at(
+                        Pos::of(tok),
+                        format!("this {kind} is already given to tenant `{owner}`; every tenant needs its own"),
+                    ));
+                }
+            }
+        }
+        let limits = match t.limits {
+            None => TenantLimits::default(),
+            Some(l) => limits(l, errs)?,
+        };
+        out.push(TenantEntry {
+            tenant: Tenant { id, limits },
+            tokens: t.tokens.into_iter().map(|s| s.value).collect(),
+            token_sha256: digests.into_iter().map(|s| s.value).collect(),
+        });
+    }
+    Ok(TenantsFile { tenants: out })
+}
+
+fn limits(l: RawLimits, errs: Errs<'_>) -> Result<TenantLimits, PolicyError> {
+    let one = |q: &Option<Spanned<Quantity>>,
+               parse: fn(&Quantity) -> Result<i64, String>,
+               what: &str|
+     -> Result<Option<i64>, PolicyError> {
+        let Some(q) = q else { return Ok(None) };
+        let v = parse(&q.value).map_err(|m| errs.at(Pos::of(q), m))?;
+        if v <= 0 {
+            return Err(errs.at(
+                Pos::of(q),
+                format!("{what} `{}` must be positive (0 or -1 would mean unlimited to the daemon)", q.value),
+            ));
+        }
+        Ok(Some(v))
+    };
+    if let Some(images) = &l.images {
+        for p in images {
+            if p.value.trim().is_empty() || p.value.chars().any(char::is_whitespace) {
+                return Err(errs.at(
+                    Pos::of(p),
+                    format!("image pattern `{}` must be non-empty and contain no spaces", p.value),
+                ));
+            }
+        }
+    }
+    Ok(TenantLimits {
+        memory: one(&l.memory, Quantity::bytes, "memory")?,
+        nano_cpus: one(&l.cpus, Quantity::nano_cpus, "cpus")?,
+        pids: one(&l.pids, Quantity::count, "pids")?,
+        images: l.images.map(|v| v.into_iter().map(|s| s.value).collect()),
+    })
+}
