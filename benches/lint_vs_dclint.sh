@@ -8,6 +8,7 @@
 # otherwise a plain timing loop is used.
 #
 # Usage: benches/lint_vs_dclint.sh [RUNS]     (default 20)
+#        FDCS_POLICY_BIN=path/to/fdcs-policy benches/lint_vs_dclint.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,9 +16,13 @@ runs=${1:-20}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "== building fdcs-policy (release)" >&2
-cargo build --release -q -p fdcs-cli --manifest-path "$root/Cargo.toml"
-fdcs="${CARGO_TARGET_DIR:-$root/target}/release/fdcs-policy"
+# FDCS_POLICY_BIN: use an already built binary instead of building one
+fdcs=${FDCS_POLICY_BIN:-}
+if [ -z "$fdcs" ]; then
+  echo "== building fdcs-policy (release)" >&2
+  cargo build --release -q -p fdcs-cli --manifest-path "$root/Cargo.toml"
+  fdcs="${CARGO_TARGET_DIR:-$root/target}/release/fdcs-policy"
+fi
 
 echo "== installing dclint into $tmp" >&2
 npm install --prefix "$tmp" --no-audit --no-fund --silent dclint >&2

@@ -11,3 +11,6 @@ pub(crate) mod judge;
 pub(crate) mod load;
 pub(crate) mod merge;
 pub(crate) mod node;
+
+#[cfg(test)]
+mod fuzz_tests;

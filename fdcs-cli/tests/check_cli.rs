@@ -307,3 +307,98 @@ fn a_broken_policy_is_reported_with_file_line_and_column() {
     assert!(parts.next().unwrap().parse::<u32>().is_ok(), "{err}");
     assert!(parts.next().unwrap().parse::<u32>().is_ok(), "{err}");
 }
+
+#[test]
+fn tenants_file_limits_apply_and_unknown_tenants_are_refused() {
+    let tenants = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/demo-tenants.yaml");
+    // beta's ceiling in the demo tenants file is 512Mi: 1Gi passes for alpha
+    // (policy ceiling) but not for beta
+    let body = r#"{"Image":"busybox","HostConfig":{"Memory":1073741824}}"#;
+    let req = scratch(
+        "one-gig.http",
+        format!(
+            "POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    let o = check(&["--tenant", "alpha", "--tenants", s(&tenants), s(&req)]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = check(&["--tenant", "beta", "--tenants", s(&tenants), s(&req)]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains(": deny 403 resources.memory: "),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = check(&["--tenant", "gamma", "--tenants", s(&tenants), s(&req)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("tenant `gamma` is not in"),
+        "{}",
+        stderr(&o)
+    );
+
+    let bad = scratch(
+        "tenants.yaml",
+        b"tenants:\n  - id: Alpha\n    tokens: [x]\n",
+    );
+    let o = check(&["--tenant", "alpha", "--tenants", s(&bad), s(&req)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("{}:", s(&bad))),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The corpus of `fdcs-policy/tests/corpus`, judged through the CLI, must
+/// get the verdicts the library test checks: `check` (raw HTTP parsing,
+/// `--state` answers) and the library agree on every case.
+#[test]
+fn the_request_corpus_gets_the_same_verdicts_through_the_cli() {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        cases: Vec<Case>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Case {
+        file: String,
+        tenant: Option<String>,
+        verdict: String,
+        status: Option<u16>,
+    }
+    let manifest: Manifest =
+        serde_saphyr::from_str(&std::fs::read_to_string(corpus("cases.yaml")).unwrap()).unwrap();
+    let state = corpus("state.json");
+    let mut checked = 0;
+    for tenant in ["alpha", "beta"] {
+        let cases: Vec<&Case> = manifest
+            .cases
+            .iter()
+            .filter(|c| c.tenant.as_deref().unwrap_or("alpha") == tenant)
+            .collect();
+        let files: Vec<PathBuf> = cases.iter().map(|c| corpus(&c.file)).collect();
+        let mut args = vec!["--tenant", tenant, "--state", s(&state), "--format", "json"];
+        args.extend(files.iter().map(|f| s(f)));
+        let o = check(&args);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+        let lines = json_lines(&o);
+        assert_eq!(lines.len(), cases.len());
+        for (c, v) in cases.iter().zip(&lines) {
+            let got = v["verdict"].as_str().unwrap();
+            let ok = match c.verdict.as_str() {
+                "allowed" => got == "allow" || got == "rewrite",
+                "any" => got != "need",
+                want => got == want,
+            };
+            assert!(ok, "{}: {got}, expected {}", c.file, c.verdict);
+            if let (Some(st), "deny") = (c.status, got) {
+                assert_eq!(v["status"], st, "{}", c.file);
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, manifest.cases.len());
+}

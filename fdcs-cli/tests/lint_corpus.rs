@@ -6,6 +6,11 @@
 //! optional `args` file (one argument per line; default `.`), and
 //! `expected.json`. The environment is cleared so interpolation only sees
 //! what the case ships.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test loudly"
+)]
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,10 @@
 //! `fdcs-policy test`: the shipped suites pass, and a suite with a wrong
 //! expectation really fails (a test runner that cannot fail is a defect).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail the test loudly"
+)]
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -4,6 +4,7 @@
 //! policy that does not compile never reaches a request.
 
 mod cel_bounds;
+mod cel_json;
 mod cel_rule;
 mod cel_value;
 mod err;

@@ -181,6 +181,9 @@ fn containers_untouchable(engine: &Engine, me: &Tenant, other: &Tenant, c: &Obj,
         }
         None => refs.push(name.clone()),
     }
+    // A ref that is also the name of one of `me`'s own objects (alpha may
+    // well own a volume called `beta_data`) means that one, rightly.
+    refs.retain(|r| !mine.iter().any(|o| short(me, &o.name) == r));
     for r in &refs {
         not_found(&me.docker(&["container", "inspect", r]), &ctx(r));
         not_found(&me.docker(&["logs", r]), &format!("logs: {}", ctx(r)));
@@ -230,9 +233,8 @@ fn network_untouchable(
         n.id.chars().take(12).collect(),
         n.name.clone(),
     ];
-    if !mine.iter().any(|o| short(me, &o.name) == name) {
-        refs.push(name);
-    }
+    refs.push(name);
+    refs.retain(|r| !mine.iter().any(|o| short(me, &o.name) == r));
     let own_running = my_containers
         .iter()
         .find(|c| c.state == "running")
@@ -267,9 +269,8 @@ fn volume_untouchable(engine: &Engine, me: &Tenant, other: &Tenant, v: &Obj, min
         )
     };
     let mut refs = vec![v.name.clone()];
-    if !mine.iter().any(|o| short(me, &o.name) == name) {
-        refs.push(name);
-    }
+    refs.push(name);
+    refs.retain(|r| !mine.iter().any(|o| short(me, &o.name) == r));
     for r in &refs {
         not_found(&me.docker(&["volume", "inspect", r]), &ctx(r));
         not_found(

@@ -99,17 +99,6 @@ fn web_serves_its_own_page_on_a_published_port_and_obeys_lifecycle_commands() {
         );
         assert!(text.contains(&id), "inspect shows the id");
 
-        let top = t.docker(&["top", &web]);
-        assert!(top.ok().contains("httpd"), "top:\n{top}");
-        let stats = t.docker(&[
-            "stats",
-            "--no-stream",
-            "--format",
-            "{{.Name}} {{.MemUsage}}",
-            &web,
-        ]);
-        assert!(stats.ok().starts_with(&web), "stats:\n{stats}");
-
         t.docker(&["stop", "-t", "1", &web]).ok();
         let st = t.docker(&["inspect", "--format", "{{.State.Running}}", &web]);
         assert_eq!(st.ok(), "false");
@@ -297,6 +286,35 @@ fn cp_into_and_out_of_own_container() {
         let back = dir.join(format!("out-{}.txt", t.id));
         t.docker(&["cp", &dst_in, back.to_str().unwrap()]).ok();
         assert_eq!(std::fs::read_to_string(&back).unwrap(), content);
+    });
+    c.finish();
+}
+
+#[test]
+fn top_and_stats_show_the_tenants_own_names() {
+    let Some(c) = case() else { return };
+    let busy = c.name("busy");
+    c.both(|t| {
+        t.docker(&["run", "-d", "--name", &busy, "busybox", "sleep", "300"])
+            .ok();
+        let top = t.docker(&["top", &busy]);
+        assert!(top.ok().contains("sleep 300"), "top:\n{top}");
+        let stats = t.docker(&[
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}} {{.MemUsage}}",
+            &busy,
+        ]);
+        let line = stats.ok();
+        assert!(
+            line.starts_with(&format!("{busy} ")),
+            "stats must show the tenant's own name:\n{stats}"
+        );
+        assert!(
+            line.contains("MiB"),
+            "stats shows the memory limit:\n{stats}"
+        );
     });
     c.finish();
 }

@@ -108,6 +108,9 @@ fn load_tenant(id: &TenantId, tenants: Option<&Path>) -> anyhow::Result<Tenant> 
     let Some(path) = tenants else {
         return Ok(Tenant::new(id.clone()));
     };
-    // TEMP until fdcs_policy::tenants lands
-    anyhow::bail!("--tenants {} is not supported yet", path.display())
+    // PolicyError displays as `file:line:col: message`
+    let file = fdcs_policy::TenantsFile::from_yaml(&read_text(path)?, &path.display().to_string())?;
+    file.get(id)
+        .map(|e| e.tenant.clone())
+        .with_context(|| format!("tenant `{id}` is not in {}", path.display()))
 }

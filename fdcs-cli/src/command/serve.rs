@@ -38,6 +38,27 @@ pub(crate) struct Args {
     /// Tenants file (default: the embedded demo tenants alpha and beta).
     #[arg(long)]
     tenants: Option<PathBuf>,
+    /// Admin listener for /_fdcs/health and /_fdcs/metrics (`tcp://HOST:PORT`).
+    #[arg(long)]
+    admin_listen: Option<String>,
+    /// Largest JSON request body, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body: usize,
+    /// Seconds to wait for in-flight requests on SIGTERM.
+    #[arg(long, default_value_t = 30)]
+    drain_timeout: u64,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+    #[command(flatten)]
+    keystone: Box<KeystoneArgs>,
+    #[command(flatten)]
+    tls: Box<TlsArgs>,
+}
+
+/// Keystone settings (boxed: they are rarely used and large).
+#[derive(Debug, clap::Args)]
+pub(crate) struct KeystoneArgs {
     /// Keystone v3 URL (`http://HOST:5000`); tokens are then validated there.
     #[arg(long, env = "FDCS_KEYSTONE_URL")]
     keystone_url: Option<String>,
@@ -64,6 +85,11 @@ pub(crate) struct Args {
     /// Seconds before Keystone counts as down (503).
     #[arg(long, default_value_t = 5)]
     keystone_timeout: u64,
+}
+
+/// TLS settings.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TlsArgs {
     /// TLS certificate chain (PEM); enables TLS on every --listen.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -73,18 +99,6 @@ pub(crate) struct Args {
     /// CA (PEM) that client certificates must chain to; makes them required.
     #[arg(long, requires = "tls_cert")]
     tls_client_ca: Option<PathBuf>,
-    /// Admin listener for /_fdcs/health and /_fdcs/metrics (`tcp://HOST:PORT`).
-    #[arg(long)]
-    admin_listen: Option<String>,
-    /// Largest JSON request body, in bytes.
-    #[arg(long, default_value_t = 1 << 20)]
-    max_body: usize,
-    /// Seconds to wait for in-flight requests on SIGTERM.
-    #[arg(long, default_value_t = 30)]
-    drain_timeout: u64,
-    /// Log format.
-    #[arg(long, value_enum, default_value = "text")]
-    log_format: LogFormat,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -120,7 +134,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let sources = load::Sources::from_args(&args);
     let loaded = load::Loaded::load(&sources)?;
     let metrics = Arc::new(Metrics::default());
-    let auth = load::authenticator(&args, &loaded)?;
+    let auth = load::authenticator(&args.keystone, &loaded)?;
     let limits = Limits {
         max_json_body: args.max_body,
         ..Limits::default()
@@ -129,7 +143,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .limits(limits)
         .metrics(Arc::clone(&metrics));
     let service = layer.layer(Upstream::new(&engine));
-    let tls = tls::acceptor(&args)?;
+    let tls = tls::acceptor(&args.tls)?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let conns = listen::Connections::default();

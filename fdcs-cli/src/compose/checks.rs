@@ -7,6 +7,7 @@ use super::interp::{Miss, Unresolved};
 use super::load::Project;
 use super::node::{Node, Pos};
 use crate::report::Severity;
+use std::path::Path;
 
 /// One compose-level finding before severities are applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +109,7 @@ pub(crate) fn check(project: &Project) -> Vec<Hit> {
         .map(Node::entries)
         .unwrap_or_default()
     {
-        service(&k.as_scalar().unwrap_or_default(), k, svc, &mut out);
+        service(&k.as_scalar().unwrap_or_default(), k, svc, &project.dir, &mut out);
     }
     out
 }
@@ -176,7 +177,31 @@ fn hit(
     });
 }
 
-fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
+/// A host path as the kernel will resolve it: `~` and relative paths
+/// anchored (home, project directory), `.`/`..`/`//` folded, so
+/// `/var/run/../run/docker.sock` is seen as `/run/docker.sock`.
+pub(crate) fn host_path(src: &str, dir: &Path) -> String {
+    let joined = if let Some(rest) = src.strip_prefix('~') {
+        format!("{}/{rest}", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+    } else if src.starts_with('/') {
+        src.to_string()
+    } else {
+        format!("{}/{src}", dir.display())
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn service(name: &str, key: &Node, svc: &Node, dir: &Path, out: &mut Vec<Hit>) {
     use Severity::{Error, Info, Warning};
     let limits = svc
         .get("deploy")
@@ -404,8 +429,8 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
             if !is_bind {
                 continue;
             }
-            let clean = src.trim_end_matches('/');
-            let clean = if clean.is_empty() { "/" } else { clean };
+            let folded = host_path(&src, dir);
+            let clean = folded.as_str();
             if SOCKETS.contains(&clean) {
                 hit(
                     out,
@@ -451,23 +476,20 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
             }
         }
     }
-    match svc.entry("image") {
-        Some((k, v)) => {
-            let img = v.as_scalar().unwrap_or_default();
-            let last = img.rsplit('/').next().unwrap_or("");
-            if !img.contains('@') && (!last.contains(':') || last.ends_with(":latest")) {
-                hit(
-                    out,
-                    "compose.image-latest",
-                    Info,
-                    k.pos,
-                    name,
-                    format!("service `{name}` uses unpinned image `{img}`"),
-                    "pin a tag or digest (`image: nginx:1.27.2`)",
-                );
-            }
+    if let Some((k, v)) = svc.entry("image") {
+        let img = v.as_scalar().unwrap_or_default();
+        let last = img.rsplit('/').next().unwrap_or("");
+        if !img.contains('@') && (!last.contains(':') || last.ends_with(":latest")) {
+            hit(
+                out,
+                "compose.image-latest",
+                Info,
+                k.pos,
+                name,
+                format!("service `{name}` uses unpinned image `{img}`"),
+                "pin a tag or digest (`image: nginx:1.27.2`)",
+            );
         }
-        None => {}
     }
     if svc.get("healthcheck").is_none() {
         hit(
@@ -481,3 +503,6 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,11 @@
 //! node that produced it, so a denial's `field` leads back to a line and
 //! column.
 
+#[cfg(test)]
+mod capture_tests;
 mod container;
+mod network;
+mod resources;
 pub(crate) mod units;
 
 use super::load::Project;
@@ -79,7 +83,7 @@ fn labels(project: &str, kind: &str, name: &str) -> Map<String, Value> {
 
 fn is_external(n: &Node) -> bool {
     n.get("external")
-        .is_some_and(|e| e.as_bool() == Some(true) || e.entries().len() > 0)
+        .is_some_and(|e| e.as_bool() == Some(true) || !e.entries().is_empty())
 }
 
 /// Engine-side name of a top-level network or volume.

@@ -19,12 +19,13 @@ pub(crate) struct Source {
 pub(crate) struct Project {
     /// Project name, as compose derives it (used in engine-side names).
     pub(crate) name: String,
-    /// Indices into the source list of the files merged, in order.
-    pub(crate) files: Vec<usize>,
     /// The merged document.
     pub(crate) doc: Node,
     /// Variables that did not resolve.
     pub(crate) misses: Vec<Miss>,
+    /// The project directory, absolute when it exists: relative host paths
+    /// resolve against it, as in compose.
+    pub(crate) dir: PathBuf,
 }
 
 /// Why a project could not be loaded (exit code 2).
@@ -127,7 +128,6 @@ pub(crate) fn from_texts(
     sources: &mut Vec<Source>,
 ) -> Result<Project, LoadError> {
     let mut doc: Option<Node> = None;
-    let mut idx = Vec::new();
     let mut misses = Vec::new();
     for (path, text) in texts {
         let i = sources.len();
@@ -151,7 +151,6 @@ pub(crate) fn from_texts(
             });
         }
         misses.extend(interpolate(&mut node, vars));
-        idx.push(i);
         doc = Some(match doc {
             None => node,
             Some(base) => merge_documents(base, node),
@@ -159,11 +158,12 @@ pub(crate) fn from_texts(
     }
     let doc = doc.ok_or_else(|| LoadError::io(dir, "no compose file given"))?;
     let name = project_name(&doc, vars, dir);
+    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     Ok(Project {
         name,
-        files: idx,
         doc,
         misses,
+        dir: abs,
     })
 }
 
@@ -176,8 +176,9 @@ fn project_name(doc: &Node, vars: &Vars, dir: &Path) -> String {
         .or_else(|| vars.lookup("COMPOSE_PROJECT_NAME").map(str::to_string))
         .or_else(|| {
             std::fs::canonicalize(dir)
-                .ok()
-                .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
         })
         .unwrap_or_default();
     let clean: String = raw

@@ -71,7 +71,15 @@ pub(crate) fn parse(src: &str, file: usize) -> Result<Node, YamlError> {
             kind: Kind::Null,
         });
     }
-    match serde_saphyr::from_str::<Spanned<Kind>>(src) {
+    // YAML 1.1 booleans as PyYAML (docker-compose 1.29) reads them: `yes`,
+    // `on`, `true`... are read as text and turned into booleans only where a
+    // field wants one (`Node::as_bool`), so a label `x: y` stays `"y"`, as
+    // compose sends it. Duplicate keys: the last wins, as in PyYAML.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+    };
+    match serde_saphyr::from_str_with_options::<Spanned<Kind>>(src, options) {
         Ok(sp) => {
             let mut node = Node::from(sp);
             node.set_file(file);
@@ -317,6 +325,20 @@ mod tests {
         let item = &ports.items()[0];
         assert_eq!((item.pos.line, item.pos.col), (5, 9));
         assert_eq!(item.as_scalar().as_deref(), Some("80:80"));
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins_like_pyyaml() {
+        let n = parse("privileged: false\nprivileged: true\n", 0).unwrap();
+        assert_eq!(n.get("privileged").and_then(Node::as_bool), Some(true));
+    }
+
+    #[test]
+    fn yaml11_words_stay_text_until_a_field_wants_a_bool() {
+        let n = parse("a: y\nb: yes\nc: true\n", 0).unwrap();
+        assert_eq!(n.get("a").unwrap().as_scalar().as_deref(), Some("y"));
+        assert_eq!(n.get("b").and_then(Node::as_bool), Some(true));
+        assert_eq!(n.get("c").unwrap().kind, Kind::Bool(true));
     }
 
     #[test]

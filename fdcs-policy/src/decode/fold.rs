@@ -35,9 +35,32 @@ pub(crate) fn fold_eq(key: &str, field: &str) -> bool {
     i == fb.len()
 }
 
+/// The field `key` names, as Go picks it: an exact match first, else the
+/// first field that folds alike. Go-generated bodies list fields in struct
+/// order, so the exact search starts at `cursor` (one past the last match)
+/// and wraps: usually a single comparison.
+pub(crate) fn find_field(fields: &[&str], key: &str, cursor: usize) -> Option<usize> {
+    let n = fields.len();
+    (0..n)
+        .map(|k| (cursor + k) % n)
+        .find(|&i| fields.get(i).is_some_and(|f| *f == key))
+        .or_else(|| fields.iter().position(|f| fold_eq(key, f)))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fold_eq;
+    use super::{find_field, fold_eq};
+
+    #[test]
+    fn exact_match_wins_wherever_the_cursor_is() {
+        let fields = ["Abc", "ABC", "Def"];
+        assert_eq!(find_field(&fields, "ABC", 0), Some(1));
+        assert_eq!(find_field(&fields, "Abc", 2), Some(0));
+        // folded: the first field in order
+        assert_eq!(find_field(&fields, "abc", 2), Some(0));
+        assert_eq!(find_field(&fields, "xyz", 1), None);
+        assert_eq!(find_field(&[], "x", 0), None);
+    }
 
     #[test]
     fn ascii_case_folds() {

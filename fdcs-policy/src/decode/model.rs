@@ -41,6 +41,8 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::fold::find_field;
+
 /// A model with a fixed list of JSON fields (its own, then embedded ones).
 pub(crate) trait Fields: Default {
     /// JSON names of every field, embedded structs' members included.
@@ -85,7 +87,21 @@ impl<'de, T: Fields> Visitor<'de> for StructVisitor<T> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut out = T::default();
-        while let Some(idx) = map.next_key_seed(FieldSeed::<T>(PhantomData))? {
+        let mut cursor = 0;
+        let mut seen = [0u64; 4];
+        while let Some(idx) = map.next_key_seed(FieldSeed::<T> {
+            cursor: &mut cursor,
+            model: PhantomData,
+        })? {
+            // Our tree deserializer hands each field over once, merged. A
+            // streaming one (the fast path of `decode`) repeats them: Go's
+            // merge rules then need the tree, so give up.
+            let (word, bit) = (idx / 64, 1u64 << (idx % 64));
+            match seen.get_mut(word) {
+                Some(w) if *w & bit != 0 => return Err(de::Error::custom(REPEATED_FIELD)),
+                Some(w) => *w |= bit,
+                None => return Err(de::Error::custom(REPEATED_FIELD)),
+            }
             out.accept(idx, &mut map)?;
         }
         Ok(out)
@@ -98,18 +114,24 @@ impl<'de, T: Fields> Visitor<'de> for StructVisitor<T> {
     }
 }
 
-/// A struct key: a field index from our decoder, or an exact name from any
-/// other deserializer (`serde_json::from_value` in tests).
-struct FieldSeed<T>(PhantomData<T>);
+/// The error a streaming deserializer gets for a repeated field.
+pub(crate) const REPEATED_FIELD: &str = "field repeated (needs the merging decoder)";
 
-impl<'de, T: Fields> DeserializeSeed<'de> for FieldSeed<T> {
+/// A struct key: a field index from our tree deserializer, or a name from a
+/// streaming one, matched as Go matches it.
+struct FieldSeed<'c, T> {
+    cursor: &'c mut usize,
+    model: PhantomData<T>,
+}
+
+impl<'de, T: Fields> DeserializeSeed<'de> for FieldSeed<'_, T> {
     type Value = usize;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
         d.deserialize_identifier(self)
     }
 }
 
-impl<'de, T: Fields> Visitor<'de> for FieldSeed<T> {
+impl<'de, T: Fields> Visitor<'de> for FieldSeed<'_, T> {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -122,10 +144,10 @@ impl<'de, T: Fields> Visitor<'de> for FieldSeed<T> {
         }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
-        T::FIELDS
-            .iter()
-            .position(|f| *f == v)
-            .ok_or_else(|| E::unknown_field(v, T::FIELDS))
+        let i =
+            find_field(T::FIELDS, v, *self.cursor).ok_or_else(|| E::unknown_field(v, T::FIELDS))?;
+        *self.cursor = i + 1;
+        Ok(i)
     }
 }
 
@@ -292,6 +314,14 @@ mod tests {
                     assert!(!fold_eq(a, b), "{model}: `{a}` and `{b}` fold alike");
                 }
             }
+        }
+    }
+
+    /// The repeated-field check in `StructVisitor` tracks 256 fields.
+    #[test]
+    fn every_model_has_at_most_256_fields() {
+        for (model, fields) in all_fields() {
+            assert!(fields.len() <= 256, "{model}");
         }
     }
 

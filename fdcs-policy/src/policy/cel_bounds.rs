@@ -95,6 +95,55 @@ pub(crate) fn bracket_depth(src: &str, limit: usize) -> Result<(), usize> {
     Ok(())
 }
 
+/// The names a rule's input is bound to; comprehensions may not hide them.
+const RESERVED: [&str; 3] = ["object", "request", "variables"];
+
+/// Replaces every `variables.<name>` with the identifier `@<index>`, the
+/// name the evaluator binds the variable's value to (no CEL source can spell
+/// it). Run after [`check`], which guarantees every such name is declared
+/// and the AST is shallow.
+pub(crate) fn bind_variables(e: &mut IdedExpr, variables: &[&str]) {
+    if let Expr::Select(s) = &e.expr {
+        if let Expr::Ident(root) = &s.operand.expr {
+            if root == "variables" {
+                if let Some(i) = variables.iter().position(|v| *v == s.field) {
+                    e.expr = Expr::Ident(format!("@{i}"));
+                }
+                return;
+            }
+        }
+    }
+    match &mut e.expr {
+        Expr::Unspecified | Expr::Literal(_) | Expr::Ident(_) | Expr::Struct(_) => {}
+        Expr::Select(s) => bind_variables(&mut s.operand, variables),
+        Expr::Call(c) => {
+            if let Some(t) = &mut c.target {
+                bind_variables(t, variables);
+            }
+            c.args.iter_mut().for_each(|a| bind_variables(a, variables));
+        }
+        Expr::List(l) => l.elements.iter_mut().for_each(|a| bind_variables(a, variables)),
+        Expr::Map(m) => m.entries.iter_mut().for_each(|en| match &mut en.expr {
+            EntryExpr::MapEntry(me) => {
+                bind_variables(&mut me.key, variables);
+                bind_variables(&mut me.value, variables);
+            }
+            EntryExpr::StructField(f) => bind_variables(&mut f.value, variables),
+        }),
+        Expr::Comprehension(c) => {
+            for x in [
+                &mut c.iter_range,
+                &mut c.accu_init,
+                &mut c.loop_cond,
+                &mut c.loop_step,
+                &mut c.result,
+            ] {
+                bind_variables(x, variables);
+            }
+        }
+    }
+}
+
 /// CEL type names, usable as plain identifiers (`type(x) == string`).
 const TYPE_NAMES: [&str; 11] = [
     "int",
@@ -160,7 +209,13 @@ impl Walker<'_> {
             Expr::Ident(name) => self.ident(name).map_err(own),
             Expr::Select(s) => {
                 if let Expr::Ident(root) = &s.operand.expr {
-                    if root == "variables" && !self.scope.iter().any(|n| n == root) {
+                    if root == "variables" {
+                        if s.test {
+                            return Err(own(format!(
+                                "`has(variables.{})` is always true; test the variable's value instead",
+                                s.field
+                            )));
+                        }
                         if self.variables.contains(&s.field.as_str()) {
                             return Ok(());
                         }
@@ -198,6 +253,13 @@ impl Walker<'_> {
                         self.limits.max_comprehension_nesting
                     )));
                 }
+                for v in std::iter::once(&c.iter_var).chain(&c.iter_var2) {
+                    if RESERVED.contains(&v.as_str()) {
+                        return Err(own(format!(
+                            "`{v}` cannot name a comprehension variable: it would hide the rule's input"
+                        )));
+                    }
+                }
                 self.walk(&c.iter_range, d, compr)?;
                 self.walk(&c.accu_init, d, compr)?;
                 let before = self.scope.len();
@@ -221,9 +283,11 @@ impl Walker<'_> {
         if name == "object" && !shadowed {
             self.reads_object = true;
         }
+        if name == "variables" {
+            return Err("use `variables.<name>` to read a variable".to_string());
+        }
         let known = name == "object"
             || name == "request"
-            || (name == "variables" && !self.variables.is_empty())
             || TYPE_NAMES.contains(&name)
             || self.scope.iter().any(|n| n == name);
         if known {

@@ -21,11 +21,9 @@ use super::err::{Errs, Pos};
 use super::schema::RawCustom;
 use super::PolicyError;
 use crate::Denial;
-use cel::common::types::{CelBool, CelMap, CelMapKey, CelString};
-use cel::common::value::Val;
+use cel::common::types::{CelBool, CelString};
 use cel::{Context, Env, IdedExpr, Value};
 use serde_saphyr::Spanned;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Every endpoint name a `match.endpoints` entry may use: the
@@ -163,29 +161,25 @@ impl CelRule {
                 return Err(fail(e.to_string()));
             }
         }
-        let verdict = if self.variables.is_empty() {
-            eval_bool(&self.expression, &root)
-        } else {
-            let mut vars: HashMap<CelMapKey<'_>, Box<dyn Val + '_>> = HashMap::new();
-            for (name, expr) in &self.variables {
-                let mut scope = root.new_inner_scope();
-                scope.add_variable_as_val("variables", Box::new(CelMap::from(vars.clone())));
-                let v = Value::resolve_val(expr, &scope)
-                    .map_err(|e| fail(format!("variable `{name}`: {e}")))?
-                    .into_owned();
-                vars.insert(CelMapKey::from(name.clone()), v);
-            }
-            let mut scope = root.new_inner_scope();
-            scope.add_variable_as_val("variables", Box::new(CelMap::from(vars)));
-            let r = eval_bool(&self.expression, &scope);
-            if let Ok(false) = r {
-                return Err(self.deny(&scope));
-            }
-            r
-        };
-        match verdict {
+        if self.variables.is_empty() {
+            return match eval_bool(&self.expression, &root) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(self.deny(&root)),
+                Err(e) => Err(fail(e)),
+            };
+        }
+        // Variables are evaluated in order into one child scope, each bound
+        // to the name `bind_variables` gave its uses.
+        let mut scope = root.new_inner_scope();
+        for (i, (name, expr)) in self.variables.iter().enumerate() {
+            let v = Value::resolve_val(expr, &scope)
+                .map_err(|e| fail(format!("variable `{name}`: {e}")))?
+                .into_owned();
+            scope.add_variable_as_val(format!("@{i}"), v);
+        }
+        match eval_bool(&self.expression, &scope) {
             Ok(true) => Ok(()),
-            Ok(false) => Err(self.deny(&root)),
+            Ok(false) => Err(self.deny(&scope)),
             Err(e) => Err(fail(e)),
         }
     }
@@ -406,6 +400,8 @@ fn compile_expr(
             .map_or((1, 1), |(start, _)| line_col(&src.value, start));
         errs.at(errs.inside(at, &src.value, line, col), m)
     })?;
+    let mut expr = expr;
+    cel_bounds::bind_variables(&mut expr, variables);
     Ok((expr, reads_object))
 }
 

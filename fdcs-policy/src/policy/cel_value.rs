@@ -1,17 +1,16 @@
 //! What a custom rule sees: `object` (the judged body) and `request`.
 //!
-//! The body is converted to CEL values once per request, lazily, the first
-//! time a rule reads `object`, and shared by every rule. Strings are borrowed
-//! from the JSON, not copied. The conversion is bounded: a body with more
+//! The body is wrapped once per request, the first time a rule reads
+//! `object`, and shared by every rule; fields are converted only when read
+//! (see `cel_json.rs`), strings borrowed from the JSON. The input is bounded: a body with more
 //! than [`MAX_OBJECT_NODES`] JSON values or nested deeper than
 //! [`MAX_OBJECT_DEPTH`] is not evaluated, and every rule that reads it denies
 //! (fail closed). Together with the body-size limit of the adapter and the
 //! comprehension-nesting limit of the compiler, this bounds the work of any
 //! custom rule to about `MAX_OBJECT_NODES²` steps.
 
-use cel::common::types::{
-    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
-};
+use super::cel_json::json_val;
+use cel::common::types::{CelMap, CelMapKey, CelNull, CelString};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use std::collections::HashMap;
@@ -51,7 +50,7 @@ pub struct CelInput<'a> {
 /// each parameter name to its *first* value, the one the daemon reads.
 pub struct CelContext<'a> {
     input: CelInput<'a>,
-    request: Box<dyn Val + 'a>,
+    request: OnceLock<Box<dyn Val + 'a>>,
     object: OnceLock<Result<Box<dyn Val + 'a>, String>>,
 }
 
@@ -64,30 +63,39 @@ impl std::fmt::Debug for CelContext<'_> {
 }
 
 impl<'a> CelContext<'a> {
-    /// Prepares the variables of one request. Cheap: the body is converted
-    /// only if a rule reads it.
+    /// Prepares the variables of one request. Cheap: `request` and `object`
+    /// are built only if a rule reads them.
     pub fn new(input: &CelInput<'a>) -> Self {
-        let mut query: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = HashMap::new();
-        for (k, v) in input.query {
-            query
-                .entry(CelMapKey::from(k.as_str()))
-                .or_insert_with(|| Box::new(CelString::from(v.as_str())));
-        }
-        let mut request: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = HashMap::with_capacity(6);
-        let mut put = |k: &'static str, v: &'a str| {
-            request.insert(CelMapKey::from(k), Box::new(CelString::from(v)));
-        };
-        put("endpoint", input.endpoint);
-        put("method", input.method);
-        put("path", input.path);
-        put("apiVersion", input.api_version);
-        put("tenant", input.tenant);
-        request.insert(CelMapKey::from("query"), Box::new(CelMap::from(query)));
         CelContext {
             input: *input,
-            request: Box::new(CelMap::from(request)),
+            request: OnceLock::new(),
             object: OnceLock::new(),
         }
+    }
+
+    /// The `request` map.
+    fn request(&self) -> &(dyn Val + 'a) {
+        let input = self.input;
+        &**self.request.get_or_init(|| {
+            let mut query: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = HashMap::new();
+            for (k, v) in input.query {
+                query
+                    .entry(CelMapKey::from(k.as_str()))
+                    .or_insert_with(|| Box::new(CelString::from(v.as_str())));
+            }
+            let mut request: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = HashMap::with_capacity(6);
+            for (k, v) in [
+                ("endpoint", input.endpoint),
+                ("method", input.method),
+                ("path", input.path),
+                ("apiVersion", input.api_version),
+                ("tenant", input.tenant),
+            ] {
+                request.insert(CelMapKey::from(k), Box::new(CelString::from(v)));
+            }
+            request.insert(CelMapKey::from("query"), Box::new(CelMap::from(query)));
+            Box::new(CelMap::from(request))
+        })
     }
 
     /// The body as a CEL value, or why it cannot be evaluated.
@@ -96,11 +104,12 @@ impl<'a> CelContext<'a> {
             None => Ok(Box::new(CelNull)),
             Some(v) => {
                 let mut budget = MAX_OBJECT_NODES;
-                to_val(v, 0, &mut budget).ok_or_else(|| {
-                    format!(
+                match within_bounds(v, 0, &mut budget) {
+                    Some(()) => Ok(json_val(v)),
+                    None => Err(format!(
                         "the request body has more than {MAX_OBJECT_NODES} values or is nested deeper than {MAX_OBJECT_DEPTH}"
-                    )
-                })
+                    )),
+                }
             }
         });
         match converted {
@@ -113,51 +122,51 @@ impl<'a> CelContext<'a> {
 impl VariableResolver for CelContext<'_> {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
         match variable {
-            "request" => Some(CowVal::Borrowed(&*self.request)),
+            "request" => Some(CowVal::Borrowed(self.request())),
             // A body over the bounds resolves to nothing: the rule fails
             // with an undeclared reference, and `check` reports the bound.
             "object" => self.object().ok().map(CowVal::Borrowed),
-            _ => None,
+            // The interpreter first asks for a whole dotted name
+            // (`object.HostConfig.Memory`) before it selects field by field;
+            // answering it here walks the JSON once instead. A miss returns
+            // nothing and the interpreter selects field by field, so errors
+            // and semantics are exactly those of the selections.
+            _ => {
+                if let Some(path) = variable.strip_prefix("object.") {
+                    self.object().ok()?;
+                    let mut v = self.input.object?;
+                    for field in path.split('.') {
+                        v = v.as_object()?.get(field)?;
+                    }
+                    Some(CowVal::Owned(json_val(v)))
+                } else {
+                    let field = variable.strip_prefix("request.")?;
+                    let i = &self.input;
+                    let s = match field {
+                        "endpoint" => i.endpoint,
+                        "method" => i.method,
+                        "path" => i.path,
+                        "apiVersion" => i.api_version,
+                        "tenant" => i.tenant,
+                        _ => return None,
+                    };
+                    Some(CowVal::Owned(Box::new(CelString::from(s))))
+                }
+            }
         }
     }
 }
 
-/// Converts JSON to CEL values, borrowing strings; `None` when over budget.
-fn to_val<'a>(
-    v: &'a serde_json::Value,
-    depth: usize,
-    budget: &mut usize,
-) -> Option<Box<dyn Val + 'a>> {
+/// Counts the JSON values of `v` within `budget`, and checks its depth;
+/// `None` when over either bound. No allocation: this runs per request.
+fn within_bounds(v: &serde_json::Value, depth: usize, budget: &mut usize) -> Option<()> {
     *budget = budget.checked_sub(1)?;
     if depth > MAX_OBJECT_DEPTH {
         return None;
     }
-    Some(match v {
-        serde_json::Value::Null => Box::new(CelNull),
-        serde_json::Value::Bool(b) => Box::new(CelBool::from(*b)),
-        serde_json::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Box::new(CelInt::from(i))
-            } else if let Some(u) = n.as_u64() {
-                Box::new(CelUInt::from(u))
-            } else {
-                Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN)))
-            }
-        }
-        serde_json::Value::String(s) => Box::new(CelString::from(s.as_str())),
-        serde_json::Value::Array(a) => {
-            let mut out = Vec::with_capacity(a.len());
-            for x in a {
-                out.push(to_val(x, depth + 1, budget)?);
-            }
-            Box::new(CelList::from(out))
-        }
-        serde_json::Value::Object(o) => {
-            let mut out = HashMap::with_capacity(o.len());
-            for (k, x) in o {
-                out.insert(CelMapKey::from(k.as_str()), to_val(x, depth + 1, budget)?);
-            }
-            Box::new(CelMap::from(out))
-        }
-    })
+    match v {
+        serde_json::Value::Array(a) => a.iter().try_for_each(|x| within_bounds(x, depth + 1, budget)),
+        serde_json::Value::Object(o) => o.values().try_for_each(|x| within_bounds(x, depth + 1, budget)),
+        _ => Some(()),
+    }
 }

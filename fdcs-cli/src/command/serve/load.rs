@@ -109,7 +109,7 @@ impl Loaded {
 }
 
 /// Keystone when `--keystone-url` is given, else the tenants file.
-pub(super) fn authenticator(a: &Args, loaded: &Loaded) -> anyhow::Result<Auth> {
+pub(super) fn authenticator(a: &super::KeystoneArgs, loaded: &Loaded) -> anyhow::Result<Auth> {
     let Some(url) = &a.keystone_url else {
         return Ok(loaded.tenants.clone());
     };

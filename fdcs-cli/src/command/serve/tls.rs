@@ -2,7 +2,7 @@
 //! certificates must chain to (then required), so that the docker CLI's
 //! `--tlsverify --tlscacert --tlscert --tlskey` works as against dockerd.
 
-use super::Args;
+use super::TlsArgs;
 use anyhow::Context as _;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio_rustls::TlsAcceptor;
 
 /// The TLS acceptor, when `--tls-cert` and `--tls-key` are given.
-pub(super) fn acceptor(a: &Args) -> anyhow::Result<Option<TlsAcceptor>> {
+pub(super) fn acceptor(a: &TlsArgs) -> anyhow::Result<Option<TlsAcceptor>> {
     let (Some(cert), Some(key)) = (&a.tls_cert, &a.tls_key) else {
         return Ok(None);
     };

@@ -2,7 +2,9 @@
 //! the body docker-compose 1.29.2 sends (field by field as captured), and
 //! `POST /build` when the service builds its image.
 
-use super::units::{bytes, nano_cpus, ports, shell_words};
+use super::network::networking;
+use super::resources::resources;
+use super::units::{ports, shell_words};
 use super::{labels, object_name, EngineRequest, PathMap, API};
 use crate::compose::load::Project;
 use crate::compose::merge::to_map;
@@ -464,106 +466,5 @@ fn host_or_volume(project: &Project, dir: &Path, src: &str) -> String {
         )
     } else {
         object_name(project, "volumes", src)
-    }
-}
-
-/// `mem_limit`, `cpus`, `pids_limit` and their `deploy.resources` forms
-/// (compose 1.29 applies `deploy.resources.limits` without `--compatibility`).
-fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
-    let limits = svc
-        .get("deploy")
-        .and_then(|d| d.get("resources"))
-        .and_then(|r| r.get("limits"));
-    let reservations = svc
-        .get("deploy")
-        .and_then(|d| d.get("resources"))
-        .and_then(|r| r.get("reservations"));
-    let pick = |field: &str, deploy: Option<&Node>, dfield: &str| -> Option<(Node, String)> {
-        svc.entry(field)
-            .or_else(|| deploy.and_then(|d| d.entry(dfield)))
-            .and_then(|(k, v)| v.as_scalar().map(|s| (k.clone(), s)))
-    };
-    if let Some((k, s)) = pick("mem_limit", limits, "memory") {
-        hc.insert("Memory".into(), json!(bytes(&s).unwrap_or(-1)));
-        p.set("HostConfig.Memory", k.pos);
-    }
-    if let Some((k, s)) = pick("memswap_limit", None, "") {
-        hc.insert(
-            "MemorySwap".into(),
-            json!(bytes(&s).or_else(|| s.parse().ok()).unwrap_or(-1)),
-        );
-        p.set("HostConfig.MemorySwap", k.pos);
-    }
-    if let Some((k, s)) = pick("mem_reservation", reservations, "memory") {
-        hc.insert("MemoryReservation".into(), json!(bytes(&s).unwrap_or(0)));
-        p.set("HostConfig.MemoryReservation", k.pos);
-    }
-    if let Some((k, s)) = pick("cpus", limits, "cpus") {
-        hc.insert("NanoCpus".into(), json!(nano_cpus(&s).unwrap_or(-1)));
-        p.set("HostConfig.NanoCpus", k.pos);
-    }
-    for (field, json_name) in [
-        ("cpu_shares", "CpuShares"),
-        ("cpu_quota", "CpuQuota"),
-        ("cpu_period", "CpuPeriod"),
-    ] {
-        if let Some((k, s)) = pick(field, None, "") {
-            hc.insert(json_name.into(), json!(s.parse::<i64>().unwrap_or(0)));
-            p.set(format!("HostConfig.{json_name}"), k.pos);
-        }
-    }
-    if let Some((k, s)) = pick("cpuset", None, "") {
-        hc.insert("CpusetCpus".into(), json!(s));
-        p.set("HostConfig.CpusetCpus", k.pos);
-    }
-    if let Some((k, s)) = pick("pids_limit", limits, "pids") {
-        hc.insert("PidsLimit".into(), json!(s.parse::<i64>().unwrap_or(0)));
-        p.set("HostConfig.PidsLimit", k.pos);
-    }
-    if let Some((k, s)) = pick("shm_size", None, "") {
-        hc.insert("ShmSize".into(), json!(bytes(&s).unwrap_or(0)));
-        p.set("HostConfig.ShmSize", k.pos);
-    }
-}
-
-/// `network_mode` or the first of `networks` (compose connects the others
-/// after create), with the service name as alias.
-fn networking(
-    project: &Project,
-    name: &str,
-    svc: &Node,
-    body: &mut Map<String, Value>,
-    hc: &mut Map<String, Value>,
-    p: &mut PathMap,
-) {
-    if let Some((k, m)) = svc.entry("network_mode") {
-        let mut s = m.as_scalar().unwrap_or_default();
-        if let Some(other) = s.strip_prefix("service:") {
-            s = format!("container:{}_{other}_1", project.name);
-        }
-        hc.insert("NetworkMode".into(), json!(s));
-        p.set("HostConfig.NetworkMode", k.pos);
-        return;
-    }
-    let (net_key, first) = match svc.entry("networks") {
-        Some((k, n)) => {
-            let first = n
-                .items()
-                .first()
-                .and_then(Node::as_scalar)
-                .or_else(|| n.entries().first().and_then(|(k, _)| k.as_scalar()));
-            (Some(k.pos), first.unwrap_or_else(|| "default".into()))
-        }
-        None => (None, "default".to_string()),
-    };
-    let engine = object_name(project, "networks", &first);
-    hc.insert("NetworkMode".into(), json!(engine));
-    body.insert(
-        "NetworkingConfig".into(),
-        json!({"EndpointsConfig": {engine.clone(): {"Aliases": [name], "IPAMConfig": {}}}}),
-    );
-    if let Some(pos) = net_key {
-        p.set("HostConfig.NetworkMode", pos);
-        p.set("NetworkingConfig", pos);
     }
 }

@@ -18,14 +18,14 @@ pub(crate) fn bytes(s: &str) -> Option<i64> {
     };
     let v: f64 = num.trim().parse().ok()?;
     let r = v * mul as f64;
-    (r.is_finite() && r >= 0.0 && r < 9.2e18).then_some(r as i64)
+    (0.0..9.2e18).contains(&r).then_some(r as i64)
 }
 
 /// `0.5` → 500000000 nano-CPUs.
 pub(crate) fn nano_cpus(s: &str) -> Option<i64> {
     let v: f64 = s.trim().parse().ok()?;
     let r = (v * 1e9).round();
-    (r.is_finite() && r >= 0.0 && r < 9.2e18).then_some(r as i64)
+    (0.0..9.2e18).contains(&r).then_some(r as i64)
 }
 
 /// One published port after parsing the short syntax.

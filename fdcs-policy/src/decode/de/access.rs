@@ -7,7 +7,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess};
 
 use super::{Entries, Group, Path, ValueDe};
 use crate::decode::err::{DecodeError, DecodeErrorKind};
-use crate::decode::fold::fold_eq;
+use crate::decode::fold::find_field;
 use crate::decode::tree::Node;
 
 /// Struct fields: entries matched to field indices up front (so unknown keys
@@ -42,7 +42,7 @@ impl<'p, 't, 'de> StructMap<'p, 't, 'de> {
             let Some((key, _)) = entries.get(ei) else {
                 break;
             };
-            let fi = match find_exact(fields, key, cursor).or_else(|| find_folded(fields, key)) {
+            let fi = match find_field(fields, key, cursor) {
                 Some(fi) => fi,
                 None => {
                     let p = Path::Field(path, key);
@@ -75,17 +75,6 @@ impl<'p, 't, 'de> StructMap<'p, 't, 'de> {
             path,
         })
     }
-}
-
-fn find_exact(fields: &[&str], key: &str, cursor: usize) -> Option<usize> {
-    let n = fields.len();
-    (0..n)
-        .map(|k| (cursor + k) % n)
-        .find(|&i| fields.get(i).is_some_and(|f| *f == key))
-}
-
-fn find_folded(fields: &[&str], key: &str) -> Option<usize> {
-    fields.iter().position(|f| fold_eq(key, f))
 }
 
 impl<'de> MapAccess<'de> for StructMap<'_, '_, 'de> {
