@@ -6,6 +6,7 @@
 
 pub(crate) mod checks;
 pub(crate) mod engine;
+mod extends;
 pub(crate) mod interp;
 pub(crate) mod judge;
 pub(crate) mod load;

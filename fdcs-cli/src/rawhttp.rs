@@ -231,6 +231,45 @@ mod tests {
         }
     }
 
+    /// Any chunking of a body, with LF or CRLF, decodes to the same bytes as
+    /// the Content-Length form (a small deterministic generator instead of a
+    /// proptest dependency).
+    #[test]
+    fn every_chunking_decodes_to_the_same_body() {
+        let body: Vec<u8> = (0..1800u32)
+            .map(|i| b"{}\"a:0,\r\n "[(i % 10) as usize])
+            .collect();
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..200 {
+            let eol: &[u8] = if round % 2 == 0 { b"\r\n" } else { b"\n" };
+            let mut raw = b"POST /v1.41/containers/create HTTP/1.1".to_vec();
+            raw.extend_from_slice(eol);
+            raw.extend_from_slice(b"Transfer-Encoding: chunked");
+            raw.extend_from_slice(eol);
+            raw.extend_from_slice(eol);
+            let mut rest = &body[..];
+            while !rest.is_empty() {
+                let n = 1 + next(rest.len().min(700));
+                let (chunk, tail) = rest.split_at(n);
+                raw.extend_from_slice(format!("{n:x}").as_bytes());
+                raw.extend_from_slice(eol);
+                raw.extend_from_slice(chunk);
+                raw.extend_from_slice(eol);
+                rest = tail;
+            }
+            raw.extend_from_slice(b"0");
+            raw.extend_from_slice(eol);
+            raw.extend_from_slice(eol);
+            assert_eq!(parse(&raw).unwrap().body, body, "round {round}");
+        }
+    }
+
     #[test]
     fn identical_duplicate_content_length_is_fine() {
         let r =

@@ -93,6 +93,19 @@ pub(crate) fn render(
     }
 }
 
+/// An input error (YAML syntax, not a mapping, unreadable file) in the
+/// text style, with the line and a caret when the position is known.
+pub(crate) fn render_error(
+    path: &str,
+    text: &str,
+    line: u32,
+    col: u32,
+    message: &str,
+    color: bool,
+) -> String {
+    text::render_error(path, text, line, col, message, color)
+}
+
 /// The path of a finding's file.
 fn path_of(sources: &[Source], file: usize) -> &str {
     sources

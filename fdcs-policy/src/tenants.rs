@@ -47,7 +47,10 @@ impl TenantsFile {
         if src.len() > MAX_TENANTS_BYTES {
             return Err(errs.at(
                 Pos { line: 1, column: 1 },
-                format!("tenants file is {} bytes; the limit is {MAX_TENANTS_BYTES}", src.len()),
+                format!(
+                    "tenants file is {} bytes; the limit is {MAX_TENANTS_BYTES}",
+                    src.len()
+                ),
             ));
         }
         let raw: RawFile = serde_saphyr::from_str_with_options(src, crate::policy::yaml_options())
@@ -111,7 +114,10 @@ fn convert(raw: RawFile, errs: Errs<'_>) -> Result<TenantsFile, PolicyError> {
         }
         for tok in &t.tokens {
             if tok.value.is_empty() || tok.value.chars().any(char::is_whitespace) {
-                return Err(errs.at(Pos::of(tok), "a token must be non-empty and contain no spaces"));
+                return Err(errs.at(
+                    Pos::of(tok),
+                    "a token must be non-empty and contain no spaces",
+                ));
             }
         }
         let mut digests = Vec::with_capacity(t.token_sha256.len());
@@ -123,7 +129,11 @@ fn convert(raw: RawFile, errs: Errs<'_>) -> Result<TenantsFile, PolicyError> {
                     "tokenSha256 must be 64 hex digits (`printf %s TOKEN | sha256sum`)",
                 ));
             }
-            digests.push(Spanned { value: hex, referenced: d.referenced, defined: d.defined });
+            digests.push(Spanned {
+                value: hex,
+                referenced: d.referenced,
+                defined: d.defined,
+            });
         }
         for (kind, list) in [("token", &t.tokens), ("token digest", &digests)] {
             for tok in list {
@@ -159,7 +169,10 @@ fn limits(l: RawLimits, errs: Errs<'_>) -> Result<TenantLimits, PolicyError> {
         if v <= 0 {
             return Err(errs.at(
                 Pos::of(q),
-                format!("{what} `{}` must be positive (0 or -1 would mean unlimited to the daemon)", q.value),
+                format!(
+                    "{what} `{}` must be positive (0 or -1 would mean unlimited to the daemon)",
+                    q.value
+                ),
             ));
         }
         Ok(Some(v))
@@ -169,7 +182,10 @@ fn limits(l: RawLimits, errs: Errs<'_>) -> Result<TenantLimits, PolicyError> {
             if p.value.trim().is_empty() || p.value.chars().any(char::is_whitespace) {
                 return Err(errs.at(
                     Pos::of(p),
-                    format!("image pattern `{}` must be non-empty and contain no spaces", p.value),
+                    format!(
+                        "image pattern `{}` must be non-empty and contain no spaces",
+                        p.value
+                    ),
                 ));
             }
         }

@@ -6,6 +6,12 @@
 //! as `fdcs-policy check --state`). Every case is judged through the library,
 //! obligations answered, exactly as `serve` and `check` do; all mismatches are
 //! reported together.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers: a failed expectation is a panic, as in assert!"
+)]
 
 use fdcs_policy::tenancy::engine_name;
 use fdcs_policy::{
@@ -48,6 +54,11 @@ struct Case {
     #[serde(default)]
     asserts: Vec<String>,
     covers: Vec<String>,
+    /// A known gap: the expectation is what the core should do and does
+    /// not do yet. Reported, not failed; failed once it passes, so the
+    /// marker is removed when the gap is closed.
+    #[serde(default)]
+    pending: Option<String>,
     #[serde(default)]
     #[expect(dead_code, reason = "documentation for the reader of cases.yaml")]
     note: Option<String>,
@@ -223,6 +234,11 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A JSON value as the manifest writes it: strings bare, the rest as JSON.
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
 /// Checks one `asserts` entry against what is forwarded; `Err` says why not.
 fn check_assert(a: &str, verdict: &Verdict) -> Result<(), String> {
     let Some(fwd) = verdict.forward() else {
@@ -260,8 +276,8 @@ fn check_assert(a: &str, verdict: &Verdict) -> Result<(), String> {
     let got = body.pointer(lhs);
     let ok = match op {
         "absent" => got.is_none(),
-        "==" => got.is_some_and(|g| g.as_str().map_or(g.to_string() == rhs, |s| s == rhs)),
-        "!=" => got.is_none_or(|g| g.as_str().map_or(g.to_string() != rhs, |s| s != rhs)),
+        "==" => got.is_some_and(|g| text(g) == rhs),
+        "!=" => got.is_none_or(|g| text(g) != rhs),
         ">" => got
             .and_then(Value::as_f64)
             .is_some_and(|g| g > rhs.parse::<f64>().expect("number")),
@@ -348,6 +364,17 @@ fn every_corpus_case_gets_its_expected_verdict() {
         let tenant = Tenant::new(TenantId::new(c.tenant.as_deref().unwrap_or("alpha")).unwrap());
         let verdict = judge_with_world(&policy, &tenant, &req, &world);
         let why = check_case(c, &verdict);
+        if let Some(gap) = &c.pending {
+            if why.is_empty() {
+                failures.push(format!(
+                    "{}: passes now; remove its `pending` marker ({gap})",
+                    c.file
+                ));
+            } else {
+                eprintln!("pending {}: {gap}", c.file);
+            }
+            continue;
+        }
         if !why.is_empty() {
             let shown = match &verdict {
                 Verdict::Deny(d) => format!("deny {} {:?}: {}", d.status, d.rule, d.message),
@@ -425,11 +452,13 @@ fn every_rule_and_bypass_family_is_covered() {
 }
 
 #[test]
-fn every_request_file_is_in_the_manifest_exactly_once() {
+fn every_request_file_has_an_expected_verdict() {
     let (manifest, _) = load();
-    let mut listed: BTreeMap<&str, usize> = BTreeMap::new();
+    // a file may be listed once per tenant (the same request from alpha and beta)
+    let mut listed: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for c in &manifest.cases {
-        *listed.entry(c.file.as_str()).or_default() += 1;
+        let tenant = c.tenant.as_deref().unwrap_or("alpha");
+        *listed.entry((c.file.as_str(), tenant)).or_default() += 1;
     }
     let dups: Vec<_> = listed.iter().filter(|(_, n)| **n > 1).collect();
     assert!(dups.is_empty(), "listed twice: {dups:?}");
@@ -449,7 +478,7 @@ fn every_request_file_is_in_the_manifest_exactly_once() {
     }
     let orphans: Vec<_> = on_disk
         .iter()
-        .filter(|f| !listed.contains_key(f.as_str()))
+        .filter(|f| !listed.keys().any(|(l, _)| l == f))
         .collect();
     assert!(
         orphans.is_empty(),
@@ -457,7 +486,7 @@ fn every_request_file_is_in_the_manifest_exactly_once() {
     );
     let ghosts: Vec<_> = listed
         .keys()
-        .filter(|f| !on_disk.iter().any(|d| d == *f))
+        .filter(|(f, _)| !on_disk.iter().any(|d| d == f))
         .collect();
     assert!(
         ghosts.is_empty(),

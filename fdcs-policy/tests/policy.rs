@@ -2,7 +2,15 @@
 //! every load error with its line and column, CEL bounds, fail-closed
 //! evaluation, and the no-panic property of the loader.
 
-use fdcs_policy::policy::{CelContext, CelInput, CelRule, DEFAULT_POLICY_YAML};
+// Helpers below fail the test on a broken fixture; clippy only exempts
+// `#[test]` functions themselves.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a failed unwrap is a failed test"
+)]
+
+use fdcs_policy::policy::{CelContext, CelInput, CelRule};
 use fdcs_policy::{Denial, Policy, PolicyError};
 use serde_json::{json, Value};
 
@@ -849,4 +857,512 @@ fn cost_of_three_rules_on_the_cli_run_body() {
         "default policy, {} bytes body: context + 3 rules {per:?}; context + 1 rule {one:?}",
         CLI_RUN_BODY.len()
     );
+}
+
+// ---------------------------------------------------------------- examples
+
+/// Every policy under `policies/examples/`, by name.
+const EXAMPLES: [(&str, &str); 4] = [
+    (
+        "owner-label",
+        include_str!("../../policies/examples/owner-label.yaml"),
+    ),
+    (
+        "registry-prefix",
+        include_str!("../../policies/examples/registry-prefix.yaml"),
+    ),
+    (
+        "no-latest",
+        include_str!("../../policies/examples/no-latest.yaml"),
+    ),
+    (
+        "restart-policy",
+        include_str!("../../policies/examples/restart-policy.yaml"),
+    ),
+];
+
+fn example(name: &str) -> Policy {
+    let (_, src) = EXAMPLES.iter().find(|(n, _)| *n == name).unwrap();
+    Policy::from_yaml(src, name).unwrap()
+}
+
+#[test]
+fn every_example_loads_and_is_named_after_its_file() {
+    for (name, src) in EXAMPLES {
+        let p = Policy::from_yaml(src, name).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.name, name);
+        assert!(!p.custom.is_empty(), "{name} has no custom rule");
+        assert!(src.starts_with("# "), "{name} must say what it is for");
+    }
+}
+
+fn with(mut b: Value, path: &[&str], v: Value) -> Value {
+    let mut cur = &mut b;
+    for p in &path[..path.len() - 1] {
+        cur = &mut cur[*p];
+    }
+    cur[path[path.len() - 1]] = v;
+    b
+}
+
+#[test]
+fn example_owner_label_requires_a_valid_owner() {
+    let p = example("owner-label");
+    let cli = body(CLI_RUN_BODY);
+    let d = judge_custom(&p, "ContainerCreate", Some(&cli)).unwrap_err();
+    assert_eq!(d.rule.as_deref(), Some("custom.labels.owner-required"));
+    assert!(
+        d.message.contains("add --label owner=<your name>"),
+        "{}",
+        d.message
+    );
+    judge_custom(
+        &p,
+        "ContainerCreate",
+        Some(&with(cli.clone(), &["Labels"], json!({"owner": "alice"}))),
+    )
+    .unwrap();
+    // Bypass attempts: empty, spaces, wrong case, null labels, owner in a value.
+    for labels in [
+        json!({"owner": ""}),
+        json!({"owner": "Alice"}),
+        json!({"owner": "a b"}),
+        Value::Null,
+        json!({"x": "owner"}),
+    ] {
+        assert!(
+            judge_custom(
+                &p,
+                "ContainerCreate",
+                Some(&with(cli.clone(), &["Labels"], labels.clone()))
+            )
+            .is_err(),
+            "{labels}"
+        );
+    }
+    assert!(judge_custom(&p, "VolumeCreate", Some(&body(COMPOSE_VOLUME_BODY))).is_err());
+    judge_custom(&p, "ContainerList", None).unwrap();
+}
+
+#[test]
+fn example_registry_prefix_applies_to_create_and_pull() {
+    let p = example("registry-prefix");
+    let cli = body(CLI_RUN_BODY);
+    judge_custom(&p, "ContainerCreate", Some(&cli)).unwrap();
+    judge_custom(
+        &p,
+        "ContainerCreate",
+        Some(&with(
+            cli.clone(),
+            &["Image"],
+            json!("registry.example.com/team/app:1"),
+        )),
+    )
+    .unwrap();
+    for image in [
+        "nginx",
+        "registry.example.com.evil.io/x",
+        "evil.io/registry.example.com/x",
+        "busybox.evil/x",
+        "docker.io/library/busybox",
+    ] {
+        let d = judge_custom(
+            &p,
+            "ContainerCreate",
+            Some(&with(cli.clone(), &["Image"], json!(image))),
+        )
+        .unwrap_err();
+        assert!(
+            d.message
+                .contains(&format!("image `{image}` is not from registry.example.com")),
+            "{}",
+            d.message
+        );
+    }
+    let pull = |q: &[(String, String)]| {
+        let input = CelInput {
+            endpoint: "ImageCreate",
+            method: "POST",
+            path: "/images/create",
+            api_version: "1.41",
+            tenant: "alpha",
+            object: None,
+            query: q,
+        };
+        let ctx = CelContext::new(&input);
+        p.custom
+            .iter()
+            .filter(|r| r.applies_to("ImageCreate"))
+            .try_for_each(|r| r.check(&ctx))
+    };
+    let q = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+    };
+    pull(&q(&[
+        ("fromImage", "registry.example.com/team/app"),
+        ("tag", "1"),
+    ]))
+    .unwrap();
+    assert!(pull(&q(&[("fromImage", "nginx")])).is_err());
+    assert!(pull(&q(&[("fromSrc", "-")])).is_err());
+    // The daemon reads the first value; so does the rule.
+    assert!(pull(&q(&[("fromImage", "nginx"), ("fromImage", "busybox")])).is_err());
+}
+
+#[test]
+fn example_no_latest_wants_a_tag_or_digest() {
+    let p = example("no-latest");
+    let cli = body(CLI_RUN_BODY);
+    for ok in [
+        "busybox:1.36",
+        "registry.example.com:5000/app:2.1",
+        &format!("busybox@sha256:{}", "a".repeat(64)),
+    ] {
+        judge_custom(
+            &p,
+            "ContainerCreate",
+            Some(&with(cli.clone(), &["Image"], json!(ok))),
+        )
+        .unwrap();
+    }
+    for bad in [
+        "busybox",
+        "busybox:latest",
+        "registry.example.com:5000/app",
+        "busybox@sha256:abc",
+    ] {
+        let d = judge_custom(
+            &p,
+            "ContainerCreate",
+            Some(&with(cli.clone(), &["Image"], json!(bad))),
+        )
+        .unwrap_err();
+        assert!(d.message.contains("is not pinned"), "{bad}: {}", d.message);
+    }
+}
+
+#[test]
+fn example_restart_policy_bounds_restarts_at_create_and_update() {
+    let p = example("restart-policy");
+    let cli = body(CLI_RUN_BODY); // RestartPolicy {"Name": "no"}
+    judge_custom(&p, "ContainerCreate", Some(&cli)).unwrap();
+    judge_custom(&p, "ContainerCreate", Some(&body(COMPOSE_CREATE_BODY))).unwrap();
+    let rp = |name: &str, n: i64| json!({"Name": name, "MaximumRetryCount": n});
+    judge_custom(
+        &p,
+        "ContainerCreate",
+        Some(&with(
+            cli.clone(),
+            &["HostConfig", "RestartPolicy"],
+            rp("on-failure", 3),
+        )),
+    )
+    .unwrap();
+    for (name, n) in [
+        ("always", 0),
+        ("unless-stopped", 0),
+        ("on-failure", 0),
+        ("on-failure", 6),
+    ] {
+        let d = judge_custom(
+            &p,
+            "ContainerCreate",
+            Some(&with(
+                cli.clone(),
+                &["HostConfig", "RestartPolicy"],
+                rp(name, n),
+            )),
+        )
+        .unwrap_err();
+        assert_eq!(d.rule.as_deref(), Some("custom.restart.bounded"), "{name}");
+    }
+    // `docker update --restart always`: the policy sits at the top level.
+    let update = json!({"RestartPolicy": rp("always", 0), "Memory": 0});
+    assert!(judge_custom(&p, "ContainerUpdate", Some(&update)).is_err());
+    judge_custom(&p, "ContainerUpdate", Some(&json!({"Memory": 1048576}))).unwrap();
+}
+
+#[test]
+fn variables_cannot_be_hidden_or_tested_for_presence() {
+    let v =
+        "    match: { endpoints: ['*'] }\n    variables:\n      - { name: a, expression: \"1\" }\n";
+    load_err(
+        &custom(&format!(
+            "{v}    expression: \"has(variables.a)\"\n    message: m\n"
+        )),
+        9,
+        21,
+        "is always true",
+    );
+    load_err(
+        &custom(&format!(
+            "{v}    expression: \"size(variables) > 0\"\n    message: m\n"
+        )),
+        9,
+        23,
+        "use `variables.<name>`",
+    );
+    load_err(
+        &custom(&format!(
+            "{v}    expression: \"[1].all(object, object > 0)\"\n    message: m\n"
+        )),
+        9,
+        25,
+        "cannot name a comprehension variable",
+    );
+    load_err(
+        &custom(&format!(
+            "{v}    expression: \"[1].exists(variables, true)\"\n    message: m\n"
+        )),
+        9,
+        28,
+        "cannot name a comprehension variable",
+    );
+}
+
+// ---------------------------------------------------------------- tenants
+
+use fdcs_policy::{TenantId, TenantsFile};
+
+fn tenants(src: &str) -> Result<TenantsFile, PolicyError> {
+    TenantsFile::from_yaml(src, "tenants.yaml")
+}
+
+#[track_caller]
+fn tenants_err(src: &str, line: usize, column: usize, needle: &str) {
+    let e = tenants(src).expect_err("tenants file must not load");
+    assert_eq!((e.line, e.column), (line, column), "{e}");
+    assert!(e.message.contains(needle), "`{needle}` not in: {e}");
+    assert!(e.to_string().starts_with("tenants.yaml:"));
+}
+
+#[test]
+fn demo_tenants_file_loads() {
+    let f = tenants(include_str!("../../policies/demo-tenants.yaml")).unwrap();
+    let ids: Vec<&str> = f.tenants.iter().map(|t| t.tenant.id.as_str()).collect();
+    assert_eq!(ids, ["alpha", "beta"]);
+    let alpha = f.get(&TenantId::new("alpha").unwrap()).unwrap();
+    assert_eq!(alpha.tokens, ["alpha-token"]);
+    assert_eq!(alpha.tenant.limits, fdcs_policy::TenantLimits::default());
+    let beta = f.get(&TenantId::new("beta").unwrap()).unwrap();
+    assert_eq!(beta.tokens, ["beta-token"]);
+    assert_eq!(beta.tenant.limits.memory, Some(512 << 20));
+    assert_eq!(beta.tenant.limits.nano_cpus, Some(1_000_000_000));
+    assert_eq!(beta.tenant.limits.pids, Some(512));
+    assert_eq!(
+        beta.tenant.limits.images.as_deref(),
+        Some(&["busybox*".to_string()][..])
+    );
+    assert!(f.get(&TenantId::new("gamma").unwrap()).is_none());
+}
+
+#[test]
+fn tenant_digests_are_validated_and_lowercased() {
+    let d = "AB".repeat(32);
+    let f = tenants(&format!(
+        "tenants:\n  - id: alpha\n    tokenSha256: [{d}]\n"
+    ))
+    .unwrap();
+    assert_eq!(f.tenants[0].token_sha256, ["ab".repeat(32)]);
+    tenants_err(
+        "tenants:\n  - id: alpha\n    tokenSha256: [abc]\n",
+        3,
+        19,
+        "64 hex digits",
+    );
+    tenants_err(
+        &format!(
+            "tenants:\n  - id: alpha\n    tokenSha256: [{}]\n",
+            "g".repeat(64)
+        ),
+        3,
+        19,
+        "64 hex digits",
+    );
+}
+
+#[test]
+fn tenants_file_errors_carry_positions() {
+    // Ids that could break the injective naming (invariant 7).
+    tenants_err(
+        "tenants:\n  - id: Alpha\n",
+        2,
+        9,
+        "invalid tenant id `Alpha`",
+    );
+    tenants_err("tenants:\n  - id: a_b\n", 2, 9, "invalid tenant id `a_b`");
+    tenants_err(
+        "tenants:\n  - id: alpha\n  - id: beta\n  - id: alpha\n",
+        4,
+        9,
+        "duplicate tenant id `alpha` (first at line 2)",
+    );
+    // A token shared by two tenants would let one act as the other.
+    tenants_err(
+        "tenants:\n  - id: alpha\n    tokens: [t1]\n  - id: beta\n    tokens: [t2, t1]\n",
+        5,
+        18,
+        "already given to tenant `alpha`",
+    );
+    let d = "ab".repeat(32);
+    tenants_err(
+        &format!("tenants:\n  - id: alpha\n    tokenSha256: [{d}]\n  - id: beta\n    tokenSha256: [\"{}\"]\n", d.to_uppercase()),
+        5,
+        19,
+        "already given to tenant `alpha`",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    tokens: ['']\n",
+        3,
+        14,
+        "non-empty",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    token: [x]\n",
+        3,
+        5,
+        "unknown field `token`",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    limits: { memory: 1Gi, disk: 1 }\n",
+        3,
+        28,
+        "unknown field `disk`",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    limits: { memory: 0 }\n",
+        3,
+        23,
+        "must be positive",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    limits: { pids: -1 }\n",
+        3,
+        21,
+        "must be positive",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    limits: { cpus: lots }\n",
+        3,
+        21,
+        "invalid cpu count",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    limits: { images: [''] }\n",
+        3,
+        24,
+        "image pattern",
+    );
+    tenants_err("tenant: []\n", 1, 1, "unknown field `tenant`");
+    tenants_err("", 1, 1, "");
+}
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// YAML-shaped noise: fragments of real policies glued at random, so
+    /// that the generator reaches deep into the schema, not only the parser.
+    fn yamlish() -> impl Strategy<Value = String> {
+        let frag = prop::sample::select(vec![
+            "apiVersion: fdcs/v1\n",
+            "kind: Policy\n",
+            "name: x\n",
+            "rules:\n",
+            "custom:\n",
+            "  - id: a\n",
+            "    match: { endpoints: [ContainerCreate] }\n",
+            "    expression: ",
+            "\"true\"\n",
+            "'object.Image'\n",
+            "|\n      1 +\n",
+            "    message: m\n",
+            "  resources:\n",
+            "    memory: { default: 1Gi, max: 2Gi }\n",
+            "    cpus: {default: 0.5, max: -1}\n",
+            "  ports: { ephemeralOnly: true }\n",
+            "minApiVersion: \"1.41\"\n",
+            "&a ",
+            "*a\n",
+            "<<: *a\n",
+            "[",
+            "]",
+            "{",
+            "}",
+            ": ",
+            "- ",
+            "\n",
+            "  ",
+            "\"",
+            "'",
+            "#",
+            "!!str ",
+            "~\n",
+            "tenants:\n",
+            "  - id: alpha\n",
+            "    tokens: [t]\n",
+            "    limits: { memory: 1x }\n",
+            "((((((((((",
+            "\t",
+        ]);
+        prop::collection::vec(frag, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_never_panics_the_loaders(src in "\\PC{0,300}") {
+            let _ = Policy::from_yaml(&src, "p.yaml");
+            let _ = TenantsFile::from_yaml(&src, "t.yaml");
+        }
+
+        #[test]
+        fn yaml_shaped_noise_never_panics_the_loaders(src in yamlish()) {
+            if let Err(e) = Policy::from_yaml(&src, "p.yaml") {
+                // Every error names the file and a position inside it.
+                prop_assert!(e.to_string().starts_with("p.yaml:"));
+                prop_assert!(e.line <= src.lines().count() + 1, "{e}");
+            }
+            let _ = TenantsFile::from_yaml(&src, "t.yaml");
+        }
+
+        #[test]
+        fn arbitrary_cel_never_panics_at_load_or_evaluation(
+            expr in "[a-zA-Z0-9_.()\\[\\]{}!?:,<>=&|+*/%'\" -]{0,120}",
+            image in "\\PC{0,20}",
+        ) {
+            if let Ok(p) = load(&one_rule(&expr)) {
+                let b = with(body(CLI_RUN_BODY), &["Image"], json!(image));
+                // Allowed or denied, never a panic; a denial names the rule.
+                if let Err(d) = judge_custom(&p, "ContainerCreate", Some(&b)) {
+                    prop_assert_eq!(d.rule.as_deref(), Some("custom.t"));
+                    prop_assert_eq!(d.status, 403);
+                }
+            }
+        }
+
+        #[test]
+        fn default_rules_judge_arbitrary_json_without_panicking(
+            labels in prop::collection::btree_map("\\PC{0,8}", any::<String>(), 0..80),
+            env in prop::option::of(prop::collection::vec(any::<String>(), 0..300)),
+            soft in any::<i64>(),
+        ) {
+            let mut b = body(CLI_RUN_BODY);
+            b["Labels"] = json!(labels);
+            b["Env"] = json!(env);
+            b["HostConfig"]["Ulimits"] = json!([{"Name": "nofile", "Soft": soft, "Hard": 1024}]);
+            let r = judge_custom(&default_policy(), "ContainerCreate", Some(&b));
+            let expect_ok = labels.len() <= 64
+                && labels.iter().all(|(k, v)| k.chars().count() <= 256 && v.chars().count() <= 4096)
+                && env.as_ref().is_none_or(|e| e.len() <= 256 && e.iter().all(|s| s.chars().count() <= 32768))
+                && (0..=1_048_576).contains(&soft);
+            prop_assert_eq!(r.is_ok(), expect_ok, "{:?}", r);
+        }
+    }
 }

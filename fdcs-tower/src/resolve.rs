@@ -17,7 +17,13 @@ use serde_json::Value;
 
 use fdcs_policy::tenancy::OWNER_LABEL;
 
-/// Answers every obligation into `facts`.
+/// One answered obligation.
+enum Answer {
+    Owned(ResourceKind, Vec<Owned>),
+    Exec(String, Option<String>),
+}
+
+/// Answers every obligation into `facts`; several lookups run concurrently.
 pub(crate) async fn answer<S, RB>(
     inner: &S,
     tenant: &Tenant,
@@ -30,19 +36,60 @@ where
     RB: Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
+    if let [one] = obligations {
+        record(
+            facts,
+            one_answer(inner.clone(), tenant.clone(), one.clone(), limits.clone()).await?,
+        );
+        return Ok(());
+    }
+    let mut set = tokio::task::JoinSet::new();
     for o in obligations {
-        match o {
-            Obligation::Owned { kind } => {
-                let list = owned(inner, tenant, *kind, limits).await?;
-                facts.set_owned(*kind, list);
-            }
-            Obligation::ExecContainer { exec } => {
-                let c = exec_container(inner, exec, limits).await?;
-                facts.execs.insert(exec.clone(), c);
-            }
-        }
+        set.spawn(one_answer(
+            inner.clone(),
+            tenant.clone(),
+            o.clone(),
+            limits.clone(),
+        ));
+    }
+    while let Some(joined) = set.join_next().await {
+        let answer = joined
+            .map_err(|e| Rejection::Upstream(format!("fdcs: an engine lookup failed ({e})")))??;
+        record(facts, answer);
     }
     Ok(())
+}
+
+fn record(facts: &mut Facts, a: Answer) {
+    match a {
+        Answer::Owned(kind, list) => facts.set_owned(kind, list),
+        Answer::Exec(exec, c) => {
+            facts.execs.insert(exec, c);
+        }
+    }
+}
+
+async fn one_answer<S, RB>(
+    inner: S,
+    tenant: Tenant,
+    o: Obligation,
+    limits: Limits,
+) -> Result<Answer, Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    match o {
+        Obligation::Owned { kind } => Ok(Answer::Owned(
+            kind,
+            owned(&inner, &tenant, kind, &limits).await?,
+        )),
+        Obligation::ExecContainer { exec } => {
+            let c = exec_container(&inner, &exec, &limits).await?;
+            Ok(Answer::Exec(exec, c))
+        }
+    }
 }
 
 /// `filters={"label":["fdcs.tenant=<id>"]}`, percent-encoded.

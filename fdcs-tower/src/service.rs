@@ -150,7 +150,8 @@ where
     let wants_upgrade = hijack::client_wants_upgrade(&parts.headers);
 
     // 2 read the body, bounded; uploads wait for the verdict
-    let upload = endpoint.is_some_and(is_upload);
+    // a pull (`POST /images/create?fromImage=`) has no body: not an upload
+    let upload = endpoint.is_some_and(is_upload) && body.size_hint().exact() != Some(0);
     let (mut raw, bytes) = if upload {
         (Some(boxed(body)), Bytes::new())
     } else {

@@ -80,11 +80,21 @@ impl Out {
 }
 
 /// Runs `cmd` to completion or until `timeout`, capturing both streams.
-pub fn run(mut cmd: Command, timeout: Duration) -> Out {
+pub fn run(cmd: Command, timeout: Duration) -> Out {
+    run_with_input(cmd, None, timeout)
+}
+
+/// Like [`run`], writing `input` to the command's stdin and then closing it
+/// (for attach and exec with `-i`: the tunnel must carry both directions).
+pub fn run_with_input(mut cmd: Command, input: Option<Vec<u8>>, timeout: Duration) -> Out {
     let command = render(&cmd);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -97,6 +107,12 @@ pub fn run(mut cmd: Command, timeout: Duration) -> Out {
             }
         }
     };
+    if let (Some(mut stdin), Some(input)) = (child.stdin.take(), input) {
+        thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&input);
+        });
+    }
     let stdout = child.stdout.take().map(drain);
     let stderr = child.stderr.take().map(drain);
     let start = Instant::now();

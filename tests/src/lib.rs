@@ -19,8 +19,14 @@
 //! `FDCS_E2E_UPSTREAM` (default `unix:///var/run/docker.sock`),
 //! `FDCS_E2E_DOCKER` (default `/usr/local/bin/docker`, else `docker` on
 //! `PATH`), `FDCS_E2E_COMPOSE` (default `docker-compose`), `FDCS_POLICY_BIN`
-//! (skip building), `FDCS_E2E_RESTART_DOCKERD=1` (allow the test that starts
-//! and stops a second, throwaway dockerd).
+//! (use this binary instead of building one).
+//!
+//! ## Engine restarts
+//!
+//! The tests that stop and start an engine, or that prune, never touch the
+//! machine's engine: they start a second, throwaway dockerd (as root, in a
+//! network namespace of its own, see [`dockerd`]) with its own `serve`.
+//! Without root or `dockerd` they skip, unless CI requires the suite.
 #![forbid(unsafe_code)]
 // This crate is a test harness: a failed expectation is reported by
 // panicking, exactly like `assert!` in a test.

@@ -84,6 +84,18 @@ impl Tenant {
         cmd::run(c, timeout)
     }
 
+    /// Like [`Tenant::docker`], feeding `input` to the CLI's stdin.
+    pub fn docker_stdin(&self, input: &[u8], args: &[&str]) -> Out {
+        let mut c = Command::new(docker_cli());
+        scrub_env(&mut c);
+        c.arg("--config")
+            .arg(&self.config)
+            .arg("-H")
+            .arg(&self.host);
+        c.args(args);
+        cmd::run_with_input(c, Some(input.to_vec()), cmd::DEFAULT_TIMEOUT)
+    }
+
     /// Like [`Tenant::docker`] with extra environment variables.
     pub fn docker_env(&self, env: &[(&str, &str)], args: &[&str]) -> Out {
         let mut c = Command::new(docker_cli());

@@ -215,6 +215,21 @@ fn list_filters_cannot_reach_another_tenants_objects() {
         !out.stdout.contains(&c.name("victim")),
         "events show beta's container name:\n{out}"
     );
+    let df = a.docker(&["system", "df", "-v"]);
+    if df.success() {
+        for leak in [
+            &id[..12],
+            c.name("victim").as_str(),
+            c.name("bvol").as_str(),
+        ] {
+            assert!(
+                !df.stdout.contains(leak),
+                "system df -v shows beta's `{leak}`:\n{df}"
+            );
+        }
+    } else {
+        df.fails_with("fdcs:");
+    }
     c.finish();
 }
 
@@ -300,5 +315,159 @@ fn ownership_labels_cannot_be_forged_and_limits_cannot_be_lifted() {
         pids > 0 && pids <= 1024,
         "update --pids-limit -1 lifted the pids limit to {pids}"
     );
+    c.finish();
+}
+
+/// Raw HTTP with alpha's headers: path spellings the daemon's router would
+/// accept for beta's container never reach it.
+#[test]
+fn path_tricks_cannot_reach_another_tenants_container() {
+    let Some(c) = case() else { return };
+    let (id, secret) = beta_victims(&c);
+    let port = c.env.proxy.port;
+    let alpha = [
+        ("X-Auth-Token", "alpha-token"),
+        ("X-Auth-TenantId", "alpha"),
+    ];
+    let short = &id[..12];
+    let engine_name = format!("beta_{}", c.name("victim"));
+    let paths = [
+        format!("/v1.41/containers/{id}/json"),
+        format!("/containers/{id}/json"),
+        format!("/v1.24/containers/{short}/json"),
+        format!("/v1.41//containers/{id}/json"),
+        format!("/v1.41/containers//{id}/json"),
+        format!("/v1.41/containers/{id}/json/"),
+        format!("/v1.41/containers/x/../{id}/json"),
+        format!("/v1.41/containers/./{id}/json"),
+        format!("/v1.41/containers/{id}%2Fjson"),
+        format!("/v1.41/%63ontainers/{id}/json"),
+        format!("/V1.41/containers/{id}/json"),
+        format!("/v1.41/containers/{engine_name}/json"),
+        format!("/v1.41/containers/%2F{engine_name}/json"),
+        format!("/v1.41/containers/{id}/archive?path=/v/f"),
+        format!("/v1.41/containers/{id}/export"),
+        format!("/v1.41/containers/{id}/logs?stdout=1"),
+        format!("/v1.41/containers/{id}/attach/ws?stream=1&stdout=1"),
+        format!("/v1.41/containers/json?all=1&filters=%7B%22id%22%3A%5B%22{id}%22%5D%7D"),
+    ];
+    for p in &paths {
+        let r = fdcs_e2e::http::get(port, p, &alpha).unwrap();
+        // The secret is in the victim's command line, never in a request:
+        // seeing it means seeing beta's container (errors may echo the id).
+        assert!(
+            !r.body.contains(&secret)
+                && !r.body.contains("\"State\"")
+                && !r.body.contains(&format!("\"Id\":\"{id}\"")),
+            "GET {p} leaks beta's container ({}):\n{}",
+            r.status,
+            r.body
+        );
+        if !p.contains("containers/json") {
+            assert!(
+                r.status >= 400,
+                "GET {p} must be refused, got {}:\n{}",
+                r.status,
+                r.body
+            );
+        }
+    }
+    for p in [
+        "/session",
+        "/v1.41/session",
+        "/grpc",
+        "/v1.41/grpc",
+        "/v1.41/swarm",
+        "/v1.41/nodes",
+        "/v1.41/secrets",
+        "/v1.41/plugins",
+    ] {
+        let r = fdcs_e2e::http::request(port, "POST", p, &alpha, b"").unwrap();
+        assert!(
+            r.status >= 400,
+            "POST {p} must be refused, got {}:\n{}",
+            r.status,
+            r.body
+        );
+    }
+    c.finish();
+}
+
+/// Raw create bodies with decoder tricks: case-variant and duplicate keys,
+/// legacy top-level fields. Each is refused, or what reaches the engine
+/// carries no host bind.
+#[test]
+fn create_bodies_with_decoder_tricks_never_bind_the_host() {
+    let Some(c) = case() else { return };
+    let port = c.env.proxy.port;
+    let headers = [
+        ("X-Auth-Token", "alpha-token"),
+        ("X-Auth-TenantId", "alpha"),
+        ("Content-Type", "application/json"),
+    ];
+    let bodies = [
+        r#"{"Image":"busybox","HostConfig":{"binds":["/etc:/x"]}}"#,
+        r#"{"Image":"busybox","hostconfig":{"Binds":["/etc:/x"]}}"#,
+        r#"{"Image":"busybox","HostConfig":{"Binds":[],"Binds":["/etc:/x"]}}"#,
+        r#"{"Image":"busybox","HostConfig":{"Binds":[]},"HostConfig":{"Binds":["/etc:/x"]}}"#,
+        r#"{"Image":"busybox","HostConfig":{"Mounts":[{"Type":"bind","Source":"/etc","Target":"/x"}]}}"#,
+        r#"{"Image":"busybox","HostConfig":{"mounts":[{"type":"BIND","source":"/etc","target":"/x"}]}}"#,
+        r#"{"Image":"busybox","Binds":["/etc:/x"]}"#,
+        r#"{"Image":"busybox","HostConfig":{"Privileged":false,"privileged":true}}"#,
+        r#"{"Image":"busybox","HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"8080"}]}}}"#,
+        r#"{"Image":"busybox","Labels":{"fdcs.tenant":"beta"}}"#,
+        r#"{"Image":"busybox","Labels":{"FDCS.tenant":"beta"}}"#,
+        r#"{"Image":"busybox","HostConfig":{"PidsLimit":-1,"Memory":0}}"#,
+        r#"{"Image":"busybox","HostConfig":{"Binds":["/etc:/x"]}"#,
+    ];
+    for (i, body) in bodies.iter().enumerate() {
+        let name = c.name(&format!("raw{i}"));
+        let path = format!("/v1.41/containers/create?name={name}");
+        let r = fdcs_e2e::http::request(port, "POST", &path, &headers, body.as_bytes()).unwrap();
+        let on_engine = c.env.engine.docker(&[
+            "container",
+            "inspect",
+            "--format",
+            "{{json .HostConfig.Binds}} {{json .HostConfig.Mounts}} {{.HostConfig.Privileged}} {{json .HostConfig.PortBindings}} {{index .Config.Labels \"fdcs.tenant\"}} {{.HostConfig.PidsLimit}} {{.HostConfig.Memory}}",
+            &format!("alpha_{name}"),
+        ]);
+        if r.status < 300 {
+            let seen = on_engine.ok();
+            assert!(
+                !seen.contains("/etc") && !seen.contains(" true ") && !seen.contains("8080"),
+                "body {body} was allowed ({}) and reached the engine with host access: {seen}",
+                r.status
+            );
+            let fields: Vec<&str> = seen.split_whitespace().collect();
+            assert_eq!(
+                fields.get(4).copied(),
+                Some("alpha"),
+                "body {body}: owner label on the engine: {seen}"
+            );
+            let pids: i64 = fields.get(5).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let mem: i64 = fields.get(6).and_then(|v| v.parse().ok()).unwrap_or(0);
+            assert!(
+                pids > 0 && mem > 0,
+                "body {body}: limits must be injected: {seen}"
+            );
+        } else {
+            assert!(
+                (400..500).contains(&r.status),
+                "body {body}: refused with a 4xx, got {}:\n{}",
+                r.status,
+                r.body
+            );
+            assert!(
+                r.body.contains("message"),
+                "body {body}: Docker's error shape: {}",
+                r.body
+            );
+            assert!(
+                !on_engine.success(),
+                "body {body} was refused ({}) but a container exists:\n{on_engine}",
+                r.status
+            );
+        }
+    }
     c.finish();
 }

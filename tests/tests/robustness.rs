@@ -328,3 +328,53 @@ fn ps_once_more(c: &Case, other: &Proxy) {
         other.log_tail()
     );
 }
+
+/// Slow-header and slow-body clients are cut off by the server's timeouts
+/// (30 s each in `serve`), so they cannot hold connections forever.
+#[test]
+fn stalled_clients_are_disconnected_by_the_server() {
+    let Some(c) = case() else { return };
+    let port = c.env.proxy.port;
+    let path = format!("/v1.41/containers/create?name={}", c.name("slow"));
+    let mut head = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    head.write_all(b"GET /_ping HTTP/1.1\r\nHost: x\r\nX-Auth-To")
+        .unwrap();
+    let mut body = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    body.write_all(auth_head("POST", &path, "Content-Length: 1000\r\n").as_bytes())
+        .unwrap();
+    body.write_all(br#"{"Image":"#).unwrap();
+    let start = Instant::now();
+    let limit = Duration::from_secs(50);
+    std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            head.set_read_timeout(Some(Duration::from_millis(500)))
+                .unwrap();
+            http::read_until_close(&mut head, limit)
+        });
+        let b = s.spawn(|| {
+            body.set_read_timeout(Some(Duration::from_millis(500)))
+                .unwrap();
+            http::read_until_close(&mut body, limit)
+        });
+        for (what, r) in [
+            ("slow headers", h.join().unwrap()),
+            ("slow body", b.join().unwrap()),
+        ] {
+            let text = r.unwrap_or_default();
+            if let Some(r) = http::parse(&text) {
+                assert!(
+                    (400..500).contains(&r.status),
+                    "{what}: cut off with a 4xx, got:\n{}\n{}",
+                    r.head,
+                    r.body
+                );
+            }
+        }
+    });
+    assert!(
+        start.elapsed() < limit,
+        "stalled clients were still connected after {limit:?}"
+    );
+    ping_ok(port, "after the stalled clients were cut off");
+    c.finish();
+}

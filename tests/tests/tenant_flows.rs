@@ -110,12 +110,13 @@ fn web_serves_its_own_page_on_a_published_port_and_obeys_lifecycle_commands() {
         t.docker(&["run", "-d", "--name", &tmp, "busybox", "sleep", "300"])
             .ok();
         t.docker(&["rename", &tmp, &tmp2]).ok();
-        let gone = t.docker(&["inspect", &tmp]);
+        let gone = t.docker(&["container", "inspect", &tmp]);
         gone.fails_with("no such");
         let st = t.docker(&["inspect", "--format", "{{.Name}}", &tmp2]);
         assert_eq!(st.ok(), format!("/{tmp2}"));
         t.docker(&["rm", "-f", &tmp2]).ok();
-        t.docker(&["inspect", &tmp2]).fails_with("no such");
+        t.docker(&["container", "inspect", &tmp2])
+            .fails_with("no such");
     });
     c.finish();
 }
@@ -147,6 +148,13 @@ fn run_rm_attaches_and_logs_show_own_output() {
     let Some(c) = case() else { return };
     let talk = c.name("talk");
     c.both(|t| {
+        // The tunnel carries both directions: stdin in, stdout out.
+        let line = format!("through the tunnel as {}", t.id);
+        let out = t.docker_stdin(
+            format!("{line}\n").as_bytes(),
+            &["run", "--rm", "-i", "busybox", "cat"],
+        );
+        assert_eq!(out.ok(), line, "run -i attach");
         let out = t.docker(&["run", "--rm", "busybox", "echo", "hi"]);
         assert_eq!(out.ok(), "hi", "attach output");
         let said = format!("said-by-{}", t.id);
@@ -172,6 +180,8 @@ fn run_rm_attaches_and_logs_show_own_output() {
         assert_eq!(logs, said, "{} must read its own container's logs", t.id);
         let ex = t.docker(&["exec", &talk, "echo", "inside"]);
         assert_eq!(ex.ok(), "inside");
+        let ex = t.docker_stdin(b"piped into exec\n", &["exec", "-i", &talk, "cat"]);
+        assert_eq!(ex.ok(), "piped into exec", "exec -i");
     });
     c.finish();
 }
@@ -316,5 +326,129 @@ fn top_and_stats_show_the_tenants_own_names() {
             "stats shows the memory limit:\n{stats}"
         );
     });
+    c.finish();
+}
+
+#[test]
+fn events_stream_shows_only_own_events_with_own_names() {
+    let Some(c) = case() else { return };
+    let mine = c.name("ev");
+    let theirs = c.name("bev");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (since, until) = (now.to_string(), (now + 8).to_string());
+    let a = c.alpha();
+    std::thread::scope(|s| {
+        // A live stream (until a moment in the future), read while both act.
+        let stream = s.spawn(|| {
+            a.docker_timeout(
+                &[
+                    "events",
+                    "--since",
+                    &since,
+                    "--until",
+                    &until,
+                    "--format",
+                    "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}",
+                ],
+                Duration::from_secs(30),
+            )
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        a.docker(&["create", "--name", &mine, "busybox", "true"])
+            .ok();
+        c.beta()
+            .docker(&["create", "--name", &theirs, "busybox", "true"])
+            .ok();
+        let out = stream.join().unwrap();
+        let text = out.ok();
+        assert!(
+            text.lines()
+                .any(|l| l == format!("container create {mine}")),
+            "alpha's own event, by its own name:\n{out}"
+        );
+        assert!(!text.contains(&theirs), "alpha sees beta's events:\n{out}");
+        assert!(
+            !text.contains("alpha_") && !text.contains("beta_"),
+            "engine-side names in events:\n{out}"
+        );
+    });
+    c.finish();
+}
+
+#[test]
+fn plain_inspect_of_a_missing_name_says_no_such_object() {
+    // `docker inspect NAME` without --type asks for a container, image,
+    // volume, network, ... and plugin; the engine's answer for a name that
+    // is none of them is "No such object", and so must the proxy's be.
+    let Some(c) = case() else { return };
+    let missing = c.name("missing");
+    c.both(|t| {
+        t.docker(&["inspect", &missing])
+            .fails_with("no such object");
+    });
+    c.finish();
+}
+
+#[test]
+fn exec_start_is_tunnelled_with_and_without_upgrade_headers() {
+    let Some(c) = case() else { return };
+    let hj = c.name("hj");
+    let t = c.alpha();
+    t.docker(&["run", "-d", "--name", &hj, "busybox", "sleep", "300"])
+        .ok();
+    let port = c.env.proxy.port;
+    let json = [
+        ("X-Auth-Token", "alpha-token"),
+        ("X-Auth-TenantId", "alpha"),
+        ("Content-Type", "application/json"),
+    ];
+    for (i, upgrade) in [false, true].into_iter().enumerate() {
+        let word = format!("raw-hijack-{i}");
+        let body = format!(
+            r#"{{"AttachStdout":true,"AttachStderr":true,"Tty":true,"Cmd":["echo","{word}"]}}"#
+        );
+        let r = http::request(
+            port,
+            "POST",
+            &format!("/v1.41/containers/{hj}/exec"),
+            &json,
+            body.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(r.status, 201, "exec create:\n{}\n{}", r.head, r.body);
+        let v: serde_json::Value = serde_json::from_str(r.body.trim())
+            .unwrap_or_else(|e| panic!("exec create body {:?}: {e}", r.body));
+        let id = v["Id"].as_str().unwrap().to_owned();
+        let start = br#"{"Detach":false,"Tty":true}"#;
+        let mut req = format!(
+            "POST /v1.41/exec/{id}/start HTTP/1.1\r\nHost: fdcs\r\nX-Auth-Token: alpha-token\r\nX-Auth-TenantId: alpha\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n",
+            start.len()
+        );
+        req.push_str(if upgrade {
+            "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+        } else {
+            "Connection: close\r\n\r\n"
+        });
+        let mut bytes = req.into_bytes();
+        bytes.extend_from_slice(start);
+        let text = http::raw(port, &bytes, Duration::from_secs(20)).unwrap();
+        let want = if upgrade {
+            "HTTP/1.1 101"
+        } else {
+            "HTTP/1.1 200"
+        };
+        assert!(
+            text.starts_with(want),
+            "exec start (upgrade: {upgrade}): expected {want}:\n{text}"
+        );
+        assert!(
+            text.contains(&word),
+            "exec start (upgrade: {upgrade}): output missing:\n{text}"
+        );
+    }
     c.finish();
 }

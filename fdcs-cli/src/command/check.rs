@@ -26,6 +26,13 @@ use std::path::{Path, PathBuf};
 
 /// Arguments of `check`. Scripts rely on this interface: keep it exactly.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 every request allowed or rewritten (or needing facts \
+    without --state), 1 at least one denied, 2 usage or input error.\n\
+    --state JSON: {\"containers\":[{\"id\":\"<64 hex>\",\"tenant\":\"beta\",\"name\":\"db\"}],\
+    \"networks\":[{\"id\",\"tenant\",\"name\"}],\"volumes\":[{\"tenant\",\"name\"}],\
+    \"execs\":[{\"id\",\"container\"}]} (names as the tenant knows them)"
+)]
 pub(crate) struct Args {
     /// The tenant the requests come from.
     #[arg(long, value_name = "ID", value_parser = parse_tenant_id)]
@@ -84,9 +91,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     for (path, req) in &requests {
         let outcome = judge::judge_with_state(&policy, &tenant, req, state.as_ref());
         denied |= outcome.is_denied();
-        if out.print(path, &outcome).is_err() {
+        match out.print(path, &outcome) {
+            Ok(()) => {}
             // stdout closed (`| head`): like ripgrep, a broken pipe is not an error
-            return Ok(Exit::Ok);
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Exit::Ok),
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot write to stdout")),
         }
     }
     Ok(if denied { Exit::Found } else { Exit::Ok })

@@ -14,6 +14,9 @@ pub(crate) struct Args {
     /// List every rule id with its title.
     #[arg(long)]
     list: bool,
+    /// Policy whose `custom.*` rules to explain (default: the embedded FDCS profile).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
@@ -24,6 +27,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     let id = args.rule.unwrap_or_default();
+    if let Some(custom) = id.strip_prefix("custom.") {
+        return explain_custom(custom, args.policy.as_deref());
+    }
     let Some(d) = catalog::lookup(&id) else {
         let close: Vec<&str> = catalog::catalog()
             .iter()
@@ -51,4 +57,56 @@ fn indent(s: &str) -> String {
         .map(|l| format!("  {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A custom CEL rule is documented by its policy: show its match, the
+/// expression that must hold and its message.
+fn explain_custom(id: &str, policy: Option<&std::path::Path>) -> anyhow::Result<Exit> {
+    let (text, origin) = match policy {
+        Some(p) => (std::fs::read_to_string(p)?, p.display().to_string()),
+        None => (
+            fdcs_policy::policy::DEFAULT_POLICY_YAML.to_string(),
+            "the embedded FDCS profile".to_string(),
+        ),
+    };
+    let doc = crate::compose::node::parse(&text, 0)
+        .map_err(|e| anyhow::anyhow!("{origin}:{}:{}: {}", e.line, e.col, e.message))?;
+    let rules = doc.get("custom").map(|c| c.items()).unwrap_or_default();
+    let Some(rule) = rules
+        .iter()
+        .find(|r| r.get("id").and_then(|i| i.as_scalar()).as_deref() == Some(id))
+    else {
+        eprintln!("fdcs-policy: error: no custom rule `{id}` in {origin}");
+        return Ok(Exit::Error);
+    };
+    let field = |k: &str| rule.get(k).and_then(|v| v.as_scalar()).unwrap_or_default();
+    let endpoints: Vec<String> = rule
+        .get("match")
+        .and_then(|m| m.get("endpoints"))
+        .map(|e| e.items().iter().filter_map(|x| x.as_scalar()).collect())
+        .unwrap_or_default();
+    println!(
+        "custom.{id} — custom CEL rule of {origin} (line {})\n",
+        rule.pos.line
+    );
+    println!(
+        "Judges:\n  {}\n",
+        if endpoints.is_empty() {
+            "every endpoint".to_string()
+        } else {
+            endpoints.join(", ")
+        }
+    );
+    println!(
+        "Allowed when (CEL):\n{}\n",
+        indent(field("expression").trim())
+    );
+    let message = field("message");
+    let message = if message.is_empty() {
+        field("messageExpression")
+    } else {
+        message
+    };
+    println!("Denial message:\n{}", indent(message.trim()));
+    Ok(Exit::Ok)
 }

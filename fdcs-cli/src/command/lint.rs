@@ -110,8 +110,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let mut stdout = std::io::stdout().lock();
     // a closed pipe (`| head`) is not an error
     let _ = stdout.write_all(out.as_bytes());
+    let color_err = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for e in &errors {
-        eprintln!("{}: error: {}", location(e), e.message);
+        let text = std::fs::read_to_string(&e.path).unwrap_or_default();
+        eprint!(
+            "{}",
+            report::render_error(&e.path, &text, e.line, e.col, &e.message, color_err)
+        );
     }
     Ok(if !errors.is_empty() {
         Exit::Error
@@ -120,12 +125,4 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
-}
-
-fn location(e: &load::LoadError) -> String {
-    if e.line > 0 {
-        format!("{}:{}:{}", e.path, e.line, e.col)
-    } else {
-        e.path.clone()
-    }
 }

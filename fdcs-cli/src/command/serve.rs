@@ -118,10 +118,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
 }
 
 fn init_tracing(format: LogFormat) {
+    // FDCS_LOG, else RUST_LOG, else info (audit lines are info)
     let filter = tracing_subscriber::EnvFilter::try_from_env("FDCS_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => b.try_init(),

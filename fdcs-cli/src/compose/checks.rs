@@ -3,7 +3,6 @@
 //! defaults silently), unpinned images, variables that did not resolve.
 //! Severities here are defaults; the policy's `lint:` block overrides them.
 
-use super::interp::{Miss, Unresolved};
 use super::load::Project;
 use super::node::{Node, Pos};
 use crate::report::Severity;
@@ -70,38 +69,34 @@ const DANGEROUS_CAPS: &[&str] = &[
     "PERFMON",
 ];
 
-/// Service fields where an unresolved variable changes a host path, a port or a privilege.
-const SENSITIVE_FIELDS: &[&str] = &[
-    "ports",
-    "volumes",
-    "devices",
-    "privileged",
-    "cap_add",
-    "cap_drop",
-    "network_mode",
-    "pid",
-    "ipc",
-    "userns_mode",
-    "uts",
-    "security_opt",
-    "user",
-    "cgroup_parent",
-    "runtime",
-    "sysctls",
-    "volumes_from",
-    "build",
-    "image",
-    "mem_limit",
-    "cpus",
-    "pids_limit",
-    "deploy",
-];
-
 /// Runs every compose-level check on a project.
 pub(crate) fn check(project: &Project) -> Vec<Hit> {
     let mut out = Vec::new();
     for m in &project.misses {
-        out.push(miss(m));
+        out.push(vars::miss(m));
+    }
+    // file secrets are bind mounts of the host file (compose 1.29)
+    for (k, def) in project
+        .doc
+        .get("secrets")
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
+        if let Some((fk, f)) = def.entry("file") {
+            let src = f.as_scalar().unwrap_or_default();
+            let folded = host_path(&src, &project.dir);
+            if SOCKETS.contains(&folded.as_str()) || is_sensitive(&folded) {
+                let name = k.as_scalar().unwrap_or_default();
+                out.push(Hit {
+                    rule: "compose.sensitive-host-path",
+                    severity: Severity::Error,
+                    pos: fk.pos,
+                    subject: format!("secrets.{name}"),
+                    message: format!("secret `{name}` is the sensitive host file `{src}`, bind-mounted into every service that uses it"),
+                    help: "keep secrets in files of the project, never system files".into(),
+                });
+            }
+        }
     }
     for (k, svc) in project
         .doc
@@ -109,53 +104,15 @@ pub(crate) fn check(project: &Project) -> Vec<Hit> {
         .map(Node::entries)
         .unwrap_or_default()
     {
-        service(&k.as_scalar().unwrap_or_default(), k, svc, &project.dir, &mut out);
+        service(
+            &k.as_scalar().unwrap_or_default(),
+            k,
+            svc,
+            &project.dir,
+            &mut out,
+        );
     }
     out
-}
-
-fn miss(m: &Miss) -> Hit {
-    let field = m.path.get(2).map(String::as_str).unwrap_or("");
-    let sensitive = (m.path.first().map(String::as_str) == Some("services")
-        && SENSITIVE_FIELDS.contains(&field))
-        || (m.path.first().map(String::as_str) == Some("volumes")
-            && m.path.get(2).map(String::as_str) == Some("driver_opts"));
-    let subject = m.path.get(1).cloned().unwrap_or_default();
-    let at = m.path.join(".");
-    match &m.why {
-        Unresolved::Required(msg) => Hit {
-            rule: "compose.required-variable",
-            severity: Severity::Error,
-            pos: m.pos,
-            subject,
-            message: format!("required variable `{}` is not set at `{at}`: {msg}", m.var),
-            help: format!("set `{}` in the environment, `.env` or `--env-file`", m.var),
-        },
-        Unresolved::Invalid => Hit {
-            rule: "compose.invalid-interpolation",
-            severity: Severity::Error,
-            pos: m.pos,
-            subject,
-            message: format!("invalid interpolation `{}` at `{at}`", m.var),
-            help: "close the `${`, use a valid variable name, or write `$$` for a literal `$`".into(),
-        },
-        Unresolved::Missing if sensitive => Hit {
-            rule: "compose.unresolved-variable",
-            severity: Severity::Error,
-            pos: m.pos,
-            subject,
-            message: format!("variable `{}` is not set and decides `{at}`; compose would use an empty string", m.var),
-            help: format!("set `{0}`, give a safe default `${{{0}:-...}}`, or require it with `${{{0}:?message}}`", m.var),
-        },
-        Unresolved::Missing => Hit {
-            rule: "compose.unset-variable",
-            severity: Severity::Info,
-            pos: m.pos,
-            subject,
-            message: format!("variable `{}` is not set at `{at}`; compose would use an empty string", m.var),
-            help: format!("set `{0}` or give a default `${{{0}:-...}}`", m.var),
-        },
-    }
 }
 
 fn hit(
@@ -177,12 +134,32 @@ fn hit(
     });
 }
 
+/// Whether a folded host path is, or is under, a directory whose mount
+/// exposes or endangers the host.
+fn is_sensitive(clean: &str) -> bool {
+    SENSITIVE.contains(&clean)
+        || [
+            "/proc/",
+            "/sys/",
+            "/dev/",
+            "/etc/",
+            "/root/",
+            "/boot/",
+            "/var/lib/docker/",
+        ]
+        .iter()
+        .any(|p| clean.starts_with(p))
+}
+
 /// A host path as the kernel will resolve it: `~` and relative paths
 /// anchored (home, project directory), `.`/`..`/`//` folded, so
 /// `/var/run/../run/docker.sock` is seen as `/run/docker.sock`.
 pub(crate) fn host_path(src: &str, dir: &Path) -> String {
     let joined = if let Some(rest) = src.strip_prefix('~') {
-        format!("{}/{rest}", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+        format!(
+            "{}/{rest}",
+            std::env::var("HOME").unwrap_or_else(|_| "/root".into())
+        )
     } else if src.starts_with('/') {
         src.to_string()
     } else {
@@ -441,19 +418,7 @@ fn service(name: &str, key: &Node, svc: &Node, dir: &Path, out: &mut Vec<Hit>) {
                     format!("service `{name}` mounts the container engine socket `{src}`"),
                     "do not mount the socket; it gives control of the host",
                 );
-            } else if SENSITIVE.contains(&clean)
-                || [
-                    "/proc/",
-                    "/sys/",
-                    "/dev/",
-                    "/etc/",
-                    "/root/",
-                    "/boot/",
-                    "/var/lib/docker/",
-                ]
-                .iter()
-                .any(|p| clean.starts_with(p))
-            {
+            } else if is_sensitive(clean) {
                 hit(
                     out,
                     "compose.sensitive-host-path",
@@ -506,3 +471,4 @@ fn service(name: &str, key: &Node, svc: &Node, dir: &Path, out: &mut Vec<Hit>) {
 
 #[cfg(test)]
 mod tests;
+mod vars;

@@ -9,7 +9,12 @@ use std::path::Path;
 fn pipeline(text: &str) {
     let mut sources = Vec::new();
     let vars = Vars::new(vec![("X".to_string(), "/etc".to_string())], None);
-    if let Ok(p) = load::from_texts(vec![("f.yml".into(), text.into())], &vars, Path::new("/srv/p"), &mut sources) {
+    if let Ok(p) = load::from_texts(
+        vec![("f.yml".into(), text.into())],
+        &vars,
+        Path::new("/srv/p"),
+        &mut sources,
+    ) {
         let _ = checks::check(&p);
         let _ = engine::requests(&p, Path::new("/srv/p"));
     }
@@ -17,10 +22,44 @@ fn pipeline(text: &str) {
 
 /// YAML-ish fragments, so the generator reaches deep into services.
 const PIECES: &[&str] = &[
-    "services:\n", "  web:\n", "    image: ", "    ports: ", "    volumes: ", "    privileged: ", "    cap_add: ",
-    "    deploy:\n      resources:\n        limits: ", "[", "]", "{", "}", "\"80:80\"", "- ", "\n", "${X}", "${Y:?e}",
-    "$$", "${", "/var/run/docker.sock:/s", "type: bind", "source: ", "8080-8079:80", "&a ", "*a", "<<: *a\n", ": ",
-    "0x10", "1e400", "-1", "~", "yes", "\t", "'", "\"", "networks: [a]\n", "network_mode: service:web\n", "64q",
+    "services:\n",
+    "  web:\n",
+    "    image: ",
+    "    ports: ",
+    "    volumes: ",
+    "    privileged: ",
+    "    cap_add: ",
+    "    deploy:\n      resources:\n        limits: ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"80:80\"",
+    "- ",
+    "\n",
+    "${X}",
+    "${Y:?e}",
+    "$$",
+    "${",
+    "/var/run/docker.sock:/s",
+    "type: bind",
+    "source: ",
+    "8080-8079:80",
+    "&a ",
+    "*a",
+    "<<: *a\n",
+    ": ",
+    "0x10",
+    "1e400",
+    "-1",
+    "~",
+    "yes",
+    "\t",
+    "'",
+    "\"",
+    "networks: [a]\n",
+    "network_mode: service:web\n",
+    "64q",
 ];
 
 proptest! {

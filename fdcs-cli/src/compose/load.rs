@@ -156,7 +156,8 @@ pub(crate) fn from_texts(
             Some(base) => merge_documents(base, node),
         });
     }
-    let doc = doc.ok_or_else(|| LoadError::io(dir, "no compose file given"))?;
+    let mut doc = doc.ok_or_else(|| LoadError::io(dir, "no compose file given"))?;
+    super::extends::resolve(&mut doc, dir, vars, sources, &mut misses)?;
     let name = project_name(&doc, vars, dir);
     let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     Ok(Project {

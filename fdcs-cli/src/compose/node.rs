@@ -159,6 +159,18 @@ impl Node {
         self.entry(key).map(|(_, v)| v)
     }
 
+    /// The value under `key` in a mapping, mutable.
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.kind {
+            Kind::Map(entries) => entries
+                .iter_mut()
+                .rev()
+                .find(|(k, _)| k.as_scalar().as_deref() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// Mapping entries (empty for anything else).
     pub(crate) fn entries(&self) -> &[(Node, Node)] {
         match &self.kind {

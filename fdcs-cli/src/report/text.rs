@@ -116,3 +116,39 @@ fn token_width(rest: &str) -> usize {
         .map_or(rest.len(), |(i, _)| i);
     rest.get(..end).unwrap_or(rest).trim_end().chars().count()
 }
+
+pub(super) fn render_error(
+    path: &str,
+    text: &str,
+    line: u32,
+    col: u32,
+    message: &str,
+    color: bool,
+) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}{} {}",
+        p.s("1;31", "error"),
+        p.s("1", ":"),
+        p.s("1", message)
+    );
+    if line == 0 {
+        let _ = writeln!(out, " {} {path}", p.s("1;34", "-->"));
+        return out;
+    }
+    let num = line.to_string();
+    let pad = " ".repeat(num.len());
+    let bar = p.s("1;34", "|");
+    let src = text
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let _ = writeln!(out, "{pad}{} {path}:{line}:{col}", p.s("1;34", "-->"));
+    let _ = writeln!(out, "{pad} {bar}");
+    let _ = writeln!(out, "{} {bar} {src}", p.s("1;34", &num));
+    let lead = " ".repeat(col.saturating_sub(1) as usize);
+    let _ = writeln!(out, "{pad} {bar} {lead}{}", p.s("1;31", "^"));
+    out
+}

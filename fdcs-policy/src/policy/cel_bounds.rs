@@ -122,7 +122,10 @@ pub(crate) fn bind_variables(e: &mut IdedExpr, variables: &[&str]) {
             }
             c.args.iter_mut().for_each(|a| bind_variables(a, variables));
         }
-        Expr::List(l) => l.elements.iter_mut().for_each(|a| bind_variables(a, variables)),
+        Expr::List(l) => l
+            .elements
+            .iter_mut()
+            .for_each(|a| bind_variables(a, variables)),
         Expr::Map(m) => m.entries.iter_mut().for_each(|en| match &mut en.expr {
             EntryExpr::MapEntry(me) => {
                 bind_variables(&mut me.key, variables);

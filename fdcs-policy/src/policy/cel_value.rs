@@ -165,8 +165,12 @@ fn within_bounds(v: &serde_json::Value, depth: usize, budget: &mut usize) -> Opt
         return None;
     }
     match v {
-        serde_json::Value::Array(a) => a.iter().try_for_each(|x| within_bounds(x, depth + 1, budget)),
-        serde_json::Value::Object(o) => o.values().try_for_each(|x| within_bounds(x, depth + 1, budget)),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .try_for_each(|x| within_bounds(x, depth + 1, budget)),
+        serde_json::Value::Object(o) => o
+            .values()
+            .try_for_each(|x| within_bounds(x, depth + 1, budget)),
         _ => Some(()),
     }
 }

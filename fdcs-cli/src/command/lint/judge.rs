@@ -43,8 +43,16 @@ pub(super) fn judge(
             col: pos.col,
             subject: req.subject.clone(),
         });
+        // remove the whole offending element (`Mounts[1]`, not just
+        // `Mounts[1].Source`) so the rest of the body is judged as sent
+        let element = |f: &str| match split_index(f) {
+            Some((array, i, _)) => format!("{array}[{i}]"),
+            None => f.to_string(),
+        };
         match (d.field, original) {
-            (Some(f), Some(orig)) if remove_path(&mut body, &f) => removed.record(&orig),
+            (Some(f), Some(orig)) if remove_path(&mut body, &element(&f)) => {
+                removed.record(&element(&orig))
+            }
             _ => break,
         }
     }

@@ -3,7 +3,7 @@
 
 use super::Args;
 use anyhow::Context as _;
-use fdcs_policy::{Policy, Tenant, TenantId, TenantLimits};
+use fdcs_policy::{Policy, TenantsFile};
 use fdcs_tower::{
     Authenticate, KeystoneAuth, KeystoneConfig, ServiceCredentials, SharedPolicy,
     TenantCredentials, TenantsAuth,
@@ -14,13 +14,7 @@ use std::time::Duration;
 
 /// The demo tenants alpha and beta, so that the README's one command works
 /// with no files at all.
-// TODO: include_str!("../../../../policies/demo-tenants.yaml") once it lands.
-const DEMO_TENANTS: &str = "tenants:
-  - id: alpha
-    tokens: [alpha-token]
-  - id: beta
-    tokens: [beta-token]
-";
+const DEMO_TENANTS: &str = include_str!("../../../../policies/demo-tenants.yaml");
 
 /// The authenticator in force.
 pub(super) type Auth = Arc<dyn Authenticate>;
@@ -56,7 +50,7 @@ impl Sources {
         let (src, origin) = match &self.tenants {
             None => (
                 DEMO_TENANTS.to_string(),
-                "embedded demo tenants".to_string(),
+                "policies/demo-tenants.yaml (embedded)".to_string(),
             ),
             Some(p) => (
                 std::fs::read_to_string(p)
@@ -64,7 +58,17 @@ impl Sources {
                 p.display().to_string(),
             ),
         };
-        parse_tenants(&src).with_context(|| format!("loading tenants `{origin}`"))
+        let file = TenantsFile::from_yaml(&src, &origin)
+            .with_context(|| format!("loading tenants `{origin}`"))?;
+        Ok(file
+            .tenants
+            .into_iter()
+            .map(|e| TenantCredentials {
+                tenant: e.tenant,
+                tokens: e.tokens,
+                token_sha256: e.token_sha256,
+            })
+            .collect())
     }
 }
 
@@ -138,55 +142,4 @@ pub(super) fn authenticator(a: &super::KeystoneArgs, loaded: &Loaded) -> anyhow:
         cfg,
         Some(loaded.tenants.clone()),
     )))
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    tenants: Vec<Entry>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Entry {
-    id: String,
-    #[serde(default)]
-    tokens: Vec<String>,
-    #[serde(default)]
-    token_sha256: Vec<String>,
-    #[serde(default)]
-    limits: Option<Limits>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Limits {
-    memory: Option<i64>,
-    nano_cpus: Option<i64>,
-    pids: Option<i64>,
-    images: Option<Vec<String>>,
-}
-
-// TODO: replace with fdcs_policy::tenants::TenantsFile::from_yaml once it lands.
-fn parse_tenants(src: &str) -> anyhow::Result<Vec<TenantCredentials>> {
-    let f: File = serde_saphyr::from_str(src)?;
-    f.tenants
-        .into_iter()
-        .map(|e| {
-            let mut tenant = Tenant::new(TenantId::new(&e.id)?);
-            if let Some(l) = e.limits {
-                tenant.limits = TenantLimits {
-                    memory: l.memory,
-                    nano_cpus: l.nano_cpus,
-                    pids: l.pids,
-                    images: l.images,
-                };
-            }
-            Ok(TenantCredentials {
-                tenant,
-                tokens: e.tokens,
-                token_sha256: e.token_sha256,
-            })
-        })
-        .collect()
 }

@@ -85,7 +85,10 @@ fn capability_spellings_are_found() {
 fn unconfined_security_options_with_colon_or_equals_are_found() {
     let y = "services:\n  a:\n    image: x:1\n    security_opt: [\"seccomp=unconfined\", \"apparmor:unconfined\"]\n";
     let r = rules(y);
-    assert!(r.contains(&"compose.seccomp-unconfined") && r.contains(&"compose.apparmor-unconfined"), "{r:?}");
+    assert!(
+        r.contains(&"compose.seccomp-unconfined") && r.contains(&"compose.apparmor-unconfined"),
+        "{r:?}"
+    );
     assert!(r.contains(&"compose.no-new-privileges"));
 }
 
@@ -93,14 +96,25 @@ fn unconfined_security_options_with_colon_or_equals_are_found() {
 fn host_namespaces_are_found() {
     let y = "services:\n  a:\n    image: x:1\n    network_mode: host\n    pid: host\n    ipc: host\n    userns_mode: host\n    uts: host\n";
     let r = rules(y);
-    for id in ["compose.host-network", "compose.host-pid", "compose.host-ipc", "compose.host-userns", "compose.host-uts"] {
+    for id in [
+        "compose.host-network",
+        "compose.host-pid",
+        "compose.host-ipc",
+        "compose.host-userns",
+        "compose.host-uts",
+    ] {
         assert!(r.contains(&id), "{id}: {r:?}");
     }
 }
 
 #[test]
 fn explicit_host_ports_in_short_and_long_syntax_are_found() {
-    for p in ["\"8080:80\"", "\"127.0.0.1:8080:80\"", "\"8000-8001:80-81\"", "{target: 80, published: 8080}"] {
+    for p in [
+        "\"8080:80\"",
+        "\"127.0.0.1:8080:80\"",
+        "\"8000-8001:80-81\"",
+        "{target: 80, published: 8080}",
+    ] {
         let y = format!("services:\n  a:\n    image: x:1\n    ports: [{p}]\n");
         assert!(has(&y, "compose.host-port"), "{p}");
     }
@@ -114,15 +128,27 @@ fn explicit_host_ports_in_short_and_long_syntax_are_found() {
 fn limits_in_deploy_resources_count() {
     let y = "services:\n  a:\n    image: x:1\n    deploy:\n      resources:\n        limits: {memory: 64m, cpus: '0.5', pids: 10}\n";
     let r = rules(y);
-    assert!(!r.contains(&"compose.memory-unset") && !r.contains(&"compose.cpus-unset") && !r.contains(&"compose.pids-unset"), "{r:?}");
+    assert!(
+        !r.contains(&"compose.memory-unset")
+            && !r.contains(&"compose.cpus-unset")
+            && !r.contains(&"compose.pids-unset"),
+        "{r:?}"
+    );
 }
 
 #[test]
 fn unresolved_variables_are_errors_only_where_they_matter() {
     let y = "services:\n  a:\n    image: x:1\n    volumes: [\"${DIR}/d:/d\"]\n    environment: [\"A=${A}\"]\n";
     let hits = check(&project(y));
-    let sev = |rule: &str| hits.iter().find(|h| h.rule == rule).map(|h| (h.severity, h.pos.line));
-    assert_eq!(sev("compose.unresolved-variable"), Some((Severity::Error, 4)));
+    let sev = |rule: &str| {
+        hits.iter()
+            .find(|h| h.rule == rule)
+            .map(|h| (h.severity, h.pos.line))
+    };
+    assert_eq!(
+        sev("compose.unresolved-variable"),
+        Some((Severity::Error, 4))
+    );
     assert_eq!(sev("compose.unset-variable"), Some((Severity::Info, 5)));
 }
 

@@ -51,7 +51,11 @@ fn built() -> Vec<super::EngineRequest> {
 }
 
 fn strings(v: &Value) -> BTreeSet<String> {
-    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -86,7 +90,16 @@ fn the_web_create_body_matches_the_capture() {
         assert_eq!(b[k], captured[k], "{k}");
     }
     let (h, c) = (&b["HostConfig"], &captured["HostConfig"]);
-    for k in ["Memory", "Privileged", "NetworkMode", "CapAdd", "SecurityOpt", "PortBindings", "PidsLimit", "NanoCpus"] {
+    for k in [
+        "Memory",
+        "Privileged",
+        "NetworkMode",
+        "CapAdd",
+        "SecurityOpt",
+        "PortBindings",
+        "PidsLimit",
+        "NanoCpus",
+    ] {
         assert_eq!(h[k], c[k], "HostConfig.{k}");
     }
     // compose orders Binds its own way; the set is what matters
@@ -101,7 +114,10 @@ fn the_db_create_body_matches_the_capture() {
     assert_eq!(b["HostConfig"]["Memory"], 33554432);
     assert_eq!(b["HostConfig"]["NanoCpus"], 250000000);
     assert_eq!(b["HostConfig"]["NetworkMode"], "lintcap_back");
-    assert_eq!(b["NetworkingConfig"]["EndpointsConfig"]["lintcap_back"]["Aliases"], json!(["db"]));
+    assert_eq!(
+        b["NetworkingConfig"]["EndpointsConfig"]["lintcap_back"]["Aliases"],
+        json!(["db"])
+    );
 }
 
 #[test]
@@ -113,9 +129,16 @@ fn every_field_maps_back_to_its_compose_line() {
     assert_eq!(line("HostConfig.CapAdd[0]"), Some((11, 15)));
     assert_eq!(line("HostConfig.Binds[0]"), Some((7, 15)));
     assert_eq!(line("HostConfig.Binds[1]"), Some((7, 35)));
-    assert_eq!(line("HostConfig.PortBindings[\"8080/tcp\"][0].HostPort"), Some((6, 13)));
+    assert_eq!(
+        line("HostConfig.PortBindings[\"8080/tcp\"][0].HostPort"),
+        Some((6, 13))
+    );
     assert_eq!(line("HostConfig.Memory"), Some((12, 5)));
     assert_eq!(line("HostConfig.NetworkMode"), Some((16, 5)));
     let db = &r[3];
-    assert_eq!(db.paths.find("HostConfig.Memory").map(|p| p.line), Some(23), "deploy limits map to their key");
+    assert_eq!(
+        db.paths.find("HostConfig.Memory").map(|p| p.line),
+        Some(23),
+        "deploy limits map to their key"
+    );
 }

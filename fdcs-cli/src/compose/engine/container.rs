@@ -264,6 +264,39 @@ pub(super) fn create(
         body.insert("Volumes".into(), Value::Object(vols));
     }
 
+    // file secrets: compose 1.29 bind-mounts the host file read-only
+    // (captured: Mounts [{Target: /run/secrets/<name>, Source: <abs file>, Type: bind, ReadOnly: true}])
+    if let Some((sk, secrets)) = svc.entry("secrets") {
+        p.set("HostConfig.Mounts", sk.pos);
+        for it in secrets.items() {
+            let (source, target) = match it.as_scalar() {
+                Some(name) => (name, None),
+                None => (
+                    it.get("source")
+                        .and_then(Node::as_scalar)
+                        .unwrap_or_default(),
+                    it.get("target").and_then(Node::as_scalar),
+                ),
+            };
+            let file = project
+                .doc
+                .get("secrets")
+                .and_then(|s| s.get(&source))
+                .and_then(|d| d.get("file"))
+                .and_then(Node::as_scalar);
+            let Some(file) = file else { continue };
+            let host = crate::compose::checks::host_path(&file, &project.dir);
+            let target = match target {
+                Some(t) if t.starts_with('/') => t,
+                Some(t) => format!("/run/secrets/{t}"),
+                None => format!("/run/secrets/{source}"),
+            };
+            p.set(format!("HostConfig.Mounts[{}]", mounts.len()), it.pos);
+            mounts
+                .push(json!({"Target": target, "Source": host, "Type": "bind", "ReadOnly": true}));
+        }
+    }
+
     // HostConfig
     hc.insert("Binds".into(), json!(binds));
     if !mounts.is_empty() {
@@ -387,6 +420,25 @@ pub(super) fn create(
             .collect();
         hc.insert("Sysctls".into(), Value::Object(m));
         p.set("HostConfig.Sysctls", k.pos);
+    }
+    if let Some((k, u)) = svc.entry("ulimits") {
+        let mut list = Vec::new();
+        for (i, (name, v)) in u.entries().iter().enumerate() {
+            let num = |n: Option<&Node>| {
+                n.and_then(Node::as_scalar)
+                    .and_then(|s| s.parse::<i64>().ok())
+            };
+            let (soft, hard) = match num(Some(v)) {
+                Some(both) => (Some(both), Some(both)),
+                None => (num(v.get("soft")), num(v.get("hard"))),
+            };
+            p.set(format!("HostConfig.Ulimits[{i}]"), name.pos);
+            list.push(
+                json!({"Name": name.as_scalar().unwrap_or_default(), "Soft": soft, "Hard": hard}),
+            );
+        }
+        hc.insert("Ulimits".into(), json!(list));
+        p.set("HostConfig.Ulimits", k.pos);
     }
     if let Some((k, t)) = svc.entry("tmpfs") {
         let m: Map<String, Value> = strs(t)

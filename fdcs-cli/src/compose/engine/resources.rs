@@ -64,4 +64,3 @@ pub(super) fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap
         p.set("HostConfig.ShmSize", k.pos);
     }
 }
-

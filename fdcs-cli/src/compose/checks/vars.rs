@@ -1,0 +1,78 @@
+//! Findings for variables that did not resolve: an error where the value
+//! decides a host path, a port or a privilege (compose would silently use an
+//! empty string there), information elsewhere.
+
+use super::Hit;
+use crate::compose::interp::{Miss, Unresolved};
+use crate::report::Severity;
+
+/// Service fields where an unresolved variable changes a host path, a port or a privilege.
+const SENSITIVE_FIELDS: &[&str] = &[
+    "ports",
+    "volumes",
+    "devices",
+    "privileged",
+    "cap_add",
+    "cap_drop",
+    "network_mode",
+    "pid",
+    "ipc",
+    "userns_mode",
+    "uts",
+    "security_opt",
+    "user",
+    "cgroup_parent",
+    "runtime",
+    "sysctls",
+    "volumes_from",
+    "build",
+    "image",
+    "mem_limit",
+    "cpus",
+    "pids_limit",
+    "deploy",
+];
+
+pub(super) fn miss(m: &Miss) -> Hit {
+    let field = m.path.get(2).map(String::as_str).unwrap_or("");
+    let sensitive = (m.path.first().map(String::as_str) == Some("services")
+        && SENSITIVE_FIELDS.contains(&field))
+        || (m.path.first().map(String::as_str) == Some("volumes")
+            && m.path.get(2).map(String::as_str) == Some("driver_opts"));
+    let subject = m.path.get(1).cloned().unwrap_or_default();
+    let at = m.path.join(".");
+    match &m.why {
+        Unresolved::Required(msg) => Hit {
+            rule: "compose.required-variable",
+            severity: Severity::Error,
+            pos: m.pos,
+            subject,
+            message: format!("required variable `{}` is not set at `{at}`: {msg}", m.var),
+            help: format!("set `{}` in the environment, `.env` or `--env-file`", m.var),
+        },
+        Unresolved::Invalid => Hit {
+            rule: "compose.invalid-interpolation",
+            severity: Severity::Error,
+            pos: m.pos,
+            subject,
+            message: format!("invalid interpolation `{}` at `{at}`", m.var),
+            help: "close the `${`, use a valid variable name, or write `$$` for a literal `$`".into(),
+        },
+        Unresolved::Missing if sensitive => Hit {
+            rule: "compose.unresolved-variable",
+            severity: Severity::Error,
+            pos: m.pos,
+            subject,
+            message: format!("variable `{}` is not set and decides `{at}`; compose would use an empty string", m.var),
+            help: format!("set `{0}`, give a safe default `${{{0}:-...}}`, or require it with `${{{0}:?message}}`", m.var),
+        },
+        Unresolved::Missing => Hit {
+            rule: "compose.unset-variable",
+            severity: Severity::Info,
+            pos: m.pos,
+            subject,
+            message: format!("variable `{}` is not set at `{at}`; compose would use an empty string", m.var),
+            help: format!("set `{0}` or give a default `${{{0}:-...}}`", m.var),
+        },
+    }
+}

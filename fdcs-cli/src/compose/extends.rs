@@ -1,0 +1,134 @@
+//! `extends:`: a service built on another one, in the same file or in
+//! another file (`extends: {file: common.yml, service: base}`), merged with
+//! the same rules as `-f` files: the extending service's own keys win.
+//!
+//! Resolved after interpolation and merging, before any check, so a
+//! privileged base service is found in every service that extends it, and
+//! findings point into the file that set the value.
+
+use super::interp::{interpolate, Miss, Vars};
+use super::load::{LoadError, Source};
+use super::merge::merge_documents;
+use super::node::{parse, Kind, Node};
+use std::path::Path;
+
+/// How deep `extends` chains may go (compose itself rejects cycles).
+const MAX_DEPTH: usize = 8;
+
+/// Replaces every service that `extends` another by the merge of the two.
+pub(crate) fn resolve(
+    doc: &mut Node,
+    dir: &Path,
+    vars: &Vars,
+    sources: &mut Vec<Source>,
+    misses: &mut Vec<Miss>,
+) -> Result<(), LoadError> {
+    let names: Vec<String> = doc
+        .get("services")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, _)| k.as_scalar())
+        .collect();
+    for name in names {
+        let Some(svc) = doc.get("services").and_then(|s| s.get(&name)).cloned() else {
+            continue;
+        };
+        let resolved = extend(doc, svc, dir, vars, sources, misses, 0)?;
+        if let Some(Kind::Map(entries)) = doc.get_mut("services").map(|s| &mut s.kind) {
+            if let Some(slot) = entries
+                .iter_mut()
+                .find(|(k, _)| k.as_scalar().as_deref() == Some(name.as_str()))
+            {
+                slot.1 = resolved;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn extend(
+    doc: &Node,
+    svc: Node,
+    dir: &Path,
+    vars: &Vars,
+    sources: &mut Vec<Source>,
+    misses: &mut Vec<Miss>,
+    depth: usize,
+) -> Result<Node, LoadError> {
+    let Some((ek, ext)) = svc.entry("extends").map(|(k, v)| (k.clone(), v.clone())) else {
+        return Ok(svc);
+    };
+    let err_path = sources.get(ek.pos.file).map(|s| s.path.clone()).unwrap_or_default();
+    let err = |message: String| LoadError {
+        path: err_path.clone(),
+        line: ek.pos.line,
+        col: ek.pos.col,
+        message,
+    };
+    if depth >= MAX_DEPTH {
+        return Err(err("`extends` chain too deep (a cycle?)".into()));
+    }
+    let (file, base_name) = match ext.as_scalar() {
+        Some(s) => (None, s),
+        None => (
+            ext.get("file").and_then(Node::as_scalar),
+            ext.get("service")
+                .and_then(Node::as_scalar)
+                .unwrap_or_default(),
+        ),
+    };
+    let base_doc = match file {
+        None => doc.clone(),
+        Some(f) => {
+            let path = dir.join(&f);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| err(format!("cannot read `{f}`: {e}")))?;
+            let i = sources.len();
+            let shown = path.display().to_string();
+            sources.push(Source {
+                path: shown.clone(),
+                text,
+            });
+            let src = sources.get(i).map(|s| s.text.as_str()).unwrap_or("");
+            let mut node = parse(src, i).map_err(|e| LoadError {
+                path: shown,
+                line: e.line,
+                col: e.col,
+                message: e.message,
+            })?;
+            misses.extend(interpolate(&mut node, vars));
+            node
+        }
+    };
+    let Some(base) = base_doc
+        .get("services")
+        .and_then(|s| s.get(&base_name))
+        .cloned()
+    else {
+        return Err(err(format!("`extends` names no service `{base_name}`")));
+    };
+    let base = extend(&base_doc, base, dir, vars, sources, misses, depth + 1)?;
+    // merge as documents so the service-level rules apply
+    let wrap = |n: Node| {
+        let pos = n.pos;
+        let key = |s: &str| Node::synthetic(Kind::Str(s.into()), pos);
+        Node::synthetic(
+            Kind::Map(vec![(
+                key("services"),
+                Node::synthetic(Kind::Map(vec![(key("s"), n)]), pos),
+            )]),
+            pos,
+        )
+    };
+    let mut own = svc;
+    if let Kind::Map(entries) = &mut own.kind {
+        entries.retain(|(k, _)| k.as_scalar().as_deref() != Some("extends"));
+    }
+    let merged = merge_documents(wrap(base), wrap(own));
+    Ok(merged
+        .get("services")
+        .and_then(|s| s.get("s"))
+        .cloned()
+        .unwrap_or_else(|| Node::synthetic(Kind::Null, ek.pos)))
+}
