@@ -324,3 +324,22 @@ fn explain_documents_rules_from_denials_and_checks() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn every_rule_the_corpus_reports_has_an_explain_page() {
+    let mut ids = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(corpus()).unwrap() {
+        let Ok(t) = std::fs::read_to_string(e.unwrap().path().join("expected.json")) else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(&t).unwrap();
+        for f in v["findings"].as_array().unwrap() {
+            ids.insert(f.as_str().unwrap().rsplit(' ').next().unwrap().to_string());
+        }
+    }
+    assert!(ids.len() > 20, "{ids:?}");
+    for id in ids {
+        let out = Command::new(bin()).args(["explain", &id]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "`explain {id}` fails");
+    }
+}

@@ -2,6 +2,36 @@
 //!
 //! A [`Policy`] is immutable once loaded; CEL is compiled at load time, so a
 //! policy that does not compile never reaches a request.
+//!
+//! The file (`apiVersion: fdcs/v1`, `kind: Policy`), shaped after Kubernetes
+//! ValidatingAdmissionPolicy; `policies/default.yaml` documents every field:
+//!
+//! ```yaml
+//! apiVersion: fdcs/v1
+//! kind: Policy
+//! name: fdcs-default
+//! minApiVersion: "1.24"
+//! rules:
+//!   ports: { ephemeralOnly: true }
+//!   mounts: { allowHostPaths: [], allowVolumeDrivers: [local] }
+//!   privileges: { allowPrivileged: false, allowCapAdd: [], allowSecurityOpt: [no-new-privileges],
+//!                 allowRuntimes: [], allowLogDrivers: [json-file, local] }
+//!   namespaces: { allowHost: false }
+//!   resources: { memory: { default: 256Mi, max: 1Gi }, cpus: { default: 0.5, max: 2 },
+//!                pids: { default: 256, max: 1024 } }
+//!   images: { allow: ["*"], allowPull: true, allowBuild: false, allowPush: false, allowManage: false }
+//!   exec: { allowPrivileged: false }
+//! custom:
+//!   - id: labels.owner-required            # denials name it `custom.labels.owner-required`
+//!     match: { endpoints: [ContainerCreate] }   # `Endpoint::name()`s, or `*`
+//!     variables: [ { name: labels, expression: "has(object.Labels) ? object.Labels : {}" } ]
+//!     expression: "'owner' in variables.labels"  # true = allowed
+//!     message: "an owner label is required; add --label owner=<you>"   # or messageExpression
+//! ```
+//!
+//! Unknown keys, YAML 1.1 booleans (`yes`), duplicate keys, invalid values and
+//! CEL that does not compile or exceeds [`Limits`] are errors with the line
+//! and column in the file. Omitted blocks and fields keep the FDCS defaults.
 
 mod cel_bounds;
 mod cel_json;

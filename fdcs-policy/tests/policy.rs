@@ -1366,3 +1366,99 @@ mod properties {
         }
     }
 }
+
+/// `match.endpoints` accepts the names in `ENDPOINT_NAMES`; every endpoint
+/// the route table can produce must be among them, or a rule could not
+/// name it (the list is kept by hand beside the `Endpoint` enum).
+#[test]
+fn every_routed_endpoint_can_be_named_in_match() {
+    use fdcs_policy::policy::ENDPOINT_NAMES;
+    use fdcs_policy::route::{route, MIN_API_VERSION};
+    let mut seen = std::collections::BTreeSet::new();
+    for line in include_str!("data/routes/swagger-paths.txt").lines() {
+        let mut f = line.split(' ');
+        let (Some(method), Some(template)) = (f.next(), f.next()) else {
+            continue;
+        };
+        let path: Vec<&str> = template
+            .split('/')
+            .map(|s| if s.starts_with('{') { "abc" } else { s })
+            .collect();
+        if let Ok(found) = route(method, &path.join("/"), MIN_API_VERSION) {
+            let name = found.endpoint.name();
+            assert!(
+                ENDPOINT_NAMES.contains(&name.as_str()),
+                "{method} {template}: `{name}` cannot be matched"
+            );
+            seen.insert(name);
+        }
+    }
+    assert!(
+        seen.len() >= 60,
+        "only {} endpoints routed: {seen:?}",
+        seen.len()
+    );
+}
+
+/// The body is wrapped lazily, not converted; what rule authors write about
+/// it must still mean what CEL says it means.
+#[test]
+fn the_lazy_body_behaves_like_cel_values() {
+    let b = body(CLI_RUN_BODY);
+    for e in [
+        "object.Labels == {}",
+        "object.HostConfig.Dns == []",
+        "object.HostConfig.ConsoleSize == [0, 0]",
+        "object.HostConfig.RestartPolicy == {'Name': 'no', 'MaximumRetryCount': 0}",
+        "size(object.Labels) == 0 && size(object.HostConfig.ConsoleSize) == 2",
+        "object.HostConfig.ConsoleSize[1] == 0",
+        "'Image' in object && !('Nope' in object)",
+        "0 in object.HostConfig.ConsoleSize",
+        "object.HostConfig.MemorySwappiness == -1",
+        "object.Env == null && object.Cmd == null",
+        "type(object) == map && type(object.HostConfig.Dns) == list",
+        "object.HostConfig.LogConfig.Config.all(k, false)",
+        "object.NetworkingConfig.EndpointsConfig.exists(k, k == 'default')",
+        "object.?HostConfig.?Nope.orValue(7) == 7",
+        "has(object.HostConfig.Memory) && !has(object.HostConfig.Nope)",
+        "[object.Image].exists(i, i == 'busybox')",
+        "object.HostConfig.ConsoleSize.map(x, x + 1) == [1, 1]",
+    ] {
+        check_one(e, &b).unwrap_or_else(|d| panic!("{e}: {}", d.message));
+    }
+    for e in [
+        "object.Labels == {'a': 'b'}",
+        "object.HostConfig.Dns == [1]",
+        "object.HostConfig.ConsoleSize == [0]",
+        "object.Image == 1",
+    ] {
+        assert!(check_one(e, &b).is_err(), "{e}");
+    }
+    // Out-of-range indexes and missing keys are errors, so rules fail closed.
+    for e in [
+        "object.HostConfig.ConsoleSize[2] == 0",
+        "object.HostConfig.ConsoleSize[-1] == 0",
+        "object.Labels['x'] == 'y'",
+    ] {
+        let d = check_one(e, &b).unwrap_err();
+        assert!(
+            d.message.contains("could not be evaluated"),
+            "{e}: {}",
+            d.message
+        );
+    }
+}
+
+/// CEL's own maps and lists only equal their own kind; the compiler moves
+/// literals to the right of `==`/`!=` so the lazily wrapped body compares
+/// the same from both sides.
+#[test]
+fn a_literal_on_the_left_of_eq_sees_the_body() {
+    let b = body(CLI_RUN_BODY);
+    check_one("{} == object.Labels", &b).unwrap();
+    check_one("[0, 0] == object.HostConfig.ConsoleSize", &b).unwrap();
+    check_one("{'a': 1} != object.Labels", &b).unwrap();
+    assert!(check_one("[] == object.HostConfig.ConsoleSize", &b).is_err());
+    check_one("object.Labels == {}", &b).unwrap();
+    check_one("[1] == [1] && {} == {}", &b).unwrap();
+}

@@ -26,6 +26,7 @@ pub struct Proxy {
     pub port: u16,
     /// Where its stdout and stderr go (shown when a test fails).
     pub log: PathBuf,
+    pidfile: PathBuf,
     child: Mutex<Option<(Child, ChildStdin)>>,
 }
 
@@ -95,6 +96,7 @@ impl Proxy {
         let bin = binary()?;
         let port = free_port()?;
         let log = scratch.join(format!("serve-{port}.log"));
+        let pidfile = scratch.join(format!("serve-{port}.pid"));
         let mut args = vec![
             "serve".to_owned(),
             "--listen".to_owned(),
@@ -110,11 +112,12 @@ impl Proxy {
         // The watchdog: serve in the background, then block on stdin; EOF
         // (this process gone or the Proxy dropped) kills serve.
         let script = format!(
-            "'{}' {} >'{}' 2>&1 </dev/null & pid=$!; trap 'kill $pid 2>/dev/null' EXIT; \
+            "'{}' {} >'{}' 2>&1 </dev/null & pid=$!; echo $pid >'{}'; trap 'kill $pid 2>/dev/null' EXIT; \
              read _ignored; kill $pid 2>/dev/null; sleep 0.2; kill -9 $pid 2>/dev/null; exit 0",
             bin.display(),
             quoted.join(" "),
-            log.display()
+            log.display(),
+            pidfile.display()
         );
         let mut child = Command::new("sh")
             .arg("-c")
@@ -133,6 +136,7 @@ impl Proxy {
         let proxy = Proxy {
             port,
             log,
+            pidfile,
             child: Mutex::new(Some((child, stdin))),
         };
         proxy.wait_ready(Duration::from_secs(30))?;
@@ -190,6 +194,19 @@ impl Proxy {
             self.port,
             self.log_tail()
         ))
+    }
+
+    /// Sends a signal (`HUP`, `TERM`, ...) to the serve process itself.
+    pub fn signal(&self, sig: &str) -> Result<(), String> {
+        let pid = std::fs::read_to_string(&self.pidfile).map_err(|e| e.to_string())?;
+        let mut c = Command::new("kill");
+        c.arg(format!("-{sig}")).arg(pid.trim());
+        let out = cmd::run(c, Duration::from_secs(10));
+        if out.success() {
+            Ok(())
+        } else {
+            Err(out.to_string())
+        }
     }
 
     /// Stops the server now (closing the watchdog's stdin).

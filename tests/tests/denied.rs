@@ -192,3 +192,33 @@ fn a_valid_token_with_another_tenants_id_is_401() {
     }
     c.finish();
 }
+
+/// Per-tenant ceilings from the tenants file: beta's memory ceiling is
+/// 512Mi (policies/demo-tenants.yaml), alpha has the policy's 1Gi.
+#[test]
+fn per_tenant_ceilings_apply() {
+    let Some(c) = case() else { return };
+    let name = c.name("m768");
+    c.alpha()
+        .docker(&[
+            "run", "-d", "--name", &name, "-m", "768m", "busybox", "sleep", "300",
+        ])
+        .ok();
+    c.beta()
+        .docker(&[
+            "run", "-d", "--name", &name, "-m", "768m", "busybox", "sleep", "300",
+        ])
+        .fails_with("resources.memory");
+    let mem = c.env.engine.docker(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.Memory}}",
+        &format!("alpha_{name}"),
+    ]);
+    assert_eq!(
+        mem.ok(),
+        (768 * 1024 * 1024).to_string(),
+        "alpha's -m 768m reached the engine as asked"
+    );
+    c.finish();
+}

@@ -378,3 +378,100 @@ fn stalled_clients_are_disconnected_by_the_server() {
     ping_ok(port, "after the stalled clients were cut off");
     c.finish();
 }
+
+/// Health and metrics live on the admin listener only, never on the
+/// tenants' one.
+#[test]
+fn health_and_metrics_are_on_the_admin_listener_only() {
+    let Some(c) = case() else { return };
+    let dir = scratch_dir("admin");
+    let admin = fdcs_e2e::proxy::free_port().unwrap();
+    let listen = format!("tcp://127.0.0.1:{admin}");
+    let proxy = Proxy::start(&c.env.engine.host, &["--admin-listen", &listen], &dir).unwrap();
+    ping_ok(proxy.port, "proxy with an admin listener");
+    let health = http::get(admin, "/_fdcs/health", &[]).unwrap();
+    assert_eq!(
+        health.status, 200,
+        "health:\n{}\n{}",
+        health.head, health.body
+    );
+    let metrics = http::get(admin, "/_fdcs/metrics", &[]).unwrap();
+    assert_eq!(
+        metrics.status, 200,
+        "metrics:\n{}\n{}",
+        metrics.head, metrics.body
+    );
+    assert!(
+        metrics.body.contains("# TYPE"),
+        "Prometheus text format:\n{}",
+        metrics.body
+    );
+    for p in ["/_fdcs/health", "/_fdcs/metrics"] {
+        let r = http::get(proxy.port, p, &ALPHA).unwrap();
+        assert!(
+            r.status >= 400,
+            "{p} on the tenants' listener must not be served, got {}:\n{}",
+            r.status,
+            r.body
+        );
+    }
+    drop(proxy);
+    c.finish();
+}
+
+/// SIGHUP reloads the tenants file; a broken file keeps the old one.
+#[test]
+fn sighup_reloads_tenants_and_a_broken_file_keeps_the_old_ones() {
+    let Some(c) = case() else { return };
+    let dir = scratch_dir("reload");
+    let file = dir.join("tenants.yaml");
+    let only_alpha = "tenants:\n  - id: alpha\n    tokens: [alpha-token]\n";
+    std::fs::write(&file, only_alpha).unwrap();
+    let proxy = Proxy::start(
+        &c.env.engine.host,
+        &["--tenants", file.to_str().unwrap()],
+        &dir,
+    )
+    .unwrap();
+    let beta = [("X-Auth-Token", "beta-token"), ("X-Auth-TenantId", "beta")];
+    let status = |h: &[(&str, &str)]| {
+        http::get(proxy.port, "/v1.41/containers/json", h)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(&ALPHA), 200, "alpha with the first file");
+    assert_eq!(status(&beta), 401, "beta is not in the first file");
+
+    std::fs::write(
+        &file,
+        format!("{only_alpha}  - id: beta\n    tokens: [beta-token]\n"),
+    )
+    .unwrap();
+    proxy.signal("HUP").unwrap();
+    let start = Instant::now();
+    while status(&beta) != 200 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "SIGHUP did not load beta; log:\n{}",
+            proxy.log_tail()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    std::fs::write(&file, "tenants: [ this is not: valid\n").unwrap();
+    proxy.signal("HUP").unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        proxy.alive(),
+        "a broken tenants file killed serve:\n{}",
+        proxy.log_tail()
+    );
+    assert_eq!(status(&ALPHA), 200, "alpha after a broken reload");
+    assert_eq!(
+        status(&beta),
+        200,
+        "beta after a broken reload (old file kept)"
+    );
+    drop(proxy);
+    c.finish();
+}

@@ -338,7 +338,7 @@ fn events_stream_shows_only_own_events_with_own_names() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let (since, until) = (now.to_string(), (now + 8).to_string());
+    let (since, until) = (now.to_string(), (now + 12).to_string());
     let a = c.alpha();
     std::thread::scope(|s| {
         // A live stream (until a moment in the future), read while both act.

@@ -86,6 +86,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
             .map(PathBuf::from)
             .unwrap_or_default();
         for h in checks::check(&project) {
+            let col = h
+                .needle
+                .as_deref()
+                .map_or(h.pos.col, |n| refine(&sources, h.pos, n));
             findings.push(Finding {
                 rule: h.rule.to_string(),
                 severity: h.severity,
@@ -93,7 +97,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
                 help: h.help,
                 file: h.pos.file,
                 line: h.pos.line,
-                col: h.pos.col,
+                col,
                 subject: h.subject,
             });
         }
@@ -109,7 +113,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let out = report::render(args.format, &findings, &sources, color);
     let mut stdout = std::io::stdout().lock();
     // a closed pipe (`| head`) is not an error
-    let _ = stdout.write_all(out.as_bytes());
+    // text with nothing linted: the error on stderr says it all
+    if !(args.format == Format::Text && findings.is_empty() && !errors.is_empty()) {
+        let _ = stdout.write_all(out.as_bytes());
+    }
     let color_err = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for e in &errors {
         let text = std::fs::read_to_string(&e.path).unwrap_or_default();
@@ -125,4 +132,32 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// The column of `needle` (a variable) on the finding's line, at or after
+/// the value's start; the value's own column when it spans lines.
+fn refine(sources: &[load::Source], pos: crate::compose::node::Pos, needle: &str) -> u32 {
+    let Some(line) = sources
+        .get(pos.file)
+        .and_then(|s| s.text.lines().nth(pos.line.saturating_sub(1) as usize))
+    else {
+        return pos.col;
+    };
+    let start: usize = line
+        .chars()
+        .take(pos.col.saturating_sub(1) as usize)
+        .map(char::len_utf8)
+        .sum();
+    let rest = line.get(start..).unwrap_or("");
+    let candidates = if needle.starts_with('$') {
+        vec![needle.to_string()]
+    } else {
+        vec![format!("${{{needle}"), format!("${needle}")]
+    };
+    candidates
+        .iter()
+        .find_map(|c| rest.find(c.as_str()))
+        .map_or(pos.col, |off| {
+            pos.col + rest.get(..off).map_or(0, |p| p.chars().count()) as u32
+        })
 }

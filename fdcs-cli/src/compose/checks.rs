@@ -23,6 +23,9 @@ pub(crate) struct Hit {
     pub(crate) message: String,
     /// What to do instead.
     pub(crate) help: String,
+    /// Text to look for on the line to point the column at it exactly
+    /// (`${VAR` inside a longer string value).
+    pub(crate) needle: Option<String>,
 }
 
 /// Host directories whose mount exposes or endangers the host (KICS list, abridged).
@@ -94,6 +97,7 @@ pub(crate) fn check(project: &Project) -> Vec<Hit> {
                     subject: format!("secrets.{name}"),
                     message: format!("secret `{name}` is the sensitive host file `{src}`, bind-mounted into every service that uses it"),
                     help: "keep secrets in files of the project, never system files".into(),
+                    needle: None,
                 });
             }
         }
@@ -131,6 +135,7 @@ fn hit(
         subject: svc.to_string(),
         message,
         help: help.to_string(),
+        needle: None,
     });
 }
 
@@ -280,7 +285,10 @@ fn service(name: &str, key: &Node, svc: &Node, dir: &Path, out: &mut Vec<Hit>) {
                     "remove `apparmor:unconfined`",
                 );
             }
-            if s == "no-new-privileges" || s == "no-new-privileges:true" {
+            if matches!(
+                s.as_str(),
+                "no-new-privileges" | "no-new-privileges:true" | "no-new-privileges:1"
+            ) {
                 nnp = true;
             }
         }

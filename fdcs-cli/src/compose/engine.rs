@@ -133,8 +133,8 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
             body: json!({
                 "Name": format!("{}_default", project.name),
                 "CheckDuplicate": true,
-                "Driver": "bridge",
                 "Labels": labels(&project.name, "network", "default"),
+                "Attachable": true,
             }),
             subject: "networks.default".into(),
             paths: PathMap::default(),
@@ -153,6 +153,8 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
         let mut body = Map::new();
         body.insert("Name".into(), json!(object_name(project, "networks", &key)));
         body.insert("CheckDuplicate".into(), json!(true));
+        // compose 1.29 makes its networks attachable unless told otherwise (captured)
+        body.insert("Attachable".into(), json!(true));
         let mut lab = labels(&project.name, "network", &key);
         if let Some((dk, d)) = def.entry("driver") {
             body.insert("Driver".into(), json!(d.as_scalar()));

@@ -59,7 +59,10 @@ fn extend(
     let Some((ek, ext)) = svc.entry("extends").map(|(k, v)| (k.clone(), v.clone())) else {
         return Ok(svc);
     };
-    let err_path = sources.get(ek.pos.file).map(|s| s.path.clone()).unwrap_or_default();
+    let err_path = sources
+        .get(ek.pos.file)
+        .map(|s| s.path.clone())
+        .unwrap_or_default();
     let err = |message: String| LoadError {
         path: err_path.clone(),
         line: ek.pos.line,
@@ -86,6 +89,10 @@ fn extend(
                 .map_err(|e| err(format!("cannot read `{f}`: {e}")))?;
             let i = sources.len();
             let shown = path.display().to_string();
+            let shown = shown
+                .strip_prefix("./")
+                .map(str::to_string)
+                .unwrap_or(shown);
             sources.push(Source {
                 path: shown.clone(),
                 text,
@@ -131,4 +138,45 @@ fn extend(
         .and_then(|s| s.get("s"))
         .cloned()
         .unwrap_or_else(|| Node::synthetic(Kind::Null, ek.pos)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load::from_texts;
+    use super::*;
+
+    fn load(yaml: &str) -> Result<super::super::load::Project, LoadError> {
+        let mut sources = Vec::new();
+        from_texts(
+            vec![("c.yml".into(), yaml.into())],
+            &Vars::new(Vec::new(), None),
+            Path::new("/nonexistent"),
+            &mut sources,
+        )
+    }
+
+    #[test]
+    fn a_service_inherits_what_it_does_not_override() {
+        let p = load("services:\n  base:\n    image: x:1\n    privileged: true\n    cap_add: [A]\n  web:\n    extends: base\n    cap_add: [B]\n").unwrap();
+        let web = p.doc.get("services").unwrap().get("web").unwrap();
+        assert_eq!(web.get("privileged").and_then(Node::as_bool), Some(true));
+        assert_eq!(
+            web.get("privileged").unwrap().pos.line,
+            4,
+            "points at the base's line"
+        );
+        assert_eq!(web.get("cap_add").unwrap().items().len(), 2);
+        assert!(web.get("extends").is_none());
+    }
+
+    #[test]
+    fn cycles_and_missing_bases_are_errors_with_a_position() {
+        let e = load("services:\n  a:\n    extends: b\n  b:\n    extends: a\n").unwrap_err();
+        assert_eq!((e.line, e.col), (3, 5), "{e}");
+        let e = load("services:\n  a:\n    extends: {service: nope}\n").unwrap_err();
+        assert!(e.message.contains("nope"), "{e}");
+        let e =
+            load("services:\n  a:\n    extends: {file: missing.yml, service: b}\n").unwrap_err();
+        assert!(e.message.contains("missing.yml"), "{e}");
+    }
 }

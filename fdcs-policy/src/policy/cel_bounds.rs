@@ -98,10 +98,11 @@ pub(crate) fn bracket_depth(src: &str, limit: usize) -> Result<(), usize> {
 /// The names a rule's input is bound to; comprehensions may not hide them.
 const RESERVED: [&str; 3] = ["object", "request", "variables"];
 
-/// Replaces every `variables.<name>` with the identifier `@<index>`, the
-/// name the evaluator binds the variable's value to (no CEL source can spell
-/// it). Run after [`check`], which guarantees every such name is declared
-/// and the AST is shallow.
+/// Prepares a checked AST for evaluation: replaces every `variables.<name>`
+/// with the identifier `@<index>`, the name the evaluator binds the
+/// variable's value to (no CEL source can spell it), and moves map and list
+/// literals to the right of `==` and `!=`. Run after [`check`], which
+/// guarantees every such name is declared and the AST is shallow.
 pub(crate) fn bind_variables(e: &mut IdedExpr, variables: &[&str]) {
     if let Expr::Select(s) = &e.expr {
         if let Expr::Ident(root) = &s.operand.expr {
@@ -121,6 +122,18 @@ pub(crate) fn bind_variables(e: &mut IdedExpr, variables: &[&str]) {
                 bind_variables(t, variables);
             }
             c.args.iter_mut().for_each(|a| bind_variables(a, variables));
+            // CEL's own maps and lists compare equal only to their own kind,
+            // while the lazily wrapped body compares to anything; equality is
+            // symmetric, so a literal goes to the right (`{} == object.Labels`
+            // then means what it says).
+            let literal = |e: &IdedExpr| matches!(e.expr, Expr::Map(_) | Expr::List(_));
+            if (c.func_name == "_==_" || c.func_name == "_!=_")
+                && c.args.len() == 2
+                && c.args.first().is_some_and(literal)
+                && !c.args.get(1).is_some_and(literal)
+            {
+                c.args.swap(0, 1);
+            }
         }
         Expr::List(l) => l
             .elements

@@ -8,9 +8,11 @@
 //! borrowed). A wrapped list materializes its elements, and a wrapped map
 //! its keys, only when a comprehension or `in` iterates them.
 //!
-//! One caveat, documented for policy authors: CEL's built-in `==` only knows
-//! its own maps and lists, so compare the body's side on the left
-//! (`object.Labels == {}`), or use `size()`.
+//! CEL's built-in `==` only knows its own maps and lists; the compiler puts
+//! literals on the right of `==` and `!=` so that `{} == object.Labels`
+//! holds like `object.Labels == {}`. (Membership of a body map or list in a
+//! literal list, `object.Labels in [{}]`, still compares with the literal's
+//! own `==` and is false: test `size()` instead.)
 
 use cel::common::traits::{Container, Indexer, Iterable, Iterator, Sizer};
 use cel::common::types::{

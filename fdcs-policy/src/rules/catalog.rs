@@ -77,6 +77,13 @@ const CATALOG: &[RuleDoc] = &[
     doc!("tenancy.reserved-label", "reserved labels", "Ownership lives in engine-side labels only fdcs writes; a tenant setting, changing or filtering on them could claim another tenant's resources.", "docker run --label fdcs.tenant=other busybox", "Use your own label names; never the `fdcs.` prefix."),
     doc!("tenancy.filter", "filters on reserved labels", "A list filter on ownership labels could reveal or widen what a tenant sees.", "docker ps --filter label=fdcs.tenant=other", "Filter on your own labels or names."),
     doc!("tenancy.name", "resource names", "Names are scoped per tenant (`<tenant>_<name>` on the engine); a name the engine would reject, or that could not be scoped injectively, is refused before anything is created.", "docker run --name '../web' busybox", "Use 2 to 200 characters from [a-zA-Z0-9_.-], starting with a letter or digit; fdcs scopes the name for you."),
+    doc!(
+        "tenancy.not-found",
+        "not owned (reported as not found)",
+        "A reference to a container, network or volume the tenant does not own is answered exactly as the daemon answers a missing one, so other tenants' resources cannot be discovered. `lint` reports such a denial under this id (the engine's denial carries no rule id, on purpose).",
+        "services:\n  app:\n    image: busybox\n    network_mode: container:someone_elses_db",
+        "Reference only resources of your own project (services, networks and volumes it declares) or that you created yourself."
+    ),
     doc!("body.too-large", "body too large", "Bodies are read whole (bounded) to be judged; an oversized body is refused so memory stays bounded.", "a 100 MiB container create body", "Send normal-sized requests; large data belongs in volumes or images."),
     doc!("auth.missing", "missing credentials", "Every request must say which tenant sends it (`X-Auth-Token`, `X-Auth-TenantId`).", "docker ps with no HttpHeaders in ~/.docker/config.json", "Add `\"HttpHeaders\": {\"X-Auth-Token\": \"...\", \"X-Auth-TenantId\": \"...\"}` to ~/.docker/config.json."),
     doc!("auth.invalid", "invalid credentials", "A token the identity service rejects, or one not valid for the claimed tenant, is refused.", "an expired token", "Get a fresh token for your tenant."),

@@ -41,6 +41,10 @@ pub(super) fn miss(m: &Miss) -> Hit {
             && m.path.get(2).map(String::as_str) == Some("driver_opts"));
     let subject = m.path.get(1).cloned().unwrap_or_default();
     let at = m.path.join(".");
+    let needle = match &m.why {
+        Unresolved::Invalid => m.var.clone(),
+        _ => m.var.clone(),
+    };
     match &m.why {
         Unresolved::Required(msg) => Hit {
             rule: "compose.required-variable",
@@ -49,6 +53,7 @@ pub(super) fn miss(m: &Miss) -> Hit {
             subject,
             message: format!("required variable `{}` is not set at `{at}`: {msg}", m.var),
             help: format!("set `{}` in the environment, `.env` or `--env-file`", m.var),
+            needle: Some(needle.clone()),
         },
         Unresolved::Invalid => Hit {
             rule: "compose.invalid-interpolation",
@@ -57,6 +62,7 @@ pub(super) fn miss(m: &Miss) -> Hit {
             subject,
             message: format!("invalid interpolation `{}` at `{at}`", m.var),
             help: "close the `${`, use a valid variable name, or write `$$` for a literal `$`".into(),
+            needle: Some(needle.clone()),
         },
         Unresolved::Missing if sensitive => Hit {
             rule: "compose.unresolved-variable",
@@ -65,6 +71,7 @@ pub(super) fn miss(m: &Miss) -> Hit {
             subject,
             message: format!("variable `{}` is not set and decides `{at}`; compose would use an empty string", m.var),
             help: format!("set `{0}`, give a safe default `${{{0}:-...}}`, or require it with `${{{0}:?message}}`", m.var),
+            needle: Some(needle.clone()),
         },
         Unresolved::Missing => Hit {
             rule: "compose.unset-variable",
@@ -73,6 +80,7 @@ pub(super) fn miss(m: &Miss) -> Hit {
             subject,
             message: format!("variable `{}` is not set at `{at}`; compose would use an empty string", m.var),
             help: format!("set `{0}` or give a default `${{{0}:-...}}`", m.var),
+            needle: Some(needle.clone()),
         },
     }
 }

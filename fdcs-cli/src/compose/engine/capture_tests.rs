@@ -72,6 +72,11 @@ fn requests_come_in_compose_order_with_compose_targets() {
         ]
     );
     // captured: {"Name": "lintcap_back", "CheckDuplicate": true, "Labels": {...project, network...}}
+    assert_eq!(
+        r[0].body,
+        json!({"Name": "lintcap_back", "CheckDuplicate": true, "Attachable": true,
+            "Labels": {"com.docker.compose.project": "lintcap", "com.docker.compose.network": "back", "com.docker.compose.version": "1.29.2"}})
+    );
     assert_eq!(r[0].body["Name"], "lintcap_back");
     assert_eq!(r[0].body["Labels"]["com.docker.compose.network"], "back");
     assert_eq!(r[1].body["Name"], "lintcap_data");
@@ -140,5 +145,47 @@ fn every_field_maps_back_to_its_compose_line() {
         db.paths.find("HostConfig.Memory").map(|p| p.line),
         Some(23),
         "deploy limits map to their key"
+    );
+}
+
+#[test]
+fn file_secrets_become_read_only_bind_mounts_as_compose_sends_them() {
+    // captured from docker-compose 1.29.2 (project lintcap2, dir /tmp/lintcap/proj2):
+    // "Mounts": [{"Target": "/run/secrets/token", "Source": "/tmp/lintcap/proj2/token.txt", "Type": "bind", "ReadOnly": true},
+    //            {"Target": "/etc/other.txt", "Source": "/etc/hostname", "Type": "bind", "ReadOnly": true}]
+    let yaml = "version: \"3.8\"\nservices:\n  app:\n    image: busybox\n    secrets:\n      - token\n      - source: other\n        target: /etc/other.txt\nsecrets:\n  token:\n    file: ./token.txt\n  other:\n    file: /etc/hostname\n";
+    let mut sources = Vec::new();
+    let dir = Path::new("/nonexistent/proj2");
+    let p = from_texts(
+        vec![("c.yml".into(), yaml.into())],
+        &Vars::new(Vec::new(), None),
+        dir,
+        &mut sources,
+    )
+    .unwrap();
+    let reqs = requests(&p, dir);
+    // captured: {"Name": "lintcap2_default", "CheckDuplicate": true, "Labels": {...}, "Attachable": true}
+    assert_eq!(
+        reqs[0].body,
+        json!({"Name": "proj2_default", "CheckDuplicate": true, "Attachable": true,
+            "Labels": {"com.docker.compose.project": "proj2", "com.docker.compose.network": "default", "com.docker.compose.version": "1.29.2"}})
+    );
+    let create = reqs
+        .iter()
+        .find(|r| r.target.contains("containers/create"))
+        .unwrap();
+    assert_eq!(
+        create.body["HostConfig"]["Mounts"],
+        json!([
+            {"Target": "/run/secrets/token", "Source": "/nonexistent/proj2/token.txt", "Type": "bind", "ReadOnly": true},
+            {"Target": "/etc/other.txt", "Source": "/etc/hostname", "Type": "bind", "ReadOnly": true}
+        ])
+    );
+    assert_eq!(
+        create
+            .paths
+            .find("HostConfig.Mounts[1].Source")
+            .map(|p| p.line),
+        Some(7)
     );
 }
