@@ -55,29 +55,41 @@ struct Exec {
 }
 
 impl State {
-    /// Parses and validates a state file's text.
-    pub(crate) fn from_json(src: &str) -> anyhow::Result<State> {
-        let state: State = serde_json::from_str(src)
-            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", e.line(), e.column()))?;
-        for (what, list) in [
-            ("container", &state.containers),
-            ("network", &state.networks),
-        ] {
+    /// Parses and validates a state file's text; `origin` names it in
+    /// errors (`origin:line:column: message` for JSON errors).
+    pub(crate) fn from_json(src: &str, origin: &str) -> anyhow::Result<State> {
+        let state: State = serde_json::from_str(src).map_err(|e| {
+            let text = e.to_string();
+            // serde_json appends " at line L column C": say it once, up front
+            let msg = text
+                .rfind(" at line ")
+                .and_then(|i| text.get(..i))
+                .unwrap_or(&text);
+            anyhow::anyhow!("{origin}:{}:{}: {msg}", e.line(), e.column())
+        })?;
+        state
+            .validate()
+            .with_context(|| format!("invalid state file {origin}"))?;
+        Ok(state)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        for (what, list) in [("container", &self.containers), ("network", &self.networks)] {
             for r in list {
                 check_id(what, &r.id)?;
                 TenantId::new(&r.tenant).with_context(|| format!("{what} `{}`", r.name))?;
                 check_name(what, &r.name)?;
             }
         }
-        for v in &state.volumes {
+        for v in &self.volumes {
             TenantId::new(&v.tenant).with_context(|| format!("volume `{}`", v.name))?;
             check_name("volume", &v.name)?;
         }
-        for x in &state.execs {
+        for x in &self.execs {
             check_id("exec", &x.id)?;
             check_id("exec container", &x.container)?;
         }
-        Ok(state)
+        Ok(())
     }
 
     /// Answers one obligation for `tenant` into `facts`. Returns whether a
@@ -168,12 +180,15 @@ mod tests {
     const X: &str = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
 
     fn state() -> State {
-        State::from_json(&format!(
+        State::from_json(
+            &format!(
             r#"{{"containers":[{{"id":"{A}","tenant":"alpha","name":"web"}},{{"id":"{B}","tenant":"beta","name":"db"}}],
                 "networks":[{{"id":"{X}","tenant":"beta","name":"backnet"}}],
                 "volumes":[{{"tenant":"alpha","name":"data"}}],
                 "execs":[{{"id":"{X}","container":"{B}"}}]}}"#
-        ))
+        ),
+            "state.json",
+        )
         .unwrap()
     }
 
@@ -240,7 +255,7 @@ mod tests {
             r#"{"services":[]}"#.to_string(),
             "{".to_string(),
         ] {
-            assert!(State::from_json(&bad).is_err(), "{bad}");
+            assert!(State::from_json(&bad, "s.json").is_err(), "{bad}");
         }
     }
 }

@@ -413,3 +413,25 @@ fn the_request_corpus_gets_the_same_verdicts_through_the_cli() {
     }
     assert_eq!(checked, manifest.cases.len());
 }
+
+#[test]
+fn another_policy_file_with_cel_rules_is_used() {
+    let policy =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/examples/registry-prefix.yaml");
+    let foreign_image = corpus("images/create-image-not-allowed.http");
+    let o = check(&[
+        "--tenant",
+        "alpha",
+        "--policy",
+        s(&policy),
+        "--format",
+        "json",
+        s(&foreign_image),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = &json_lines(&o)[0];
+    assert_eq!(v["rule"], "custom.images.registry-prefix");
+    // the embedded default allows any image
+    let o = check(&["--tenant", "alpha", s(&foreign_image)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

@@ -343,3 +343,49 @@ fn every_rule_the_corpus_reports_has_an_explain_page() {
         assert_eq!(out.status.code(), Some(0), "`explain {id}` fails");
     }
 }
+
+#[test]
+fn a_tenants_file_applies_that_tenants_ceilings_and_images() {
+    let tmp = std::env::temp_dir().join(format!("fdcs-lint-tenants-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let tenants = tmp.join("tenants.yaml");
+    std::fs::write(&tenants, "tenants:\n  - id: small\n    tokens: [t1]\n    limits:\n      memory: 128Mi\n      images: [\"busybox*\"]\n  - id: big\n    tokens: [t2]\n").unwrap();
+    let dir = corpus().join("clean-hardened-v3"); // nginx:1.27.2, mem_limit 256m
+    let run = |id: &str| {
+        let out = lint(
+            &dir,
+            &[
+                "--format",
+                "json",
+                "--tenants",
+                tenants.to_str().unwrap(),
+                "--tenant",
+                id,
+                ".",
+            ],
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let rules: Vec<String> = v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| f["rule"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (out.status.code(), rules)
+    };
+    assert_eq!(run("big"), (Some(0), vec![]));
+    let (code, rules) = run("small");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        rules,
+        ["images.allowed", "resources.memory"],
+        "both, though the first denial stops the engine"
+    );
+    assert_eq!(
+        run("nobody").0,
+        Some(2),
+        "an unknown tenant is a usage error"
+    );
+}

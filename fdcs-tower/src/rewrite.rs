@@ -5,6 +5,7 @@
 //! through as they are, so the client sees the daemon's wording.
 
 mod events;
+mod stats;
 
 use crate::body::{boxed, full, BoxError, FdcsBody};
 use crate::config::Limits;
@@ -42,9 +43,27 @@ where
         }
         ResponsePlan::Events if ok => {
             parts.headers.remove(header::CONTENT_LENGTH);
-            let lines = EventLines::new(boxed(body), tenant.clone(), limits.max_event_line);
+            let lines = EventLines::events(boxed(body), tenant.clone(), limits.max_event_line);
             Ok(Response::from_parts(parts, boxed(lines)))
         }
         _ => Ok(Response::from_parts(parts, boxed(body))),
     }
+}
+
+/// Streams a `docker stats` answer with the tenant's own names.
+pub(crate) fn stats<RB>(tenant: &Tenant, resp: Response<RB>, limits: &Limits) -> Response<FdcsBody>
+where
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let (mut parts, body) = resp.into_parts();
+    if !parts.status.is_success() {
+        return Response::from_parts(parts, boxed(body));
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let tenant = tenant.clone();
+    let rewrite: events::LineFn =
+        Box::new(move |line| Some(stats::rewrite_stats_line(&tenant, line)));
+    let lines = EventLines::new(boxed(body), rewrite, limits.max_event_line);
+    Response::from_parts(parts, boxed(lines))
 }

@@ -187,6 +187,9 @@ where
             resp,
             client_upgrade.filter(|_| wants_upgrade),
         )),
+        ResponsePlan::PassThrough if endpoint == Some(Endpoint::ContainerStats) => {
+            Ok(rewrite::stats(&tenant, resp, limits))
+        }
         plan => rewrite::respond(plan, &tenant, resp, limits).await,
     }
 }

@@ -384,3 +384,91 @@ async fn garbage_requests_get_an_answer_not_a_panic() {
         let _ = message(&body);
     }
 }
+
+fn alpha_owns_web() -> Fake {
+    Fake::new(|_, target| {
+        if target.starts_with("/containers/json") {
+            let id = "a".repeat(64);
+            (
+                200,
+                format!(
+                    r#"[{{"Id":"{id}","Names":["/alpha_web"],"Labels":{{"fdcs.tenant":"alpha"}}}}]"#
+                ),
+            )
+        } else if target.starts_with("/networks?") {
+            (200, "[]".into())
+        } else if target.starts_with("/volumes?") {
+            (200, r#"{"Volumes":[]}"#.into())
+        } else {
+            (200, "{}".into())
+        }
+    })
+}
+
+fn tar_upload(target: &str, size: usize) -> Request<Full<Bytes>> {
+    Request::builder()
+        .method("PUT")
+        .uri(target)
+        .header("content-type", "application/x-tar")
+        .header("x-auth-token", "alpha-token")
+        .header("x-auth-tenantid", "alpha")
+        .body(Full::new(Bytes::from(vec![7u8; size])))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_upload_into_an_own_container_streams_past_the_json_bound() {
+    let fake = alpha_owns_web();
+    // 256 KiB: four times the layer's JSON bound in these tests
+    let (status, _, body) = call(
+        &fake,
+        tar_upload("/v1.41/containers/web/archive?path=/tmp", 256 * 1024),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let seen = fake.seen();
+    let put = seen
+        .iter()
+        .find(|s| s.method == "PUT")
+        .expect("upload forwarded");
+    assert_eq!(put.body.len(), 256 * 1024);
+    assert_eq!(put.headers["content-type"], "application/x-tar");
+    assert!(
+        put.target.contains(&"a".repeat(64)) || put.target.contains("alpha_web"),
+        "{}",
+        put.target
+    );
+}
+
+#[tokio::test]
+async fn an_upload_into_another_tenants_container_is_404_and_not_sent() {
+    let fake = alpha_owns_web();
+    for target in [
+        "/v1.41/containers/beta_db/archive?path=/",
+        "/v1.41/containers/db/archive?path=/",
+        "/v1.41/containers/bbbb/archive?path=/",
+    ] {
+        let (status, _, body) = call(&fake, tar_upload(target, 1024)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{target}: {body}");
+    }
+    assert!(
+        fake.seen().iter().all(|s| s.method == "GET"),
+        "{:?}",
+        fake.seen()
+    );
+}
+
+#[tokio::test]
+async fn a_client_upgrade_on_an_ordinary_route_is_not_passed_on() {
+    let fake = alpha_owns_web();
+    let mut r = req("GET", "/v1.41/containers/web/json", ALPHA, "");
+    r.headers_mut()
+        .insert("connection", "Upgrade".parse().unwrap());
+    r.headers_mut().insert("upgrade", "tcp".parse().unwrap());
+    let (status, _, _) = call(&fake, r).await;
+    assert_eq!(status, StatusCode::OK);
+    for s in fake.seen() {
+        assert!(s.headers.get("upgrade").is_none(), "{s:?}");
+        assert!(s.headers.get("connection").is_none(), "{s:?}");
+    }
+}

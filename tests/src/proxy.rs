@@ -139,7 +139,9 @@ impl Proxy {
             pidfile,
             child: Mutex::new(Some((child, stdin))),
         };
-        proxy.wait_ready(Duration::from_secs(30))?;
+        // With TLS a plain HTTP probe gets no answer: accepting is enough.
+        let tls = extra.contains(&"--tls-cert");
+        proxy.wait_ready(Duration::from_secs(30), tls)?;
         Ok(proxy)
     }
 
@@ -167,7 +169,7 @@ impl Proxy {
         }
     }
 
-    fn wait_ready(&self, timeout: Duration) -> Result<(), String> {
+    fn wait_ready(&self, timeout: Duration, accept_only: bool) -> Result<(), String> {
         let start = Instant::now();
         while start.elapsed() < timeout {
             if !self.alive() {
@@ -179,6 +181,9 @@ impl Proxy {
             }
             // Any HTTP answer (even 401) means it is listening and serving.
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                if accept_only {
+                    return Ok(());
+                }
                 let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
                 let _ =
                     s.write_all(b"GET /_ping HTTP/1.1\r\nHost: fdcs\r\nConnection: close\r\n\r\n");

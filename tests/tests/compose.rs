@@ -44,6 +44,13 @@ fn both_tenants_bring_up_the_same_project_at_once() {
             "{}: compose logs:\n{logs}",
             t.id
         );
+        // docker-py's exec: create, then a hijacked start.
+        let said = format!("compose-exec-{}", t.id);
+        let ex = t.compose(
+            &dir,
+            &["-p", &project, "exec", "-T", "worker", "echo", &said],
+        );
+        assert_eq!(ex.ok(), said, "{}: compose exec", t.id);
         // The project's containers are the tenant's own, named as compose named them.
         let ps = t.docker(&[
             "ps",

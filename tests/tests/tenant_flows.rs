@@ -452,3 +452,36 @@ fn exec_start_is_tunnelled_with_and_without_upgrade_headers() {
     }
     c.finish();
 }
+
+#[test]
+fn pause_unpause_kill_wait_and_follow_logs_on_own_containers() {
+    let Some(c) = case() else { return };
+    let p = c.name("pz");
+    let f = c.name("follow");
+    c.both(|t| {
+        t.docker(&["run", "-d", "--name", &p, "busybox", "sleep", "300"])
+            .ok();
+        t.docker(&["pause", &p]).ok();
+        let st = t.docker(&["inspect", "--format", "{{.State.Status}}", &p]);
+        assert_eq!(st.ok(), "paused");
+        t.docker(&["unpause", &p]).ok();
+        t.docker(&["kill", &p]).ok();
+        let code = t.docker(&["wait", &p]);
+        assert_eq!(code.ok(), "137", "exit code after kill");
+        // logs -f streams until the container exits.
+        t.docker(&[
+            "run",
+            "-d",
+            "--name",
+            &f,
+            "busybox",
+            "sh",
+            "-c",
+            "echo first; sleep 1; echo second",
+        ])
+        .ok();
+        let logs = t.docker_timeout(&["logs", "-f", &f], Duration::from_secs(30));
+        assert_eq!(logs.ok(), "first\nsecond", "logs -f");
+    });
+    c.finish();
+}

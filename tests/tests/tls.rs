@@ -77,7 +77,7 @@ fn docker_cli_tlsverify_works_and_clients_without_a_certificate_are_refused() {
 
     // The client certificate is required: a verifying client without one fails.
     let no_cert = alpha.docker(&["--tlsverify", "--tlscacert", &ca, "ps"]);
-    no_cert.fails();
+    no_cert.fails_with("certificate required");
     // Plain HTTP on the TLS port is not served.
     let plain = alpha.docker(&["ps"]);
     plain.fails();

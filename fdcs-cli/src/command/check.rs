@@ -71,10 +71,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let policy = load_policy(args.policy.as_deref())?;
     let tenant = load_tenant(&args.tenant, args.tenants.as_deref())?;
     let state = match &args.state {
-        Some(p) => Some(
-            State::from_json(&read_text(p)?)
-                .with_context(|| format!("invalid state file {}", p.display()))?,
-        ),
+        Some(p) => Some(State::from_json(&read_text(p)?, &p.display().to_string())?),
         None => None,
     };
     let mut requests = Vec::with_capacity(args.files.len());

@@ -22,6 +22,9 @@ pub(crate) struct Args {
     /// Tenant to judge as.
     #[arg(long, value_name = "ID", default_value = "lint")]
     tenant: String,
+    /// Tenants file (as for `serve`): judge with `--tenant`'s own limits and images.
+    #[arg(long, value_name = "FILE")]
+    tenants: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -39,13 +42,32 @@ pub(crate) struct Args {
     paths: Vec<PathBuf>,
 }
 
+/// The tenant to judge as: from the tenants file when one is given (its
+/// ceilings and images apply), else a tenant with the policy's defaults.
+fn tenant(args: &Args) -> anyhow::Result<fdcs_policy::Tenant> {
+    let id = fdcs_policy::TenantId::new(&args.tenant)?;
+    let Some(path) = &args.tenants else {
+        return Ok(fdcs_policy::Tenant::new(id));
+    };
+    let origin = path.display().to_string();
+    let src = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("reading tenants `{origin}`: {e}"))?;
+    let file =
+        fdcs_policy::TenantsFile::from_yaml(&src, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
+    file.tenants
+        .into_iter()
+        .map(|e| e.tenant)
+        .find(|t| t.id == id)
+        .ok_or_else(|| anyhow::anyhow!("tenant `{id}` is not in `{origin}`"))
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`: use error, warning or info"))
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let (policy, severities) = config::load(args.policy.as_deref())?;
-    let tenant = fdcs_policy::Tenant::new(fdcs_policy::TenantId::new(&args.tenant)?);
+    let tenant = tenant(&args)?;
     let mut projects: Vec<Vec<PathBuf>> = Vec::new();
     if !args.files.is_empty() {
         projects.push(args.files.clone());

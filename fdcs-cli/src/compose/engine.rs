@@ -12,6 +12,7 @@ mod capture_tests;
 mod container;
 mod network;
 mod resources;
+mod secrets;
 pub(crate) mod units;
 
 use super::load::Project;

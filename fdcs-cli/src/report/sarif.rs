@@ -16,6 +16,15 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// GitHub's scale: 9.0+ critical, 7.0+ high, 4.0+ medium, below low.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "8.0",
+        Severity::Warning => "5.0",
+        Severity::Info => "2.0",
+    }
+}
+
 fn uri(path: &str) -> String {
     let p = path.replace('\\', "/");
     let p = p.strip_prefix("./").unwrap_or(&p).to_string();
@@ -41,6 +50,8 @@ pub(super) fn render(findings: &[Finding], sources: &[Source]) -> String {
                 "fullDescription": { "text": guards },
                 "help": { "text": format!("{comply}\nRun `fdcs-policy explain {id}` for an example.") },
                 "defaultConfiguration": { "level": level(sev) },
+                // GitHub code scanning ranks security alerts by this score
+                "properties": { "tags": ["security", "docker-compose"], "security-severity": security_severity(sev) },
             })
         })
         .collect();

@@ -58,8 +58,9 @@ pub(super) fn render(findings: &[Finding], sources: &[Source], color: bool) -> S
         if f.line > 0 {
             let bar = p.s("1;34", "|");
             let _ = writeln!(out, "{pad} {bar}");
+            let (line_txt, col) = clip(line_txt, f.col);
             let _ = writeln!(out, "{} {bar} {line_txt}", p.s("1;34", &num));
-            let start = f.col.saturating_sub(1) as usize;
+            let start = col.saturating_sub(1) as usize;
             let rest: String = line_txt.chars().skip(start).collect();
             let width = token_width(&rest).max(1);
             let lead: String = line_txt
@@ -92,6 +93,12 @@ pub(super) fn render(findings: &[Finding], sources: &[Source], color: bool) -> S
 /// whole token.
 fn token_width(rest: &str) -> usize {
     let rest = rest.trim_start_matches("- ");
+    if rest.starts_with("${") {
+        // a variable: the whole `${...}`
+        return rest.find('}').map_or(rest.chars().count(), |i| {
+            rest.get(..=i).map_or(1, |t| t.chars().count())
+        });
+    }
     let quoted = rest.starts_with('"') || rest.starts_with('\'');
     if quoted {
         let q = rest.chars().next().unwrap_or('"');
@@ -147,8 +154,52 @@ pub(super) fn render_error(
         .unwrap_or("");
     let _ = writeln!(out, "{pad}{} {path}:{line}:{col}", p.s("1;34", "-->"));
     let _ = writeln!(out, "{pad} {bar}");
+    let (src, col) = clip(src, col);
     let _ = writeln!(out, "{} {bar} {src}", p.s("1;34", &num));
     let lead = " ".repeat(col.saturating_sub(1) as usize);
     let _ = writeln!(out, "{pad} {bar} {lead}{}", p.s("1;31", "^"));
     out
+}
+
+/// Longest source line shown whole; longer ones (minified YAML, an attack)
+/// are cut around the column so the report stays readable.
+const MAX_SHOWN: usize = 160;
+
+/// The part of `line` to show and the column within it.
+fn clip(line: &str, col: u32) -> (String, u32) {
+    let n = line.chars().count();
+    if n <= MAX_SHOWN {
+        return (line.to_string(), col);
+    }
+    let c = col.saturating_sub(1) as usize;
+    let from = c.saturating_sub(MAX_SHOWN / 2);
+    let shown: String = line.chars().skip(from).take(MAX_SHOWN).collect();
+    let (prefix, shift) = if from > 0 { ("…", 1) } else { ("", 0) };
+    let suffix = if from + MAX_SHOWN < n { "…" } else { "" };
+    (
+        format!("{prefix}{shown}{suffix}"),
+        (c - from + 1 + shift) as u32,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_clipped_around_the_column() {
+        let line = "x".repeat(1000);
+        let (shown, col) = clip(&line, 500);
+        assert!(shown.chars().count() <= MAX_SHOWN + 2);
+        assert_eq!(shown.chars().nth(col as usize - 1), Some('x'));
+        assert_eq!(clip("short", 3), ("short".to_string(), 3));
+    }
+
+    #[test]
+    fn caret_covers_a_key_a_quoted_scalar_or_a_variable() {
+        assert_eq!(token_width("privileged: true"), 10);
+        assert_eq!(token_width("\"80:80\"]"), 7);
+        assert_eq!(token_width("${DATA_DIR}/pg:/x"), 11);
+        assert_eq!(token_width("- /etc:/x"), 7, "the whole item");
+    }
 }

@@ -1,7 +1,9 @@
-//! `/events` streams for hours: each newline-delimited JSON event is handed
-//! to [`fdcs_policy::rewrite_event`] as it arrives (dropped when it is not
-//! the tenant's), and the stream is never buffered whole. A line longer than
-//! the bound is dropped rather than buffered.
+//! Line-by-line rewriting of streamed newline-delimited JSON. `/events`
+//! streams for hours: each event is handed to [`fdcs_policy::rewrite_event`]
+//! as it arrives (dropped when it is not the tenant's), and the stream is
+//! never buffered whole. A line longer than the bound is dropped rather than
+//! buffered. The rewriter is a function so that other line streams (stats)
+//! can reuse the body.
 
 use crate::body::{BoxError, FdcsBody};
 use bytes::{Bytes, BytesMut};
@@ -10,10 +12,13 @@ use http_body::{Body, Frame};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+/// Rewrites one line; `None` drops it.
+pub(crate) type LineFn = Box<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send>;
+
 /// The rewriting body.
 pub(crate) struct EventLines {
     inner: FdcsBody,
-    tenant: Tenant,
+    rewrite: LineFn,
     partial: BytesMut,
     max_line: usize,
     /// Inside an over-long line: discard up to the next newline.
@@ -22,10 +27,20 @@ pub(crate) struct EventLines {
 }
 
 impl EventLines {
-    pub(crate) fn new(inner: FdcsBody, tenant: Tenant, max_line: usize) -> Self {
+    /// `/events` for a tenant.
+    pub(crate) fn events(inner: FdcsBody, tenant: Tenant, max_line: usize) -> Self {
+        Self::new(
+            inner,
+            Box::new(move |line| fdcs_policy::rewrite_event(&tenant, line)),
+            max_line,
+        )
+    }
+
+    /// Any line stream with any rewriter.
+    pub(crate) fn new(inner: FdcsBody, rewrite: LineFn, max_line: usize) -> Self {
         EventLines {
             inner,
-            tenant,
+            rewrite,
             partial: BytesMut::new(),
             max_line,
             skipping: false,
@@ -67,7 +82,7 @@ impl EventLines {
         if line.iter().all(u8::is_ascii_whitespace) {
             return;
         }
-        if let Some(rewritten) = fdcs_policy::rewrite_event(&self.tenant, line) {
+        if let Some(rewritten) = (self.rewrite)(line) {
             out.extend_from_slice(&rewritten);
             if !rewritten.ends_with(b"\n") {
                 out.extend_from_slice(b"\n");
@@ -131,24 +146,43 @@ mod tests {
                 let _ = tx.send_data(Bytes::from_static(c)).await;
             }
         });
-        let t = Tenant::new(TenantId::new("alpha").unwrap());
-        let lines = EventLines::new(crate::body::boxed(body), t, max);
+        // an identity rewriter that marks each line it saw
+        let mark: LineFn = Box::new(|l| Some([b"<", l, b">"].concat()));
+        let lines = EventLines::new(crate::body::boxed(body), mark, max);
         lines.collect().await.unwrap().to_bytes().to_vec()
     }
 
     #[tokio::test]
     async fn lines_split_across_chunks_are_joined() {
-        // rewrite_event keeps or changes lines; whatever it does, one line in
-        // gives at most one line out and a line is never cut in two
-        let out = run(vec![b"{\"a\":", b"1}\n{\"b\"", b":2}\n"], 1024).await;
-        let n = out.iter().filter(|b| **b == b'\n').count();
-        assert!(n <= 2);
-        for line in out.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            assert!(
-                serde_json::from_slice::<serde_json::Value>(line).is_ok(),
-                "{line:?}"
-            );
-        }
+        let out = run(vec![b"{\"a\":", b"1}\n{\"b\"", b":2}\n\n{\"c\":3}"], 1024).await;
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<{\"a\":1}>\n<{\"b\":2}>\n<{\"c\":3}>\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_tenants_events_are_dropped_and_labels_hidden() {
+        let (mut tx, body) = http_body_util::channel::Channel::<Bytes, BoxError>::new(4);
+        tokio::spawn(async move {
+            let a = br#"{"Action":"start","Actor":{"Attributes":{"name":"alpha_web","fdcs.tenant":"alpha"}}}"#;
+            let b = br#"{"Action":"start","Actor":{"Attributes":{"name":"beta_db","fdcs.tenant":"beta"}}}"#;
+            let _ = tx
+                .send_data(Bytes::from([&a[..], b"\n", &b[..], b"\n"].concat()))
+                .await;
+        });
+        let t = Tenant::new(TenantId::new("alpha").unwrap());
+        let out = EventLines::events(crate::body::boxed(body), t, 1024)
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes();
+        let text = String::from_utf8(out.to_vec()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(
+            !text.contains("beta") && !text.contains("fdcs.tenant"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

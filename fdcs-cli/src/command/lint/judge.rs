@@ -50,6 +50,15 @@ pub(super) fn judge(
             None => f.to_string(),
         };
         match (d.field, original) {
+            // a create needs an image: swap the refused one for an allowed one
+            (Some(f), _) if f.eq_ignore_ascii_case("Image") => {
+                match allowed_image(policy, tenant) {
+                    Some(img) if body.get("Image") != Some(&serde_json::json!(img)) => {
+                        body["Image"] = serde_json::json!(img);
+                    }
+                    _ => break,
+                }
+            }
             (Some(f), Some(orig)) if remove_path(&mut body, &element(&f)) => {
                 removed.record(&element(&orig))
             }
@@ -57,6 +66,17 @@ pub(super) fn judge(
         }
     }
     out
+}
+
+/// An image name the tenant may use, made from the first allowed pattern
+/// (`busybox*` → `busybox`), to keep judging a body whose image was refused.
+fn allowed_image(policy: &Policy, tenant: &Tenant) -> Option<String> {
+    let patterns = tenant
+        .limits
+        .images
+        .as_ref()
+        .unwrap_or(&policy.images.allow);
+    patterns.first().map(|p| p.replace('*', ""))
 }
 
 /// Array elements removed so far, by original index, so that a later

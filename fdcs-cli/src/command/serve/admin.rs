@@ -1,13 +1,13 @@
 //! The admin listener: `/_fdcs/health` and Prometheus `/_fdcs/metrics`.
 //! Kept off the tenants' listener so that tenants never see it.
 
-use super::listen::Listener;
+use super::listen::{Listener, HEADER_TIMEOUT};
 use bytes::Bytes;
 use fdcs_tower::Metrics;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -16,7 +16,14 @@ use tokio::sync::watch;
 pub(super) async fn serve(l: Listener, metrics: Arc<Metrics>, mut stop: watch::Receiver<bool>) {
     loop {
         let io = tokio::select! {
-            r = l.next() => match r { Ok(io) => io, Err(_) => continue },
+            r = l.accept() => match r {
+                Ok(io) => io,
+                Err(_) => {
+                    // EMFILE and friends: back off instead of spinning
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
             _ = stop.changed() => return,
         };
         let metrics = Arc::clone(&metrics);
@@ -26,6 +33,8 @@ pub(super) async fn serve(l: Listener, metrics: Arc<Metrics>, mut stop: watch::R
                 async move { Ok::<_, Infallible>(answer(&req, &metrics)) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
                 .serve_connection(TokioIo::new(io), svc)
                 .await;
         });

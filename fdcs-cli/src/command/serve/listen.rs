@@ -17,7 +17,7 @@ use tokio::sync::{watch, Notify};
 use tokio_rustls::TlsAcceptor;
 
 /// Longest a client may take to send a request's headers or finish TLS.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+pub(super) const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A byte stream a connection runs on.
 pub(super) trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
@@ -54,7 +54,8 @@ impl Listener {
         }
     }
 
-    async fn accept(&self) -> std::io::Result<Box<dyn Io>> {
+    /// The next client.
+    pub(super) async fn accept(&self) -> std::io::Result<Box<dyn Io>> {
         match self {
             Listener::Tcp(l) => {
                 let (s, _) = l.accept().await?;
@@ -66,11 +67,6 @@ impl Listener {
                 Ok(Box::new(s))
             }
         }
-    }
-
-    /// Serves bare HTTP/1.1 with `svc` (the admin listener).
-    pub(super) async fn next(&self) -> std::io::Result<Box<dyn Io>> {
-        self.accept().await
     }
 }
 

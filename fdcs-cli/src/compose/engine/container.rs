@@ -4,6 +4,7 @@
 
 use super::network::networking;
 use super::resources::resources;
+use super::secrets::secrets;
 use super::units::{ports, shell_words};
 use super::{labels, object_name, EngineRequest, PathMap, API};
 use crate::compose::load::Project;
@@ -264,38 +265,7 @@ pub(super) fn create(
         body.insert("Volumes".into(), Value::Object(vols));
     }
 
-    // file secrets: compose 1.29 bind-mounts the host file read-only
-    // (captured: Mounts [{Target: /run/secrets/<name>, Source: <abs file>, Type: bind, ReadOnly: true}])
-    if let Some((sk, secrets)) = svc.entry("secrets") {
-        p.set("HostConfig.Mounts", sk.pos);
-        for it in secrets.items() {
-            let (source, target) = match it.as_scalar() {
-                Some(name) => (name, None),
-                None => (
-                    it.get("source")
-                        .and_then(Node::as_scalar)
-                        .unwrap_or_default(),
-                    it.get("target").and_then(Node::as_scalar),
-                ),
-            };
-            let file = project
-                .doc
-                .get("secrets")
-                .and_then(|s| s.get(&source))
-                .and_then(|d| d.get("file"))
-                .and_then(Node::as_scalar);
-            let Some(file) = file else { continue };
-            let host = crate::compose::checks::host_path(&file, &project.dir);
-            let target = match target {
-                Some(t) if t.starts_with('/') => t,
-                Some(t) => format!("/run/secrets/{t}"),
-                None => format!("/run/secrets/{source}"),
-            };
-            p.set(format!("HostConfig.Mounts[{}]", mounts.len()), it.pos);
-            mounts
-                .push(json!({"Target": target, "Source": host, "Type": "bind", "ReadOnly": true}));
-        }
-    }
+    secrets(project, svc, &mut mounts, &mut p);
 
     // HostConfig
     hc.insert("Binds".into(), json!(binds));

@@ -1,0 +1,1778 @@
+//! Attacks on the policy core, written as a hostile tenant would send them.
+//!
+//! Each test is named after the attack it regresses and asserts the SAFE
+//! outcome: a denial with the right status and rule, or a rewrite whose
+//! forwarded path, query and body are safe. Tenant `alpha` is the attacker;
+//! `beta` owns the victim resources, which never appear in alpha's facts
+//! (the adapter answers `Owned` obligations with the asking tenant's own
+//! resources only).
+//!
+//! A test marked `#[ignore = "HOLE: ..."]` is an attack the core lets
+//! through today: it states the expected safe outcome and fails until the
+//! hole is closed (run them with `cargo test --test attacks -- --ignored`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failed expectation is a panic, as in assert!"
+)]
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use fdcs_policy::{
+    judge, rewrite_event, rewrite_response, Denial, Facts, Forward, Owned, Policy, Request,
+    ResponseRewrite, Tenant, TenantId, Verdict,
+};
+use serde_json::{json, Value};
+
+// ---------------------------------------------------------------- world --
+
+fn hex_id(prefix: &str, fill: char) -> String {
+    let mut s = prefix.to_string();
+    while s.len() < 64 {
+        s.push(fill);
+    }
+    s
+}
+
+fn alpha_web() -> String {
+    hex_id("a1", '1')
+}
+fn alpha_db() -> String {
+    hex_id("a2", '2')
+}
+fn beta_db() -> String {
+    hex_id("b1", '3')
+}
+fn alpha_net() -> String {
+    hex_id("c1", '4')
+}
+fn alpha_bridge() -> String {
+    hex_id("c2", '5')
+}
+fn beta_net() -> String {
+    hex_id("d1", '6')
+}
+
+fn policy() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(|| Policy::embedded_default().unwrap())
+}
+
+fn alpha() -> Tenant {
+    Tenant::new(TenantId::new("alpha").unwrap())
+}
+
+/// Alpha's world: what the adapter answers for alpha. Beta's resources exist
+/// on the engine but are, by construction, never in it.
+fn facts() -> Facts {
+    let own = |id: String, name: &str| Owned {
+        id,
+        name: name.to_string(),
+    };
+    let mut execs = BTreeMap::new();
+    execs.insert("alphaexec".to_string(), Some(alpha_web()));
+    execs.insert("betaexec".to_string(), Some(beta_db()));
+    execs.insert("goneexec".to_string(), None);
+    Facts {
+        containers: Some(vec![
+            own(alpha_web(), "alpha_web"),
+            own(alpha_db(), "alpha_db"),
+        ]),
+        networks: Some(vec![
+            own(alpha_net(), "alpha_net"),
+            own(alpha_bridge(), "alpha_bridge"),
+        ]),
+        volumes: Some(vec![own("alpha_data".into(), "alpha_data")]),
+        execs,
+    }
+}
+
+fn judge_as(tenant: &Tenant, method: &str, target: &str, body: &[u8]) -> Verdict {
+    let req = Request::new(method, target, body.to_vec());
+    judge(policy(), tenant, &req, &facts())
+}
+
+fn send(method: &str, target: &str, body: &[u8]) -> Verdict {
+    judge_as(&alpha(), method, target, body)
+}
+
+fn send_json(method: &str, target: &str, body: Value) -> Verdict {
+    send(method, target, body.to_string().as_bytes())
+}
+
+/// A `docker run` create body with the given `HostConfig`.
+fn create(hc: Value) -> Verdict {
+    send_json(
+        "POST",
+        "/v1.41/containers/create",
+        json!({"Image": "busybox", "HostConfig": hc}),
+    )
+}
+
+#[track_caller]
+fn denied(v: Verdict) -> Denial {
+    match v {
+        Verdict::Deny(d) => d,
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn forwarded(v: Verdict) -> Forward {
+    match v {
+        Verdict::Allow(f) | Verdict::Rewrite(f) => f,
+        other => panic!("expected a forward, got {other:?}"),
+    }
+}
+
+/// A policy denial (403) by `rule`.
+#[track_caller]
+fn assert_rule(v: Verdict, status: u16, rule: &str) -> Denial {
+    let d = denied(v);
+    assert_eq!(
+        (d.status, d.rule.as_deref()),
+        (status, Some(rule)),
+        "{}",
+        d.message
+    );
+    d
+}
+
+/// The daemon's own not-found, revealing nothing.
+#[track_caller]
+fn assert_not_found(v: Verdict) -> Denial {
+    let d = denied(v);
+    assert_eq!((d.status, d.rule.as_deref()), (404, None), "{}", d.message);
+    assert!(!d.message.contains("fdcs"), "{}", d.message);
+    d
+}
+
+#[track_caller]
+fn body_of(f: &Forward) -> &Value {
+    f.body.as_ref().expect("a forwarded JSON body")
+}
+
+/// The `filters` value of a forwarded query, parsed; asserts there is one.
+#[track_caller]
+fn forwarded_filters(f: &Forward) -> Value {
+    let q = f.query.as_deref().expect("a forwarded query");
+    let values: Vec<String> = q
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .filter(|(k, _)| *k == "filters")
+        .map(|(_, v)| decode_component(v))
+        .collect();
+    assert_eq!(values.len(), 1, "exactly one filters value in {q}");
+    serde_json::from_str(&values[0]).unwrap()
+}
+
+fn decode_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[track_caller]
+fn assert_owner_filter_only_alpha(filters: &Value) {
+    let labels = &filters["label"];
+    assert_eq!(labels["fdcs.tenant=alpha"], true, "{filters}");
+    let text = filters.to_string();
+    assert!(!text.contains("beta"), "{filters}");
+    assert!(!text.to_ascii_lowercase().contains("label!"), "{filters}");
+}
+
+// ------------------------------------------- invariant 1: default deny --
+
+#[test]
+fn route_percent_encoded_resource_word_is_refused() {
+    for p in [
+        "/v1.41/%63ontainers/json",
+        "/v1.41/containers/%62eta_db/json",
+        "/v1.41/containers/web%2F..%2F..%2Fbeta/json",
+        "/v1.41/containers/web%252Fjson",
+    ] {
+        assert_rule(send("GET", p, b""), 400, "route.ambiguous");
+    }
+}
+
+#[test]
+fn route_dot_segments_duplicate_and_trailing_slashes_are_refused() {
+    for p in [
+        "/v1.41//containers/web/json",
+        "/v1.41/containers/web/../beta_db/json",
+        "/v1.41/containers/./web/json",
+        "/v1.41/containers/web/json/",
+        "//v1.41/containers/web/json",
+        "/v1.41/containers/web\\..\\beta/json",
+    ] {
+        let d = denied(send("GET", p, b""));
+        assert_eq!(d.status, 400, "{p}: {}", d.message);
+    }
+}
+
+#[test]
+fn route_version_prefix_tricks_are_refused() {
+    for p in [
+        "/V1.41/_ping",
+        "/v1.41.0/_ping",
+        "/v01.41/_ping",
+        "/v1.99/_ping",
+    ] {
+        let d = denied(send("GET", p, b""));
+        assert!(matches!(d.status, 400 | 403), "{p}: {d:?}");
+    }
+}
+
+#[test]
+fn route_old_api_start_with_host_config_body_is_refused() {
+    // Below 1.24 the daemon applies a HostConfig sent to /start.
+    let body = json!({"Binds": ["/:/host"], "Privileged": true}).to_string();
+    assert_rule(
+        send("POST", "/v1.23/containers/web/start", body.as_bytes()),
+        400,
+        "route.version",
+    );
+}
+
+#[test]
+fn route_start_body_is_never_forwarded() {
+    let body = json!({"Binds": ["/:/host"], "Privileged": true}).to_string();
+    for p in ["/v1.41/containers/web/start", "/containers/web/start"] {
+        let f = forwarded(send("POST", p, body.as_bytes()));
+        assert!(f.body.is_none() && !f.stream_body, "{p}: {f:?}");
+    }
+}
+
+#[test]
+fn route_lowercase_method_and_unknown_routes_are_denied() {
+    assert_rule(send("get", "/v1.41/_ping", b""), 403, "route.unknown");
+    assert_rule(send("GET", "/v1.41/nope", b""), 403, "route.unknown");
+    assert_rule(
+        send("TRACE", "/v1.41/containers/json", b""),
+        403,
+        "route.unknown",
+    );
+}
+
+#[test]
+fn session_and_grpc_are_denied() {
+    assert_rule(send("POST", "/v1.41/session", b""), 403, "system.session");
+    assert_rule(send("POST", "/session", b""), 403, "system.session");
+    let d = denied(send("POST", "/v1.41/grpc", b""));
+    assert_eq!(d.status, 403);
+}
+
+#[test]
+fn build_with_remote_context_is_denied() {
+    for q in [
+        "remote=http://169.254.169.254/latest",
+        "remote=git://internal/repo&t=x",
+        "t=x",
+    ] {
+        assert_rule(
+            send("POST", &format!("/v1.41/build?{q}"), b""),
+            403,
+            "images.build",
+        );
+    }
+    assert_rule(send("POST", "/v1.41/build/prune", b""), 403, "images.build");
+}
+
+#[test]
+fn checkpoint_with_host_directory_is_denied() {
+    let body = json!({"CheckpointID": "x", "CheckpointDir": "/etc"}).to_string();
+    let d = denied(send(
+        "POST",
+        "/v1.41/containers/web/checkpoints",
+        body.as_bytes(),
+    ));
+    assert_eq!(d.status, 403, "{}", d.message);
+}
+
+#[test]
+fn swarm_services_and_plugins_are_denied() {
+    let svc = json!({"TaskTemplate": {"ContainerSpec": {"Image": "busybox",
+        "Mounts": [{"Type": "bind", "Source": "/", "Target": "/host"}]}}});
+    for (m, p, b) in [
+        ("POST", "/v1.41/services/create", svc.to_string()),
+        ("POST", "/v1.41/swarm/init", "{}".to_string()),
+        (
+            "POST",
+            "/v1.41/plugins/pull?remote=evil/plugin",
+            "[]".to_string(),
+        ),
+        ("GET", "/v1.41/secrets", String::new()),
+        ("GET", "/v1.41/nodes", String::new()),
+    ] {
+        let d = denied(send(m, p, b.as_bytes()));
+        assert_eq!(d.status, 403, "{p}: {}", d.message);
+    }
+}
+
+// -------------------------------------------- invariant 2: isolation ----
+
+#[test]
+fn foreign_container_by_name_engine_name_id_and_prefix_is_not_found() {
+    for r in [
+        "beta_db".to_string(),
+        "db2".to_string(),
+        beta_db(),
+        beta_db()[..12].to_string(),
+        "b1".to_string(),
+        "alpha_web".to_string(), // engine-side names are not aliases
+    ] {
+        let d = assert_not_found(send("GET", &format!("/v1.41/containers/{r}/json"), b""));
+        assert_eq!(d.message, format!("No such container: {r}"));
+    }
+}
+
+#[test]
+fn foreign_container_read_and_write_paths_are_not_found() {
+    for (m, tail) in [
+        ("GET", "export"),
+        ("GET", "archive?path=/etc"),
+        ("HEAD", "archive?path=/etc"),
+        ("PUT", "archive?path=/"),
+        ("GET", "attach/ws?stream=1"),
+        ("POST", "attach?stream=1&stdin=1"),
+        ("GET", "logs?stdout=1"),
+        ("GET", "changes"),
+        ("GET", "top"),
+        ("GET", "stats?stream=0"),
+        ("POST", "kill"),
+        ("POST", "stop"),
+        ("POST", "pause"),
+        ("POST", "wait"),
+        ("POST", "resize?h=1&w=1"),
+        ("POST", "rename?name=mine"),
+        ("POST", "update"),
+        ("POST", "exec"),
+    ] {
+        let body: &[u8] = match tail {
+            "update" => b"{}",
+            "exec" => br#"{"Cmd":["sh"]}"#,
+            _ => b"",
+        };
+        let path = format!("/v1.41/containers/beta_db/{tail}");
+        assert_not_found(send(m, &path, body));
+        let path = format!("/v1.41/containers/{}/{tail}", beta_db());
+        assert_not_found(send(m, &path, body));
+    }
+    assert_not_found(send("DELETE", "/v1.41/containers/beta_db?force=1", b""));
+}
+
+#[test]
+fn own_container_reference_is_forwarded_as_its_full_id() {
+    let f = forwarded(send("GET", "/v1.41/containers/web/archive?path=/etc", b""));
+    assert_eq!(f.path, format!("/v1.41/containers/{}/archive", alpha_web()));
+    let f = forwarded(send("GET", "/v1.41/containers/a1/json", b""));
+    assert_eq!(f.path, format!("/v1.41/containers/{}/json", alpha_web()));
+}
+
+#[test]
+fn ambiguous_prefix_is_judged_among_own_only() {
+    // `a` matches alpha's two containers, never beta's `b1...`.
+    let d = denied(send("GET", "/v1.41/containers/a/json", b""));
+    assert_eq!(d.status, 400);
+    assert!(d.message.contains("multiple IDs"), "{}", d.message);
+    assert_not_found(send("GET", "/v1.41/containers/b/json", b""));
+}
+
+#[test]
+fn links_to_foreign_containers_are_not_found() {
+    for l in [
+        "beta_db:db".to_string(),
+        "/beta_db:/web/db".to_string(),
+        format!("{}:db", beta_db()),
+        "b1:db".to_string(),
+        "db2".to_string(),
+    ] {
+        assert_not_found(create(json!({"Links": [l]})));
+    }
+    let f = forwarded(create(json!({"Links": ["db:database"]})));
+    assert_eq!(body_of(&f)["HostConfig"]["Links"][0], "alpha_db:database");
+}
+
+#[test]
+fn volumes_from_foreign_containers_is_not_found() {
+    for vf in [
+        "beta_db".to_string(),
+        "beta_db:ro".to_string(),
+        format!("{}:rw", beta_db()),
+        "b1".to_string(),
+    ] {
+        assert_not_found(create(json!({"VolumesFrom": [vf]})));
+    }
+    let f = forwarded(create(json!({"VolumesFrom": ["db:ro"]})));
+    assert_eq!(
+        body_of(&f)["HostConfig"]["VolumesFrom"][0],
+        format!("{}:ro", alpha_db())
+    );
+}
+
+#[test]
+fn container_namespace_modes_naming_foreign_containers_are_not_found() {
+    for field in ["NetworkMode", "PidMode", "IpcMode", "UTSMode", "Cgroup"] {
+        for r in ["beta_db".to_string(), beta_db(), "b1".to_string()] {
+            let mut hc = serde_json::Map::new();
+            hc.insert(field.into(), json!(format!("container:{r}")));
+            assert_not_found(create(Value::Object(hc)));
+        }
+    }
+    let f = forwarded(create(json!({"PidMode": "container:web"})));
+    assert_eq!(
+        body_of(&f)["HostConfig"]["PidMode"],
+        format!("container:{}", alpha_web())
+    );
+}
+
+#[test]
+fn networking_config_naming_foreign_networks_or_containers_is_not_found() {
+    let run = |ec: Value| {
+        send_json(
+            "POST",
+            "/v1.41/containers/create",
+            json!({"Image": "busybox", "NetworkingConfig": {"EndpointsConfig": ec}}),
+        )
+    };
+    assert_not_found(run(json!({"beta_net": {}})));
+    assert_not_found(run(json!({ beta_net(): {} })));
+    assert_not_found(run(json!({"host": {}})));
+    assert_not_found(run(json!({"bridge": {"NetworkID": beta_net()}})));
+    assert_not_found(run(json!({"bridge": {"Links": ["beta_db:db"]}})));
+    let f = forwarded(run(json!({"bridge": {"Aliases": ["x"]}})));
+    let eps = body_of(&f)["NetworkingConfig"]["EndpointsConfig"]
+        .as_object()
+        .unwrap();
+    assert_eq!(eps.keys().collect::<Vec<_>>(), vec!["alpha_bridge"]);
+}
+
+#[test]
+fn network_mode_naming_a_foreign_network_is_not_found() {
+    for m in ["beta_net", "alpha_net", "d1", "none2"] {
+        assert_not_found(create(json!({ "NetworkMode": m })));
+    }
+    let mode = |m: &str| {
+        let f = forwarded(create(json!({ "NetworkMode": m })));
+        body_of(&f)["HostConfig"]["NetworkMode"].clone()
+    };
+    assert_eq!(mode("net"), "alpha_net");
+    assert_eq!(mode(&alpha_net()), "alpha_net");
+}
+
+#[test]
+fn default_bridge_is_replaced_by_the_tenants_network() {
+    for m in ["", "default", "bridge"] {
+        let f = forwarded(create(json!({ "NetworkMode": m })));
+        assert_eq!(body_of(&f)["HostConfig"]["NetworkMode"], "alpha_bridge");
+        let pre = f
+            .prelude
+            .iter()
+            .find(|p| p.path.ends_with("/networks/create"))
+            .expect("default network prelude");
+        assert_eq!(pre.body["Name"], "alpha_bridge");
+        assert_eq!(pre.body["Labels"]["fdcs.tenant"], "alpha");
+        assert_eq!(pre.body["Driver"], "bridge");
+    }
+}
+
+#[test]
+fn network_connect_and_disconnect_with_foreign_parties_are_not_found() {
+    let connect =
+        |net: &str, body: Value| send_json("POST", &format!("/v1.41/networks/{net}/connect"), body);
+    assert_not_found(connect("net", json!({"Container": "beta_db"})));
+    assert_not_found(connect("net", json!({ "Container": beta_db() })));
+    assert_not_found(connect("beta_net", json!({"Container": "web"})));
+    assert_not_found(connect(&beta_net(), json!({"Container": "web"})));
+    assert_not_found(connect(
+        "net",
+        json!({"Container": "web", "EndpointConfig": {"NetworkID": beta_net()}}),
+    ));
+    assert_not_found(connect(
+        "net",
+        json!({"Container": "web", "EndpointConfig": {"Links": ["beta_db:db"]}}),
+    ));
+    for (net, c) in [("net", "beta_db"), ("beta_net", "web")] {
+        assert_not_found(send_json(
+            "POST",
+            &format!("/v1.41/networks/{net}/disconnect"),
+            json!({"Container": c, "Force": true}),
+        ));
+    }
+    let f = forwarded(connect("net", json!({"Container": "web"})));
+    assert_eq!(f.path, format!("/v1.41/networks/{}/connect", alpha_net()));
+    assert_eq!(body_of(&f)["Container"], alpha_web());
+}
+
+#[test]
+fn foreign_network_and_volume_reads_and_deletes_are_not_found() {
+    for (m, p) in [
+        ("GET", "/v1.41/networks/beta_net"),
+        ("DELETE", "/v1.41/networks/beta_net"),
+        ("GET", "/v1.41/networks/d1"),
+        ("GET", "/v1.41/volumes/beta_data"),
+        ("DELETE", "/v1.41/volumes/beta_data"),
+        ("GET", "/v1.41/volumes/alpha_data"),
+    ] {
+        assert_not_found(send(m, p, b""));
+    }
+    assert_not_found(send("GET", &format!("/v1.41/networks/{}", beta_net()), b""));
+}
+
+#[test]
+fn foreign_exec_start_resize_and_inspect_are_not_found() {
+    for (m, tail, body) in [
+        (
+            "POST",
+            "start",
+            br#"{"Detach":false,"Tty":true}"#.as_slice(),
+        ),
+        ("POST", "resize?h=10&w=10", b"".as_slice()),
+        ("GET", "json", b"".as_slice()),
+    ] {
+        for exec in ["betaexec", "goneexec"] {
+            let d = assert_not_found(send(m, &format!("/v1.41/exec/{exec}/{tail}"), body));
+            assert_eq!(d.message, format!("No such exec instance: {exec}"));
+        }
+    }
+    forwarded(send("POST", "/v1.41/exec/alphaexec/start", b"{}"));
+}
+
+#[test]
+fn exec_start_cannot_smuggle_fields() {
+    // `ExecStartCheck` has no such field; whatever the verdict, it must not
+    // reach the daemon.
+    match send(
+        "POST",
+        "/v1.41/exec/alphaexec/start",
+        br#"{"Detach":true,"Privileged":true,"Cmd":["sh"]}"#,
+    ) {
+        Verdict::Deny(d) => assert_eq!(d.status, 400),
+        v => {
+            let f = forwarded(v);
+            assert_eq!(body_of(&f), &json!({"Detach": true}));
+        }
+    }
+}
+
+#[test]
+fn container_list_before_since_and_reference_filters_are_scoped() {
+    for q in [
+        "before=beta_db".to_string(),
+        format!("since={}", beta_db()),
+        "since=b1".to_string(),
+        r#"filters={"before":["beta_db"]}"#.to_string(),
+        r#"filters={"since":{"b1":true}}"#.to_string(),
+        r#"filters={"network":["beta_net"]}"#.to_string(),
+    ] {
+        assert_not_found(send("GET", &format!("/v1.41/containers/json?{q}"), b""));
+    }
+    let f = forwarded(send("GET", "/v1.41/containers/json?before=web", b""));
+    assert!(f
+        .query
+        .unwrap()
+        .contains(&format!("before={}", alpha_web())));
+}
+
+#[test]
+fn rename_of_foreign_container_is_not_found_and_own_is_scoped() {
+    assert_not_found(send(
+        "POST",
+        "/v1.41/containers/beta_db/rename?name=xy",
+        b"",
+    ));
+    let f = forwarded(send(
+        "POST",
+        "/v1.41/containers/web/rename?name=beta_db",
+        b"",
+    ));
+    assert!(f.query.unwrap().contains("name=alpha_beta_db"));
+    let d = denied(send("POST", "/v1.41/containers/web/rename?name=../x", b""));
+    assert_eq!(d.status, 400);
+}
+
+#[test]
+fn named_volumes_in_binds_and_mounts_are_scoped_to_the_tenant() {
+    let f = forwarded(create(json!({
+        "Binds": ["beta_data:/a", "data:/b:ro"],
+        "Mounts": [{"Type": "volume", "Source": "beta_data", "Target": "/c"},
+                   {"Type": "volume", "Source": "/etc", "Target": "/d"}]
+    })));
+    let hc = &body_of(&f)["HostConfig"];
+    assert_eq!(
+        hc["Binds"],
+        json!(["alpha_beta_data:/a", "alpha_data:/b:ro"])
+    );
+    assert_eq!(hc["Mounts"][0]["Source"], "alpha_beta_data");
+    assert_eq!(hc["Mounts"][1]["Source"], "alpha_etc");
+    for p in &f.prelude {
+        if p.path.ends_with("/volumes/create") {
+            assert!(p.body["Name"].as_str().unwrap().starts_with("alpha_"));
+            assert_eq!(p.body["Labels"]["fdcs.tenant"], "alpha");
+        }
+    }
+}
+
+#[test]
+fn container_name_cannot_escape_the_tenant_scope() {
+    let f = forwarded(send(
+        "POST",
+        "/v1.41/containers/create?name=beta_db",
+        br#"{"Image":"busybox"}"#,
+    ));
+    assert!(f.query.unwrap().contains("name=alpha_beta_db"));
+    for n in ["../beta_db", "a/b", "x", "_x", "a%00b"] {
+        let d = denied(send(
+            "POST",
+            &format!("/v1.41/containers/create?name={n}"),
+            br#"{"Image":"busybox"}"#,
+        ));
+        assert_eq!(d.status, 400, "{n}");
+    }
+}
+
+// ------------------------------------------- invariant 3: no host access --
+
+#[test]
+fn host_bind_in_binds_in_every_spelling_is_denied() {
+    for b in [
+        "/:/host",
+        "/etc:/x:ro",
+        "/var/run/docker.sock:/s",
+        "\\\\host\\share:/x",
+        "/srv/../etc:/x",
+    ] {
+        assert_rule(create(json!({ "Binds": [b] })), 403, "mounts.no-host-path");
+    }
+}
+
+#[test]
+fn host_bind_via_mounts_is_denied() {
+    for m in [
+        json!({"Type": "bind", "Source": "/", "Target": "/host"}),
+        json!({"Type": "bind", "Source": "/etc", "Target": "/x", "BindOptions": {"Propagation": "rshared"}}),
+        json!({"Type": "BIND", "Source": "/", "Target": "/host"}),
+        json!({"Type": "", "Source": "/", "Target": "/host"}),
+        json!({"Source": "/", "Target": "/host"}),
+        json!({"Type": "npipe", "Source": "/", "Target": "/host"}),
+        json!({"Type": "cluster", "Source": "x", "Target": "/host"}),
+    ] {
+        assert_rule(create(json!({ "Mounts": [m] })), 403, "mounts.no-host-path");
+    }
+}
+
+#[test]
+fn host_bind_via_anonymous_volume_mount_driver_options_is_denied() {
+    for opts in [
+        json!({"type": "none", "o": "bind", "device": "/"}),
+        json!({"o": "rbind", "device": "/etc"}),
+        json!({"type": "nfs", "o": "addr=10.0.0.1", "device": ":/export"}),
+        json!({"device": "/dev/sda1", "type": "ext4"}),
+        json!({"O": "bind", "Device": "/"}),
+    ] {
+        for src in [json!(null), json!("data")] {
+            let m = json!({"Type": "volume", "Source": src, "Target": "/x",
+                "VolumeOptions": {"DriverConfig": {"Name": "local", "Options": opts}}});
+            let d = assert_rule(create(json!({ "Mounts": [m] })), 403, "mounts.no-host-path");
+            assert!(d.field.unwrap().contains("DriverConfig"));
+        }
+    }
+}
+
+#[test]
+fn foreign_volume_driver_is_denied_everywhere() {
+    assert_rule(
+        create(json!({"VolumeDriver": "vieux/sshfs"})),
+        403,
+        "mounts.volume-driver",
+    );
+    let m = json!({"Type": "volume", "Target": "/x",
+        "VolumeOptions": {"DriverConfig": {"Name": "rexray/ebs"}}});
+    assert_rule(
+        create(json!({ "Mounts": [m] })),
+        403,
+        "mounts.volume-driver",
+    );
+    let m = json!({"Type": "volume", "Target": "/x",
+        "VolumeOptions": {"DriverConfig": {"Name": ""}}});
+    assert!(matches!(create(json!({ "Mounts": [m] })), Verdict::Deny(_)));
+    assert_rule(
+        send_json(
+            "POST",
+            "/v1.41/volumes/create",
+            json!({"Name": "x1", "Driver": "vieux/sshfs"}),
+        ),
+        403,
+        "mounts.volume-driver",
+    );
+}
+
+#[test]
+fn volume_create_with_host_mounting_options_is_denied() {
+    for opts in [
+        json!({"type": "none", "o": "bind", "device": "/"}),
+        json!({"o": "ro,BIND", "device": "/etc"}),
+        json!({"device": "/"}),
+        json!({"type": "nfs", "o": "addr=10.0.0.1,rw", "device": ":/srv"}),
+        json!({"type": "cifs", "device": "//10.0.0.1/share"}),
+        json!({"type": "none", "o": " bind ", "device": "/"}),
+        json!({"Type": "none", "O": "bind", "DEVICE": "/"}),
+        json!({" o": "bind"}),
+        json!({"mountpoint": "/"}),
+    ] {
+        assert_rule(
+            send_json(
+                "POST",
+                "/v1.41/volumes/create",
+                json!({"Name": "evil", "Driver": "local", "DriverOpts": opts}),
+            ),
+            403,
+            "mounts.no-host-path",
+        );
+    }
+    // tmpfs-backed volumes are fine
+    forwarded(send_json(
+        "POST",
+        "/v1.41/volumes/create",
+        json!({"Name": "t1", "DriverOpts": {"type": "tmpfs", "device": "tmpfs", "o": "size=64m"}}),
+    ));
+}
+
+#[test]
+fn cluster_volume_spec_is_denied() {
+    assert_rule(
+        send_json(
+            "POST",
+            "/v1.44/volumes/create",
+            json!({"Name": "c1", "ClusterVolumeSpec": {"Group": "x"}}),
+        ),
+        403,
+        "mounts.volume-driver",
+    );
+}
+
+#[test]
+fn privileged_in_every_spelling_is_denied() {
+    for body in [
+        r#"{"Image":"busybox","HostConfig":{"Privileged":true}}"#,
+        r#"{"Image":"busybox","HostConfig":{"privileged":true}}"#,
+        r#"{"Image":"busybox","hostconfig":{"PRIVILEGED":true}}"#,
+        r#"{"Image":"busybox","HostConfig":{"Privileged":false,"privileged":true}}"#,
+        r#"{"Image":"busybox","HostConfig":{"Privileged":false},"HostConfig":{"Privileged":true}}"#,
+        r#"{"Image":"busybox","HostConfig":{"Privileged":false},"hostConfig":{"Memory":1073741824,"Privileged":true}}"#,
+        r#"{"Image":"busybox","Privileged":true}"#,
+        r#"{"Image":"busybox","HostConfig":null,"privileged":true}"#,
+    ] {
+        assert_rule(
+            send("POST", "/v1.41/containers/create", body.as_bytes()),
+            403,
+            "privileges.privileged",
+        );
+    }
+}
+
+#[test]
+fn privileged_false_last_wins_is_forwarded_as_false() {
+    let f = forwarded(send(
+        "POST",
+        "/v1.41/containers/create",
+        br#"{"Image":"busybox","HostConfig":{"privileged":true,"Privileged":false}}"#,
+    ));
+    let hc = body_of(&f)["HostConfig"].as_object().unwrap();
+    assert_eq!(hc["Privileged"], false);
+    assert!(!hc.contains_key("privileged"));
+}
+
+#[test]
+fn capabilities_in_every_spelling_are_denied() {
+    for hc in [
+        json!({"CapAdd": ["SYS_ADMIN"]}),
+        json!({"CapAdd": ["cap_sys_admin"]}),
+        json!({"CapAdd": [" Sys_Ptrace "]}),
+        json!({"CapAdd": ["ALL"]}),
+        json!({"CapAdd": "NET_ADMIN"}),
+        json!({"Capabilities": ["CAP_SYS_ADMIN"]}),
+    ] {
+        assert_rule(create(hc), 403, "privileges.capabilities");
+    }
+}
+
+#[test]
+fn devices_in_every_form_are_denied() {
+    for hc in [
+        json!({"Devices": [{"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda", "CgroupPermissions": "rwm"}]}),
+        json!({"DeviceRequests": [{"Driver": "nvidia", "Count": -1, "Capabilities": [["gpu"]]}]}),
+        json!({"DeviceCgroupRules": ["b *:* rwm"]}),
+        json!({"Device\u{17F}": [{"PathOnHost": "/dev/mem"}]}),
+    ] {
+        assert_rule(create(hc), 403, "privileges.devices");
+    }
+    // legacy top-level placement
+    assert_rule(
+        send_json(
+            "POST",
+            "/v1.41/containers/create",
+            json!({"Image": "busybox", "Devices": [{"PathOnHost": "/dev/kmsg"}]}),
+        ),
+        403,
+        "privileges.devices",
+    );
+}
+
+#[test]
+fn unconfined_security_options_are_denied() {
+    for o in [
+        "seccomp=unconfined",
+        "seccomp:unconfined",
+        "SECCOMP=UNCONFINED",
+        "apparmor=unconfined",
+        "apparmor:unconfined",
+        "label=disable",
+        "label:disable",
+        "systempaths=unconfined",
+        "no-new-privileges:false",
+        "no-new-privileges=false",
+        r#"seccomp={"defaultAction":"SCMP_ACT_ALLOW"}"#,
+    ] {
+        assert_rule(
+            create(json!({ "SecurityOpt": [o] })),
+            403,
+            "privileges.security-opt",
+        );
+    }
+    forwarded(create(json!({"SecurityOpt": ["no-new-privileges"]})));
+}
+
+#[test]
+fn unmasking_proc_and_sys_is_denied() {
+    for hc in [
+        json!({"MaskedPaths": []}),
+        json!({"ReadonlyPaths": []}),
+        json!({"Ma\u{17F}\u{212A}edPaths": []}),
+    ] {
+        assert_rule(create(hc), 403, "privileges.paths");
+    }
+}
+
+#[test]
+fn sysctls_cgroup_parent_runtime_annotations_and_log_drivers_are_denied() {
+    assert_rule(
+        create(json!({"Sysctls": {"kernel.shm_rmid_forced": "1"}})),
+        403,
+        "privileges.sysctls",
+    );
+    assert_rule(
+        create(json!({"\u{17F}ysctls": {"net.ipv4.ip_forward": "1"}})),
+        403,
+        "privileges.sysctls",
+    );
+    assert_rule(
+        create(json!({"CgroupParent": "/"})),
+        403,
+        "privileges.cgroup-parent",
+    );
+    assert_rule(
+        create(json!({"CgroupParent": "system.slice"})),
+        403,
+        "privileges.cgroup-parent",
+    );
+    assert_rule(
+        create(json!({"Runtime": "/usr/bin/evil"})),
+        403,
+        "privileges.runtime",
+    );
+    assert_rule(
+        create(json!({"Annotations": {"io.containerd.x": "y"}})),
+        403,
+        "privileges.runtime",
+    );
+    for t in ["syslog", "gelf", "fluentd", "awslogs", "splunk", "journald"] {
+        assert_rule(
+            create(json!({"LogConfig": {"Type": t, "Config": {}}})),
+            403,
+            "privileges.log-driver",
+        );
+    }
+}
+
+#[test]
+#[ignore = "HOLE: LogConfig.Config is forwarded unjudged when Type is empty (the daemon's default driver reads it)"]
+fn log_options_for_the_daemon_default_driver_are_denied() {
+    // With `Type` empty the daemon uses its configured default driver; if the
+    // operator's default is syslog/gelf/fluentd, these make the daemon send
+    // the tenant's logs (and open connections) wherever the tenant says.
+    let d = denied(create(json!({"LogConfig": {"Type": "",
+        "Config": {"syslog-address": "tcp://10.0.0.1:514", "gelf-address": "udp://10.0.0.1:1"}}})));
+    assert_eq!(d.rule.as_deref(), Some("privileges.log-driver"));
+}
+
+#[test]
+fn host_namespaces_in_every_spelling_are_denied() {
+    for field in [
+        "NetworkMode",
+        "PidMode",
+        "IpcMode",
+        "UTSMode",
+        "UsernsMode",
+        "CgroupnsMode",
+        "Cgroup",
+    ] {
+        for v in ["host", "HOST", " host", "Host "] {
+            let mut hc = serde_json::Map::new();
+            hc.insert(field.into(), json!(v));
+            assert_rule(create(Value::Object(hc)), 403, "namespaces.no-host");
+        }
+    }
+    // folded field name
+    assert_rule(
+        create(json!({"pidmode": "host"})),
+        403,
+        "namespaces.no-host",
+    );
+}
+
+#[test]
+fn privileged_exec_in_every_spelling_is_denied() {
+    for body in [
+        r#"{"Cmd":["sh"],"Privileged":true}"#,
+        r#"{"Cmd":["sh"],"privileged":true}"#,
+        r#"{"Cmd":["sh"],"PRIVILEGED":true}"#,
+        r#"{"Cmd":["sh"],"Privileged":false,"privileged":true}"#,
+    ] {
+        assert_rule(
+            send("POST", "/v1.41/containers/web/exec", body.as_bytes()),
+            403,
+            "exec.privileged",
+        );
+    }
+    let f = forwarded(send(
+        "POST",
+        "/v1.41/containers/web/exec",
+        br#"{"Cmd":["sh"],"privileged":true,"Privileged":false}"#,
+    ));
+    assert_eq!(body_of(&f)["Privileged"], false);
+    assert_eq!(f.path, format!("/v1.41/containers/{}/exec", alpha_web()));
+}
+
+#[test]
+fn network_create_that_reaches_the_host_is_denied() {
+    let net = |body: Value| send_json("POST", "/v1.41/networks/create", body);
+    for body in [
+        json!({"Name": "n1", "Options": {"com.docker.network.bridge.name": "docker0"}}),
+        json!({"Name": "n1", "Options": {"com.docker.network.bridge.host_binding_ipv4": "127.0.0.1"}}),
+        json!({"Name": "n1", "Options": {"com.docker.network.bridge.enable_ip_masquerade": "false"}}),
+        json!({"Name": "n1", "Options": {"parent": "eth0"}}),
+        json!({"Name": "n1", "Driver": "macvlan", "Options": {"parent": "eth0"}}),
+        json!({"Name": "n1", "Driver": "ipvlan"}),
+        json!({"Name": "n1", "Driver": "host"}),
+        json!({"Name": "n1", "Driver": "overlay"}),
+        json!({"Name": "n1", "Driver": "Bridge"}),
+        json!({"Name": "n1", "IPAM": {"Config": [{"Subnet": "10.0.0.0/8"}]}}),
+        json!({"Name": "n1", "IPAM": {"Config": [{"Subnet": "169.254.169.0/24", "Gateway": "169.254.169.254"}]}}),
+        json!({"Name": "n1", "IPAM": {"Driver": "evil"}}),
+        json!({"Name": "n1", "IPAM": {"Options": {"x": "y"}}}),
+        json!({"Name": "n1", "Ingress": true}),
+        json!({"Name": "n1", "ConfigOnly": true}),
+        json!({"Name": "n1", "ConfigFrom": {"Network": "beta_net"}}),
+        json!({"Name": "n1", "Scope": "swarm"}),
+    ] {
+        assert_rule(net(body.clone()), 403, "networks.driver");
+    }
+    for name in ["host", "bridge", "none", "default"] {
+        assert_rule(net(json!({ "Name": name })), 403, "tenancy.name");
+    }
+    let f = forwarded(net(json!({"Name": "alpha_x", "Driver": "bridge"})));
+    let b = body_of(&f);
+    assert_eq!(b["Name"], "alpha_alpha_x");
+    assert_eq!(b["Labels"]["fdcs.tenant"], "alpha");
+    assert_eq!(b["CheckDuplicate"], true);
+}
+
+// ------------------------------------------------- invariant 4: ports ----
+
+#[test]
+fn explicit_host_ports_in_every_spelling_are_denied() {
+    for b in [
+        json!({"HostPort": "8080"}),
+        json!({"HostPort": " 22"}),
+        json!({"HostPort": "8000-8010"}),
+        json!({"HostPort": "00"}),
+        json!({"HostIp": "127.0.0.1", "HostPort": ""}),
+        json!({"HostIp": "10.0.0.5"}),
+        json!({"hostport": "80"}),
+    ] {
+        assert_rule(
+            create(json!({"PortBindings": {"80/tcp": [b]}})),
+            403,
+            "ports.ephemeral-only",
+        );
+    }
+    assert_rule(
+        send_json(
+            "POST",
+            "/v1.41/containers/create",
+            json!({"Image": "busybox", "PortBindings": {"80/tcp": [{"HostPort": "80"}]}}),
+        ),
+        403,
+        "ports.ephemeral-only",
+    );
+    forwarded(create(
+        json!({"PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": ""}], "81/tcp": null}}),
+    ));
+}
+
+// --------------------------------------------- invariant 5: resources ----
+
+#[test]
+fn create_without_limits_gets_the_defaults() {
+    let f = forwarded(create(json!({})));
+    let hc = &body_of(&f)["HostConfig"];
+    assert_eq!(hc["Memory"], 256 << 20);
+    assert_eq!(hc["NanoCpus"], 500_000_000);
+    assert_eq!(hc["PidsLimit"], 256);
+}
+
+#[test]
+fn create_unlimited_and_above_ceiling_resources_are_denied() {
+    for (hc, rule) in [
+        (json!({"Memory": 2_147_483_648_i64}), "resources.memory"),
+        (json!({"Memory": -1}), "resources.memory"),
+        (json!({"MemorySwap": -1}), "resources.memory"),
+        (
+            json!({"Memory": 1_073_741_824, "MemorySwap": 4_294_967_296_i64}),
+            "resources.memory",
+        ),
+        (json!({"NanoCpus": 3_000_000_000_i64}), "resources.cpu"),
+        (json!({"NanoCpus": -1}), "resources.cpu"),
+        (json!({"CpuQuota": -1}), "resources.cpu"),
+        (json!({"CpuQuota": 300_000}), "resources.cpu"),
+        (
+            json!({"CpuQuota": 3_000, "CpuPeriod": 1_000}),
+            "resources.cpu",
+        ),
+        (json!({"CpuQuota": 1_000, "CpuPeriod": -1}), "resources.cpu"),
+        (json!({"PidsLimit": 5000}), "resources.pids"),
+        (json!({"memory": 2_147_483_648_i64}), "resources.memory"),
+    ] {
+        assert_rule(create(hc), 403, rule);
+    }
+    assert_rule(
+        create(json!({"NanoCpus": 1_000_000_000, "CpuQuota": 100_000})),
+        400,
+        "resources.cpu",
+    );
+    // legacy top-level placement
+    assert_rule(
+        send_json(
+            "POST",
+            "/v1.41/containers/create",
+            json!({"Image": "busybox", "Memory": -1}),
+        ),
+        403,
+        "resources.memory",
+    );
+}
+
+#[test]
+fn create_unlimited_pids_spellings_get_the_default() {
+    for p in [0, -1, -9999] {
+        let f = forwarded(create(json!({ "PidsLimit": p })));
+        assert_eq!(body_of(&f)["HostConfig"]["PidsLimit"], 256, "{p}");
+    }
+}
+
+#[test]
+fn tenant_ceiling_lowers_the_policy_ceiling() {
+    let mut t = alpha();
+    t.limits.memory = Some(128 << 20);
+    t.limits.pids = Some(10);
+    let body = json!({"Image": "busybox", "HostConfig": {"Memory": 200 << 20}}).to_string();
+    assert_rule(
+        judge_as(&t, "POST", "/v1.41/containers/create", body.as_bytes()),
+        403,
+        "resources.memory",
+    );
+    let body = br#"{"Image":"busybox","HostConfig":{"PidsLimit":100}}"#;
+    assert_rule(
+        judge_as(&t, "POST", "/v1.41/containers/create", body),
+        403,
+        "resources.pids",
+    );
+}
+
+fn update(body: Value) -> Verdict {
+    send_json("POST", "/v1.41/containers/web/update", body)
+}
+
+#[test]
+fn update_cannot_lift_limits() {
+    for (b, rule) in [
+        (json!({"Memory": 2_147_483_648_i64}), "resources.memory"),
+        (json!({"Memory": -1}), "resources.memory"),
+        (json!({"MemorySwap": -1}), "resources.memory"),
+        (json!({"memoryswap": -1}), "resources.memory"),
+        (json!({"NanoCpus": 3_000_000_000_i64}), "resources.cpu"),
+        (json!({"CpuQuota": -1}), "resources.cpu"),
+        (
+            json!({"CpuQuota": 1_000_000, "CpuPeriod": 100_000}),
+            "resources.cpu",
+        ),
+        (json!({"PidsLimit": 100_000}), "resources.pids"),
+    ] {
+        assert_rule(update(b), 403, rule);
+    }
+}
+
+#[test]
+fn update_unlimited_pids_spellings_get_the_default() {
+    for body in [
+        json!({"PidsLimit": 0}),
+        json!({"PidsLimit": -1}),
+        json!({"pidslimit": -1}),
+        json!({"PidsLimit": 5, "pidsLimit": -1}),
+    ] {
+        let f = forwarded(update(body.clone()));
+        assert_eq!(body_of(&f)["PidsLimit"], 256, "{body}");
+        assert_eq!(f.path, format!("/v1.41/containers/{}/update", alpha_web()));
+    }
+}
+
+#[test]
+fn update_cannot_smuggle_host_config_fields() {
+    for b in [
+        json!({"Privileged": true}),
+        json!({"Binds": ["/:/host"]}),
+        json!({"HostConfig": {"Privileged": true}}),
+        json!({"NetworkMode": "host"}),
+    ] {
+        let d = denied(update(b));
+        assert_eq!(d.status, 400);
+    }
+}
+
+#[test]
+#[ignore = "HOLE: CpuPeriod alone at update is not judged; a container created with --cpu-period/--cpu-quota keeps its quota under a 100x smaller period"]
+fn update_cpu_period_alone_cannot_multiply_the_quota() {
+    // create --cpu-period 100000 --cpu-quota 200000 (2 CPUs, at the ceiling)
+    forwarded(create(json!({"CpuPeriod": 100_000, "CpuQuota": 200_000})));
+    // then shrink the period: the daemon keeps the quota -> 200 CPUs
+    let v = update(json!({"CpuPeriod": 1_000}));
+    assert!(
+        matches!(&v, Verdict::Deny(d) if d.rule.as_deref() == Some("resources.cpu")),
+        "{v:?}"
+    );
+}
+
+#[test]
+#[ignore = "HOLE: CpuQuota alone at update is judged against a 100ms period, but the daemon keeps the container's own (possibly 1ms) period"]
+fn update_cpu_quota_alone_is_judged_against_an_unknown_period() {
+    // create --cpu-period 1000 --cpu-quota 2000 (2 CPUs)
+    forwarded(create(json!({"CpuPeriod": 1_000, "CpuQuota": 2_000})));
+    // 200000 / 100000 = 2 CPUs as judged; 200000 / 1000 = 200 CPUs as run
+    let v = update(json!({"CpuQuota": 200_000}));
+    assert!(
+        matches!(&v, Verdict::Deny(d) if d.rule.as_deref() == Some("resources.cpu")),
+        "{v:?}"
+    );
+}
+
+#[test]
+#[ignore = "HOLE: update forwards Devices/CgroupParent/BlkioDevice*/Ulimits unjudged (20.10 ignores them at update; a daemon that applies them would not)"]
+fn update_cannot_smuggle_devices_or_cgroup_parent() {
+    for b in [
+        json!({"Devices": [{"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda", "CgroupPermissions": "rwm"}]}),
+        json!({"DeviceCgroupRules": ["b *:* rwm"]}),
+        json!({"CgroupParent": "/"}),
+        json!({"BlkioDeviceReadBps": [{"Path": "/dev/sda", "Rate": 1}]}),
+    ] {
+        let v = update(b.clone());
+        let safe = match &v {
+            Verdict::Deny(_) => true,
+            Verdict::Allow(f) | Verdict::Rewrite(f) => {
+                let key = b.as_object().unwrap().keys().next().unwrap().clone();
+                body_of(f).get(&key).is_none()
+            }
+            Verdict::Need(_) => false,
+        };
+        assert!(safe, "{b}: {v:?}");
+    }
+}
+
+#[test]
+#[ignore = "HOLE (known, corpus pending): OomScoreAdj -1000 exempts the container from the host OOM killer"]
+fn oom_score_adj_protection_is_denied() {
+    assert!(matches!(
+        create(json!({"OomScoreAdj": -1000})),
+        Verdict::Deny(_)
+    ));
+}
+
+#[test]
+#[ignore = "HOLE (known, corpus pending): BlkioDevice* and BlkioWeightDevice name host device paths"]
+fn blkio_device_throttles_naming_host_devices_are_denied() {
+    for hc in [
+        json!({"BlkioDeviceReadBps": [{"Path": "/dev/sda", "Rate": 1}]}),
+        json!({"BlkioWeightDevice": [{"Path": "/dev/sda", "Weight": 10}]}),
+    ] {
+        assert!(matches!(create(hc), Verdict::Deny(_)));
+    }
+}
+
+// ---------------------------------- invariant 6: judge what is forwarded --
+
+#[test]
+fn ambiguous_or_unknown_bodies_are_refused() {
+    for (body, rule) in [
+        (
+            r#"{"Image":"busybox","HostConfig":{"Privileged":true,"Privileged":null}}"#,
+            "decode.ambiguous",
+        ),
+        (
+            r#"{"Image":"busybox","HostConfig":{},"Privileged":true}"#,
+            "decode.ambiguous",
+        ),
+        (
+            r#"{"Image":"busybox","HostConfig":{"Memory":1},"Binds":["/:/h"]}"#,
+            "decode.ambiguous",
+        ),
+        (
+            r#"{"Image":"busybox","HostConfig":{"Evil":true}}"#,
+            "decode.unknown-field",
+        ),
+        (r#"{"Image":"busybox","Evil":1}"#, "decode.unknown-field"),
+        (r#"{"Image":"busybox","":1}"#, "decode.unknown-field"),
+        (
+            r#"{"Image":"busybox","HostConfig":{"Pr\u0131vileged":true}}"#,
+            "decode.unknown-field",
+        ),
+        (
+            r#"{"Image":"busybox"} {"HostConfig":{"Privileged":true}}"#,
+            "decode.malformed",
+        ),
+        (r#"["Image"]"#, "decode.malformed"),
+        ("not json", "decode.malformed"),
+    ] {
+        let d = denied(send("POST", "/v1.41/containers/create", body.as_bytes()));
+        assert_eq!(
+            (d.status, d.rule.as_deref()),
+            (400, Some(rule)),
+            "{body}: {}",
+            d.message
+        );
+    }
+}
+
+#[test]
+fn kelvin_and_long_s_keys_are_read_as_the_daemon_reads_them() {
+    for hc in [
+        r#"{"Bind\u017f":["/:/host"]}"#,
+        r#"{"BIND\u017f":["/etc:/x"]}"#,
+        r#"{"Mount\u017f":[{"Type":"bind","Source":"/","Target":"/h"}]}"#,
+    ] {
+        let body = format!(r#"{{"Image":"busybox","HostConfig":{hc}}}"#);
+        assert_rule(
+            send("POST", "/v1.41/containers/create", body.as_bytes()),
+            403,
+            "mounts.no-host-path",
+        );
+    }
+    let body =
+        "{\"Image\":\"busybox\",\"HostConfig\":{\"\u{17F}ecurityOpt\":[\"seccomp=unconfined\"]}}";
+    assert_rule(
+        send("POST", "/v1.41/containers/create", body.as_bytes()),
+        403,
+        "privileges.security-opt",
+    );
+}
+
+#[test]
+fn forwarded_body_is_canonical_and_carries_only_judged_fields() {
+    let f = forwarded(send(
+        "POST",
+        "/v1.41/containers/create",
+        "{\"image\":\"busybox\",\"hostconfig\":{\"bind\u{17F}\":[\"data:/d\"],\"MEMORY\":1048576}}"
+            .as_bytes(),
+    ));
+    let b = body_of(&f).as_object().unwrap();
+    let keys: Vec<&String> = b.keys().collect();
+    assert!(
+        keys.iter()
+            .all(|k| k.chars().next().unwrap().is_ascii_uppercase()),
+        "{keys:?}"
+    );
+    assert_eq!(b["Image"], "busybox");
+    assert_eq!(b["HostConfig"]["Binds"][0], "alpha_data:/d");
+    assert_eq!(b["HostConfig"]["Memory"], 1_048_576);
+    assert!(b["HostConfig"].get("bind\u{17F}").is_none());
+}
+
+// ------------------------------------- invariant 8: unforgeable owner ----
+
+#[test]
+fn owner_labels_cannot_be_set_on_any_resource() {
+    for k in ["fdcs.tenant", "FDCS.tenant", "Fdcs.Tenant", "fdcs.anything"] {
+        let labels = json!({ k: "beta" });
+        assert_rule(
+            send_json(
+                "POST",
+                "/v1.41/containers/create",
+                json!({"Image": "busybox", "Labels": labels}),
+            ),
+            403,
+            "tenancy.reserved-label",
+        );
+        assert_rule(
+            send_json(
+                "POST",
+                "/v1.41/networks/create",
+                json!({"Name": "n1", "Labels": labels}),
+            ),
+            403,
+            "tenancy.reserved-label",
+        );
+        assert_rule(
+            send_json(
+                "POST",
+                "/v1.41/volumes/create",
+                json!({"Name": "v1", "Labels": labels}),
+            ),
+            403,
+            "tenancy.reserved-label",
+        );
+        let m = json!({"Type": "volume", "Source": "v2", "Target": "/x",
+            "VolumeOptions": {"Labels": labels}});
+        assert_rule(
+            create(json!({ "Mounts": [m] })),
+            403,
+            "tenancy.reserved-label",
+        );
+    }
+    // two Labels objects folded alike are merged, as Go merges them
+    assert_rule(
+        send(
+            "POST",
+            "/v1.41/containers/create",
+            br#"{"Image":"busybox","Labels":{"a":"1"},"labels":{"fdcs.tenant":"beta"}}"#,
+        ),
+        403,
+        "tenancy.reserved-label",
+    );
+}
+
+#[test]
+fn forwarded_create_carries_the_callers_owner_label() {
+    let f = forwarded(send_json(
+        "POST",
+        "/v1.41/containers/create",
+        json!({"Image": "busybox", "Labels": {"app": "x"}}),
+    ));
+    assert_eq!(body_of(&f)["Labels"]["fdcs.tenant"], "alpha");
+    assert_eq!(body_of(&f)["Labels"]["app"], "x");
+}
+
+#[test]
+fn label_filter_injection_in_both_shapes_is_refused() {
+    let lists = [
+        "/v1.41/containers/json",
+        "/v1.41/networks",
+        "/v1.41/volumes",
+        "/v1.41/events",
+        "/v1.41/images/json",
+    ];
+    for path in lists {
+        for f in [
+            r#"{"label":["fdcs.tenant=beta"]}"#,
+            r#"{"label":{"fdcs.tenant=beta":true}}"#,
+            r#"{"label":{"FDCS.tenant=beta":true}}"#,
+            r#"{"label":["fdcs.tenant"]}"#,
+            r#"{"label":{"fdcs.tenant!=alpha":true}}"#,
+        ] {
+            assert_rule(
+                send("GET", &format!("{path}?filters={f}"), b""),
+                403,
+                "tenancy.reserved-label",
+            );
+        }
+    }
+    for path in [
+        "/v1.41/containers/prune",
+        "/v1.41/networks/prune",
+        "/v1.41/volumes/prune",
+    ] {
+        for f in [
+            r#"{"label!":["fdcs.tenant=alpha"]}"#,
+            r#"{"label!":{"fdcs.tenant":true}}"#,
+            r#"{"label":["fdcs.tenant=beta"]}"#,
+        ] {
+            assert_rule(
+                send("POST", &format!("{path}?filters={f}"), b""),
+                403,
+                "tenancy.reserved-label",
+            );
+        }
+    }
+}
+
+#[test]
+fn owner_label_filter_is_forced_on_lists_prunes_and_events() {
+    for (m, path) in [
+        ("GET", "/v1.41/containers/json?all=1"),
+        ("GET", "/v1.41/networks"),
+        ("GET", "/v1.41/volumes"),
+        ("GET", "/v1.41/events?since=0"),
+        ("POST", "/v1.41/containers/prune"),
+        ("POST", "/v1.41/networks/prune"),
+        ("POST", "/v1.41/volumes/prune"),
+    ] {
+        let f = forwarded(send(m, path, b""));
+        assert_owner_filter_only_alpha(&forwarded_filters(&f));
+    }
+}
+
+#[test]
+fn duplicated_and_encoded_filters_params_cannot_replace_the_owner_filter() {
+    for q in [
+        r#"filters={}&filters={"label":["fdcs.tenant=beta"]}"#,
+        r#"filters=&filters={"label":["fdcs.tenant=beta"]}"#,
+        r#"filters={"label":["app=x"]}&%66ilters={"label":["fdcs.tenant=beta"]}"#,
+        r#"all=1&filters={"label":{"app=x":true}}&filters={"label":{"fdcs.tenant=beta":true}}"#,
+    ] {
+        for (m, path) in [
+            ("GET", "/v1.41/containers/json"),
+            ("POST", "/v1.41/volumes/prune"),
+            ("GET", "/v1.41/events"),
+        ] {
+            let f = forwarded(send(m, &format!("{path}?{q}"), b""));
+            assert_owner_filter_only_alpha(&forwarded_filters(&f));
+        }
+    }
+}
+
+#[test]
+fn semicolons_and_bad_escapes_in_queries_are_refused() {
+    for q in [
+        r#"all=1;filters={"label":["fdcs.tenant=beta"]}"#,
+        "filters=%zz",
+        "filters=%ff",
+        "a;b=1",
+    ] {
+        assert_rule(
+            send("GET", &format!("/v1.41/containers/json?{q}"), b""),
+            400,
+            "route.ambiguous",
+        );
+    }
+}
+
+#[test]
+fn filters_we_cannot_scope_are_refused() {
+    for (path, f) in [
+        ("/v1.41/containers/json", r#"{"nope":["x"]}"#),
+        ("/v1.41/containers/prune", r#"{"id":["x"]}"#),
+        ("/v1.41/volumes/prune", r#"{"name":["x"]}"#),
+        ("/v1.41/containers/json", r#"{"label":[1]}"#),
+        ("/v1.41/containers/json", r#"{"label":{"a":"yes"}}"#),
+        ("/v1.41/containers/json", r#"["label"]"#),
+    ] {
+        let m = if path.ends_with("prune") {
+            "POST"
+        } else {
+            "GET"
+        };
+        let d = denied(send(m, &format!("{path}?filters={f}"), b""));
+        assert_eq!(d.status, 400, "{path} {f}: {}", d.message);
+    }
+}
+
+#[test]
+fn events_reference_filters_are_scoped_to_engine_names() {
+    let f = forwarded(send(
+        "GET",
+        r#"/v1.41/events?filters={"container":["beta_db"],"network":["n"],"volume":["v"]}"#,
+        b"",
+    ));
+    let filters = forwarded_filters(&f);
+    assert_eq!(filters["container"]["alpha_beta_db"], true);
+    assert_eq!(filters["network"]["alpha_n"], true);
+    assert_eq!(filters["volume"]["alpha_v"], true);
+    assert_eq!(filters["label"]["fdcs.tenant=alpha"], true);
+}
+
+// ------------------------------------ images: shared store, write-denied --
+
+#[test]
+fn shared_image_store_writes_and_exports_are_denied() {
+    for (m, p) in [
+        ("POST", "/v1.41/images/create?fromSrc=-&repo=x"),
+        ("POST", "/v1.41/images/create?fromSrc=http://10.0.0.1/x.tar"),
+        ("POST", "/v1.41/images/busybox/tag?repo=alpine"),
+        ("DELETE", "/v1.41/images/busybox?force=1"),
+        ("POST", "/v1.41/images/prune"),
+        ("POST", "/v1.41/images/load"),
+        ("GET", "/v1.41/images/busybox/get"),
+        ("GET", "/v1.41/images/get?names=busybox"),
+        ("POST", "/v1.41/commit?container=beta_db&repo=stolen"),
+        ("POST", "/v1.41/commit?container=web&repo=mine"),
+    ] {
+        assert_rule(send(m, p, b""), 403, "images.manage");
+    }
+    assert_rule(
+        send("POST", "/v1.41/images/busybox/push", b""),
+        403,
+        "images.push",
+    );
+}
+
+// ----------------------------------------------- response rewriting ------
+
+fn rewrite(plan: ResponseRewrite, engine: Value) -> Value {
+    serde_json::from_slice(&rewrite_response(
+        &plan,
+        &alpha(),
+        engine.to_string().as_bytes(),
+    ))
+    .unwrap()
+}
+
+#[test]
+fn container_list_answer_never_shows_other_tenants() {
+    let engine = json!([
+        {"Id": alpha_web(), "Names": ["/alpha_web"], "Labels": {"fdcs.tenant": "alpha", "app": "x"}},
+        {"Id": beta_db(), "Names": ["/beta_db"], "Labels": {"fdcs.tenant": "beta"}},
+        {"Id": "c", "Names": ["/alpha_forged"], "Labels": {"FDCS.tenant": "alpha"}},
+        {"Id": "d", "Names": ["/alpha_nolabel"], "Labels": {}},
+        {"Id": "e", "Names": ["/alpha_space"], "Labels": {"fdcs.tenant": "alpha "}},
+        {"Id": "f", "Names": ["/operator"]}
+    ]);
+    let out = rewrite(
+        ResponseRewrite::ContainerList {
+            name_filters: vec![],
+        },
+        engine,
+    );
+    let items = out.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{out}");
+    assert_eq!(items[0]["Names"][0], "/web");
+    assert!(items[0]["Labels"].get("fdcs.tenant").is_none());
+}
+
+#[test]
+fn network_and_volume_list_answers_never_show_other_tenants() {
+    let nets = json!([
+        {"Name": "alpha_net", "Labels": {"fdcs.tenant": "alpha"}},
+        {"Name": "beta_net", "Labels": {"fdcs.tenant": "beta"}},
+        {"Name": "bridge", "Labels": {}},
+        {"Name": "host"},
+    ]);
+    let out = rewrite(
+        ResponseRewrite::NetworkList {
+            name_filters: vec![],
+        },
+        nets,
+    );
+    assert_eq!(out, json!([{"Name": "net", "Labels": {}}]));
+    let vols = json!({"Volumes": [
+        {"Name": "alpha_data", "Labels": {"fdcs.tenant": "alpha"}},
+        {"Name": "beta_data", "Labels": {"fdcs.tenant": "beta"}},
+        {"Name": hex_id("e", '7'), "Labels": null}
+    ], "Warnings": null});
+    let out = rewrite(
+        ResponseRewrite::VolumeList {
+            name_filters: vec![],
+        },
+        vols,
+    );
+    assert_eq!(out["Volumes"], json!([{"Name": "data", "Labels": {}}]));
+}
+
+#[test]
+fn system_df_answer_never_shows_other_tenants() {
+    let engine = json!({
+        "LayersSize": 123_456,
+        "Images": [{"Id": "sha256:1", "Containers": 7, "RepoTags": ["busybox:latest"]}],
+        "Containers": [
+            {"Id": alpha_web(), "Names": ["/alpha_web"], "Labels": {"fdcs.tenant": "alpha"}},
+            {"Id": beta_db(), "Names": ["/beta_db"], "Labels": {"fdcs.tenant": "beta"}}
+        ],
+        "Volumes": [
+            {"Name": "alpha_data", "Labels": {"fdcs.tenant": "alpha"}},
+            {"Name": "beta_data", "Labels": {"fdcs.tenant": "beta"}}
+        ],
+        "BuildCache": [{"ID": "x", "Description": "beta's secret build"}]
+    });
+    let out = rewrite(ResponseRewrite::SystemDf, engine);
+    let text = out.to_string();
+    assert!(!text.contains("beta"), "{text}");
+    assert_eq!(out["Containers"].as_array().unwrap().len(), 1);
+    assert_eq!(out["Volumes"][0]["Name"], "data");
+    assert_eq!(out["Images"][0]["Containers"], -1);
+    assert_eq!(out["LayersSize"], 0);
+}
+
+#[test]
+fn info_answer_hides_host_and_other_tenants() {
+    let engine = json!({
+        "Name": "prod-host-7", "Containers": 40, "ContainersRunning": 30, "Images": 99,
+        "NCPU": 8, "HttpProxy": "http://user:secret@proxy:3128", "NoProxy": "internal",
+        "DockerRootDir": "/var/lib/docker", "Labels": ["rack=r7"],
+        "RegistryConfig": {"Mirrors": ["https://mirror.internal"]},
+        "Swarm": {"NodeID": "n1", "RemoteManagers": [{"Addr": "10.0.0.1:2377"}]},
+        "Plugins": {"Volume": ["local", "sshfs"]}
+    });
+    let out = rewrite(ResponseRewrite::Info, engine);
+    let text = out.to_string();
+    for secret in [
+        "prod-host-7",
+        "secret",
+        "internal",
+        "/var/lib",
+        "rack",
+        "10.0.0.1",
+        "sshfs",
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert_eq!(out["Containers"], 0);
+    assert_eq!(out["Images"], 0);
+    assert_eq!(out["NCPU"], 8);
+}
+
+#[test]
+fn non_json_answers_are_replaced_not_passed_through() {
+    for plan in [
+        ResponseRewrite::ContainerList {
+            name_filters: vec![],
+        },
+        ResponseRewrite::Info,
+        ResponseRewrite::SystemDf,
+    ] {
+        let out = rewrite_response(&plan, &alpha(), b"beta_db\nprod-host");
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("beta") && !text.contains("prod"), "{text}");
+    }
+}
+
+#[test]
+fn events_of_other_tenants_and_of_unowned_actors_are_dropped() {
+    let t = alpha();
+    for line in [
+        json!({"Type": "container", "Action": "start", "Actor": {"ID": beta_db(),
+            "Attributes": {"name": "beta_db", "fdcs.tenant": "beta"}}}),
+        json!({"Type": "container", "Action": "start", "Actor": {"ID": "x",
+            "Attributes": {"name": "alpha_x", "FDCS.tenant": "alpha"}}}),
+        json!({"Type": "container", "Action": "start", "Actor": {"ID": "x",
+            "Attributes": {"name": "alpha_x"}}}),
+        json!({"Type": "network", "Action": "connect", "Actor": {"ID": "n",
+            "Attributes": {"name": "alpha_net", "container": beta_db()}}}),
+        json!({"Type": "daemon", "Action": "reload", "Actor": {"ID": "d",
+            "Attributes": {"name": "prod-host-7"}}}),
+    ] {
+        assert!(
+            rewrite_event(&t, line.to_string().as_bytes()).is_none(),
+            "{line}"
+        );
+    }
+    assert!(rewrite_event(&t, b"{\"Actor\":").is_none());
+    let mine = json!({"Type": "container", "Action": "die", "Actor": {"ID": alpha_web(),
+        "Attributes": {"name": "alpha_web", "fdcs.tenant": "alpha", "exitCode": "0"}}});
+    let out: Value =
+        serde_json::from_slice(&rewrite_event(&t, mine.to_string().as_bytes()).unwrap()).unwrap();
+    assert_eq!(
+        out["Actor"]["Attributes"],
+        json!({"name": "web", "exitCode": "0"})
+    );
+}
+
+#[test]
+#[ignore = "HOLE: image events carry the image's labels; an image labelled fdcs.tenant=alpha shows every tenant's pull/tag/delete of it to alpha"]
+fn image_events_carrying_an_owner_label_from_image_labels_are_dropped() {
+    // `LABEL fdcs.tenant=alpha` in any image on a registry; beta pulls it.
+    let line = json!({"Type": "image", "Action": "pull", "Actor": {"ID": "evil:latest",
+        "Attributes": {"name": "evil:latest", "fdcs.tenant": "alpha"}}});
+    assert!(rewrite_event(&alpha(), line.to_string().as_bytes()).is_none());
+}
+
+#[test]
+fn error_answers_show_only_the_tenants_names() {
+    let out = rewrite(
+        ResponseRewrite::ContainerInspect,
+        json!({"message": "Conflict. The container name \"/alpha_web\" is already in use"}),
+    );
+    assert_eq!(
+        out["message"],
+        "Conflict. The container name \"/web\" is already in use"
+    );
+}
+
+#[test]
+#[ignore = "HOLE: start forwards `checkpoint-dir`, a host path an experimental daemon restores a CRIU image from"]
+fn start_with_a_host_checkpoint_dir_is_denied() {
+    // The tenant can fill its own volume's `_data` (a host path it learns
+    // from `docker volume inspect`) with a crafted CRIU image.
+    let v = send(
+        "POST",
+        "/v1.41/containers/web/start?checkpoint=cp1&checkpoint-dir=/var/lib/docker/volumes/alpha_data/_data",
+        b"",
+    );
+    let safe = match &v {
+        Verdict::Deny(_) => true,
+        Verdict::Allow(f) | Verdict::Rewrite(f) => {
+            !f.query.as_deref().unwrap_or("").contains("checkpoint")
+        }
+        Verdict::Need(_) => false,
+    };
+    assert!(safe, "{v:?}");
+}
+
+#[test]
+fn network_connect_to_predefined_networks_is_not_found() {
+    for net in ["host", "none", "docker_gwbridge", "ingress"] {
+        assert_not_found(send_json(
+            "POST",
+            &format!("/v1.41/networks/{net}/connect"),
+            json!({"Container": "web"}),
+        ));
+    }
+}
+
+#[test]
+fn unnamed_volume_create_still_carries_the_owner_label() {
+    let f = forwarded(send_json(
+        "POST",
+        "/v1.41/volumes/create",
+        json!({"Driver": "local"}),
+    ));
+    let b = body_of(&f);
+    assert_eq!(b["Labels"]["fdcs.tenant"], "alpha");
+    assert!(b
+        .get("Name")
+        .is_none_or(|n| n.as_str().unwrap_or("").is_empty()));
+}
+
+#[test]
+fn prune_keeps_the_tenants_own_filters_and_adds_the_owner_label() {
+    let f = forwarded(send(
+        "POST",
+        r#"/v1.41/containers/prune?filters={"until":["24h"],"label!":["keep"]}"#,
+        b"",
+    ));
+    let filters = forwarded_filters(&f);
+    assert_eq!(filters["until"]["24h"], true);
+    assert_eq!(filters["label!"]["keep"], true);
+    assert_eq!(filters["label"]["fdcs.tenant=alpha"], true);
+}
