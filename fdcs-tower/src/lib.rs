@@ -12,8 +12,9 @@
 //! 4. sends the core's preludes, then exactly the judged request — canonical
 //!    body, allow-listed headers, never the credentials;
 //! 5. rewrites the answer as planned: buffered JSON rewrites, `/events` line
-//!    by line, everything else streamed untouched, hijacks tunnelled after
-//!    the daemon's `101`.
+//!    by line (and `docker stats` lines, to show the tenant its own name),
+//!    everything else streamed untouched, hijacks tunnelled after the
+//!    daemon's `101`.
 //!
 //! Every refusal is Docker's own `{"message": ...}` shape, and each request
 //! leaves one audit line (`tracing` target `fdcs::audit`).
@@ -77,6 +78,11 @@
 //!   docker socket bypasses it.
 //! - Clients that hijack without `Upgrade: tcp` get the output as a body but
 //!   cannot write to stdin through fdcs.
+//! - A Keystone token stays trusted for up to [`KeystoneConfig::cache_ttl`]
+//!   after it is revoked. [`KeystoneAuth::new`] speaks plain HTTP; pass an
+//!   HTTPS connector to [`KeystoneAuth::with_connector`] (the `serve`
+//!   command does, with rustls) for anything but loopback.
+//! - Hijacked tunnels are not drained on shutdown and have no idle timeout.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(unreachable_pub)]

@@ -92,6 +92,9 @@ where
             audit.verdict = match &rej {
                 Rejection::Unauthorized(_) | Rejection::IdentityUnavailable(_) => "unauthenticated",
                 Rejection::Denied(_) | Rejection::TooLarge(_) | Rejection::BadRequest(..) => "deny",
+                // an allowed request the engine failed keeps its verdict; a lookup
+                // that failed mid-judgement never got one
+                Rejection::Upstream(_) if audit.verdict == "need" => "error",
                 Rejection::Upstream(_) => audit.verdict,
             };
             rej.into_response()

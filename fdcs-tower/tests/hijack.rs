@@ -110,6 +110,15 @@ fn rand_suffix() -> u64 {
     N.fetch_add(1, Ordering::SeqCst)
 }
 
+/// Removes the fake engine's socket when a test ends, pass or fail.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 async fn start_proxy(engine: PathBuf) -> std::net::SocketAddr {
     let auth = TenantsAuth::new(vec![TenantCredentials {
         tenant: Tenant::new(TenantId::new("alpha").unwrap()),
@@ -171,7 +180,9 @@ fn exec_start(upgrade: bool) -> String {
 
 #[tokio::test]
 async fn an_upgrading_client_gets_a_two_way_tunnel_after_the_engines_101() {
-    let proxy = start_proxy(start_engine().await).await;
+    let engine = start_engine().await;
+    let _cleanup = Cleanup(engine.clone());
+    let proxy = start_proxy(engine).await;
     let mut s = tokio::net::TcpStream::connect(proxy).await.unwrap();
     s.write_all(exec_start(true).as_bytes()).await.unwrap();
     let head = read_until(&mut s, b"ready\n").await;
@@ -189,7 +200,9 @@ async fn an_upgrading_client_gets_a_two_way_tunnel_after_the_engines_101() {
 
 #[tokio::test]
 async fn a_client_without_upgrade_still_gets_the_output_as_a_body() {
-    let proxy = start_proxy(start_engine().await).await;
+    let engine = start_engine().await;
+    let _cleanup = Cleanup(engine.clone());
+    let proxy = start_proxy(engine).await;
     let mut s = tokio::net::TcpStream::connect(proxy).await.unwrap();
     s.write_all(exec_start(false).as_bytes()).await.unwrap();
     let got = read_until(&mut s, b"ready\n").await;
@@ -200,7 +213,9 @@ async fn a_client_without_upgrade_still_gets_the_output_as_a_body() {
 
 #[tokio::test]
 async fn another_tenants_exec_is_never_started() {
-    let proxy = start_proxy(start_engine().await).await;
+    let engine = start_engine().await;
+    let _cleanup = Cleanup(engine.clone());
+    let proxy = start_proxy(engine).await;
     let mut s = tokio::net::TcpStream::connect(proxy).await.unwrap();
     let other = "f".repeat(64);
     let req = exec_start(true).replace(EXEC, &other);

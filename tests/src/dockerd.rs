@@ -135,5 +135,10 @@ fn ping(socket: &Path) -> bool {
 impl Drop for Dockerd {
     fn drop(&mut self) {
         self.stop();
+        // Its image layers and state; it ran in its own network namespace
+        // and never bind-mounted anything, so nothing outside is reachable.
+        for d in ["data", "exec"] {
+            let _ = std::fs::remove_dir_all(self.dir.join(d));
+        }
     }
 }

@@ -228,6 +228,15 @@ impl Case {
 
 impl Drop for Case {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Shown with the failure: what the proxy decided about this
+            // test's requests (rule ids, statuses).
+            eprintln!(
+                "--- serve audit lines of this test (log: {}) ---\n{}",
+                self.env.proxy.log.display(),
+                self.env.proxy.log_lines_with(&self.tag)
+            );
+        }
         self.env.engine.cleanup(&self.tag);
     }
 }

@@ -158,6 +158,16 @@ impl Proxy {
         lines.get(from..).unwrap_or_default().join("\n")
     }
 
+    /// The log lines that mention `needle` (a test's tag appears in the
+    /// audit line of every request that names one of its objects).
+    pub fn log_lines_with(&self, needle: &str) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        text.lines()
+            .filter(|l| l.contains(needle))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Whether the serve process is still alive.
     pub fn alive(&self) -> bool {
         let Ok(mut g) = self.child.lock() else {

@@ -84,6 +84,22 @@ impl Tenant {
         cmd::run(c, timeout)
     }
 
+    /// Like [`Tenant::docker`] with another docker CLI binary (e.g. the
+    /// Debian CLI 20.10 at `/usr/bin/docker`) and extra environment.
+    pub fn docker_bin(&self, bin: &str, env: &[(&str, &str)], args: &[&str]) -> Out {
+        let mut c = Command::new(bin);
+        scrub_env(&mut c);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.arg("--config")
+            .arg(&self.config)
+            .arg("-H")
+            .arg(&self.host);
+        c.args(args);
+        cmd::run(c, cmd::DEFAULT_TIMEOUT)
+    }
+
     /// Like [`Tenant::docker`], feeding `input` to the CLI's stdin.
     pub fn docker_stdin(&self, input: &[u8], args: &[&str]) -> Out {
         let mut c = Command::new(docker_cli());

@@ -96,3 +96,27 @@ fn both_tenants_bring_up_the_same_project_at_once() {
     assert!(left.is_empty(), "down -v left volumes: {left:?}");
     c.finish();
 }
+
+#[test]
+fn a_denied_project_shows_the_fdcs_message_and_creates_no_container() {
+    let Some(c) = case() else { return };
+    let project = c.name("bad");
+    let dir = fixtures().join("compose-denied");
+    c.both(|t| {
+        let out = t.compose(&dir, &["-p", &project, "up", "-d"]);
+        out.fails_with("fdcs:");
+        let _ = t.compose(&dir, &["-p", &project, "down", "-v"]);
+    });
+    let created: Vec<_> = c
+        .env
+        .engine
+        .containers()
+        .into_iter()
+        .filter(|o| o.name.contains(&c.tag))
+        .collect();
+    assert!(
+        created.is_empty(),
+        "a denied compose service reached the engine: {created:?}"
+    );
+    c.finish();
+}

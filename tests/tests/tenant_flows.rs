@@ -485,3 +485,25 @@ fn pause_unpause_kill_wait_and_follow_logs_on_own_containers() {
     });
     c.finish();
 }
+
+#[test]
+fn older_clients_and_api_versions_work_and_too_old_ones_are_refused() {
+    let Some(c) = case() else { return };
+    let old = c.name("old");
+    let t = c.alpha();
+    // The Debian CLI 20.10, when installed beside CLI 28.
+    if std::path::Path::new("/usr/bin/docker").is_file() {
+        let d = |args: &[&str]| t.docker_bin("/usr/bin/docker", &[], args);
+        d(&["run", "-d", "--name", &old, "busybox", "sleep", "300"]).ok();
+        let ps = d(&["ps", "--format", "{{.Names}}"]);
+        assert!(ps.ok().lines().any(|l| l == old), "CLI 20.10 ps:\n{ps}");
+        assert_eq!(d(&["exec", &old, "echo", "old-cli"]).ok(), "old-cli");
+        d(&["rm", "-f", &old]).ok();
+    }
+    // The oldest API version the default policy accepts, and one below it.
+    let ps = t.docker_env(&[("DOCKER_API_VERSION", "1.24")], &["ps"]);
+    ps.ok();
+    let too_old = t.docker_env(&[("DOCKER_API_VERSION", "1.23")], &["ps"]);
+    too_old.fails_with("fdcs:");
+    c.finish();
+}

@@ -7,6 +7,7 @@
 //! SIGTERM/SIGINT stop accepting and drain in-flight requests.
 
 mod admin;
+mod https;
 mod listen;
 mod load;
 mod tls;
@@ -44,6 +45,9 @@ pub(crate) struct Args {
     /// Largest JSON request body, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     max_body: usize,
+    /// Most client connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
     /// Seconds to wait for in-flight requests on SIGTERM.
     #[arg(long, default_value_t = 30)]
     drain_timeout: u64,
@@ -79,6 +83,10 @@ pub(crate) struct KeystoneArgs {
     /// Keystone domain id of the service user and project.
     #[arg(long, env = "FDCS_KEYSTONE_DOMAIN", default_value = "default")]
     keystone_domain: String,
+    /// CA certificates (PEM) that an https:// Keystone must chain to
+    /// (default: the system bundle).
+    #[arg(long, requires = "keystone_url")]
+    keystone_ca: Option<PathBuf>,
     /// Seconds a validated Keystone token is trusted before asking again.
     #[arg(long, default_value_t = 60)]
     keystone_cache_ttl: u64,
@@ -149,7 +157,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let tls = tls::acceptor(&args.tls)?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let conns = listen::Connections::default();
+    let conns = listen::Connections::new(args.max_connections);
     let mut servers = Vec::new();
     for addr in &args.listen {
         let l = listen::Listener::bind(addr).await?;

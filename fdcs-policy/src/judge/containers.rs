@@ -30,6 +30,15 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Ok(fwd)
         }
         Endpoint::ContainerPrune => prune(cx, FilterScope::Prune),
+        Endpoint::ContainerStart
+            if cx.query.get("checkpoint").is_some() || cx.query.get("checkpoint-dir").is_some() =>
+        {
+            Err(Stop::Deny(Denial::policy(
+                "system.admin",
+                "restoring a container from a checkpoint is not allowed",
+                "start the container without --checkpoint",
+            )))
+        }
         // Everything else addresses one own container and streams or
         // answers without names: logs, stats, top, changes, export, archive
         // reads, resize, start, stop, restart, kill, pause, unpause, wait, delete.
@@ -84,6 +93,14 @@ pub(super) fn prune(cx: &Ctx<'_>, scope: FilterScope) -> Result<Forward, Stop> {
 
 fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut body: ContainerUpdate = decode(&cx.req.body)?;
+    crate::rules::privileges::check_resources(&body.resources, "")?;
+    if body.resources.ulimits.is_some() || body.resources.oom_kill_disable.is_some() {
+        return Err(Stop::Deny(Denial::malformed(
+            "privileges.devices",
+            "Ulimits and OomKillDisable cannot be changed by update",
+            "recreate the container with the settings you need",
+        )));
+    }
     let before = body.resources.clone();
     resources::apply(
         &cx.policy.resources,

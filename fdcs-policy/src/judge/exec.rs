@@ -13,6 +13,7 @@ const PRIVILEGED: &str = "exec.privileged";
 
 /// The body of `POST /exec/{id}/start` (`container.ExecStartOptions`).
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ExecStart {
     #[serde(rename = "Detach", skip_serializing_if = "Option::is_none")]
     detach: Option<bool>,

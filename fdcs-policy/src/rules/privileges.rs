@@ -2,7 +2,7 @@
 //! security options, sysctls, cgroup parent, runtime or log driver override,
 //! unless the policy allows it (invariant 3).
 
-use crate::decode::HostConfig;
+use crate::decode::{HostConfig, Resources};
 use crate::policy::PrivilegesParams;
 use crate::Denial;
 
@@ -24,6 +24,25 @@ pub const CGROUP_PARENT: &str = "privileges.cgroup-parent";
 pub const RUNTIME: &str = "privileges.runtime";
 /// Log driver.
 pub const LOG_DRIVER: &str = "privileges.log-driver";
+/// OOM-killer protection.
+pub const OOM: &str = "privileges.oom-score-adj";
+
+/// Log options of the allowed local drivers (json-file, local); options of
+/// network drivers (syslog-address, gelf-address, fluentd-address...) would
+/// let a tenant point the daemon at any host when the daemon's default
+/// driver is one of those.
+const LOG_OPTIONS: &[&str] = &[
+    "max-size",
+    "max-file",
+    "compress",
+    "mode",
+    "max-buffer-size",
+    "labels",
+    "labels-regex",
+    "env",
+    "env-regex",
+    "tag",
+];
 
 fn non_empty<T>(v: &Option<Vec<T>>) -> bool {
     v.as_ref().is_some_and(|v| !v.is_empty())
@@ -72,23 +91,14 @@ pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
         )
         .at("HostConfig.Capabilities"));
     }
-    let r = &hc.resources;
-    for (present, field) in [
-        (non_empty(&r.devices), "HostConfig.Devices"),
-        (non_empty(&r.device_requests), "HostConfig.DeviceRequests"),
-        (
-            non_empty(&r.device_cgroup_rules),
-            "HostConfig.DeviceCgroupRules",
-        ),
-    ] {
-        if present {
-            return Err(Denial::policy(
-                DEVICES,
-                "access to host devices is not allowed",
-                "drop --device, --gpus and --device-cgroup-rule",
-            )
-            .at(field));
-        }
+    check_resources(&hc.resources, "HostConfig")?;
+    if hc.oom_score_adj.is_some_and(|v| v < 0) {
+        return Err(Denial::policy(
+            OOM,
+            "a negative OOM score adjustment is not allowed (it makes the host's OOM killer pick other tenants first)",
+            "drop --oom-score-adj or give it a value of 0 or more",
+        )
+        .at("HostConfig.OomScoreAdj"));
     }
     for (i, opt) in hc.security_opt.iter().flatten().enumerate() {
         if !security_opt_allowed(params, opt) {
@@ -126,14 +136,6 @@ pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
             .at(field));
         }
     }
-    if r.cgroup_parent.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(Denial::policy(
-            CGROUP_PARENT,
-            "choosing the cgroup parent is not allowed",
-            "drop --cgroup-parent",
-        )
-        .at("HostConfig.CgroupParent"));
-    }
     if let Some(rt) = hc.runtime.as_deref().filter(|s| !s.is_empty()) {
         if !params.allow_runtimes.iter().any(|a| a == rt) {
             return Err(Denial::policy(
@@ -154,6 +156,20 @@ pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
             )
             .at("HostConfig.LogConfig.Type"));
         }
+        if let Some(key) = lc
+            .config
+            .iter()
+            .flatten()
+            .map(|(k, _)| k)
+            .find(|k| !LOG_OPTIONS.contains(&k.as_str()))
+        {
+            return Err(Denial::policy(
+                LOG_DRIVER,
+                format!("the log option `{key}` is not allowed"),
+                format!("use only: {}", LOG_OPTIONS.join(", ")),
+            )
+            .at(format!("HostConfig.LogConfig.Config.{key}")));
+        }
     }
     if hc.annotations.as_ref().is_some_and(|a| !a.is_empty()) {
         return Err(Denial::policy(
@@ -162,6 +178,50 @@ pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
             "drop --annotation",
         )
         .at("HostConfig.Annotations"));
+    }
+    Ok(())
+}
+
+/// The privilege-raising fields of `Resources`, shared by create and
+/// update: host devices (also as blkio throttling targets, which the daemon
+/// looks up on the host) and the cgroup parent.
+pub fn check_resources(r: &Resources, prefix: &str) -> Result<(), Denial> {
+    let at = |f: &str| {
+        if prefix.is_empty() {
+            f.to_string()
+        } else {
+            format!("{prefix}.{f}")
+        }
+    };
+    for (present, field) in [
+        (non_empty(&r.devices), "Devices"),
+        (non_empty(&r.device_requests), "DeviceRequests"),
+        (non_empty(&r.device_cgroup_rules), "DeviceCgroupRules"),
+        (non_empty(&r.blkio_weight_device), "BlkioWeightDevice"),
+        (non_empty(&r.blkio_device_read_bps), "BlkioDeviceReadBps"),
+        (non_empty(&r.blkio_device_write_bps), "BlkioDeviceWriteBps"),
+        (non_empty(&r.blkio_device_read_iops), "BlkioDeviceReadIOps"),
+        (
+            non_empty(&r.blkio_device_write_iops),
+            "BlkioDeviceWriteIOps",
+        ),
+    ] {
+        if present {
+            return Err(Denial::policy(
+                DEVICES,
+                "access to host devices is not allowed",
+                "drop --device, --gpus, --device-cgroup-rule and per-device blkio limits",
+            )
+            .at(at(field)));
+        }
+    }
+    if r.cgroup_parent.as_deref().is_some_and(|s| !s.is_empty()) {
+        return Err(Denial::policy(
+            CGROUP_PARENT,
+            "choosing the cgroup parent is not allowed",
+            "drop --cgroup-parent",
+        )
+        .at(at("CgroupParent")));
     }
     Ok(())
 }

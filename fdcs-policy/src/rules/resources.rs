@@ -148,6 +148,17 @@ pub fn apply(
             at("CpuQuota"),
         ));
     }
+    // At update, 0 means "unchanged": a new period alone would rescale the
+    // container's existing quota (and a quota alone be read against an
+    // unknown period), so the pair must be judged together.
+    if mode == Mode::Update && ((quota != 0) != (r.cpu_period.unwrap_or(0) != 0)) {
+        return Err(Denial::malformed(
+            CPU,
+            "CpuQuota and CpuPeriod must be updated together",
+            "pass both --cpu-quota and --cpu-period, or use --cpus",
+        )
+        .at(at("CpuPeriod")));
+    }
     if quota > 0 {
         let period = match r.cpu_period.unwrap_or(0) {
             0 => 100_000,

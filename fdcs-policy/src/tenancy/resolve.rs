@@ -49,6 +49,13 @@ pub fn resolve<'f>(
             return Resolution::Owned(o);
         }
     }
+    // A volume created without a name got a random 64-hex name from the
+    // daemon; it is the tenant's only if the owner label says so.
+    if kind == ResourceKind::Volume && is_full_id(name) {
+        if let Some(o) = owned.iter().find(|o| o.name == name) {
+            return Resolution::Owned(o);
+        }
+    }
     let scoped = engine_name(tenant, name);
     if let Some(o) = owned.iter().find(|o| o.name == scoped) {
         return Resolution::Owned(o);

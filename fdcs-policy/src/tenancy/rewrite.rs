@@ -19,9 +19,12 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
     let Ok(mut v) = serde_json::from_slice::<Value>(body) else {
         return empty_for(plan).into_bytes();
     };
-    if let Some(Value::String(m)) = v.get_mut("message") {
-        *m = unscope_text(id, m);
-        return v.to_string().into_bytes();
+    // The daemon's error shape is exactly `{"message": "..."}`.
+    if let Some(obj) = v.as_object_mut().filter(|o| o.len() == 1) {
+        if let Some(Value::String(m)) = obj.get_mut("message") {
+            *m = unscope_text(id, m);
+            return v.to_string().into_bytes();
+        }
     }
     match plan {
         ResponseRewrite::ContainerList { name_filters } => {
@@ -92,6 +95,13 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
 pub fn rewrite_event(tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
     let id = &tenant.id;
     let mut v: Value = serde_json::from_slice(line).ok()?;
+    // Image and daemon events carry image labels or engine facts, never a
+    // tenant's ownership: an image labelled `fdcs.tenant=x` must not show
+    // everyone's pulls to x.
+    let kind = v.get("Type").and_then(Value::as_str).unwrap_or("");
+    if !matches!(kind, "container" | "network" | "volume") {
+        return None;
+    }
     let attrs = v.get_mut("Actor")?.get_mut("Attributes")?.as_object_mut()?;
     if attrs.get(OWNER_LABEL).and_then(Value::as_str) != Some(id.as_str()) {
         return None;
@@ -444,9 +454,16 @@ mod tests {
         let mine = br#"{"Type":"container","Actor":{"ID":"x","Attributes":{"name":"alpha_web","fdcs.tenant":"alpha"}}}"#;
         let out: Value = serde_json::from_slice(&rewrite_event(&t, mine).unwrap()).unwrap();
         assert_eq!(out["Actor"]["Attributes"], json!({"name":"web"}));
-        let theirs = br#"{"Actor":{"Attributes":{"name":"beta_web","fdcs.tenant":"beta"}}}"#;
+        let theirs = br#"{"Type":"container","Actor":{"Attributes":{"name":"beta_web","fdcs.tenant":"beta"}}}"#;
         assert!(rewrite_event(&t, theirs).is_none());
-        assert!(rewrite_event(&t, br#"{"Actor":{"Attributes":{"name":"alpha_x"}}}"#).is_none());
+        assert!(rewrite_event(
+            &t,
+            br#"{"Type":"container","Actor":{"Attributes":{"name":"alpha_x"}}}"#
+        )
+        .is_none());
+        let image =
+            br#"{"Type":"image","Actor":{"ID":"busybox","Attributes":{"fdcs.tenant":"alpha"}}}"#;
+        assert!(rewrite_event(&t, image).is_none());
         assert!(rewrite_event(&t, b"garbage").is_none());
     }
 

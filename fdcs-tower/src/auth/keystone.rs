@@ -14,7 +14,8 @@ use bytes::Bytes;
 use fdcs_policy::{Tenant, TenantId};
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::client::legacy::connect::{Connect, HttpConnector};
+use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -79,28 +80,44 @@ struct Validated {
     until: Instant,
 }
 
-/// The Keystone authenticator.
+/// The Keystone authenticator. `C` is how it connects: plain HTTP by
+/// default; [`KeystoneAuth::with_connector`] takes any hyper-util connector
+/// (an HTTPS one, for instance — the binary builds one with rustls).
 #[derive(Debug)]
-pub struct KeystoneAuth {
+pub struct KeystoneAuth<C = HttpConnector> {
     cfg: KeystoneConfig,
     tokens_url: String,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<C, Full<Bytes>>,
     cache: Mutex<HashMap<[u8; 32], Validated>>,
     service_token: Mutex<Option<(String, Instant)>>,
     limits: Option<Arc<TenantsAuth>>,
 }
 
-impl KeystoneAuth {
-    /// A Keystone authenticator; per-tenant limits come from `limits` when
-    /// given (the tenants file), else the policy's defaults apply.
+impl KeystoneAuth<HttpConnector> {
+    /// A Keystone authenticator over plain HTTP; per-tenant limits come from
+    /// `limits` when given (the tenants file), else the policy's defaults.
     pub fn new(cfg: KeystoneConfig, limits: Option<Arc<TenantsAuth>>) -> Self {
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(cfg.timeout));
+        KeystoneAuth::with_connector(cfg, limits, http)
+    }
+}
+
+impl<C> KeystoneAuth<C>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+{
+    /// A Keystone authenticator connecting through `connector`.
+    pub fn with_connector(
+        cfg: KeystoneConfig,
+        limits: Option<Arc<TenantsAuth>>,
+        connector: C,
+    ) -> Self {
         let base = cfg.url.trim_end_matches('/');
         let base = base.strip_suffix("/v3").unwrap_or(base);
         let tokens_url = format!("{base}/v3/auth/tokens");
-        let mut http = HttpConnector::new();
-        http.set_connect_timeout(Some(cfg.timeout));
         KeystoneAuth {
-            client: Client::builder(TokioExecutor::new()).build(http),
+            client: Client::builder(TokioExecutor::new()).build(connector),
             tokens_url,
             cfg,
             cache: Mutex::new(HashMap::new()),
@@ -288,7 +305,10 @@ fn unavailable(why: &str) -> Rejection {
     ))
 }
 
-impl Authenticate for KeystoneAuth {
+impl<C> Authenticate for KeystoneAuth<C>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+{
     fn authenticate<'a>(&'a self, creds: &'a Credentials) -> AuthFuture<'a> {
         Box::pin(self.check(creds))
     }

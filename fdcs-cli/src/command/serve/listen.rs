@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 /// Longest a client may take to send a request's headers or finish TLS.
@@ -78,24 +78,39 @@ impl Drop for Listener {
     }
 }
 
-/// Counts open connections so that shutdown can wait for them.
-#[derive(Clone, Default)]
-pub(super) struct Connections(Arc<(AtomicUsize, Notify)>);
+/// Counts open connections so that shutdown can wait for them, and bounds
+/// them: at the limit, accepting waits (the kernel backlog absorbs the rest)
+/// instead of running the process out of file descriptors.
+#[derive(Clone)]
+pub(super) struct Connections(Arc<(AtomicUsize, Notify)>, Arc<Semaphore>);
 
-pub(super) struct ConnGuard(Arc<(AtomicUsize, Notify)>);
+pub(super) struct ConnGuard {
+    count: Arc<(AtomicUsize, Notify)>,
+    /// Held for the connection's life; dropping it frees a slot.
+    _permit: OwnedSemaphorePermit,
+}
 
 impl Drop for ConnGuard {
     fn drop(&mut self) {
-        if self.0 .0.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0 .1.notify_waiters();
+        if self.count.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.count.1.notify_waiters();
         }
     }
 }
 
 impl Connections {
-    fn enter(&self) -> ConnGuard {
+    /// At most `max` connections at once (at least one).
+    pub(super) fn new(max: usize) -> Self {
+        Connections(Arc::default(), Arc::new(Semaphore::new(max.max(1))))
+    }
+
+    async fn enter(&self) -> Option<ConnGuard> {
+        let permit = Arc::clone(&self.1).acquire_owned().await.ok()?;
         self.0 .0.fetch_add(1, Ordering::AcqRel);
-        ConnGuard(Arc::clone(&self.0))
+        Some(ConnGuard {
+            count: Arc::clone(&self.0),
+            _permit: permit,
+        })
     }
 
     /// Waits until every connection closed, at most `limit`; true if all did.
@@ -131,6 +146,13 @@ pub(super) async fn accept_loop<S>(
     S::Future: Send + 'static,
 {
     loop {
+        let guard = tokio::select! {
+            g = conns.enter() => match g {
+                Some(g) => g,
+                None => return,
+            },
+            _ = stop.changed() => return,
+        };
         let io = tokio::select! {
             r = l.accept() => match r {
                 Ok(io) => io,
@@ -143,7 +165,6 @@ pub(super) async fn accept_loop<S>(
             },
             _ = stop.changed() => return,
         };
-        let guard = conns.enter();
         let svc = svc.clone();
         let tls = tls.clone();
         let stop = stop.clone();

@@ -131,15 +131,99 @@ pub(super) fn authenticator(a: &super::KeystoneArgs, loaded: &Loaded) -> anyhow:
         project: need(&a.keystone_project, "project")?,
         domain: a.keystone_domain.clone(),
     };
-    if !url.starts_with("http://") {
-        anyhow::bail!("--keystone-url `{url}`: only http:// is supported (put Keystone on loopback or a private network)");
-    }
     let mut cfg = KeystoneConfig::new(url.clone(), service);
     cfg.cache_ttl = Duration::from_secs(a.keystone_cache_ttl);
     cfg.timeout = Duration::from_secs(a.keystone_timeout.max(1));
     // the tenants file still supplies per-tenant limits
-    Ok(Arc::new(KeystoneAuth::new(
-        cfg,
-        Some(loaded.tenants.clone()),
-    )))
+    let limits = Some(loaded.tenants.clone());
+    if url.starts_with("https://") {
+        let https = super::https::HttpsConnector::new(a.keystone_ca.as_deref(), cfg.timeout)?;
+        Ok(Arc::new(KeystoneAuth::with_connector(cfg, limits, https)))
+    } else if url.starts_with("http://") {
+        Ok(Arc::new(KeystoneAuth::new(cfg, limits)))
+    } else {
+        anyhow::bail!("--keystone-url `{url}`: use http:// or https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fdcs_policy::TenantId;
+    use fdcs_tower::Credentials;
+
+    fn creds(token: &str, tenant: &str) -> Credentials {
+        Credentials {
+            token: token.into(),
+            tenant: TenantId::new(tenant).unwrap(),
+        }
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("fdcs-serve-load-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&p);
+        p
+    }
+
+    #[test]
+    fn with_no_files_the_embedded_policy_and_demo_tenants_load() {
+        let l = Loaded::load(&Sources {
+            policy: None,
+            tenants: None,
+        })
+        .unwrap();
+        assert!(l.tenants.check(&creds("alpha-token", "alpha")).is_ok());
+        assert!(l.tenants.check(&creds("beta-token", "beta")).is_ok());
+        assert!(l.tenants.check(&creds("alpha-token", "beta")).is_err());
+    }
+
+    #[test]
+    fn a_reload_with_a_broken_file_keeps_the_old_tenants() {
+        let path = scratch("tenants.yaml");
+        std::fs::write(&path, "tenants:\n  - id: alpha\n    tokens: [one]\n").unwrap();
+        let src = Sources {
+            policy: None,
+            tenants: Some(path.clone()),
+        };
+        let l = Loaded::load(&src).unwrap();
+        assert!(l.tenants.check(&creds("one", "alpha")).is_ok());
+
+        std::fs::write(&path, "tenants:\n  - id: alpha\n    tokens: [two]\n").unwrap();
+        assert!(l.reload(&src));
+        assert!(l.tenants.check(&creds("two", "alpha")).is_ok());
+        assert!(l.tenants.check(&creds("one", "alpha")).is_err());
+
+        for broken in [
+            "tenants: [",
+            "tenants:\n  - id: Not_Valid\n    tokens: [x]\n",
+            "",
+        ] {
+            std::fs::write(&path, broken).unwrap();
+            assert!(!l.reload(&src), "{broken:?} was accepted");
+            assert!(
+                l.tenants.check(&creds("two", "alpha")).is_ok(),
+                "{broken:?} replaced the tenants"
+            );
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_reload_with_a_broken_policy_keeps_both_old_files() {
+        let pol = scratch("policy.yaml");
+        std::fs::write(&pol, fdcs_policy::policy::DEFAULT_POLICY_YAML).unwrap();
+        let ten = scratch("tenants2.yaml");
+        std::fs::write(&ten, "tenants:\n  - id: alpha\n    tokens: [one]\n").unwrap();
+        let src = Sources {
+            policy: Some(pol.clone()),
+            tenants: Some(ten.clone()),
+        };
+        let l = Loaded::load(&src).unwrap();
+        std::fs::write(&pol, "this: is: not: a policy").unwrap();
+        std::fs::write(&ten, "tenants:\n  - id: alpha\n    tokens: [two]\n").unwrap();
+        assert!(!l.reload(&src));
+        // the tenants change was not applied either: both or nothing
+        assert!(l.tenants.check(&creds("one", "alpha")).is_ok());
+        let _ = (std::fs::remove_file(&pol), std::fs::remove_file(&ten));
+    }
 }

@@ -39,6 +39,11 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         Mode::Create,
         "HostConfig",
     )?;
+    // On cgroup v1 engines (and API < 1.41) the daemon's default cgroup
+    // namespace is the host's: ask for a private one explicitly.
+    if hc.cgroupns_mode.as_deref().is_none_or(str::is_empty) && !p.namespaces.allow_host {
+        hc.cgroupns_mode = Some("private".into());
+    }
 
     let mut prelude = Vec::new();
     scope_volumes(cx, hc, &mut prelude)?;
