@@ -4,6 +4,11 @@
 //!
 //! Run: `cargo bench -p fdcs-policy --bench judge`
 
+#![expect(
+    clippy::expect_used,
+    reason = "bench setup: a failed setup is a failed bench"
+)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use fdcs_policy::{judge, Facts, Policy, Request, Tenant, TenantId};
 use std::hint::black_box;

@@ -3,10 +3,15 @@
 //! host port, a host namespace, a missing or above-ceiling limit, a foreign
 //! reference, or a forged owner label.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a failed setup is a failed test"
+)]
+
 use fdcs_policy::decode::decode_container_create;
 use fdcs_policy::{judge, Facts, Owned, Policy, Request, Tenant, TenantId, Verdict};
 use proptest::prelude::*;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 const OWN_ID: &str = "aaaa111111111111111111111111111111111111111111111111111111111111";
 const OTHER_ID: &str = "aaab222222222222222222222222222222222222222222222222222222222222";
