@@ -19,6 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Service logins seen by every fake Keystone of this test binary.
+static LOGINS: AtomicUsize = AtomicUsize::new(0);
+
 fn service() -> ServiceCredentials {
     ServiceCredentials {
         user: "svc".into(),
@@ -75,6 +78,7 @@ async fn answer(req: Request<Incoming>, validations: &AtomicUsize) -> Response<F
     };
     match (req.method().as_str(), req.uri().path()) {
         ("POST", "/v3/auth/tokens") => {
+            LOGINS.fetch_add(1, Ordering::SeqCst);
             let body = req.into_body().collect().await.unwrap().to_bytes();
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
             if v["auth"]["identity"]["password"]["user"]["password"] != "svcpw" {
@@ -271,4 +275,29 @@ async fn user_token(base: &str, user: &str, pw: &str, project: &str) -> (String,
         token,
         v["token"]["project"]["id"].as_str().unwrap().to_string(),
     )
+}
+
+#[tokio::test]
+async fn a_burst_of_first_requests_logs_the_service_in_once() {
+    let (url, validations) = fake_keystone().await;
+    let a = Arc::new(auth(url, Duration::from_secs(2)));
+    let before = LOGINS.load(Ordering::SeqCst);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let a = Arc::clone(&a);
+        tasks.push(tokio::spawn(async move {
+            a.authenticate(&creds(&format!("good-t{i}"), &format!("t{i}")))
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(validations.load(Ordering::SeqCst), 16);
+    // other tests of this binary may log in meanwhile, but never 16 times
+    assert!(
+        LOGINS.load(Ordering::SeqCst) - before < 8,
+        "{} logins",
+        LOGINS.load(Ordering::SeqCst) - before
+    );
 }

@@ -4,9 +4,9 @@
 
 use super::containers::scoped_filters;
 use super::ctx::{forbidden, Ctx, Stop};
-use crate::route::Endpoint;
+use crate::route::{Endpoint, Group};
 use crate::tenancy::filters::FilterScope;
-use crate::{Forward, ResponsePlan, ResponseRewrite};
+use crate::{Denial, Forward, ResponsePlan, ResponseRewrite};
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     match cx.route.endpoint {
@@ -27,6 +27,15 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             "BuildKit sessions (/session) are not allowed",
             "build elsewhere and pull the image",
         )),
+        // `docker inspect NAME` (no --type) asks every kind in turn and only
+        // moves on after a 404; plugins are not the tenant's to see, so
+        // they do not exist for it.
+        Endpoint::Admin(Group::Plugin) if cx.req.method == "GET" && cx.req.path.ends_with("/json") => {
+            Err(Stop::Deny(Denial::not_found(format!(
+                "plugin \"{}\" not found",
+                cx.route.reference()
+            ))))
+        }
         _ => Err(forbidden(
             "system.admin",
             &format!("{} administration is not allowed", cx.route.endpoint.name()),

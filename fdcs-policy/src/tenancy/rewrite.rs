@@ -366,7 +366,6 @@ fn system_df(id: &TenantId, v: &mut Value) {
     }
     if let Some(o) = v.as_object_mut() {
         o.insert("BuildCache".into(), Value::Array(Vec::new()));
-        o.insert("LayersSize".into(), Value::from(0));
     }
 }
 

@@ -90,6 +90,9 @@ pub struct KeystoneAuth<C = HttpConnector> {
     client: Client<C, Full<Bytes>>,
     cache: Mutex<HashMap<[u8; 32], Validated>>,
     service_token: Mutex<Option<(String, Instant)>>,
+    /// One service login at a time: a burst of first requests must not
+    /// become a burst of logins.
+    login: tokio::sync::Mutex<()>,
     limits: Option<Arc<TenantsAuth>>,
 }
 
@@ -122,6 +125,7 @@ where
             cfg,
             cache: Mutex::new(HashMap::new()),
             service_token: Mutex::new(None),
+            login: tokio::sync::Mutex::new(()),
             limits,
         }
     }
@@ -228,14 +232,24 @@ where
         ))
     }
 
+    fn cached_service_token(&self) -> Option<String> {
+        let g = self.service_token.lock().ok()?;
+        g.as_ref()
+            .filter(|(_, until)| *until > Instant::now())
+            .map(|(t, _)| t.clone())
+    }
+
     async fn service_token(&self, refresh: bool) -> Result<String, Rejection> {
         if !refresh {
-            if let Ok(g) = self.service_token.lock() {
-                if let Some((t, until)) = g.as_ref() {
-                    if *until > Instant::now() {
-                        return Ok(t.clone());
-                    }
-                }
+            if let Some(t) = self.cached_service_token() {
+                return Ok(t);
+            }
+        }
+        let _one_login = self.login.lock().await;
+        if !refresh {
+            // another request may have logged in while this one waited
+            if let Some(t) = self.cached_service_token() {
+                return Ok(t);
             }
         }
         let s = &self.cfg.service;
