@@ -466,6 +466,62 @@ fn without_nulls(v: &Value) -> Value {
     }
 }
 
+/// Fields whose zero must survive re-encoding: Go pointers (nil and zero
+/// differ) and the fields the decoder keeps `as explicit`.
+const ZERO_KEPT: &[&str] = &[
+    "OomKillDisable",
+    "PidsLimit",
+    "MemorySwappiness",
+    "Init",
+    "StopTimeout",
+    "EnableIPv4",
+    "EnableIPv6",
+    "CheckDuplicate",
+    "Privileged",
+];
+
+/// A Go zero value of a scalar (or of `[2]uint`): what the decoder may drop
+/// from a non-pointer field, since the daemon reads it as absent.
+fn is_go_zero(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => !b,
+        Value::String(s) => s.is_empty(),
+        Value::Number(n) => n.as_i64() == Some(0) || n.as_u64() == Some(0),
+        Value::Array(a) => a.len() == 2 && a.iter().all(|x| x.as_u64() == Some(0)),
+        _ => false,
+    }
+}
+
+/// `out` says what `sent` says: every field kept as sent, except a Go zero
+/// of a non-pointer scalar field, which may be dropped. Empty slices and
+/// maps always survive.
+fn covers(name: &str, path: &str, out: &Value, sent: &Value) {
+    match (out, sent) {
+        (Value::Object(o), Value::Object(s)) => {
+            for (k, sv) in s {
+                let p = format!("{path}.{k}");
+                match o.get(k) {
+                    Some(ov) => covers(name, &p, ov, sv),
+                    None => assert!(
+                        sv.is_null() || (is_go_zero(sv) && !ZERO_KEPT.contains(&k.as_str())),
+                        "{name}: {p} = {sv} was dropped"
+                    ),
+                }
+            }
+            for k in o.keys() {
+                assert!(s.contains_key(k), "{name}: {path}.{k} was added");
+            }
+        }
+        (Value::Array(o), Value::Array(s)) => {
+            assert_eq!(o.len(), s.len(), "{name}: {path}");
+            for (i, (ov, sv)) in o.iter().zip(s).enumerate() {
+                covers(name, &format!("{path}[{i}]"), ov, sv);
+            }
+        }
+        _ => assert_eq!(out, sent, "{name}: {path} changed"),
+    }
+}
+
 /// Map values may legitimately be null (`PortBindings`, `EndpointsConfig`);
 /// compare with nulls removed on both sides.
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
@@ -477,11 +533,7 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
     let out = encode(&model);
     let sent: Value = serde_json::from_slice(body).unwrap();
     // HostConfig is flattened with Resources: key order differs, content must not.
-    assert_eq!(
-        without_nulls(&out),
-        without_nulls(&sent),
-        "{name} lost or changed fields"
-    );
+    covers(name, "", &without_nulls(&out), &without_nulls(&sent));
     let again = encode(&dec(out.to_string().as_bytes()).unwrap());
     assert_eq!(again, out, "{name}: re-encoding is not stable");
 }
@@ -528,10 +580,105 @@ fn cli28_run_body_has_the_newer_fields() {
     let body = include_bytes!("data/bodies/cli28/container-create-run-P-web.json");
     let c = decode_container_create(body).unwrap();
     let ep = &c.networking_config.unwrap().endpoints_config.unwrap()["default"];
-    assert_eq!(ep.as_ref().unwrap().gw_priority, Some(0));
+    // `"GwPriority":0` and `"ConsoleSize":[0,0]` are Go zeros of non-pointer
+    // fields: accepted, and read as absent, as the daemon does
+    assert_eq!(ep.as_ref().unwrap().gw_priority, None);
     let h = c.host_config.unwrap();
     assert_eq!(h.publish_all_ports, Some(true));
-    assert_eq!(h.console_size, Some([0, 0]));
+    assert_eq!(h.console_size, None);
+}
+
+// ---- Go zero values -------------------------------------------------------
+
+#[test]
+fn zeros_of_non_pointer_scalars_read_as_absent() {
+    let c = create(
+        r#"{"Hostname":"","Tty":false,"Image":"x","HostConfig":{"ShmSize":0,"CpuShares":0,"NetworkMode":"","AutoRemove":false,"ConsoleSize":[0,0],"RestartPolicy":{"Name":"","MaximumRetryCount":0}}}"#,
+    )
+    .unwrap();
+    assert_eq!(c.hostname, None);
+    assert_eq!(c.tty, None);
+    let h = c.host_config.as_ref().unwrap();
+    assert_eq!(h.shm_size, None);
+    assert_eq!(h.resources.cpu_shares, None);
+    assert_eq!(h.network_mode, None);
+    assert_eq!(h.auto_remove, None);
+    assert_eq!(h.console_size, None);
+    // an empty struct stays: only scalars are normalised
+    assert_eq!(h.restart_policy, Some(Default::default()));
+    assert_eq!(
+        encode(&c),
+        json!({"Image":"x","HostConfig":{"RestartPolicy":{}}})
+    );
+    // non-zero values are untouched
+    let h = hc(r#"{"HostConfig":{"ShmSize":1,"ConsoleSize":[0,1],"NetworkMode":"none"}}"#);
+    assert_eq!(h.shm_size, Some(1));
+    assert_eq!(h.console_size, Some([0, 1]));
+    assert_eq!(h.network_mode.as_deref(), Some("none"));
+}
+
+#[test]
+fn zeros_of_go_pointer_fields_are_kept() {
+    // nil and zero differ for `*bool`/`*int64`/`*int`: `PidsLimit: 0` is
+    // "unlimited", absent is "the default" (at update: "unchanged")
+    let c = create(
+        r#"{"StopTimeout":0,"HostConfig":{"OomKillDisable":false,"PidsLimit":0,"MemorySwappiness":0,"Init":false,"Privileged":false}}"#,
+    )
+    .unwrap();
+    assert_eq!(c.stop_timeout, Some(0));
+    let h = c.host_config.as_ref().unwrap();
+    assert_eq!(h.resources.oom_kill_disable, Some(false));
+    assert_eq!(h.resources.pids_limit, Some(0));
+    assert_eq!(h.resources.memory_swappiness, Some(0));
+    assert_eq!(h.init, Some(false));
+    assert_eq!(h.privileged, Some(false));
+    let u: ContainerUpdate = decode(br#"{"PidsLimit":0,"Memory":0}"#).unwrap();
+    assert_eq!(u.resources.pids_limit, Some(0));
+    assert_eq!(u.resources.memory, None);
+    let n: NetworkCreate =
+        decode(br#"{"Name":"n","EnableIPv6":false,"EnableIPv4":false,"CheckDuplicate":false,"Internal":false}"#)
+            .unwrap();
+    assert_eq!(n.enable_ipv6, Some(false));
+    assert_eq!(n.enable_ipv4, Some(false));
+    assert_eq!(n.check_duplicate, Some(false));
+    assert_eq!(n.internal, None);
+    // exec's `ConsoleSize` is a `*[2]uint`
+    let e: ExecCreate = decode(br#"{"Cmd":["sh"],"ConsoleSize":[0,0],"Tty":false}"#).unwrap();
+    assert_eq!(e.console_size, Some([0, 0]));
+    assert_eq!(e.tty, None);
+}
+
+#[test]
+fn empty_and_null_slices_and_maps_stay_distinct() {
+    // `"Entrypoint": []` resets the image's entrypoint; absent or null keeps it
+    let c = create(r#"{"Entrypoint":[],"Cmd":[],"Env":[],"Labels":{},"HostConfig":{"Binds":[],"Tmpfs":{}}}"#).unwrap();
+    assert_eq!(c.entrypoint, Some(vec![]));
+    assert_eq!(c.cmd, Some(vec![]));
+    assert_eq!(c.env, Some(vec![]));
+    assert_eq!(c.labels, Some(Default::default()));
+    let h = c.host_config.as_ref().unwrap();
+    assert_eq!(h.binds, Some(vec![]));
+    assert_eq!(h.tmpfs, Some(Default::default()));
+    assert_eq!(
+        encode(&c),
+        json!({"Entrypoint":[],"Cmd":[],"Env":[],"Labels":{},"HostConfig":{"Binds":[],"Tmpfs":{}}})
+    );
+    let c = create(r#"{"Entrypoint":null,"Cmd":null}"#).unwrap();
+    assert_eq!((c.entrypoint, c.cmd), (None, None));
+    // map values are data, never normalised
+    let c = create(r#"{"Labels":{"a":""},"HostConfig":{"Sysctls":{"x":""}}}"#).unwrap();
+    assert_eq!(c.labels.unwrap()["a"], "");
+}
+
+#[test]
+fn a_zero_top_level_legacy_field_next_to_hostconfig_is_harmless() {
+    // 20.10 copies a top-level field into `HostConfig` only where the object
+    // leaves it zero: a zero top-level field changes nothing
+    let c = create(r#"{"ShmSize":0,"HostConfig":{"ShmSize":5}}"#).unwrap();
+    assert_eq!(c.host_config.unwrap().shm_size, Some(5));
+    // a non-zero one is still refused as ambiguous
+    let e = err(r#"{"ShmSize":1,"HostConfig":{"ShmSize":5}}"#);
+    assert_eq!(e.kind, DecodeErrorKind::Ambiguous);
 }
 
 // ---- properties ---------------------------------------------------------

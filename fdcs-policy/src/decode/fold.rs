@@ -40,11 +40,17 @@ pub(crate) fn fold_eq(key: &str, field: &str) -> bool {
 /// order, so the exact search starts at `cursor` (one past the last match)
 /// and wraps: usually a single comparison.
 pub(crate) fn find_field(fields: &[&str], key: &str, cursor: usize) -> Option<usize> {
+    find_exact(fields, key.as_bytes(), cursor)
+        .or_else(|| fields.iter().position(|f| fold_eq(key, f)))
+}
+
+/// The field named exactly `key` (raw bytes, as sent), searched from
+/// `cursor` and wrapping; see [`find_field`].
+pub(crate) fn find_exact(fields: &[&str], key: &[u8], cursor: usize) -> Option<usize> {
     let n = fields.len();
     (0..n)
         .map(|k| (cursor + k) % n)
-        .find(|&i| fields.get(i).is_some_and(|f| *f == key))
-        .or_else(|| fields.iter().position(|f| fold_eq(key, f)))
+        .find(|&i| fields.get(i).is_some_and(|f| f.as_bytes() == key))
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ model! {
         /// `StopSignal`.
         stop_signal: String = "StopSignal",
         /// `StopTimeout` in seconds (Go `*int`).
-        stop_timeout: i64 = "StopTimeout",
+        stop_timeout: i64 = "StopTimeout" as pointer,
         /// `Shell` (string or list).
         shell: Vec<String> = "Shell" with StrSlice,
         /// `HostConfig`.

@@ -8,12 +8,12 @@ model! {
     pub struct ExecCreate {
         /// `User`.
         user: String = "User",
-        /// `Privileged`.
-        privileged: bool = "Privileged",
+        /// `Privileged` (`false` kept: forwarded as judged).
+        privileged: bool = "Privileged" as explicit,
         /// `Tty`.
         tty: bool = "Tty",
-        /// `ConsoleSize`: `[height, width]` (API 1.42).
-        console_size: [u64; 2] = "ConsoleSize",
+        /// `ConsoleSize`: `[height, width]` (API 1.42, Go `*[2]uint`).
+        console_size: [u64; 2] = "ConsoleSize" as pointer,
         /// `AttachStdin`.
         attach_stdin: bool = "AttachStdin",
         /// `AttachStderr`.

@@ -58,8 +58,8 @@ model! {
         oom_score_adj: i64 = "OomScoreAdj",
         /// `PidMode`: `host`, `container:<ref>`.
         pid_mode: String = "PidMode",
-        /// `Privileged`.
-        privileged: bool = "Privileged",
+        /// `Privileged` (`false` kept: forwarded as judged).
+        privileged: bool = "Privileged" as explicit,
         /// `PublishAllPorts` (`-P`).
         publish_all_ports: bool = "PublishAllPorts",
         /// `ReadonlyRootfs`.
@@ -88,8 +88,8 @@ model! {
         masked_paths: Vec<String> = "MaskedPaths",
         /// `ReadonlyPaths`.
         readonly_paths: Vec<String> = "ReadonlyPaths",
-        /// `Init`.
-        init: bool = "Init",
+        /// `Init` (Go `*bool`: absent means the daemon's default).
+        init: bool = "Init" as pointer,
     }
     embed {
         /// Go's embedded `Resources` (inline in JSON).
@@ -147,12 +147,13 @@ model! {
         memory_reservation: i64 = "MemoryReservation",
         /// `MemorySwap`: `-1` unlimited.
         memory_swap: i64 = "MemorySwap",
-        /// `MemorySwappiness`.
-        memory_swappiness: i64 = "MemorySwappiness",
-        /// `OomKillDisable`.
-        oom_kill_disable: bool = "OomKillDisable",
-        /// `PidsLimit`: `0` or `-1` mean unlimited.
-        pids_limit: i64 = "PidsLimit",
+        /// `MemorySwappiness` (Go `*int64`: `-1` or absent is the default).
+        memory_swappiness: i64 = "MemorySwappiness" as pointer,
+        /// `OomKillDisable` (Go `*bool`).
+        oom_kill_disable: bool = "OomKillDisable" as pointer,
+        /// `PidsLimit` (Go `*int64`): `0` or `-1` mean unlimited, absent
+        /// the default (at update: unchanged).
+        pids_limit: i64 = "PidsLimit" as pointer,
         /// `Ulimits`.
         ulimits: Vec<Ulimit> = "Ulimits",
         /// `CpuCount` (Windows).

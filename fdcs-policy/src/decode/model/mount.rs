@@ -63,8 +63,8 @@ model! {
 model! {
     /// A volume driver and its options.
     pub struct Driver {
-        /// `Name`.
-        name: String = "Name",
+        /// `Name` (`""` kept: the mounts rule refuses an empty driver name).
+        name: String = "Name" as explicit,
         /// `Options`.
         options: BTreeMap<String, String> = "Options",
     }

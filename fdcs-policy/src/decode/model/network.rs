@@ -65,8 +65,8 @@ model! {
     pub struct NetworkCreate {
         /// `Name`.
         name: String = "Name",
-        /// `CheckDuplicate` (deprecated).
-        check_duplicate: bool = "CheckDuplicate",
+        /// `CheckDuplicate` (deprecated; Go `*bool` since API 1.44).
+        check_duplicate: bool = "CheckDuplicate" as pointer,
         /// `Driver`.
         driver: String = "Driver",
         /// `Scope`.
@@ -83,10 +83,10 @@ model! {
         config_from: ConfigReference = "ConfigFrom",
         /// `IPAM`.
         ipam: Ipam = "IPAM",
-        /// `EnableIPv4` (API 1.47).
-        enable_ipv4: bool = "EnableIPv4",
-        /// `EnableIPv6`.
-        enable_ipv6: bool = "EnableIPv6",
+        /// `EnableIPv4` (API 1.47, Go `*bool`).
+        enable_ipv4: bool = "EnableIPv4" as pointer,
+        /// `EnableIPv6` (Go `*bool` since API 1.47).
+        enable_ipv6: bool = "EnableIPv6" as pointer,
         /// `Options`: driver options (`com.docker.network.bridge.name`...).
         options: BTreeMap<String, String> = "Options",
         /// `Labels`.
