@@ -230,7 +230,10 @@ mod timing_tmp {
         let n = 200_000;
         if std::env::var("ONLY_DECODE").is_ok() {
             for _ in 0..3_000_000 {
-                std::hint::black_box(decode_streaming::<model::LegacyContainerCreate>(std::hint::black_box(body)).unwrap());
+                std::hint::black_box(
+                    decode_streaming::<model::LegacyContainerCreate>(std::hint::black_box(body))
+                        .unwrap(),
+                );
             }
             return;
         }
@@ -241,15 +244,26 @@ mod timing_tmp {
         eprintln!("decode {:?}", t.elapsed() / n);
         let t = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(serde_json::from_slice::<serde::de::IgnoredAny>(std::hint::black_box(body)).unwrap());
+            std::hint::black_box(
+                serde_json::from_slice::<serde::de::IgnoredAny>(std::hint::black_box(body))
+                    .unwrap(),
+            );
         }
         eprintln!("ignored {:?}", t.elapsed() / n);
         let t = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(decode_streaming::<model::LegacyContainerCreate>(std::hint::black_box(body)).unwrap());
+            std::hint::black_box(
+                decode_streaming::<model::LegacyContainerCreate>(std::hint::black_box(body))
+                    .unwrap(),
+            );
         }
         eprintln!("streaming legacy {:?}", t.elapsed() / n);
-        eprintln!("sizes legacy {} create {} hc {}", std::mem::size_of::<model::LegacyContainerCreate>(), std::mem::size_of::<ContainerCreate>(), std::mem::size_of::<HostConfig>());
+        eprintln!(
+            "sizes legacy {} create {} hc {}",
+            std::mem::size_of::<model::LegacyContainerCreate>(),
+            std::mem::size_of::<ContainerCreate>(),
+            std::mem::size_of::<HostConfig>()
+        );
         let c = decode_container_create(body).unwrap();
         let t = Instant::now();
         for _ in 0..n {
@@ -273,14 +287,24 @@ mod timing_tmp {
         let facts = crate::Facts::default();
         let t = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(crate::judge(&policy, &alpha, std::hint::black_box(&req), &facts));
+            std::hint::black_box(crate::judge(
+                &policy,
+                &alpha,
+                std::hint::black_box(&req),
+                &facts,
+            ));
         }
         eprintln!("judge {:?}", t.elapsed() / n);
         let mut p2 = policy.clone();
         p2.custom.clear();
         let t = Instant::now();
         for _ in 0..n {
-            std::hint::black_box(crate::judge(&p2, &alpha, std::hint::black_box(&req), &facts));
+            std::hint::black_box(crate::judge(
+                &p2,
+                &alpha,
+                std::hint::black_box(&req),
+                &facts,
+            ));
         }
         eprintln!("judge w/o custom {:?}", t.elapsed() / n);
     }

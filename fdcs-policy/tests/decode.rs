@@ -651,7 +651,10 @@ fn zeros_of_go_pointer_fields_are_kept() {
 #[test]
 fn empty_and_null_slices_and_maps_stay_distinct() {
     // `"Entrypoint": []` resets the image's entrypoint; absent or null keeps it
-    let c = create(r#"{"Entrypoint":[],"Cmd":[],"Env":[],"Labels":{},"HostConfig":{"Binds":[],"Tmpfs":{}}}"#).unwrap();
+    let c = create(
+        r#"{"Entrypoint":[],"Cmd":[],"Env":[],"Labels":{},"HostConfig":{"Binds":[],"Tmpfs":{}}}"#,
+    )
+    .unwrap();
     assert_eq!(c.entrypoint, Some(vec![]));
     assert_eq!(c.cmd, Some(vec![]));
     assert_eq!(c.env, Some(vec![]));

@@ -78,6 +78,24 @@ pub(super) fn scoped_filters(
     })
 }
 
+/// A list whose `filters` are scoped, with the tenant's name filters handed
+/// to the response rewriter `plan` builds.
+pub(super) fn filtered(
+    cx: &Ctx<'_>,
+    scope: FilterScope,
+    plan: impl FnOnce(Vec<String>) -> ResponseRewrite,
+) -> Result<Forward, Stop> {
+    let scoped = scoped_filters(cx, scope)?;
+    let mut q = cx.query.clone();
+    q.set("filters", scoped.upstream);
+    Ok(cx.forward(
+        cx.req.path.clone(),
+        &q,
+        None,
+        ResponsePlan::Rewrite(plan(scoped.name_filters)),
+    ))
+}
+
 /// A prune with the owner label forced in (containers, networks, volumes).
 pub(super) fn prune(cx: &Ctx<'_>, scope: FilterScope) -> Result<Forward, Stop> {
     let scoped = scoped_filters(cx, scope)?;

@@ -1,7 +1,7 @@
 //! Network endpoints: a tenant's networks are scoped by name, labelled, and
 //! bridge-only; connect and disconnect take only own containers.
 
-use super::containers::{prune, scoped_filters};
+use super::containers::{filtered, prune};
 use super::containers_create_scope_endpoint as scope_endpoint;
 use super::ctx::{Ctx, Stop};
 use crate::decode::{decode, encode, NetworkConnect, NetworkCreate, NetworkDisconnect};
@@ -24,19 +24,9 @@ const ALLOWED_OPTIONS: &[&str] = &[
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     use ResourceKind::Network;
     match cx.route.endpoint {
-        Endpoint::NetworkList => {
-            let scoped = scoped_filters(cx, FilterScope::NetworkList)?;
-            let mut q = cx.query.clone();
-            q.set("filters", scoped.upstream);
-            Ok(cx.forward(
-                cx.req.path.clone(),
-                &q,
-                None,
-                ResponsePlan::Rewrite(ResponseRewrite::NetworkList {
-                    name_filters: scoped.name_filters,
-                }),
-            ))
-        }
+        Endpoint::NetworkList => filtered(cx, FilterScope::NetworkList, |name_filters| {
+            ResponseRewrite::NetworkList { name_filters }
+        }),
         Endpoint::NetworkInspect => cx.to_ref(
             Network,
             ResponsePlan::Rewrite(ResponseRewrite::NetworkInspect),

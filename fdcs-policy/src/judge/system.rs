@@ -30,7 +30,9 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         // `docker inspect NAME` (no --type) asks every kind in turn and only
         // moves on after a 404; plugins are not the tenant's to see, so
         // they do not exist for it.
-        Endpoint::Admin(Group::Plugin) if cx.req.method == "GET" && cx.req.path.ends_with("/json") => {
+        Endpoint::Admin(Group::Plugin)
+            if cx.req.method == "GET" && cx.req.path.ends_with("/json") =>
+        {
             Err(Stop::Deny(Denial::not_found(format!(
                 "plugin \"{}\" not found",
                 cx.route.reference()

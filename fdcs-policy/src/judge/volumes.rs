@@ -1,7 +1,7 @@
 //! Volume endpoints: scoped names, owner label, `local` driver without
 //! options that would mount a host path (invariant 3).
 
-use super::containers::{prune, scoped_filters};
+use super::containers::{filtered, prune};
 use super::ctx::{forbidden, Ctx, Stop};
 use crate::decode::{decode, encode, VolumeCreate};
 use crate::route::Endpoint;
@@ -13,19 +13,9 @@ use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     use ResourceKind::Volume;
     match cx.route.endpoint {
-        Endpoint::VolumeList => {
-            let scoped = scoped_filters(cx, FilterScope::VolumeList)?;
-            let mut q = cx.query.clone();
-            q.set("filters", scoped.upstream);
-            Ok(cx.forward(
-                cx.req.path.clone(),
-                &q,
-                None,
-                ResponsePlan::Rewrite(ResponseRewrite::VolumeList {
-                    name_filters: scoped.name_filters,
-                }),
-            ))
-        }
+        Endpoint::VolumeList => filtered(cx, FilterScope::VolumeList, |name_filters| {
+            ResponseRewrite::VolumeList { name_filters }
+        }),
         Endpoint::VolumeInspect => cx.to_ref(
             Volume,
             ResponsePlan::Rewrite(ResponseRewrite::VolumeInspect),
