@@ -10,7 +10,7 @@
 //! have to reason about, and no current client sends it.
 
 use super::err::{DecodeError, DecodeErrorKind};
-use super::model::{ContainerCreate, HostConfig, LegacyContainerCreate};
+use super::model::{ContainerCreate, Fields as _, LegacyContainerCreate};
 use super::{decode, encode};
 
 /// Decodes a `POST /containers/create` body, moving top-level (legacy)
@@ -22,7 +22,7 @@ pub fn decode_container_create(body: &[u8]) -> Result<ContainerCreate, DecodeErr
         mut create,
         legacy,
     } = wrapper;
-    if legacy != HostConfig::default() {
+    if !legacy.is_unset() {
         if create.host_config.is_some() {
             let first = match encode(&legacy) {
                 serde_json::Value::Object(m) => m.keys().next().cloned().unwrap_or_default(),

@@ -3,8 +3,9 @@
 //!
 //! Every field is an `Option`: absent and `null` are `None`, and
 //! re-serialisation writes only what was given — less the Go zero values
-//! of non-pointer scalars, which are `None` too (see [`GoZero`]). Rust names are the snake
-//! case of the Go JSON names; `#[serde(rename)]` gives the exact JSON name.
+//! of non-pointer scalars, which are `None` too (see `zero.rs`). Rust
+//! names are the snake case of the Go JSON names; `#[serde(rename)]` gives
+//! the exact JSON name.
 //! Go's embedded structs (`Resources` in `HostConfig`) are Rust fields whose
 //! members appear inline in JSON.
 //!
@@ -19,6 +20,7 @@ mod host;
 mod mount;
 mod network;
 mod volume;
+mod zero;
 
 pub use container::{ContainerCreate, HealthConfig};
 pub use exec::ExecCreate;
@@ -36,6 +38,7 @@ pub use network::{
 pub use volume::VolumeCreate;
 
 pub(crate) use container::LegacyContainerCreate;
+pub(crate) use zero::GoZero;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -48,6 +51,9 @@ use super::fold::{find_exact, find_field};
 pub(crate) trait Fields: Default {
     /// JSON names of every field, embedded structs' members included.
     const FIELDS: &'static [&'static str];
+    /// Whether no field is set: `== Self::default()` without building a
+    /// default to compare with.
+    fn is_unset(&self) -> bool;
     /// Decodes the value of field number `idx` of [`Fields::FIELDS`].
     fn accept<'de, A: MapAccess<'de>>(&mut self, idx: usize, map: &mut A) -> Result<(), A::Error>;
 }
@@ -86,25 +92,9 @@ impl<'de, T: Fields> Visitor<'de> for StructVisitor<T> {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
         let mut out = T::default();
-        let mut cursor = 0;
-        let mut seen = [0u64; 4];
-        while let Some(idx) = map.next_key_seed(FieldSeed::<T> {
-            cursor: &mut cursor,
-            model: PhantomData,
-        })? {
-            // Our tree deserializer hands each field over once, merged. A
-            // streaming one (the fast path of `decode`) repeats them: Go's
-            // merge rules then need the tree, so give up.
-            let (word, bit) = (idx / 64, 1u64 << (idx % 64));
-            match seen.get_mut(word) {
-                Some(w) if *w & bit != 0 => return Err(de::Error::custom(REPEATED_FIELD)),
-                Some(w) => *w |= bit,
-                None => return Err(de::Error::custom(REPEATED_FIELD)),
-            }
-            out.accept(idx, &mut map)?;
-        }
+        fill(&mut out, map)?;
         Ok(out)
     }
 
@@ -113,6 +103,85 @@ impl<'de, T: Fields> Visitor<'de> for StructVisitor<T> {
     fn visit_unit<E: de::Error>(self) -> Result<T, E> {
         Ok(T::default())
     }
+}
+
+/// Visits a struct into an existing value (serde's `deserialize_in_place`):
+/// nested models (`HostConfig` is 1.5 KB) are decoded where they will live
+/// instead of being moved up through every layer of the deserializer.
+pub(crate) struct InPlaceVisitor<'a, T>(pub(crate) &'a mut T);
+
+impl<'de, T: Fields> Visitor<'de> for InPlaceVisitor<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        // as if decoded afresh: nothing of an earlier value survives (our
+        // slots are fresh defaults: skip rewriting 1.5 KB then)
+        if !self.0.is_unset() {
+            *self.0 = T::default();
+        }
+        fill(self.0, map)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = T::default();
+        Ok(())
+    }
+}
+
+/// An optional field decoded in place: `null` is `None`, anything else is
+/// decoded into the (default) value the option then holds.
+pub(crate) struct OptionInPlace<'a, T>(pub(crate) &'a mut Option<T>);
+
+impl<'de, T: serde::Deserialize<'de> + Default> DeserializeSeed<'de> for OptionInPlace<'_, T> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de> + Default> Visitor<'de> for OptionInPlace<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        *self.0 = None;
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        T::deserialize_in_place(d, self.0.insert(T::default()))
+    }
+}
+
+/// Decodes a struct's fields into `out` (which holds the default value).
+fn fill<'de, T: Fields, A: MapAccess<'de>>(out: &mut T, mut map: A) -> Result<(), A::Error> {
+    let mut cursor = 0;
+    let mut seen = [0u64; 4];
+    while let Some(idx) = map.next_key_seed(FieldSeed::<T> {
+        cursor: &mut cursor,
+        model: PhantomData,
+    })? {
+        // Our tree deserializer hands each field over once, merged. A
+        // streaming one (the fast path of `decode`) repeats them: Go's
+        // merge rules then need the tree, so give up.
+        let (word, bit) = (idx / 64, 1u64 << (idx % 64));
+        match seen.get_mut(word) {
+            Some(w) if *w & bit != 0 => return Err(de::Error::custom(REPEATED_FIELD)),
+            Some(w) => *w |= bit,
+            None => return Err(de::Error::custom(REPEATED_FIELD)),
+        }
+        out.accept(idx, &mut map)?;
+    }
+    Ok(())
 }
 
 /// The error a streaming deserializer gets for a repeated field.
@@ -204,68 +273,6 @@ impl<'de> Visitor<'de> for StrSlice {
     }
 }
 
-/// A field type's Go zero value, for non-pointer Go fields.
-///
-/// For a non-pointer Go scalar field (bool, string, integer, fixed-size
-/// array), an absent key and its zero value (`false`, `""`, `0`, `[0,0]`)
-/// decode to the very same Go value: the daemon cannot tell them apart. So
-/// the decoder normalises `Some(zero)` to `None` for those fields, and the
-/// judge neither converts nor forwards them (the docker CLI sends about a
-/// hundred of them in every `run` body; this halves the hot path). Rules
-/// already read a non-pointer scalar's `None` and its zero alike, as the
-/// daemon does.
-///
-/// Kept as given: fields Go declares as pointers (`*bool`, `*int64`: nil and
-/// zero differ there; marked `as pointer` in [`model!`]); a few non-pointer
-/// fields marked `as explicit`, whose zero a rule or an audit reads as sent
-/// (`Privileged: false` is forwarded as judged, so the upstream request
-/// states it; an empty volume driver name is refused rather than read as
-/// `local`) — keeping a zero is always safe, only slower; and every slice,
-/// map, struct or free-form value (`"Entrypoint": []` overrides the image's
-/// entrypoint where absent or `null` does not; an empty map or struct is
-/// forwarded as sent). Those types report no zero.
-pub(crate) trait GoZero {
-    /// Whether this is the Go zero value of a non-pointer scalar field.
-    fn is_go_zero(&self) -> bool {
-        false
-    }
-}
-
-impl GoZero for String {
-    fn is_go_zero(&self) -> bool {
-        self.is_empty()
-    }
-}
-
-impl GoZero for bool {
-    fn is_go_zero(&self) -> bool {
-        !*self
-    }
-}
-
-macro_rules! go_zero_int {
-    ($($t:ty)*) => {
-        $(impl GoZero for $t {
-            fn is_go_zero(&self) -> bool {
-                *self == 0
-            }
-        })*
-    };
-}
-
-go_zero_int!(i64 u16 u32 u64);
-
-/// Go's `[2]uint` (`HostConfig.ConsoleSize`).
-impl GoZero for [u64; 2] {
-    fn is_go_zero(&self) -> bool {
-        *self == [0, 0]
-    }
-}
-
-impl<T> GoZero for Vec<T> {}
-impl<K, V> GoZero for std::collections::BTreeMap<K, V> {}
-impl GoZero for serde_json::Value {}
-
 /// Declares a model struct: `rust_name: Type = "JsonName" [as pointer]
 /// [with Seed],` per field, then optional `embed { rust_name: Type, }` for Go
 /// embedded structs. `as pointer` marks a Go pointer field (`*bool`,
@@ -309,6 +316,11 @@ macro_rules! model {
         impl $crate::decode::model::Fields for $name {
             const FIELDS: &'static [&'static str] = &$name::ALL;
 
+            fn is_unset(&self) -> bool {
+                true $(&& self.$field.is_none())*
+                    $($(&& $crate::decode::model::Fields::is_unset(&self.$efield))+)?
+            }
+
             #[allow(unused_assignments, unused_mut, unused_variables, reason = "generated field dispatch")]
             fn accept<'de, A: serde::de::MapAccess<'de>>(
                 &mut self,
@@ -318,8 +330,8 @@ macro_rules! model {
                 let mut i = 0usize;
                 $(
                     if idx == i {
-                        let v: Option<$ty> = $crate::decode::model::model_value!(map $(, $seed)?);
-                        self.$field = $crate::decode::model::go_value!(v $(, $ptr)?);
+                        $crate::decode::model::model_value!(self.$field, map $(, $seed)?);
+                        $crate::decode::model::go_value!(self.$field $(, $ptr)?);
                         return Ok(());
                     }
                     i += 1;
@@ -346,32 +358,44 @@ macro_rules! model {
                     $crate::decode::model::StructVisitor::<$name>::new(),
                 )
             }
+
+            fn deserialize_in_place<D: serde::Deserializer<'de>>(
+                d: D,
+                place: &mut Self,
+            ) -> Result<(), D::Error> {
+                d.deserialize_struct(
+                    stringify!($name),
+                    <$name as $crate::decode::model::Fields>::FIELDS,
+                    $crate::decode::model::InPlaceVisitor(place),
+                )
+            }
         }
     };
 }
 
-/// One field's value: plain `Option<T>`, or through a seed.
+/// Decodes one field's value into its slot: in place, or through a seed.
 macro_rules! model_value {
-    ($map:ident) => {
-        $map.next_value()?
+    ($slot:expr, $map:ident) => {
+        $map.next_value_seed($crate::decode::model::OptionInPlace(&mut $slot))?
     };
-    ($map:ident, $seed:expr) => {
-        $map.next_value_seed($seed)?
+    ($slot:expr, $map:ident, $seed:expr) => {
+        $slot = $map.next_value_seed($seed)?
     };
 }
 
 /// One field's decoded value, normalised: a Go pointer field keeps its
 /// value; any other field drops a scalar zero (see [`GoZero`]).
 macro_rules! go_value {
-    ($v:ident) => {
-        $v.filter(|x| !$crate::decode::model::GoZero::is_go_zero(x))
+    ($slot:expr) => {
+        if $slot
+            .as_ref()
+            .is_some_and($crate::decode::model::GoZero::is_go_zero)
+        {
+            $slot = None;
+        }
     };
-    ($v:ident, pointer) => {
-        $v
-    };
-    ($v:ident, explicit) => {
-        $v
-    };
+    ($slot:expr, pointer) => {};
+    ($slot:expr, explicit) => {};
 }
 
 pub(crate) use {go_value, model, model_value};
@@ -430,6 +454,20 @@ mod tests {
         assert!(LegacyContainerCreate::FIELDS.contains(&"Privileged"));
         assert!(LegacyContainerCreate::FIELDS.contains(&"NanoCpus"));
         assert_eq!(LegacyContainerCreate::FIELDS.first(), Some(&"Cpuset"));
+    }
+
+    #[test]
+    fn is_unset_is_equality_with_the_default() {
+        use super::Fields as _;
+        assert!(HostConfig::default().is_unset());
+        let mut h = HostConfig::default();
+        h.resources.memory = Some(1);
+        assert!(!h.is_unset(), "an embedded field counts");
+        let h = HostConfig {
+            binds: Some(vec![]),
+            ..HostConfig::default()
+        };
+        assert!(!h.is_unset(), "an empty list is set");
     }
 
     #[test]
