@@ -1387,7 +1387,7 @@ fn every_routed_endpoint_can_be_named_in_match() {
         if let Ok(found) = route(method, &path.join("/"), MIN_API_VERSION) {
             let name = found.endpoint.name();
             assert!(
-                ENDPOINT_NAMES.contains(&name.as_str()),
+                ENDPOINT_NAMES.contains(&name),
                 "{method} {template}: `{name}` cannot be matched"
             );
             seen.insert(name);

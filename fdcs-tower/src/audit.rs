@@ -12,7 +12,7 @@ pub(crate) struct Audit {
     pub(crate) method: String,
     pub(crate) path: String,
     pub(crate) tenant: Option<String>,
-    pub(crate) endpoint: Option<String>,
+    pub(crate) endpoint: Option<&'static str>,
     pub(crate) verdict: &'static str,
     pub(crate) rule: Option<String>,
 }
@@ -39,7 +39,7 @@ impl Audit {
             tenant = self.tenant.as_deref().unwrap_or("-"),
             method = %self.method,
             path = %self.path,
-            endpoint = self.endpoint.as_deref().unwrap_or("-"),
+            endpoint = self.endpoint.unwrap_or("-"),
             verdict = self.verdict,
             rule = self.rule.as_deref().unwrap_or("-"),
             status,

@@ -134,7 +134,7 @@ impl<'a> Ctx<'a> {
             .policy
             .custom
             .iter()
-            .filter(|r| r.applies_to(&endpoint))
+            .filter(|r| r.applies_to(endpoint))
             .peekable();
         if rules.peek().is_none() {
             return Ok(());
@@ -142,7 +142,7 @@ impl<'a> Ctx<'a> {
         let version = self.route.api_version().to_string();
         let path = self.unversioned()?;
         let input = CelInput {
-            endpoint: &endpoint,
+            endpoint,
             method: &self.req.method,
             path,
             api_version: &version,
