@@ -60,6 +60,30 @@ where
     }
 }
 
+/// Reads and throws away up to `limit` bytes of a body the proxy refused
+/// before reading it (a denied `docker build` context, say). A client that
+/// is still uploading when the answer comes and the connection closes sees
+/// "broken pipe" instead of the denial; draining a bounded amount first lets
+/// the CLI print the message. Errors and timeouts end the drain quietly.
+pub(crate) async fn discard<B>(body: B, limit: usize, timeout: Duration)
+where
+    B: Body<Data = Bytes>,
+{
+    let drain = async {
+        let mut seen = 0usize;
+        let mut body = std::pin::pin!(body);
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen = seen.saturating_add(data.len());
+                if seen > limit {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(timeout, drain).await;
+}
+
 async fn collect_limited<B>(body: B, limit: usize) -> Result<Bytes, Rejection>
 where
     B: Body<Data = Bytes>,

@@ -2,7 +2,10 @@
 
 use crate::audit::Audit;
 use crate::auth::credentials;
-use crate::body::{boxed, full, read_bounded, BoxError, FdcsBody};
+use crate::body::{boxed, discard, full, read_bounded, BoxError, FdcsBody};
+
+/// How much of a denied upload is read and thrown away before answering.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 use crate::engine::{send, EngineService};
 use crate::error::Rejection;
 use crate::forward::{judged_request, preludes, Payload};
@@ -166,7 +169,17 @@ where
     let mut request = fdcs_policy::Request::new(method, &target, bytes.to_vec());
 
     // 3 + 4 judge, answering obligations
-    let mut fwd = decide(&policy, &tenant, &request, inner, shared, audit).await?;
+    let mut fwd = match decide(&policy, &tenant, &request, inner, shared, audit).await {
+        Ok(f) => f,
+        Err(e) => {
+            // an unread upload: take a bounded amount off the wire so the
+            // client reads the denial instead of a broken pipe
+            if let Some(body) = raw.take() {
+                discard(body, DRAIN_LIMIT, limits.body_timeout).await;
+            }
+            return Err(e);
+        }
+    };
     if let Some(body) = raw.take_if(|_| !fwd.stream_body) {
         // the core wants to see this body after all: read it and judge again
         let bytes = read_bounded(body, limits.max_json_body, limits.body_timeout).await?;

@@ -42,7 +42,12 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
 }
 
 fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
-    let body: ExecCreate = decode(&cx.req.body)?;
+    let mut body: ExecCreate = decode(&cx.req.body)?;
+    // docker-py repeats the container here; only the path's (resolved)
+    // reference may name it.
+    if body.container.take().is_some() {
+        cx.mark_rewritten();
+    }
     if body.privileged == Some(true) && !cx.policy.exec.allow_privileged {
         return Err(Stop::Deny(
             Denial::policy(

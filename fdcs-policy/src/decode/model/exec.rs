@@ -30,5 +30,9 @@ model! {
         working_dir: String = "WorkingDir",
         /// `Cmd`.
         cmd: Vec<String> = "Cmd",
+        /// `Container`: docker-py sends the container id again here; the
+        /// daemon ignores it (the path names the container), and so does
+        /// fdcs: it is never forwarded.
+        container: String = "Container",
     }
 }
