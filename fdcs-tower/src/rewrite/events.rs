@@ -165,8 +165,8 @@ mod tests {
     async fn other_tenants_events_are_dropped_and_labels_hidden() {
         let (mut tx, body) = http_body_util::channel::Channel::<Bytes, BoxError>::new(4);
         tokio::spawn(async move {
-            let a = br#"{"Action":"start","Actor":{"Attributes":{"name":"alpha_web","fdcs.tenant":"alpha"}}}"#;
-            let b = br#"{"Action":"start","Actor":{"Attributes":{"name":"beta_db","fdcs.tenant":"beta"}}}"#;
+            let a = br#"{"Type":"container","Action":"start","Actor":{"Attributes":{"name":"alpha_web","fdcs.tenant":"alpha"}}}"#;
+            let b = br#"{"Type":"container","Action":"start","Actor":{"Attributes":{"name":"beta_db","fdcs.tenant":"beta"}}}"#;
             let _ = tx
                 .send_data(Bytes::from([&a[..], b"\n", &b[..], b"\n"].concat()))
                 .await;
