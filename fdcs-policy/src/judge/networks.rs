@@ -144,7 +144,7 @@ fn connect(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     }
     body.container = Some(id);
     if let Some(ep) = body.endpoint_config.take() {
-        body.endpoint_config = Some(scope_endpoint(cx, ep, Some(&net.id), cx.route.reference())?);
+        body.endpoint_config = Some(scope_endpoint(cx, ep, Some(&net.id))?);
     }
     Ok(cx.forward(
         cx.path_with_ref(&net.id)?,

@@ -232,17 +232,37 @@ fn resolved_id(
     }
 }
 
-/// Whether a tenant-side name passes the tenant's `name` filters (any match;
-/// each value is a regular expression, as the daemon treats it; an invalid
-/// one matches as a plain substring).
-pub fn name_matches(filters: &[String], name: &str) -> bool {
-    if filters.is_empty() {
-        return true;
+/// The tenant's `name` filters, compiled once per answer: each value is a
+/// regular expression, as the daemon treats it; one that does not compile
+/// matches as a plain substring.
+pub struct NameFilter {
+    patterns: Vec<Result<regex::Regex, String>>,
+}
+
+impl NameFilter {
+    /// Compiles the filters.
+    pub fn new(filters: &[String]) -> Self {
+        NameFilter {
+            patterns: filters
+                .iter()
+                .map(|f| regex::Regex::new(f).map_err(|_| f.clone()))
+                .collect(),
+        }
     }
-    filters.iter().any(|f| match regex::Regex::new(f) {
-        Ok(re) => re.is_match(name),
-        Err(_) => name.contains(f.as_str()),
-    })
+
+    /// Whether a tenant-side name passes (any filter matches; no filter: all pass).
+    pub fn matches(&self, name: &str) -> bool {
+        self.patterns.is_empty()
+            || self.patterns.iter().any(|p| match p {
+                Ok(re) => re.is_match(name),
+                Err(plain) => name.contains(plain.as_str()),
+            })
+    }
+}
+
+/// Whether a tenant-side name passes the tenant's `name` filters.
+pub fn name_matches(filters: &[String], name: &str) -> bool {
+    NameFilter::new(filters).matches(name)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::filters::name_matches;
+use super::filters::NameFilter;
 use super::{is_reserved_label, tenant_name, OWNER_LABEL};
 use crate::{ResponseRewrite, Tenant, TenantId};
 
@@ -33,6 +33,7 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
                 for c in items.iter_mut() {
                     container_summary(id, c);
                 }
+                let filter = NameFilter::new(name_filters);
                 items.retain(|c| {
                     c.get("Names")
                         .and_then(Value::as_array)
@@ -40,7 +41,7 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
                             names
                                 .iter()
                                 .filter_map(Value::as_str)
-                                .any(|n| name_matches(name_filters, n.trim_start_matches('/')))
+                                .any(|n| filter.matches(n.trim_start_matches('/')))
                         })
                 });
             }
@@ -59,7 +60,8 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
                 for n in items.iter_mut() {
                     network(id, n);
                 }
-                items.retain(|n| name_of(n).is_some_and(|s| name_matches(name_filters, s)));
+                let filter = NameFilter::new(name_filters);
+                items.retain(|n| name_of(n).is_some_and(|s| filter.matches(s)));
             }
         }
         ResponseRewrite::NetworkInspect => network(id, &mut v),
@@ -69,7 +71,8 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
                 for n in items.iter_mut() {
                     volume(id, n);
                 }
-                items.retain(|n| name_of(n).is_some_and(|s| name_matches(name_filters, s)));
+                let filter = NameFilter::new(name_filters);
+                items.retain(|n| name_of(n).is_some_and(|s| filter.matches(s)));
             }
         }
         ResponseRewrite::VolumeInspect => volume(id, &mut v),

@@ -222,7 +222,7 @@ fn scope_endpoints(
             }
         };
         let settings = match settings {
-            Some(s) => Some(scope_endpoint(cx, s, id, &net)?),
+            Some(s) => Some(scope_endpoint(cx, s, id)?),
             None => None,
         };
         eps.insert(engine, settings);
@@ -235,7 +235,6 @@ pub(in crate::judge) fn scope_endpoint(
     cx: &Ctx<'_>,
     mut s: EndpointSettings,
     network_id: Option<&str>,
-    network_ref: &str,
 ) -> Result<EndpointSettings, Stop> {
     if let Some(given) = s.network_id.as_deref().filter(|n| !n.is_empty()) {
         if network_id != Some(given) {
@@ -244,7 +243,6 @@ pub(in crate::judge) fn scope_endpoint(
             ))));
         }
     }
-    let _ = network_ref;
     if let Some(links) = s.links.as_mut() {
         for link in links.iter_mut() {
             *link = scope_link(cx, link)?;
