@@ -186,16 +186,7 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
             }
         }
         if let Some((lk, l)) = def.entry("labels") {
-            for (k, v) in super::merge::to_map(l.clone()).entries() {
-                lab.insert(
-                    k.as_scalar().unwrap_or_default(),
-                    json!(v.as_scalar().unwrap_or_default()),
-                );
-                paths.set(
-                    format!("Labels.{}", k.as_scalar().unwrap_or_default()),
-                    k.pos,
-                );
-            }
+            user_labels(l, &mut lab, &mut paths);
             paths.set("Labels", lk.pos);
         }
         body.insert("Labels".into(), Value::Object(lab));
@@ -240,16 +231,7 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
         }
         let mut lab = labels(&project.name, "volume", &key);
         if let Some(l) = def.get("labels") {
-            for (k, v) in super::merge::to_map(l.clone()).entries() {
-                lab.insert(
-                    k.as_scalar().unwrap_or_default(),
-                    json!(v.as_scalar().unwrap_or_default()),
-                );
-                paths.set(
-                    format!("Labels.{}", k.as_scalar().unwrap_or_default()),
-                    k.pos,
-                );
-            }
+            user_labels(l, &mut lab, &mut paths);
         }
         body.insert("Labels".into(), Value::Object(lab));
         out.push(EngineRequest {
@@ -269,6 +251,16 @@ pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<
         out.push(container::create(project, project_dir, &name, k, svc));
     }
     out
+}
+
+/// Adds a network's or volume's own `labels` (list or map form) to the
+/// body's labels, remembering where each key stands in the compose file.
+fn user_labels(l: &Node, lab: &mut Map<String, Value>, paths: &mut PathMap) {
+    for (k, v) in super::merge::to_map(l.clone()).entries() {
+        let key = k.as_scalar().unwrap_or_default();
+        paths.set(format!("Labels.{key}"), k.pos);
+        lab.insert(key, json!(v.as_scalar().unwrap_or_default()));
+    }
 }
 
 /// Removes the value at a JSON path (`HostConfig.Binds[0]`, `HostConfig.PortBindings["80/tcp"]`),
