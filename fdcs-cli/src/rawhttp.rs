@@ -64,7 +64,23 @@ pub(crate) fn parse(bytes: &[u8]) -> anyhow::Result<fdcs_policy::Request> {
         Framing::None if is_blank(rest) => Vec::new(),
         Framing::None => rest.to_vec(),
     };
-    Ok(fdcs_policy::Request::new(method, target, body))
+    let mut out = fdcs_policy::Request::new(method, target, body);
+    for h in req.headers.iter() {
+        let slot = if h.name.eq_ignore_ascii_case("x-registry-auth") {
+            &mut out.registry_auth
+        } else if h.name.eq_ignore_ascii_case("x-registry-config") {
+            &mut out.registry_config
+        } else {
+            continue;
+        };
+        if slot.is_some() {
+            bail!("the {} header is given more than once", h.name);
+        }
+        let value = std::str::from_utf8(h.value)
+            .with_context(|| format!("the {} header is not text", h.name))?;
+        *slot = Some(value.to_string());
+    }
+    Ok(out)
 }
 
 /// How the body is delimited.

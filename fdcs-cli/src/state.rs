@@ -10,7 +10,8 @@
 //! {"containers":[{"id":"<64 hex>","tenant":"beta","name":"db"}],
 //!  "networks":[{"id":"<64 hex>","tenant":"beta","name":"backnet"}],
 //!  "volumes":[{"tenant":"beta","name":"secrets"}],
-//!  "execs":[{"id":"<64 hex>","container":"<container id>"}]}
+//!  "execs":[{"id":"<64 hex>","container":"<container id>"}],
+//!  "images":[{"id":"sha256:<64 hex>","repoTags":["busybox:latest"],"repoDigests":[]}]}
 //! ```
 
 use anyhow::{bail, Context};
@@ -30,6 +31,19 @@ pub(crate) struct State {
     volumes: Vec<Volume>,
     #[serde(default)]
     execs: Vec<Exec>,
+    #[serde(default)]
+    images: Vec<Image>,
+}
+
+/// An image as the engine holds it (tags engine-side, claims included).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Image {
+    id: String,
+    #[serde(default)]
+    repo_tags: Vec<String>,
+    #[serde(default)]
+    repo_digests: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,7 +130,45 @@ impl State {
                 facts.execs.insert(exec.clone(), owner);
                 true
             }
+            Obligation::Image { reference } => {
+                if facts.images.contains_key(reference) {
+                    return false;
+                }
+                facts
+                    .images
+                    .insert(reference.clone(), self.image(reference));
+                true
+            }
         }
+    }
+
+    /// The image the daemon resolves a reference to: by tag (as listed),
+    /// then by id or id prefix.
+    fn image(&self, reference: &str) -> Option<fdcs_policy::ImageFacts> {
+        let facts = |i: &Image| fdcs_policy::ImageFacts {
+            id: i.id.clone(),
+            repo_tags: i.repo_tags.clone(),
+            repo_digests: i.repo_digests.clone(),
+        };
+        let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
+        self.images
+            .iter()
+            .find(|i| {
+                i.repo_tags
+                    .iter()
+                    .chain(&i.repo_digests)
+                    .any(|t| t == reference)
+            })
+            .or_else(|| {
+                let mut by_id = self.images.iter().filter(|i| {
+                    !hex.is_empty() && i.id.trim_start_matches("sha256:").starts_with(hex)
+                });
+                match (by_id.next(), by_id.next()) {
+                    (Some(one), None) => Some(one),
+                    _ => None,
+                }
+            })
+            .map(facts)
     }
 
     /// What the engine lists for the tenant's ownership label.

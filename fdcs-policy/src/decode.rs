@@ -38,11 +38,13 @@ mod err;
 mod fold;
 mod legacy;
 pub mod model;
+mod registry_auth;
 mod tree;
 
 pub use err::{DecodeError, DecodeErrorKind};
 pub use legacy::decode_container_create;
 pub use model::*;
+pub use registry_auth::{decode_registry_auth, decode_registry_config, encode_registry_auth};
 
 use serde::de::DeserializeOwned;
 

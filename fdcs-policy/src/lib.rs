@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod decode;
+pub mod image;
 mod judge;
 pub mod policy;
 pub mod query;
@@ -32,10 +33,10 @@ mod verdict;
 pub use judge::judge;
 pub use policy::{Policy, PolicyError};
 pub use request::Request;
-pub use tenancy::rewrite::{rewrite_event, rewrite_response};
+pub use tenancy::rewrite::{rewrite_answer, rewrite_event, rewrite_response};
 pub use tenant::{InvalidTenantId, Tenant, TenantId, TenantLimits};
 pub use tenants::{TenantEntry, TenantsFile};
 pub use verdict::{
-    Denial, Facts, Forward, Obligation, Owned, Prelude, ResourceKind, ResponsePlan,
-    ResponseRewrite, Verdict,
+    Denial, Facts, Forward, ImageFacts, Obligation, Owned, Prelude, PullClaim, ResourceKind,
+    ResponsePlan, ResponseRewrite, Verdict,
 };

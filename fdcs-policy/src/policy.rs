@@ -19,7 +19,8 @@
 //!   namespaces: { allowHost: false }
 //!   resources: { memory: { default: 256Mi, max: 1Gi }, cpus: { default: 0.5, max: 2 },
 //!                pids: { default: 256, max: 1024 } }
-//!   images: { allow: ["*"], allowPull: true, allowBuild: false, allowPush: false, allowManage: false }
+//!   images: { allow: ["*"], registries: [docker.io], shared: [docker.io],
+//!             allowPull: true, allowBuild: false, allowPush: false, allowManage: false }
 //!   exec: { allowPrivileged: false }
 //! custom:
 //!   - id: labels.owner-required            # denials name it `custom.labels.owner-required`
@@ -40,6 +41,7 @@ mod cel_value;
 mod err;
 mod load;
 pub(crate) mod quantity;
+mod registries;
 mod schema;
 
 pub use cel_rule::{CelRule, Limits, ENDPOINT_NAMES};
@@ -47,7 +49,9 @@ pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};
 pub use err::PolicyError;
 pub(crate) use err::{Errs, Pos}; // shared with the tenants file loader
 pub(crate) use load::yaml_options;
+pub(crate) use registries::{image_patterns, registry_hosts};
 
+use crate::image::ImagePattern;
 use crate::route::ApiVersion;
 
 /// The FDCS profile, embedded so that the binary works with no file at all.
@@ -151,8 +155,18 @@ pub struct ResourcesParams {
 /// `images.*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImagesParams {
-    /// Image reference patterns (`*` wildcard) a container may use; empty: any.
-    pub allow: Vec<String>,
+    /// Image reference patterns a container may use and a tenant may pull;
+    /// empty: any (from an allowed registry).
+    pub allow: Vec<ImagePattern>,
+    /// Registry hosts the daemon may contact on a tenant's behalf (pull,
+    /// login, search, distribution inspect), as [`crate::image::registry_key`]s:
+    /// the daemon sits on the host's network, so a registry nobody listed is
+    /// a way into it (invariant 10).
+    pub registries: Vec<String>,
+    /// Registries whose images every tenant shares. An image from any other
+    /// registry exists only for the tenants that pulled it themselves
+    /// (invariant 11).
+    pub shared: Vec<String>,
     /// Allow pulling (`POST /images/create?fromImage=`).
     pub allow_pull: bool,
     /// Allow `docker build`.

@@ -17,6 +17,11 @@ pub struct Request {
     pub query: Option<String>,
     /// The request body; empty when there is none.
     pub body: Vec<u8>,
+    /// The `X-Registry-Auth` header as sent: credentials the daemon hands
+    /// to a registry. Judged like a body, never passed through (invariant 10).
+    pub registry_auth: Option<String>,
+    /// The `X-Registry-Config` header as sent (credentials for a build).
+    pub registry_config: Option<String>,
 }
 
 impl Request {
@@ -31,6 +36,20 @@ impl Request {
             path,
             query,
             body: body.into(),
+            registry_auth: None,
+            registry_config: None,
         }
+    }
+
+    /// The same request with an `X-Registry-Auth` header.
+    pub fn with_registry_auth(mut self, value: impl Into<String>) -> Self {
+        self.registry_auth = Some(value.into());
+        self
+    }
+
+    /// The same request with an `X-Registry-Config` header.
+    pub fn with_registry_config(mut self, value: impl Into<String>) -> Self {
+        self.registry_config = Some(value.into());
+        self
     }
 }

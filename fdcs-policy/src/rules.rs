@@ -11,4 +11,5 @@ pub mod mounts;
 pub mod namespaces;
 pub mod ports;
 pub mod privileges;
+pub mod registries;
 pub mod resources;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::image::ImagePattern;
+
 /// A validated tenant id.
 ///
 /// Only `[a-z0-9]{1,64}` is accepted. The engine-side name of a tenant's
@@ -57,7 +59,10 @@ pub struct TenantLimits {
     /// Pids ceiling.
     pub pids: Option<i64>,
     /// Image patterns this tenant may use (overrides the policy's list).
-    pub images: Option<Vec<String>>,
+    pub images: Option<Vec<ImagePattern>>,
+    /// Registries this tenant may also pull from and log in to, beyond the
+    /// policy's (a team's own registry).
+    pub registries: Vec<String>,
 }
 
 /// An authenticated tenant, as the adapters hand it to the core.

@@ -6,7 +6,8 @@
 //!   - id: alpha
 //!     tokens: [alpha-token]            # plain, for demos
 //!     tokenSha256: [<64 hex digits>]   # preferred: the file holds no secret
-//!     limits: { memory: 512Mi, cpus: 1, pids: 512, images: ["busybox*"] }
+//!     limits: { memory: 512Mi, cpus: 1, pids: 512, images: ["busybox*"],
+//!               registries: ["registry.team.example"] }   # beyond the policy's
 //! ```
 //!
 //! This is a pure parser: the caller reads the file. Comparing a presented
@@ -16,7 +17,7 @@
 //! let one act as the other.
 
 use crate::policy::quantity::Quantity;
-use crate::policy::{Errs, PolicyError, Pos};
+use crate::policy::{image_patterns, registry_hosts, Errs, PolicyError, Pos};
 use crate::{Tenant, TenantId, TenantLimits};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -96,6 +97,8 @@ struct RawLimits {
     pids: Option<Spanned<Quantity>>,
     #[serde(default)]
     images: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    registries: Option<Vec<Spanned<String>>>,
 }
 
 fn convert(raw: RawFile, errs: Errs<'_>) -> Result<TenantsFile, PolicyError> {
@@ -177,23 +180,11 @@ fn limits(l: RawLimits, errs: Errs<'_>) -> Result<TenantLimits, PolicyError> {
         }
         Ok(Some(v))
     };
-    if let Some(images) = &l.images {
-        for p in images {
-            if p.value.trim().is_empty() || p.value.chars().any(char::is_whitespace) {
-                return Err(errs.at(
-                    Pos::of(p),
-                    format!(
-                        "image pattern `{}` must be non-empty and contain no spaces",
-                        p.value
-                    ),
-                ));
-            }
-        }
-    }
     Ok(TenantLimits {
         memory: one(&l.memory, Quantity::bytes, "memory")?,
         nano_cpus: one(&l.cpus, Quantity::nano_cpus, "cpus")?,
         pids: one(&l.pids, Quantity::count, "pids")?,
-        images: l.images.map(|v| v.into_iter().map(|s| s.value).collect()),
+        images: image_patterns(l.images, errs)?,
+        registries: registry_hosts(l.registries, errs)?.unwrap_or_default(),
     })
 }

@@ -118,10 +118,21 @@ pub struct Forward {
     /// Whether the raw request body (a tar upload, for instance) streams
     /// through unchanged. Only ever true for routes whose body is not judged.
     pub stream_body: bool,
+    /// The `X-Registry-Auth` header to send: the judged credentials,
+    /// re-encoded; `None` sends none (the client's never passes as it is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_auth: Option<String>,
+    /// The `X-Registry-Config` header to send (builds), judged likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_config: Option<String>,
     /// Requests to send first (create the tenant's default network, create a
     /// named volume with the tenant's labels). A 409 Conflict answer to one of
     /// these means "already exists" and is fine.
     pub prelude: Vec<Prelude>,
+    /// Requests to send after a successful answer (remove what a tenant's
+    /// last claim on a private image kept); their failures are ignored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub postlude: Vec<Prelude>,
     /// How to treat the engine's response.
     pub response: ResponsePlan,
 }
@@ -133,7 +144,7 @@ pub struct Prelude {
     pub method: String,
     /// Path (already canonical).
     pub path: String,
-    /// JSON body.
+    /// JSON body (`null`: none).
     pub body: serde_json::Value,
 }
 
@@ -151,6 +162,30 @@ pub enum ResponsePlan {
     /// Newline-delimited JSON events: hand each line to
     /// [`crate::rewrite_event`].
     Events,
+    /// A pull's progress stream: pass it through and, when it ends without
+    /// an error line, record the tenant's claim on the private image it
+    /// pulled (`None`: a shared image, nothing to record).
+    Pull {
+        /// The claim to tag.
+        claim: Option<PullClaim>,
+    },
+}
+
+/// The claim tag to write after a successful pull of a private image
+/// ([`crate::tenancy::claims`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PullClaim {
+    /// The `/vX.Y` prefix for the tag request ("" for none).
+    pub prefix: String,
+    /// The repository that was pulled (`127.0.0.1:5000/priv/app`).
+    pub name: String,
+    /// The reference that was pulled (`127.0.0.1:5000/priv/app:1`): what to
+    /// tag when the stream names no digest.
+    pub reference: String,
+    /// The claim's repository (`fdcs.invalid/beta/127.0.0.1__5000/priv/app`).
+    pub repo: String,
+    /// The claim's tag.
+    pub tag: String,
 }
 
 /// Which pure rewriter applies to a buffered JSON response.
@@ -186,9 +221,31 @@ pub enum ResponseRewrite {
     /// `GET /info`: only tenant-safe fields.
     Info,
     /// `GET /system/df`: only the tenant's containers and volumes.
-    SystemDf,
+    SystemDf {
+        /// The policy's shared registries (which images the tenant sees).
+        shared: Vec<String>,
+    },
     /// Prune answers list deleted names.
     Prune,
+    /// `GET /images/json`: only the images the tenant may see, with the
+    /// names it may see.
+    ImageList {
+        /// The policy's shared registries.
+        shared: Vec<String>,
+    },
+    /// `GET /images/{name}/json` and `/history`: an image the tenant may not
+    /// see is answered as the daemon answers a missing one.
+    ImageInspect {
+        /// The name as the tenant gave it (for the not-found message).
+        reference: String,
+        /// The policy's shared registries.
+        shared: Vec<String>,
+        /// Whether this is `/history` (a list of layers) rather than inspect.
+        history: bool,
+    },
+    /// `DELETE /images/{name}` of a tenant's claim: the daemon's answer
+    /// with the claim shown as the name the tenant pulled.
+    ImageDelete,
 }
 
 /// A fact the core needs from the engine.
@@ -206,6 +263,24 @@ pub enum Obligation {
         /// The exec id as given in the path.
         exec: String,
     },
+    /// Which image does the daemon resolve this reference to
+    /// (`GET /images/{reference}/json`): asked when a reference may be an
+    /// image id or id prefix, which names no registry.
+    Image {
+        /// The reference as the tenant gave it.
+        reference: String,
+    },
+}
+
+/// An image as the engine reports it (from its inspect answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ImageFacts {
+    /// Full id (`sha256:<64 hex>`).
+    pub id: String,
+    /// `RepoTags`, engine-side (claims included).
+    pub repo_tags: Vec<String>,
+    /// `RepoDigests`.
+    pub repo_digests: Vec<String>,
 }
 
 /// The kinds of tenant-owned resources.
@@ -251,6 +326,8 @@ pub struct Facts {
     pub volumes: Option<Vec<Owned>>,
     /// Exec id → its container's full id (`None`: no such exec).
     pub execs: std::collections::BTreeMap<String, Option<String>>,
+    /// Image reference → the image it resolves to (`None`: no such image).
+    pub images: std::collections::BTreeMap<String, Option<ImageFacts>>,
 }
 
 impl Facts {

@@ -87,6 +87,7 @@ fn facts() -> Facts {
         ]),
         volumes: Some(vec![own("alpha_data".into(), "alpha_data")]),
         execs,
+        images: BTreeMap::new(),
     }
 }
 
@@ -1609,7 +1610,12 @@ fn system_df_answer_never_shows_other_tenants() {
         ],
         "BuildCache": [{"ID": "x", "Description": "beta's secret build"}]
     });
-    let out = rewrite(ResponseRewrite::SystemDf, engine);
+    let out = rewrite(
+        ResponseRewrite::SystemDf {
+            shared: vec!["docker.io".into()],
+        },
+        engine,
+    );
     let text = out.to_string();
     assert!(!text.contains("beta"), "{text}");
     assert_eq!(out["Containers"].as_array().unwrap().len(), 1);
@@ -1655,7 +1661,9 @@ fn non_json_answers_are_replaced_not_passed_through() {
             name_filters: vec![],
         },
         ResponseRewrite::Info,
-        ResponseRewrite::SystemDf,
+        ResponseRewrite::SystemDf {
+            shared: vec!["docker.io".into()],
+        },
     ] {
         let out = rewrite_response(&plan, &alpha(), b"beta_db\nprod-host");
         let text = String::from_utf8(out).unwrap();

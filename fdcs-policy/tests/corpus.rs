@@ -76,6 +76,8 @@ struct World {
     networks: Vec<Res>,
     volumes: Vec<Vol>,
     execs: Vec<Exec>,
+    #[serde(default)]
+    images: Vec<fdcs_policy::ImageFacts>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +134,14 @@ impl World {
                     .find(|x| &x.id == exec)
                     .map(|x| x.container.clone());
                 facts.execs.insert(exec.clone(), c);
+            }
+            Obligation::Image { reference } => {
+                let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
+                let found = self.images.iter().find(|i| {
+                    i.repo_tags.iter().any(|t| t == reference)
+                        || i.id.trim_start_matches("sha256:").starts_with(hex)
+                });
+                facts.images.insert(reference.clone(), found.cloned());
             }
         }
     }
@@ -504,6 +514,9 @@ fn the_assert_checker_can_fail() {
         query: Some("name=beta_web&filters=%7B%22label%22%3A%5B%22x%22%5D%7D".into()),
         body: Some(fwd),
         stream_body: false,
+        registry_auth: None,
+        registry_config: None,
+        postlude: vec![],
         prelude: vec![],
         response: fdcs_policy::ResponsePlan::PassThrough,
     });

@@ -109,7 +109,10 @@ fn embedded_default_loads_with_the_fdcs_profile() {
     assert_eq!(p.resources.nano_cpus.max, 2_000_000_000);
     assert_eq!(p.resources.pids.default, 256);
     assert_eq!(p.resources.pids.max, 1024);
-    assert_eq!(p.images.allow, ["*"]);
+    let allow: Vec<&str> = p.images.allow.iter().map(|a| a.as_str()).collect();
+    assert_eq!(allow, ["*"]);
+    assert_eq!(p.images.registries, ["docker.io"]);
+    assert_eq!(p.images.shared, ["docker.io"]);
     assert!(p.images.allow_pull && !p.images.allow_build && !p.images.allow_push);
     assert!(!p.images.allow_manage && !p.exec.allow_privileged);
     let ids: Vec<&str> = p.custom.iter().map(|r| r.id()).collect();
@@ -1152,10 +1155,15 @@ fn demo_tenants_file_loads() {
     assert_eq!(beta.tenant.limits.memory, Some(512 << 20));
     assert_eq!(beta.tenant.limits.nano_cpus, Some(1_000_000_000));
     assert_eq!(beta.tenant.limits.pids, Some(512));
-    assert_eq!(
-        beta.tenant.limits.images.as_deref(),
-        Some(&["busybox*".to_string()][..])
-    );
+    let images: Vec<&str> = beta
+        .tenant
+        .limits
+        .images
+        .iter()
+        .flatten()
+        .map(|p| p.as_str())
+        .collect();
+    assert_eq!(images, ["busybox*"]);
     assert!(f.get(&TenantId::new("gamma").unwrap()).is_none());
 }
 

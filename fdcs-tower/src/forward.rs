@@ -13,14 +13,44 @@ use fdcs_policy::{Forward, ResponsePlan};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use http_body::Body;
 
-/// Client headers that may reach the engine. `X-Registry-Auth` carries pull
-/// credentials for the registry (the engine's business, not the tenant's
-/// identity); `User-Agent` only feeds the engine's logs.
-const PASS: [HeaderName; 3] = [
-    header::USER_AGENT,
-    HeaderName::from_static("x-registry-auth"),
-    header::ACCEPT,
-];
+/// Client headers that may reach the engine. `User-Agent` only feeds the
+/// engine's logs. Registry credentials (`X-Registry-Auth`,
+/// `X-Registry-Config`) never pass as sent: the core judges them and the
+/// forward plan carries them re-encoded.
+const PASS: [HeaderName; 2] = [header::USER_AGENT, header::ACCEPT];
+
+/// `X-Registry-Auth`.
+pub(crate) const REGISTRY_AUTH: HeaderName = HeaderName::from_static("x-registry-auth");
+/// `X-Registry-Config`.
+pub(crate) const REGISTRY_CONFIG: HeaderName = HeaderName::from_static("x-registry-config");
+
+/// Sends every postlude, after a successful answer; a failure is only
+/// logged (the tenant's request already did what it asked).
+pub(crate) async fn postludes<S, RB>(inner: &S, fwd: &Forward, limits: &Limits)
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    for p in &fwd.postlude {
+        let Ok(method) = Method::from_bytes(p.method.as_bytes()) else {
+            continue;
+        };
+        let body = (!p.body.is_null()).then_some(&p.body);
+        let Ok(req) = json_request(method, &p.path, body) else {
+            continue;
+        };
+        match call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await {
+            Ok((status, _)) if status.is_success() => {}
+            Ok((status, bytes)) => tracing::info!(
+                path = %p.path, %status, message = %daemon_message(&bytes), "fdcs: a follow-up request was refused"
+            ),
+            Err(e) => {
+                tracing::info!(path = %p.path, error = ?e, "fdcs: a follow-up request failed")
+            }
+        }
+    }
+}
 
 /// Sends every prelude; 200/201/409 ("already exists") are fine.
 pub(crate) async fn preludes<S, RB>(
@@ -87,6 +117,19 @@ pub(crate) fn judged_request(
             headers.append(name.clone(), v.clone());
         }
     }
+    for (name, value) in [
+        (REGISTRY_AUTH, &fwd.registry_auth),
+        (REGISTRY_CONFIG, &fwd.registry_config),
+    ] {
+        if let Some(v) = value {
+            let v = HeaderValue::from_str(v).map_err(|_| {
+                Rejection::Upstream(format!(
+                    "fdcs: the judged {name} header is not a header value"
+                ))
+            })?;
+            headers.insert(name, v);
+        }
+    }
     if matches!(fwd.response, ResponsePlan::Hijack) {
         // always ask for the upgrade: the daemon then answers 101 and the
         // tunnel has a clean HTTP boundary on both sides
@@ -133,6 +176,9 @@ mod tests {
             body,
             stream_body: stream,
             prelude: vec![],
+            postlude: vec![],
+            registry_auth: None,
+            registry_config: None,
             response: plan,
         }
     }
@@ -206,7 +252,12 @@ mod tests {
         assert!(h.get("x-auth-tenantid").is_none());
         assert!(h.get("x-forwarded-for").is_none());
         assert!(h.get("host").is_none());
-        assert_eq!(h["x-registry-auth"], "e30=");
+        // registry credentials pass only as the core judged them
+        assert!(h.get("x-registry-auth").is_none());
+        let mut judged = fwd(None, false, ResponsePlan::PassThrough);
+        judged.registry_auth = Some("eyJ1c2VybmFtZSI6InUifQ==".into());
+        let req = judged_request(&judged, &client_headers(), Payload::None).unwrap();
+        assert_eq!(req.headers()["x-registry-auth"], "eyJ1c2VybmFtZSI6InUifQ==");
     }
 
     #[test]

@@ -97,6 +97,7 @@ mod forward;
 mod hijack;
 mod layer;
 mod metrics;
+mod pull;
 mod resolve;
 mod rewrite;
 mod service;

@@ -10,7 +10,7 @@ use crate::config::Limits;
 use crate::engine::{call_bytes, daemon_message, json_request, EngineService};
 use crate::error::Rejection;
 use bytes::Bytes;
-use fdcs_policy::{Facts, Obligation, Owned, ResourceKind, Tenant};
+use fdcs_policy::{Facts, ImageFacts, Obligation, Owned, ResourceKind, Tenant};
 use http::{Method, StatusCode};
 use http_body::Body;
 use serde_json::Value;
@@ -21,6 +21,7 @@ use fdcs_policy::tenancy::OWNER_LABEL;
 enum Answer {
     Owned(ResourceKind, Vec<Owned>),
     Exec(String, Option<String>),
+    Image(String, Option<ImageFacts>),
 }
 
 /// Answers every obligation into `facts`; several lookups run concurrently.
@@ -66,6 +67,9 @@ fn record(facts: &mut Facts, a: Answer) {
         Answer::Exec(exec, c) => {
             facts.execs.insert(exec, c);
         }
+        Answer::Image(reference, img) => {
+            facts.images.insert(reference, img);
+        }
     }
 }
 
@@ -88,6 +92,10 @@ where
         Obligation::ExecContainer { exec } => {
             let c = exec_container(&inner, &exec, &limits).await?;
             Ok(Answer::Exec(exec, c))
+        }
+        Obligation::Image { reference } => {
+            let img = image(&inner, &reference, &limits).await?;
+            Ok(Answer::Image(reference, img))
         }
     }
 }
@@ -193,6 +201,58 @@ where
             daemon_message(&bytes)
         ))),
     }
+}
+
+/// Which image the daemon resolves `reference` to (one inspect call).
+async fn image<S, RB>(
+    inner: &S,
+    reference: &str,
+    limits: &Limits,
+) -> Result<Option<ImageFacts>, Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    // the core asks only for references its grammar read; keep the path
+    // to the characters a reference may hold
+    let safe =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':' | b'/' | b'@');
+    if reference.is_empty() || reference.len() > 512 || !reference.bytes().all(safe) {
+        return Ok(None);
+    }
+    let req = json_request(Method::GET, &format!("/images/{reference}/json"), None)?;
+    let (status, bytes) =
+        call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+    match status {
+        StatusCode::OK => parse_image(&bytes).map(Some).ok_or_else(|| {
+            Rejection::Upstream(
+                "fdcs: the Docker engine's image inspect answer was not understood".into(),
+            )
+        }),
+        StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST => Ok(None),
+        other => Err(Rejection::Upstream(format!(
+            "fdcs: the Docker engine answered {other} while looking up image `{reference}`: {}",
+            daemon_message(&bytes)
+        ))),
+    }
+}
+
+/// Reads an image inspect answer.
+fn parse_image(bytes: &[u8]) -> Option<ImageFacts> {
+    let v: Value = serde_json::from_slice(bytes).ok()?;
+    let list = |key: &str| -> Option<Vec<String>> {
+        match v.get(key) {
+            None | Some(Value::Null) => Some(Vec::new()),
+            Some(Value::Array(a)) => a.iter().map(|s| s.as_str().map(str::to_string)).collect(),
+            Some(_) => None,
+        }
+    };
+    Some(ImageFacts {
+        id: v.get("Id")?.as_str()?.to_string(),
+        repo_tags: list("RepoTags")?,
+        repo_digests: list("RepoDigests")?,
+    })
 }
 
 async fn get_json<S, RB>(inner: &S, target: &str, limits: &Limits) -> Result<Value, Rejection>

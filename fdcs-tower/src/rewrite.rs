@@ -1,8 +1,10 @@
 //! Treating the engine's answer as the core planned: pass it through,
 //! rewrite a buffered JSON answer, or rewrite `/events` line by line.
 //!
-//! Only successful (2xx) answers are rewritten; the daemon's own errors pass
-//! through as they are, so the client sees the daemon's wording.
+//! A buffered answer is rewritten whatever its status: the daemon's own
+//! error messages keep its wording, with engine-side names and claims
+//! shown as the tenant's names; an error body that is not the daemon's
+//! `{"message": ...}` passes as it is.
 
 mod events;
 mod stats;
@@ -32,9 +34,11 @@ where
     let ok = resp.status().is_success();
     let (mut parts, body) = resp.into_parts();
     match plan {
-        ResponsePlan::Rewrite(rw) if ok => {
+        ResponsePlan::Rewrite(rw) => {
             let bytes = read_limited(body, limits.max_response_body).await?;
-            let out = fdcs_policy::rewrite_response(rw, tenant, &bytes);
+            let (status, out) =
+                fdcs_policy::rewrite_answer(rw, tenant, parts.status.as_u16(), &bytes);
+            parts.status = http::StatusCode::from_u16(status).unwrap_or(parts.status);
             parts.headers.remove(header::TRANSFER_ENCODING);
             parts
                 .headers

@@ -8,9 +8,11 @@ use crate::body::{boxed, discard, full, read_bounded, BoxError, FdcsBody};
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 use crate::engine::{send, EngineService};
 use crate::error::Rejection;
-use crate::forward::{judged_request, preludes, Payload};
+use crate::forward::{
+    judged_request, postludes, preludes, Payload, REGISTRY_AUTH, REGISTRY_CONFIG,
+};
 use crate::layer::Shared;
-use crate::{hijack, resolve, rewrite};
+use crate::{hijack, pull, resolve, rewrite};
 use bytes::Bytes;
 use fdcs_policy::route::Endpoint;
 use fdcs_policy::{Facts, Forward, Policy, ResponsePlan, Tenant, Verdict};
@@ -167,6 +169,8 @@ where
         )
     };
     let mut request = fdcs_policy::Request::new(method, &target, bytes.to_vec());
+    request.registry_auth = single_header(&parts.headers, &REGISTRY_AUTH)?;
+    request.registry_config = single_header(&parts.headers, &REGISTRY_CONFIG)?;
 
     // 3 + 4 judge, answering obligations
     let mut fwd = match decide(&policy, &tenant, &request, inner, shared, audit).await {
@@ -197,8 +201,13 @@ where
     let upstream_req = judged_request(&fwd, &parts.headers, payload)?;
     let resp = send(inner, upstream_req).await?;
 
+    if resp.status().is_success() {
+        postludes(inner, &fwd, limits).await;
+    }
+
     // 6 the answer
     match &fwd.response {
+        ResponsePlan::Pull { claim } => Ok(pull::watch(inner.clone(), claim.clone(), resp, limits)),
         ResponsePlan::Hijack => Ok(hijack::tunnel(
             resp,
             client_upgrade.filter(|_| wants_upgrade),
@@ -208,6 +217,31 @@ where
         }
         plan => rewrite::respond(plan, &tenant, resp, limits).await,
     }
+}
+
+/// A header the core judges: at most one, and text. Two would leave it to
+/// the daemon which one counts.
+fn single_header(
+    headers: &http::HeaderMap,
+    name: &http::HeaderName,
+) -> Result<Option<String>, Rejection> {
+    let mut all = headers.get_all(name).iter();
+    let Some(first) = all.next() else {
+        return Ok(None);
+    };
+    let bad = |why: &str| {
+        Rejection::BadRequest(
+            http::StatusCode::BAD_REQUEST,
+            format!("fdcs: the {name} header {why}; send it once, as the docker CLI does"),
+        )
+    };
+    if all.next().is_some() {
+        return Err(bad("is given more than once"));
+    }
+    first
+        .to_str()
+        .map(|s| Some(s.to_string()))
+        .map_err(|_| bad("is not plain text"))
 }
 
 /// Judges until the core decides, answering obligations between rounds.

@@ -14,6 +14,7 @@
 //! (Go flattens embedded fields when it matches keys; serde's `flatten`
 //! would hide them from it).
 
+mod auth;
 mod container;
 mod exec;
 mod host;
@@ -22,6 +23,7 @@ mod network;
 mod volume;
 mod zero;
 
+pub use auth::AuthConfig;
 pub use container::{ContainerCreate, HealthConfig};
 pub use exec::ExecCreate;
 pub use host::{

@@ -102,7 +102,10 @@ impl<'a> Ctx<'a> {
             query: query.encode(),
             body,
             stream_body: false,
+            registry_auth: None,
+            registry_config: None,
             prelude: Vec::new(),
+            postlude: Vec::new(),
             response,
         }
     }

@@ -1,13 +1,28 @@
-//! Image endpoints. Images are shared by all tenants (they hold no tenant
-//! data), so reads are allowed; pulling is allowed; everything that writes
-//! to or exports the shared store is a policy decision, denied by default.
+//! Image endpoints (DESIGN.md invariants 10 and 11).
+//!
+//! Every route that makes the daemon contact a registry — pull, login,
+//! search, distribution inspect, push — is judged against the registries
+//! the operator listed, with the credentials judged too. Images of a shared
+//! registry are everyone's; an image of a private registry exists only for
+//! the tenants that pulled it (their claims, [`crate::tenancy::claims`]).
+//! Everything that writes to or exports the shared store is a policy
+//! decision, denied by default.
 
 use super::containers::scoped_filters;
 use super::ctx::{forbidden, Ctx, Stop};
+use crate::image::{
+    may_be_id_prefix, search_registry, server_address_registry, AnyReference, Reference,
+};
+use crate::query::Query;
 use crate::route::Endpoint;
 use crate::rules::images::{self, BUILD, MANAGE, PULL, PUSH};
+use crate::rules::registries;
+use crate::tenancy::claims::{self, claim_for, is_shared, parse_claim};
 use crate::tenancy::filters::FilterScope;
-use crate::{Forward, ResponsePlan};
+use crate::{Denial, Forward, Obligation, Prelude, PullClaim, ResponsePlan, ResponseRewrite};
+
+/// Rule id of a reference the engine would not read.
+pub(crate) const REFERENCE: &str = "images.reference";
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let p = &cx.policy.images;
@@ -18,72 +33,26 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             if cx.query.get("filters").is_some() {
                 q.set("filters", scoped.upstream);
             }
-            Ok(cx.forward(cx.req.path.clone(), &q, None, ResponsePlan::PassThrough))
-        }
-        Endpoint::ImageInspect
-        | Endpoint::ImageHistory
-        | Endpoint::ImageSearch
-        | Endpoint::DistributionInspect
-        | Endpoint::ImageAttestations => Ok(cx.as_is(ResponsePlan::PassThrough)),
-        Endpoint::ImageCreate => {
-            if cx.query.get("fromSrc").is_some_and(|s| !s.is_empty()) {
-                images::operation(
-                    MANAGE,
-                    p.allow_manage,
-                    "importing an image (fromSrc)",
-                    "pull images from a registry instead",
-                )?;
-                return Ok(cx.as_is(ResponsePlan::PassThrough));
-            }
-            images::operation(
-                PULL,
-                p.allow_pull,
-                "pulling images",
-                "ask the operator for the images you need",
-            )?;
-            let from = cx.query.get("fromImage").unwrap_or("");
-            let image = match cx.query.get("tag").filter(|t| !t.is_empty()) {
-                Some(tag) if tag.starts_with("sha256:") => format!("{from}@{tag}"),
-                Some(tag) => format!("{from}:{tag}"),
-                None => from.to_string(),
+            let plan = ResponseRewrite::ImageList {
+                shared: p.shared.clone(),
             };
-            images::check_image(p, cx.tenant, &image, "fromImage")?;
-            Ok(cx.as_is(ResponsePlan::PassThrough))
+            Ok(cx.forward(cx.req.path.clone(), &q, None, ResponsePlan::Rewrite(plan)))
         }
-        Endpoint::ImageBuild | Endpoint::BuildPrune => {
-            images::operation(
-                BUILD,
-                p.allow_build,
-                "building images on the shared engine",
-                "build elsewhere, push to a registry, then pull",
-            )?;
-            // Even when allowed, a build's remote context would make the
-            // daemon fetch a URL of the tenant's choosing.
-            if cx.query.get("remote").is_some_and(|r| !r.is_empty()) {
-                return Err(forbidden(
-                    BUILD,
-                    "a remote build context is not allowed",
-                    "send the build context from the client",
-                ));
-            }
-            let mut fwd = cx.as_is(ResponsePlan::PassThrough);
-            fwd.stream_body = true;
-            Ok(fwd)
+        Endpoint::ImageInspect | Endpoint::ImageHistory => inspect(cx),
+        Endpoint::ImageAttestations => Err(Stop::Deny(not_found(cx.route.reference()))),
+        Endpoint::ImageSearch => search(cx),
+        Endpoint::DistributionInspect => distribution(cx),
+        Endpoint::ImageCreate if cx.query.get("fromSrc").is_some_and(|s| !s.is_empty()) => {
+            import(cx)
         }
-        Endpoint::ImagePush => {
-            images::operation(
-                PUSH,
-                p.allow_push,
-                "pushing images from the shared engine",
-                "push from your own build machine",
-            )?;
-            Ok(cx.as_is(ResponsePlan::PassThrough))
-        }
+        Endpoint::ImageCreate => pull(cx),
+        Endpoint::ImageBuild | Endpoint::BuildPrune => build(cx),
+        Endpoint::ImagePush => push(cx),
+        Endpoint::ImageDelete => delete(cx),
         _ => {
             let what = match cx.route.endpoint {
                 Endpoint::ImageTag => "tagging images",
                 Endpoint::ImageCommit => "committing containers to images",
-                Endpoint::ImageDelete => "deleting shared images",
                 Endpoint::ImagePrune => "pruning shared images",
                 Endpoint::ImageLoad => "loading images from a tar archive",
                 _ => "exporting images (save)",
@@ -97,4 +66,352 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Ok(cx.as_is(ResponsePlan::PassThrough))
         }
     }
+}
+
+/// The daemon's answer for an image that does not exist.
+pub(crate) fn not_found(reference: &str) -> Denial {
+    Denial::not_found(format!("No such image: {reference}"))
+}
+
+fn malformed(e: impl std::fmt::Display, field: &str) -> Stop {
+    Stop::Deny(
+        Denial::malformed(
+            REFERENCE,
+            e.to_string(),
+            "name images as `name[:tag]` or `name@digest`",
+        )
+        .at(field),
+    )
+}
+
+/// A named reference the tenant gave, refused when it names fdcs's own
+/// records.
+fn named(cx: &Ctx<'_>, r: Reference, field: &str) -> Result<Reference, Stop> {
+    if r.domain == claims::CLAIM_DOMAIN {
+        registries::check_registry(&cx.policy.images, cx.tenant, &r.domain, field)?;
+    }
+    Ok(r)
+}
+
+/// Where a tenant's image reference points on the engine: its own claim
+/// for a private image named by tag, or the reference itself (an id, a
+/// digest or a shared name, judged on the answer).
+fn engine_reference(cx: &Ctx<'_>, given: &str, field: &str) -> Result<Option<String>, Stop> {
+    match Reference::parse_any(given) {
+        Ok(AnyReference::Named(r)) => {
+            let r = named(cx, r, field)?;
+            if is_shared(&cx.policy.images.shared, &r) || r.digest.is_some() {
+                Ok(None)
+            } else {
+                let claim = claim_for(&cx.tenant.id, &r.with_default_tag())?;
+                Ok(Some(claim.canonical()))
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `GET /images/{name}/json` and `/history`.
+fn inspect(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let given = cx.route.reference();
+    let history = cx.route.endpoint == Endpoint::ImageHistory;
+    let path = match engine_reference(cx, given, "name")? {
+        Some(claim) => {
+            let tail = if history { "history" } else { "json" };
+            cx.versioned(&format!("/images/{claim}/{tail}"))
+        }
+        None => cx.req.path.clone(),
+    };
+    let plan = ResponseRewrite::ImageInspect {
+        reference: given.to_string(),
+        shared: cx.policy.images.shared.clone(),
+        history,
+    };
+    Ok(cx.forward(path, &cx.query, None, ResponsePlan::Rewrite(plan)))
+}
+
+/// Resolves a container's `Image` to what the engine should run: the
+/// tenant's claim of a private image, the pinned id of an image named by id
+/// (after checking that the tenant may see it), or the shared name.
+pub(crate) fn container_image(cx: &Ctx<'_>, given: &str) -> Result<String, Stop> {
+    let p = &cx.policy.images;
+    let parsed = Reference::parse_any(given).map_err(|e| malformed(e, "Image"))?;
+    if let AnyReference::Named(r) = &parsed {
+        if r.domain == claims::CLAIM_DOMAIN {
+            named(cx, r.clone(), "Image")?;
+        }
+        if !may_be_id_prefix(given) {
+            images::check_image(p, cx.tenant, &r.with_default_tag(), "Image")?;
+            return Ok(engine_reference(cx, given, "Image")?.unwrap_or_else(|| given.to_string()));
+        }
+    }
+    // an id, or a name the daemon may also read as an id prefix: which
+    // image it is, and whether the tenant may see it, only the engine knows
+    let Some(found) = cx.facts.images.get(given) else {
+        return Err(Stop::Need(Obligation::Image {
+            reference: given.to_string(),
+        }));
+    };
+    let Some(img) = found else {
+        return Err(Stop::Deny(not_found(given)));
+    };
+    let Some(view) = claims::view(&p.shared, &cx.tenant.id, &img.repo_tags, &img.repo_digests)
+    else {
+        return Err(Stop::Deny(not_found(given)));
+    };
+    let allowed = view
+        .repo_tags
+        .iter()
+        .chain(view.repo_digests.iter())
+        .filter_map(|n| Reference::parse(n).ok())
+        .any(|r| images::check_image(p, cx.tenant, &r.with_default_tag(), "Image").is_ok());
+    if !allowed {
+        let named = view.repo_tags.first().or(view.repo_digests.first());
+        let r = named.and_then(|n| Reference::parse(n).ok());
+        return match r {
+            Some(r) => Err(images::check_image(p, cx.tenant, &r, "Image")
+                .err()
+                .map_or_else(|| Stop::Deny(not_found(given)), Stop::Deny)),
+            None => Err(Stop::Deny(not_found(given))),
+        };
+    }
+    cx.mark_rewritten();
+    Ok(img.id.clone())
+}
+
+/// `POST /images/create?fromImage=`: a pull.
+fn pull(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let p = &cx.policy.images;
+    images::operation(
+        PULL,
+        p.allow_pull,
+        "pulling images",
+        "ask the operator for the images you need",
+    )?;
+    let from = cx.query.get("fromImage").unwrap_or("");
+    if from.is_empty() {
+        return Err(Stop::Deny(
+            Denial::malformed(
+                REFERENCE,
+                "a pull needs `fromImage`",
+                "name the image to pull (docker pull NAME:TAG)",
+            )
+            .at("fromImage"),
+        ));
+    }
+    let tag = cx.query.get("tag").unwrap_or("");
+    let r = Reference::parse_pull(from, tag).map_err(|e| malformed(e, "fromImage"))?;
+    let r = named(cx, r, "fromImage")?;
+    registries::check_registry(p, cx.tenant, &r.domain, "fromImage")?;
+    if r.is_name_only() {
+        return Err(Stop::Deny(
+            Denial::policy(
+                PULL,
+                format!("pulling every tag of `{}` is not allowed", r.familiar()),
+                "pull one tag or digest (docker pull NAME:TAG)",
+            )
+            .at("tag"),
+        ));
+    }
+    images::check_image(p, cx.tenant, &r, "fromImage")?;
+    let auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), &r.domain)?;
+
+    let mut q = Query::default();
+    q.set("fromImage", r.name());
+    q.set(
+        "tag",
+        r.digest
+            .clone()
+            .or_else(|| r.tag.clone())
+            .unwrap_or_default(),
+    );
+    if let Some(platform) = cx.query.get("platform").filter(|s| !s.is_empty()) {
+        q.set("platform", platform);
+    }
+    let claim = if is_shared(&p.shared, &r) {
+        None
+    } else {
+        let c = claim_for(&cx.tenant.id, &r)?;
+        Some(PullClaim {
+            prefix: cx.route.prefix(),
+            name: r.name(),
+            reference: r.canonical(),
+            repo: c.name(),
+            tag: c.tag.clone().unwrap_or_default(),
+        })
+    };
+    let mut fwd = cx.forward(cx.req.path.clone(), &q, None, ResponsePlan::Pull { claim });
+    fwd.registry_auth = auth;
+    Ok(fwd)
+}
+
+/// `POST /images/create?fromSrc=`: an import. The daemon fetches any other
+/// source than the request body (`-`) as a URL, so only `-` is allowed.
+fn import(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    images::operation(
+        MANAGE,
+        cx.policy.images.allow_manage,
+        "importing an image (fromSrc)",
+        "pull images from a registry instead",
+    )?;
+    if cx.query.get("fromSrc") != Some("-") {
+        return Err(forbidden(
+            MANAGE,
+            "importing from a URL makes the daemon fetch it and is not allowed",
+            "send the archive in the request body (docker import FILE)",
+        ));
+    }
+    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
+    fwd.stream_body = true;
+    Ok(fwd)
+}
+
+/// `GET /images/search?term=`: the daemon asks the term's registry.
+fn search(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let term = cx.query.get("term").unwrap_or("");
+    let registry = search_registry(term);
+    registries::check_registry(&cx.policy.images, cx.tenant, &registry, "term")?;
+    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
+    fwd.registry_auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), &registry)?;
+    Ok(fwd)
+}
+
+/// `GET /distribution/{name}/json`: the daemon fetches the manifest.
+fn distribution(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let given = cx.route.reference();
+    let r = match Reference::parse_any(given).map_err(|e| malformed(e, "name"))? {
+        AnyReference::Named(r) => named(cx, r, "name")?,
+        AnyReference::Id(_) => {
+            return Err(Stop::Deny(Denial::malformed(
+                REFERENCE,
+                "an image id names no registry",
+                "name the image by repository (NAME:TAG)",
+            )))
+        }
+    };
+    registries::check_registry(&cx.policy.images, cx.tenant, &r.domain, "name")?;
+    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
+    fwd.registry_auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), &r.domain)?;
+    Ok(fwd)
+}
+
+/// `POST /auth`: `docker login`, judged like any body and forwarded as
+/// judged.
+pub(super) fn login(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let auth: crate::decode::AuthConfig = crate::decode::decode(&cx.req.body)?;
+    let registry = server_address_registry(auth.server_address.as_deref().unwrap_or(""))
+        .map_err(|e| malformed(e, "serveraddress"))?;
+    registries::check_registry(&cx.policy.images, cx.tenant, &registry, "serveraddress")?;
+    let body = crate::decode::encode(&auth);
+    Ok(cx.forward(
+        cx.req.path.clone(),
+        &cx.query,
+        Some(body),
+        ResponsePlan::PassThrough,
+    ))
+}
+
+/// `docker build`: denied by default; when allowed, never a remote context,
+/// and only credentials for allowed registries.
+fn build(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let p = &cx.policy.images;
+    images::operation(
+        BUILD,
+        p.allow_build,
+        "building images on the shared engine",
+        "build elsewhere, push to a registry, then pull",
+    )?;
+    // Even when allowed, a build's remote context would make the daemon
+    // fetch a URL of the tenant's choosing.
+    if cx.query.get("remote").is_some_and(|r| !r.is_empty()) {
+        return Err(forbidden(
+            BUILD,
+            "a remote build context is not allowed",
+            "send the build context from the client",
+        ));
+    }
+    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
+    fwd.stream_body = true;
+    fwd.registry_config =
+        registries::judge_config_header(p, cx.tenant, cx.req.registry_config.as_deref())?;
+    Ok(fwd)
+}
+
+/// `docker push`: denied by default; when allowed, only to an allowed
+/// registry, and never a private image (the engine's copy may be another
+/// tenant's).
+fn push(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let p = &cx.policy.images;
+    images::operation(
+        PUSH,
+        p.allow_push,
+        "pushing images from the shared engine",
+        "push from your own build machine",
+    )?;
+    let tag = cx.query.get("tag").unwrap_or("");
+    let r = Reference::parse_pull(cx.route.reference(), tag).map_err(|e| malformed(e, "name"))?;
+    let r = named(cx, r, "name")?;
+    registries::check_registry(p, cx.tenant, &r.domain, "name")?;
+    if !is_shared(&p.shared, &r) {
+        return Err(forbidden(
+            PUSH,
+            "pushing an image of a private registry from the shared engine is not allowed",
+            "push from your own build machine",
+        ));
+    }
+    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
+    fwd.registry_auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), &r.domain)?;
+    Ok(fwd)
+}
+
+/// `docker rmi NAME` of a private image: removes the tenant's claim, and
+/// the image's private names with it when no other tenant claims it (the
+/// daemon then removes the image unless a container uses it). Anything
+/// else is image management.
+fn delete(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let p = &cx.policy.images;
+    let given = cx.route.reference();
+    let claim = match engine_reference(cx, given, "name") {
+        Ok(Some(claim)) => claim,
+        _ => {
+            images::operation(
+                MANAGE,
+                p.allow_manage,
+                "deleting shared images",
+                "images on this engine are shared and managed by the operator",
+            )?;
+            return Ok(cx.as_is(ResponsePlan::PassThrough));
+        }
+    };
+    let Some(found) = cx.facts.images.get(&claim) else {
+        return Err(Stop::Need(Obligation::Image { reference: claim }));
+    };
+    let Some(img) = found else {
+        return Err(Stop::Deny(not_found(given)));
+    };
+    let others = img
+        .repo_tags
+        .iter()
+        .any(|t| parse_claim(t).is_some_and(|(owner, _)| owner != cx.tenant.id.as_str()));
+    let mut fwd = cx.forward(
+        cx.versioned(&format!("/images/{claim}")),
+        &Query::default(),
+        None,
+        ResponsePlan::Rewrite(ResponseRewrite::ImageDelete),
+    );
+    if !others {
+        // the private names this claim kept: nobody else may see them
+        for t in &img.repo_tags {
+            let private = parse_claim(t).is_none()
+                && Reference::parse(t).is_ok_and(|r| !is_shared(&p.shared, &r));
+            if private {
+                fwd.postlude.push(Prelude {
+                    method: "DELETE".into(),
+                    path: cx.versioned(&format!("/images/{t}")),
+                    body: serde_json::Value::Null,
+                });
+            }
+        }
+    }
+    Ok(fwd)
 }

@@ -10,12 +10,16 @@ use crate::{Denial, Forward, ResponsePlan, ResponseRewrite};
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     match cx.route.endpoint {
-        Endpoint::SystemPing
-        | Endpoint::SystemPingHead
-        | Endpoint::SystemVersion
-        | Endpoint::SystemAuth => Ok(cx.as_is(ResponsePlan::PassThrough)),
+        Endpoint::SystemPing | Endpoint::SystemPingHead | Endpoint::SystemVersion => {
+            Ok(cx.as_is(ResponsePlan::PassThrough))
+        }
+        Endpoint::SystemAuth => super::images::login(cx),
         Endpoint::SystemInfo => Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::Info))),
-        Endpoint::SystemDataUsage => Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::SystemDf))),
+        Endpoint::SystemDataUsage => {
+            Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::SystemDf {
+                shared: cx.policy.images.shared.clone(),
+            })))
+        }
         Endpoint::SystemEvents => {
             let scoped = scoped_filters(cx, FilterScope::Events)?;
             let mut q = cx.query.clone();

@@ -6,11 +6,13 @@
 use super::cel_rule::{self, Limits};
 use super::err::{Errs, Pos};
 use super::quantity::Quantity;
+use super::registries::{image_patterns, registry_hosts};
 use super::schema::{RawLimit, RawPolicy};
 use super::{
     ExecParams, ImagesParams, Limit, MountsParams, NamespacesParams, Policy, PolicyError,
     PortsParams, PrivilegesParams, ResourcesParams,
 };
+use crate::image::DEFAULT_DOMAIN;
 use crate::route::{ApiVersion, MIN_API_VERSION};
 use serde_saphyr::Spanned;
 
@@ -151,21 +153,12 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
         )?,
         pids: limit(&r.resources.pids, Quantity::count, 256, 1024, "pids", errs)?,
     };
-    if let Some(pats) = &r.images.allow {
-        for p in pats {
-            if p.value.trim().is_empty() || p.value.chars().any(char::is_whitespace) {
-                return Err(errs.at(
-                    Pos::of(p),
-                    format!(
-                        "image pattern `{}` must be non-empty and contain no spaces",
-                        p.value
-                    ),
-                ));
-            }
-        }
-    }
     let images = ImagesParams {
-        allow: strings(r.images.allow, &[]),
+        allow: image_patterns(r.images.allow, errs)?.unwrap_or_default(),
+        registries: registry_hosts(r.images.registries, errs)?
+            .unwrap_or_else(|| vec![DEFAULT_DOMAIN.to_string()]),
+        shared: registry_hosts(r.images.shared, errs)?
+            .unwrap_or_else(|| vec![DEFAULT_DOMAIN.to_string()]),
         allow_pull: r.images.allow_pull.unwrap_or(true),
         allow_build: r.images.allow_build.unwrap_or(false),
         allow_push: r.images.allow_push.unwrap_or(false),

@@ -98,6 +98,8 @@ pub(crate) struct RawLimit {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct RawImages {
     pub(crate) allow: Option<Vec<Spanned<String>>>,
+    pub(crate) registries: Option<Vec<Spanned<String>>>,
+    pub(crate) shared: Option<Vec<Spanned<String>>>,
     pub(crate) allow_pull: Option<bool>,
     pub(crate) allow_build: Option<bool>,
     pub(crate) allow_push: Option<bool>,

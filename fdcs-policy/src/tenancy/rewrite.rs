@@ -2,7 +2,11 @@
 //! engine-side names and fdcs labels, and drop anything not the tenant's
 //! (defence in depth behind the forced owner-label filter).
 
+mod images;
+
 use serde_json::{Map, Value};
+
+use super::claims::unclaim_text;
 
 use super::filters::NameFilter;
 use super::{is_reserved_label, tenant_name, OWNER_LABEL};
@@ -22,7 +26,7 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
     // The daemon's error shape is exactly `{"message": "..."}`.
     if let Some(obj) = v.as_object_mut().filter(|o| o.len() == 1) {
         if let Some(Value::String(m)) = obj.get_mut("message") {
-            *m = unscope_text(id, m);
+            *m = unclaim_text(id, &unscope_text(id, m));
             return v.to_string().into_bytes();
         }
     }
@@ -78,7 +82,31 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
         ResponseRewrite::VolumeInspect => volume(id, &mut v),
         ResponseRewrite::ExecInspect => {}
         ResponseRewrite::Info => v = info(&v),
-        ResponseRewrite::SystemDf => system_df(id, &mut v),
+        ResponseRewrite::SystemDf { shared } => system_df(shared, id, &mut v),
+        ResponseRewrite::ImageList { shared } => {
+            if let Value::Array(items) = &mut v {
+                images::list(shared, id, items);
+            }
+        }
+        ResponseRewrite::ImageInspect {
+            reference,
+            shared,
+            history,
+        } => {
+            let visible = match &mut v {
+                Value::Array(layers) if *history => images::history(shared, id, layers),
+                img @ Value::Object(_) if !*history => images::apply_view(shared, id, img),
+                _ => false,
+            };
+            if !visible {
+                return not_found_image(reference);
+            }
+        }
+        ResponseRewrite::ImageDelete => {
+            if let Value::Array(items) = &mut v {
+                images::deleted(id, items);
+            }
+        }
         ResponseRewrite::Prune => {
             for key in ["VolumesDeleted", "NetworksDeleted"] {
                 if let Some(Value::Array(names)) = v.get_mut(key) {
@@ -120,9 +148,55 @@ pub fn rewrite_event(tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The daemon's answer for a missing image; the status that goes with it
+/// is [`answer_status`]'s business.
+fn not_found_image(reference: &str) -> Vec<u8> {
+    serde_json::json!({ "message": format!("No such image: {reference}") })
+        .to_string()
+        .into_bytes()
+}
+
+/// Rewrites a buffered answer of any status for the tenant, and gives the
+/// status to send with it: an image the tenant may not see is answered
+/// `404` in the daemon's words, whatever the engine said. An error answer
+/// that is not the daemon's `{"message": ...}` passes as it is.
+pub fn rewrite_answer(
+    plan: &ResponseRewrite,
+    tenant: &Tenant,
+    status: u16,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    if !(200..300).contains(&status) {
+        let is_message = serde_json::from_slice::<Value>(body).is_ok_and(|v| {
+            v.as_object()
+                .is_some_and(|o| o.len() == 1 && o.get("message").is_some_and(Value::is_string))
+        });
+        if !is_message {
+            return (status, body.to_vec());
+        }
+    }
+    let out = rewrite_response(plan, tenant, body);
+    (answer_status(plan, status, &out), out)
+}
+
+/// 404 when an image answer was turned into "No such image".
+fn answer_status(plan: &ResponseRewrite, status: u16, out: &[u8]) -> u16 {
+    let hidden = matches!(plan, ResponseRewrite::ImageInspect { .. })
+        && (200..300).contains(&status)
+        && out.starts_with(br#"{"message":"No such image: "#);
+    if hidden {
+        404
+    } else {
+        status
+    }
+}
+
 fn empty_for(plan: &ResponseRewrite) -> String {
     match plan {
-        ResponseRewrite::ContainerList { .. } | ResponseRewrite::NetworkList { .. } => "[]".into(),
+        ResponseRewrite::ContainerList { .. }
+        | ResponseRewrite::NetworkList { .. }
+        | ResponseRewrite::ImageList { .. }
+        | ResponseRewrite::ImageDelete => "[]".into(),
         ResponseRewrite::VolumeList { .. } => r#"{"Volumes":[],"Warnings":null}"#.into(),
         _ => "{}".into(),
     }
@@ -224,8 +298,16 @@ fn each_in(v: Option<&mut Value>, mut f: impl FnMut(&mut Value)) {
     }
 }
 
+/// A container's image as the tenant named it (its claim shown back).
+fn unclaim_image(id: &TenantId, image: Option<&mut Value>) {
+    if let Some(Value::String(s)) = image {
+        *s = unclaim_text(id, s);
+    }
+}
+
 fn container_summary(id: &TenantId, c: &mut Value) {
     each_in(c.get_mut("Names"), |n| unscope_segments_value(id, n));
+    unclaim_image(id, c.get_mut("Image"));
     strip_labels(c.get_mut("Labels"));
     if let Some(hc) = c.get_mut("HostConfig") {
         if let Some(m) = hc.get_mut("NetworkMode") {
@@ -248,6 +330,7 @@ fn container_inspect(id: &TenantId, c: &mut Value) {
     }
     if let Some(cfg) = c.get_mut("Config") {
         strip_labels(cfg.get_mut("Labels"));
+        unclaim_image(id, cfg.get_mut("Image"));
     }
     if let Some(hc) = c.get_mut("HostConfig") {
         for key in ["NetworkMode", "PidMode", "IpcMode"] {
@@ -347,7 +430,7 @@ fn info(v: &Value) -> Value {
     Value::Object(out)
 }
 
-fn system_df(id: &TenantId, v: &mut Value) {
+fn system_df(shared: &[String], id: &TenantId, v: &mut Value) {
     if let Some(Value::Array(cs)) = v.get_mut("Containers") {
         cs.retain(|c| owned_by(c.get("Labels"), id));
         for c in cs.iter_mut() {
@@ -361,6 +444,7 @@ fn system_df(id: &TenantId, v: &mut Value) {
         }
     }
     if let Some(Value::Array(imgs)) = v.get_mut("Images") {
+        images::list(shared, id, imgs);
         for i in imgs.iter_mut() {
             if let Some(c) = i.get_mut("Containers") {
                 *c = Value::from(-1);

@@ -78,6 +78,7 @@ fn obligation_text(o: &Obligation) -> String {
     match o {
         Obligation::Owned { kind } => format!("the tenant's {}s", kind.noun()),
         Obligation::ExecContainer { exec } => format!("the container of exec `{exec}`"),
+        Obligation::Image { reference } => format!("the image `{reference}` resolves to"),
     }
 }
 

@@ -76,7 +76,7 @@ fn allowed_image(policy: &Policy, tenant: &Tenant) -> Option<String> {
         .images
         .as_ref()
         .unwrap_or(&policy.images.allow);
-    patterns.first().map(|p| p.replace('*', ""))
+    patterns.first().map(|p| p.as_str().replace('*', ""))
 }
 
 /// Array elements removed so far, by original index, so that a later

@@ -9,7 +9,7 @@ use crate::decode::{
 };
 use crate::rules::mounts::{parse_bind, BindSource};
 use crate::rules::resources::Mode;
-use crate::rules::{images, mounts, namespaces, ports, privileges, resources};
+use crate::rules::{mounts, namespaces, ports, privileges, resources};
 use crate::tenancy::{claim_labels, engine_name, scoped_name, DEFAULT_NETWORK, OWNER_LABEL};
 use crate::{Denial, Forward, Prelude, ResourceKind, ResponsePlan, ResponseRewrite};
 
@@ -24,8 +24,8 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut body = decode_container_create(&cx.req.body)?;
     cx.mark_rewritten();
     claim_labels(&mut body.labels, tenant, "Labels")?;
-    let image = body.image.as_deref().unwrap_or("");
-    images::check_image(&p.images, cx.tenant, image, "Image")?;
+    let image = super::super::images::container_image(cx, body.image.as_deref().unwrap_or(""))?;
+    body.image = Some(image);
 
     let hc = body.host_config.get_or_insert_with(HostConfig::default);
     ports::check(&p.ports, hc)?;
