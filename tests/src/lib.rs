@@ -43,6 +43,7 @@ pub mod engine;
 pub mod http;
 pub mod isolation;
 pub mod proxy;
+pub mod registry;
 pub mod tenant;
 
 pub use cmd::Out;
