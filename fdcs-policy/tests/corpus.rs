@@ -192,7 +192,10 @@ fn parse_request(raw: &[u8]) -> Request {
         assert_eq!(rest.len(), len, "body length must match Content-Length");
         rest.to_vec()
     };
-    Request::new(method, target, body)
+    let mut req = Request::new(method, target, body);
+    req.registry_auth = header("x-registry-auth").cloned();
+    req.registry_config = header("x-registry-config").cloned();
+    req
 }
 
 fn judge_with_world(policy: &Policy, tenant: &Tenant, req: &Request, world: &World) -> Verdict {
