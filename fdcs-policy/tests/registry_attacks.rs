@@ -9,9 +9,10 @@
 //! the engine holds it under that name and under beta's claim
 //! `fdcs.invalid/beta/reg.example__5000/app:1`.
 //!
-//! A test whose name starts with `hole_` documents an attack the core lets
-//! through today: it states the expected safe outcome and FAILS until the
-//! hole is closed (it is deliberately not `#[ignore]`d).
+//! A test whose name starts with `regression_` is an attack that got
+//! through when the feature first landed (found by an adversarial review)
+//! and was closed since; a new hole is named `hole_` and fails until it is
+//! closed (deliberately not `#[ignore]`d).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -398,7 +399,7 @@ fn pull_of_a_numeric_first_component_without_dot_or_colon_is_docker_hub() {
 }
 
 #[test]
-fn hole_docker_hub_in_another_case_or_with_port_443_is_another_registry_to_the_daemon() {
+fn regression_docker_hub_in_another_case_or_with_port_443_is_another_registry_to_the_daemon() {
     // The daemon rewrites only the exact `docker.io` / `index.docker.io` to
     // Docker Hub (registry-1.docker.io, the operator's registry-mirrors).
     // `Docker.IO/...` or `docker.io:443/...` is a plain registry at the
@@ -643,7 +644,7 @@ fn import_from_a_url_is_refused() {
 }
 
 #[test]
-fn hole_import_with_from_image_makes_the_daemon_pull_unjudged() {
+fn regression_import_with_from_image_makes_the_daemon_pull_unjudged() {
     // moby's postImagesCreate pulls when `fromImage` is set and only
     // imports otherwise; fdcs reads `fromSrc` first and forwards the
     // query as it is, so the daemon pulls from the tenant's registry.
@@ -665,7 +666,7 @@ fn hole_import_with_from_image_makes_the_daemon_pull_unjudged() {
 }
 
 #[test]
-fn hole_import_may_tag_the_reserved_claim_registry() {
+fn regression_import_may_tag_the_reserved_claim_registry() {
     // `docker import - fdcs.invalid/beta/reg.example__5000/app:1` forges
     // beta's claim: beta's `docker run reg.example:5000/app:1` then runs
     // alpha's archive.
@@ -1193,7 +1194,7 @@ fn build_with_a_remote_context_is_refused() {
 }
 
 #[test]
-fn hole_build_tag_may_name_the_reserved_claim_registry() {
+fn regression_build_tag_may_name_the_reserved_claim_registry() {
     // `docker build -t fdcs.invalid/beta/reg.example__5000/app:1 .` forges
     // beta's claim: beta's next `docker run reg.example:5000/app:1` runs
     // alpha's build. The build's `t` is not judged at all.
@@ -1202,7 +1203,7 @@ fn hole_build_tag_may_name_the_reserved_claim_registry() {
 }
 
 #[test]
-fn hole_build_network_mode_host_reaches_the_hosts_loopback() {
+fn regression_build_network_mode_host_reaches_the_hosts_loopback() {
     // issue 7: a RUN step with `networkmode=host` reaches the daemon API on
     // the host's loopback. Build query parameters are forwarded unjudged.
     for q in ["?networkmode=host", "?networkmode=container:beta_db"] {
@@ -1277,7 +1278,7 @@ fn a_claim_spelled_with_port_443_never_reaches_beta_claims() {
 }
 
 #[test]
-fn hole_docker_hub_repository_spelled_like_a_claim_is_not_refused() {
+fn regression_docker_hub_repository_spelled_like_a_claim_is_not_refused() {
     // The engine lists `docker.io/fdcs.invalid/beta/...:1` familiar, as
     // `fdcs.invalid/beta/reg.example__5000/app:1`: exactly beta's claim
     // tag, which the answer rewriter then shows beta as its own
@@ -1291,7 +1292,7 @@ fn hole_docker_hub_repository_spelled_like_a_claim_is_not_refused() {
 }
 
 #[test]
-fn hole_rmi_of_another_tenants_claim_is_forwarded_when_manage_is_allowed() {
+fn regression_rmi_of_another_tenants_claim_is_forwarded_when_manage_is_allowed() {
     // The reserved-registry refusal is swallowed by the "manage" fallback.
     let v = as_alpha(
         manage_policy(),
@@ -1303,7 +1304,7 @@ fn hole_rmi_of_another_tenants_claim_is_forwarded_when_manage_is_allowed() {
 }
 
 #[test]
-fn hole_tag_into_the_claim_registry_when_manage_is_allowed() {
+fn regression_tag_into_the_claim_registry_when_manage_is_allowed() {
     let v = as_alpha(
         manage_policy(),
         "POST",
@@ -1679,7 +1680,7 @@ fn create_with_a_private_name_runs_alpha_own_claim() {
 }
 
 #[test]
-fn hole_create_with_a_private_image_by_digest_runs_beta_image() {
+fn regression_create_with_a_private_image_by_digest_runs_beta_image() {
     // The engine resolves `reg.example:5000/app@sha256:<d>` from the
     // RepoDigests beta's pull recorded, without a pull: alpha runs beta's
     // private image knowing only its (not secret) digest.
@@ -1706,9 +1707,11 @@ fn hole_create_with_a_private_image_by_digest_runs_beta_image() {
 }
 
 #[test]
-fn hole_image_mount_source_is_not_judged() {
+fn image_mount_sources_are_judged_like_image() {
     // API 1.48+: `--mount type=image,source=...` mounts an image's files
-    // into the container. The source is passed to the engine as given.
+    // into the container. Its source gets the tenant's own view of images:
+    // a private name becomes alpha's own claim, beta's claim is reserved,
+    // an id or a private digest is looked up first.
     for source in [
         "reg.example:5000/app:1".to_string(),
         BETA_CLAIM.to_string(),
@@ -1726,7 +1729,11 @@ fn hole_image_mount_source_is_not_judged() {
         );
         if let Some(f) = v.forward() {
             let m = &f.body.as_ref().unwrap()["HostConfig"]["Mounts"][0]["Source"];
-            panic!("an image mount of `{source}` was forwarded as {m}");
+            assert!(
+                m.as_str()
+                    .is_some_and(|s| s.starts_with("fdcs.invalid/alpha/")),
+                "an image mount of `{source}` was forwarded as {m}"
+            );
         }
     }
 }
@@ -1734,7 +1741,7 @@ fn hole_image_mount_source_is_not_judged() {
 // ------------------------------------------------ image list filters --
 
 #[test]
-fn hole_image_list_filters_name_the_reserved_claim_registry() {
+fn regression_image_list_filters_name_the_reserved_claim_registry() {
     // `since`/`before` make the engine resolve the reference: beta's claim
     // answers "exists" or "No such image", telling alpha what beta pulled.
     for key in ["since", "before", "reference"] {
@@ -1749,7 +1756,7 @@ fn hole_image_list_filters_name_the_reserved_claim_registry() {
 }
 
 #[test]
-fn hole_image_list_since_filter_probes_a_private_image() {
+fn regression_image_list_since_filter_probes_a_private_image() {
     // `since=reg.example:5000/app:1` is resolved on the engine's name, which
     // exists only because beta pulled it: an existence oracle (and `since`
     // with an id prefix enumerates every image id on the engine).

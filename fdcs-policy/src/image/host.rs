@@ -64,20 +64,19 @@ fn is_ipv4_literal(host: &str) -> bool {
     (1..=4).contains(&n) && host.split('.').all(part)
 }
 
-/// The registry identity an allow-list compares: ASCII lowercase,
-/// `index.docker.io` as `docker.io`, and a `:443` port dropped.
+/// The registry identity an allow-list compares: the host exactly as the
+/// engine keeps it in the reference, with `index.docker.io` as `docker.io`
+/// (the one alias the daemon itself folds).
 ///
-/// These are the spellings of one host that the daemon contacts the same
-/// way (host names are case-insensitive; `:443` is the port https uses
-/// anyway). Every other difference — another port, a trailing dot, another
-/// spelling of an IP address — stays a different registry.
+/// Nothing else is folded: the daemon treats only those two exact spellings
+/// as Docker Hub (its mirrors and endpoint included), so `Docker.IO` or
+/// `docker.io:443` is another registry to it, and so it is here. The
+/// reference parser already lowercases hosts where that keeps the meaning.
 pub fn registry_key(domain: &str) -> String {
-    let lower = domain.to_ascii_lowercase();
-    let host = lower.strip_suffix(":443").unwrap_or(&lower);
-    if host == LEGACY_DEFAULT_DOMAIN {
+    if domain == LEGACY_DEFAULT_DOMAIN {
         DEFAULT_DOMAIN.to_string()
     } else {
-        host.to_string()
+        domain.to_string()
     }
 }
 
@@ -146,9 +145,16 @@ pub fn server_address_registry(addr: &str) -> Result<String, ReferenceError> {
         return Err(err("the host is not a valid registry host"));
     }
     if host == LEGACY_DEFAULT_DOMAIN || host == DEFAULT_DOMAIN {
-        Ok(DEFAULT_DOMAIN.to_string())
-    } else {
+        return Ok(DEFAULT_DOMAIN.to_string());
+    }
+    // any other host is looked up case-insensitively, so it is compared in
+    // lower case; but a case variant of Docker Hub's names is not Docker
+    // Hub to the daemon (it compares them exactly) and stays as written
+    let lower = host.to_ascii_lowercase();
+    if lower == LEGACY_DEFAULT_DOMAIN || lower == DEFAULT_DOMAIN {
         Ok(host.to_string())
+    } else {
+        Ok(lower)
     }
 }
 
@@ -211,12 +217,14 @@ mod tests {
     fn registry_keys() {
         assert_eq!(registry_key("docker.io"), "docker.io");
         assert_eq!(registry_key("index.docker.io"), "docker.io");
-        assert_eq!(registry_key("Index.Docker.IO:443"), "docker.io");
-        assert_eq!(registry_key("Reg.Example:443"), "reg.example");
+        // only the daemon's own alias folds: other spellings are other registries to it
+        assert_eq!(registry_key("Index.Docker.IO:443"), "Index.Docker.IO:443");
+        assert_eq!(registry_key("docker.io:443"), "docker.io:443");
+        assert_eq!(registry_key("Reg.Example:443"), "Reg.Example:443");
         assert_eq!(registry_key("reg.example:5000"), "reg.example:5000");
         assert_eq!(registry_key("reg.example:4430"), "reg.example:4430");
         assert_eq!(registry_key("reg.example."), "reg.example.");
-        assert_eq!(registry_key("[::1]:443"), "[::1]");
+        assert_eq!(registry_key("[::1]:443"), "[::1]:443");
     }
 
     #[test]
@@ -249,8 +257,8 @@ mod tests {
         assert_eq!(ok("https://reg.example?x=1"), "reg.example");
         assert_eq!(ok("https://reg.example#frag"), "reg.example");
         assert_eq!(ok("https://[::1]:5000/v2/"), "[::1]:5000");
-        assert_eq!(ok("Reg.Example"), "Reg.Example");
-        // Userinfo only counts before the path.
+        assert_eq!(ok("Reg.Example"), "reg.example"); // looked up case-insensitively
+                                                      // Userinfo only counts before the path.
         assert_eq!(ok("https://reg.example/a@b"), "reg.example");
         for bad in [
             "https://u@evil/",

@@ -535,14 +535,17 @@ mod tests {
         // Only the uppercase makes `Foo` a host: it keeps its spelling so
         // that the canonical form reads back the same.
         assert_eq!(r("Foo/bar").domain, "Foo");
-        assert_eq!(r("Foo/bar").registry_key(), "foo");
+        assert_eq!(r("Foo/bar").registry_key(), "Foo");
         assert_eq!(r("LOCALHOST/x").domain, "localhost");
         // The engine treats only the exact spellings as Docker Hub.
         assert_eq!(parts("DOCKER.IO/busybox").0, "DOCKER.IO");
         assert_eq!(parts("DOCKER.IO/busybox").1, "busybox");
         assert_eq!(r("Index.Docker.IO/busybox").domain, "Index.Docker.IO");
-        assert_eq!(r("Index.Docker.IO/busybox").registry_key(), "docker.io");
-        // Uppercase in the path is refused.
+        assert_eq!(
+            r("Index.Docker.IO/busybox").registry_key(),
+            "Index.Docker.IO"
+        ); // not the daemon's alias spelling
+           // Uppercase in the path is refused.
         assert!(err("Foo/Bar").contains("lowercase"));
         assert!(err("busyBox").contains("lowercase"));
         assert!(err("reg.example/Team/app").contains("lowercase"));

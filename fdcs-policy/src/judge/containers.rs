@@ -72,7 +72,15 @@ pub(super) fn scoped_filters(
     cx: &Ctx<'_>,
     scope: FilterScope,
 ) -> Result<filters::ScopedFilters, Stop> {
-    filters::scope(cx.query.get("filters"), scope, &cx.tenant.id, cx.facts).map_err(|e| match e {
+    let shared = &cx.policy.images.shared;
+    filters::scope(
+        cx.query.get("filters"),
+        scope,
+        &cx.tenant.id,
+        cx.facts,
+        shared,
+    )
+    .map_err(|e| match e {
         Ok(o) => Stop::Need(o),
         Err(d) => Stop::Deny(d),
     })

@@ -50,6 +50,9 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         Endpoint::ImagePush => push(cx),
         Endpoint::ImageDelete => delete(cx),
         _ => {
+            if cx.route.endpoint == Endpoint::ImageTag {
+                not_reserved(cx, "repo")?;
+            }
             let what = match cx.route.endpoint {
                 Endpoint::ImageTag => "tagging images",
                 Endpoint::ImageCommit => "committing containers to images",
@@ -87,10 +90,22 @@ fn malformed(e: impl std::fmt::Display, field: &str) -> Stop {
 /// A named reference the tenant gave, refused when it names fdcs's own
 /// records.
 fn named(cx: &Ctx<'_>, r: Reference, field: &str) -> Result<Reference, Stop> {
-    if r.domain == claims::CLAIM_DOMAIN {
-        registries::check_registry(&cx.policy.images, cx.tenant, &r.domain, field)?;
+    if claims::is_reserved(&r) {
+        registries::check_registry(&cx.policy.images, cx.tenant, claims::CLAIM_DOMAIN, field)?;
     }
     Ok(r)
+}
+
+/// Refuses a query value (`repo`, `t`) that would write an image name
+/// under fdcs's records.
+fn not_reserved(cx: &Ctx<'_>, key: &str) -> Result<(), Stop> {
+    match cx.query.get(key).filter(|v| !v.is_empty()) {
+        Some(v) => match Reference::parse(v) {
+            Ok(r) => named(cx, r, key).map(|_| ()),
+            Err(e) => Err(malformed(e, key)),
+        },
+        None => Ok(()),
+    }
 }
 
 /// Where a tenant's image reference points on the engine: its own claim
@@ -137,10 +152,16 @@ pub(crate) fn container_image(cx: &Ctx<'_>, given: &str) -> Result<String, Stop>
     let p = &cx.policy.images;
     let parsed = Reference::parse_any(given).map_err(|e| malformed(e, "Image"))?;
     if let AnyReference::Named(r) = &parsed {
-        if r.domain == claims::CLAIM_DOMAIN {
-            named(cx, r.clone(), "Image")?;
-        }
-        if !may_be_id_prefix(given) {
+        named(cx, r.clone(), "Image")?;
+        // a digest of a private repository may be another tenant's pull:
+        // only the engine knows whose, so it is looked up like an id
+        let private_digest = r.digest.is_some() && !is_shared(&p.shared, r);
+        if !may_be_id_prefix(given) && !private_digest {
+            // a private image comes only from a listed registry (so compose
+            // lint reports the registry a deploy's pull would be refused)
+            if !is_shared(&p.shared, r) {
+                registries::check_registry(p, cx.tenant, &r.domain, "Image")?;
+            }
             images::check_image(p, cx.tenant, &r.with_default_tag(), "Image")?;
             return Ok(engine_reference(cx, given, "Image")?.unwrap_or_else(|| given.to_string()));
         }
@@ -254,6 +275,15 @@ fn import(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         "importing an image (fromSrc)",
         "pull images from a registry instead",
     )?;
+    if cx.query.get("fromImage").is_some_and(|s| !s.is_empty()) {
+        // the daemon pulls whenever `fromImage` is set
+        return Err(forbidden(
+            MANAGE,
+            "an import cannot also name an image to pull (fromImage)",
+            "import with fromSrc=- alone, or pull separately",
+        ));
+    }
+    not_reserved(cx, "repo")?;
     if cx.query.get("fromSrc") != Some("-") {
         return Err(forbidden(
             MANAGE,
@@ -330,6 +360,19 @@ fn build(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             "send the build context from the client",
         ));
     }
+    // RUN steps on the host's network (or another container's) reach what
+    // the daemon reaches
+    if !matches!(
+        cx.query.get("networkmode"),
+        None | Some("" | "default" | "none")
+    ) {
+        return Err(forbidden(
+            BUILD,
+            "a build network mode other than the default is not allowed",
+            "build without --network",
+        ));
+    }
+    not_reserved(cx, "t")?;
     let mut fwd = cx.as_is(ResponsePlan::PassThrough);
     fwd.stream_body = true;
     fwd.registry_config =
@@ -371,9 +414,9 @@ fn push(cx: &Ctx<'_>) -> Result<Forward, Stop> {
 fn delete(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let p = &cx.policy.images;
     let given = cx.route.reference();
-    let claim = match engine_reference(cx, given, "name") {
-        Ok(Some(claim)) => claim,
-        _ => {
+    let claim = match engine_reference(cx, given, "name")? {
+        Some(claim) => claim,
+        None => {
             images::operation(
                 MANAGE,
                 p.allow_manage,

@@ -25,7 +25,7 @@
 //! names) and the image's names from shared registries; everything else is
 //! hidden, and an image with nothing left to show does not exist for it.
 
-use crate::image::{registry_key, Reference};
+use crate::image::{may_be_id_prefix, registry_key, Reference};
 use crate::{Denial, TenantId};
 
 /// The registry of every claim tag; reserved.
@@ -35,6 +35,24 @@ pub const CLAIM_DOMAIN: &str = "fdcs.invalid";
 pub fn is_shared(shared: &[String], r: &Reference) -> bool {
     let key = registry_key(&r.domain);
     key != CLAIM_DOMAIN && shared.contains(&key)
+}
+
+/// Whether `text` names, to the engine, only images of a shared registry:
+/// a reference by name (not an id, id prefix or digest of a private
+/// repository) whose registry is shared.
+pub fn is_shared_name(shared: &[String], text: &str) -> bool {
+    !may_be_id_prefix(text)
+        && Reference::parse(text).is_ok_and(|r| is_shared(shared, &r) && !is_reserved(&r))
+}
+
+/// Whether a reference names fdcs's records: the claim registry, or a
+/// Docker Hub repository the engine would list under the same text.
+pub fn is_reserved(r: &Reference) -> bool {
+    registry_key(&r.domain) == CLAIM_DOMAIN
+        || (r.domain == crate::image::DEFAULT_DOMAIN
+            && r.path
+                .get(..CLAIM_DOMAIN.len() + 1)
+                .is_some_and(|p| p.eq_ignore_ascii_case(&format!("{CLAIM_DOMAIN}/"))))
 }
 
 /// The claim tag recording that `tenant` pulled `r` (a reference with a

@@ -133,6 +133,8 @@ fn allowed_keys(scope: FilterScope) -> &'static [&'static str] {
 }
 
 /// Checks and scopes the tenant's `filters`, forcing the owner label in.
+/// `shared` (the policy's shared registries) bounds the images an image
+/// list filter may name.
 ///
 /// Returns `Err(Ok(obligation))` when a filter refers to a resource that
 /// must be resolved first, `Err(Err(denial))` when refused.
@@ -141,6 +143,7 @@ pub fn scope(
     scope: FilterScope,
     tenant: &TenantId,
     facts: &Facts,
+    shared: &[String],
 ) -> Result<ScopedFilters, Result<Obligation, Denial>> {
     let parsed = parse(raw.unwrap_or("")).map_err(Err)?;
     let allowed = allowed_keys(scope);
@@ -172,6 +175,19 @@ pub fn scope(
                 }
                 "name" if scope != FilterScope::Events && scope != FilterScope::Images => {
                     name_filters.push(v);
+                }
+                "before" | "since" | "reference" if scope == FilterScope::Images => {
+                    // an image named here must be one every tenant may see:
+                    // a private name, an id or the claim registry would make
+                    // the list an oracle of what others pulled
+                    if !crate::tenancy::claims::is_shared_name(shared, &v) {
+                        return Err(Err(Denial::malformed(
+                            "tenancy.filter",
+                            format!("the image filter `{key}={v}` is not supported here"),
+                            "filter on images of the shared registries by name, or on labels",
+                        )));
+                    }
+                    out_values.push(v);
                 }
                 "before" | "since" if scope == FilterScope::ContainerList => {
                     out_values.push(resolved_id(facts, tenant, ResourceKind::Container, &v)?);
@@ -274,7 +290,13 @@ mod tests {
     }
 
     fn run(raw: Option<&str>, s: FilterScope) -> Result<ScopedFilters, Result<Obligation, Denial>> {
-        scope(raw, s, &alpha(), &Facts::default())
+        scope(
+            raw,
+            s,
+            &alpha(),
+            &Facts::default(),
+            &["docker.io".to_string()],
+        )
     }
 
     #[test]

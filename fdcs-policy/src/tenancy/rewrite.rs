@@ -143,6 +143,8 @@ pub fn rewrite_event(tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
             unscope_string(id, s);
         }
     }
+    unclaim_image(id, attrs.get_mut("image"));
+    unclaim_image(id, v.get_mut("from"));
     let mut out = v.to_string().into_bytes();
     out.push(b'\n');
     Some(out)

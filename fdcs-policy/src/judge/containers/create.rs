@@ -32,6 +32,17 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     mounts::check(&p.mounts, hc)?;
     privileges::check(&p.privileges, hc)?;
     namespaces::check(&p.namespaces, hc)?;
+    // an image mount (API 1.48) shows an image's files: the tenant's own
+    // view of images applies, as for `Image`
+    for m in hc.mounts.iter_mut().flatten() {
+        if m.type_
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("image"))
+        {
+            let source = m.source.as_deref().unwrap_or("");
+            m.source = Some(super::super::images::container_image(cx, source)?);
+        }
+    }
     resources::apply(
         &p.resources,
         cx.tenant,
