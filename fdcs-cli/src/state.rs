@@ -11,7 +11,7 @@
 //!  "networks":[{"id":"<64 hex>","tenant":"beta","name":"backnet"}],
 //!  "volumes":[{"tenant":"beta","name":"secrets"}],
 //!  "execs":[{"id":"<64 hex>","container":"<container id>"}],
-//!  "images":[{"id":"sha256:<64 hex>","repoTags":["busybox:latest"],"repoDigests":[]}]}
+//!  "images":[{"id":"sha256:<64 hex>","repo_tags":["busybox:latest"],"repo_digests":[]}]}
 //! ```
 
 use anyhow::{bail, Context};
@@ -37,7 +37,7 @@ pub(crate) struct State {
 
 /// An image as the engine holds it (tags engine-side, claims included).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 struct Image {
     id: String,
     #[serde(default)]

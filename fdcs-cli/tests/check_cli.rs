@@ -418,7 +418,7 @@ fn the_request_corpus_gets_the_same_verdicts_through_the_cli() {
 fn another_policy_file_with_cel_rules_is_used() {
     let policy =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/examples/registry-prefix.yaml");
-    let foreign_image = corpus("images/create-image-not-allowed.http");
+    let foreign_image = corpus("images/create-hub-image.http");
     let o = check(&[
         "--tenant",
         "alpha",
@@ -431,7 +431,7 @@ fn another_policy_file_with_cel_rules_is_used() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v = &json_lines(&o)[0];
     assert_eq!(v["rule"], "custom.images.registry-prefix");
-    // the embedded default allows any image
+    // the embedded default allows any image of Docker Hub
     let o = check(&["--tenant", "alpha", s(&foreign_image)]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }

@@ -69,14 +69,20 @@ pub(super) fn judge(
 }
 
 /// An image name the tenant may use, made from the first allowed pattern
-/// (`busybox*` → `busybox`), to keep judging a body whose image was refused.
+/// (`busybox*` → `busybox`; `busybox` when any image is allowed), to keep
+/// judging a body whose image was refused.
 fn allowed_image(policy: &Policy, tenant: &Tenant) -> Option<String> {
     let patterns = tenant
         .limits
         .images
         .as_ref()
         .unwrap_or(&policy.images.allow);
-    patterns.first().map(|p| p.as_str().replace('*', ""))
+    let name = patterns
+        .first()
+        .map(|p| p.as_str().replace('*', ""))
+        .filter(|n| !n.is_empty() && !n.ends_with('/') && !n.ends_with(':'))
+        .unwrap_or_else(|| "busybox".to_string());
+    Some(name)
 }
 
 /// Array elements removed so far, by original index, so that a later
