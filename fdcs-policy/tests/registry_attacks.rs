@@ -1771,6 +1771,20 @@ fn regression_image_list_since_filter_probes_a_private_image() {
     }
 }
 
+#[test]
+fn a_reference_filter_on_a_private_name_is_a_pattern_the_answer_is_cut_to() {
+    // `docker images reg.example:5000/app` is a name pattern the daemon
+    // matches, not a lookup: it is forwarded, and the list answer is cut to
+    // what the tenant may see (no oracle), so beta can list its own images
+    let filters = json!({ "reference": ["reg.example:5000/app"] }).to_string();
+    let t = format!("/v1.41/images/json?filters={}", pct(&filters));
+    let f = forwarded(as_alpha(private_policy(), "GET", &t, b""));
+    assert!(matches!(
+        f.response,
+        ResponsePlan::Rewrite(ResponseRewrite::ImageList { .. })
+    ));
+}
+
 // ------------------------------------------------ tenants and patterns --
 
 #[test]

@@ -17,7 +17,7 @@ use crate::query::Query;
 use crate::route::Endpoint;
 use crate::rules::images::{self, BUILD, MANAGE, PULL, PUSH};
 use crate::rules::registries;
-use crate::tenancy::claims::{self, claim_for, is_shared, parse_claim};
+use crate::tenancy::claims::{self, claim_for, is_shared, no_such_image, parse_claim};
 use crate::tenancy::filters::FilterScope;
 use crate::{Denial, Forward, Obligation, Prelude, PullClaim, ResponsePlan, ResponseRewrite};
 
@@ -39,7 +39,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Ok(cx.forward(cx.req.path.clone(), &q, None, ResponsePlan::Rewrite(plan)))
         }
         Endpoint::ImageInspect | Endpoint::ImageHistory => inspect(cx),
-        Endpoint::ImageAttestations => Err(Stop::Deny(not_found(cx.route.reference()))),
+        Endpoint::ImageAttestations => Err(Stop::Deny(no_such_image(cx.route.reference()))),
         Endpoint::ImageSearch => search(cx),
         Endpoint::DistributionInspect => distribution(cx),
         Endpoint::ImageCreate if cx.query.get("fromSrc").is_some_and(|s| !s.is_empty()) => {
@@ -69,11 +69,6 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Ok(cx.as_is(ResponsePlan::PassThrough))
         }
     }
-}
-
-/// The daemon's answer for an image that does not exist.
-pub(crate) fn not_found(reference: &str) -> Denial {
-    Denial::not_found(format!("No such image: {reference}"))
 }
 
 fn malformed(e: impl std::fmt::Display, field: &str) -> Stop {
@@ -174,11 +169,11 @@ pub(crate) fn container_image(cx: &Ctx<'_>, given: &str) -> Result<String, Stop>
         }));
     };
     let Some(img) = found else {
-        return Err(Stop::Deny(not_found(given)));
+        return Err(Stop::Deny(no_such_image(given)));
     };
     let Some(view) = claims::view(&p.shared, &cx.tenant.id, &img.repo_tags, &img.repo_digests)
     else {
-        return Err(Stop::Deny(not_found(given)));
+        return Err(Stop::Deny(no_such_image(given)));
     };
     let allowed = view
         .repo_tags
@@ -192,8 +187,8 @@ pub(crate) fn container_image(cx: &Ctx<'_>, given: &str) -> Result<String, Stop>
         return match r {
             Some(r) => Err(images::check_image(p, cx.tenant, &r, "Image")
                 .err()
-                .map_or_else(|| Stop::Deny(not_found(given)), Stop::Deny)),
-            None => Err(Stop::Deny(not_found(given))),
+                .map_or_else(|| Stop::Deny(no_such_image(given)), Stop::Deny)),
+            None => Err(Stop::Deny(no_such_image(given))),
         };
     }
     cx.mark_rewritten();
@@ -430,7 +425,7 @@ fn delete(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         return Err(Stop::Need(Obligation::Image { reference: claim }));
     };
     let Some(img) = found else {
-        return Err(Stop::Deny(not_found(given)));
+        return Err(Stop::Deny(no_such_image(given)));
     };
     let others = img
         .repo_tags

@@ -28,6 +28,12 @@
 use crate::image::{may_be_id_prefix, registry_key, Reference};
 use crate::{Denial, TenantId};
 
+/// The daemon's own answer for an image that does not exist (404), given
+/// for an image the tenant may not see.
+pub fn no_such_image(reference: &str) -> Denial {
+    Denial::not_found(format!("No such image: {reference}"))
+}
+
 /// The registry of every claim tag; reserved.
 pub const CLAIM_DOMAIN: &str = "fdcs.invalid";
 

@@ -176,10 +176,25 @@ pub fn scope(
                 "name" if scope != FilterScope::Events && scope != FilterScope::Images => {
                     name_filters.push(v);
                 }
-                "before" | "since" | "reference" if scope == FilterScope::Images => {
-                    // an image named here must be one every tenant may see:
-                    // a private name, an id or the claim registry would make
-                    // the list an oracle of what others pulled
+                "reference" if scope == FilterScope::Images => {
+                    // a pattern the daemon matches against names (the answer
+                    // is then cut to what the tenant may see); only fdcs's
+                    // own records may not be matched on
+                    if v.to_ascii_lowercase()
+                        .contains(crate::tenancy::claims::CLAIM_DOMAIN)
+                    {
+                        return Err(Err(Denial::policy(
+                            "images.reserved",
+                            format!("the image filter `{key}={v}` names fdcs's records"),
+                            "filter on the names you pulled images by",
+                        )));
+                    }
+                    out_values.push(v);
+                }
+                "before" | "since" if scope == FilterScope::Images => {
+                    // the daemon resolves this image, and says when it does
+                    // not exist: a private name or an id would make the list
+                    // an oracle of what others pulled
                     if !crate::tenancy::claims::is_shared_name(shared, &v) {
                         return Err(Err(Denial::malformed(
                             "tenancy.filter",

@@ -6,7 +6,7 @@ mod images;
 
 use serde_json::{Map, Value};
 
-use super::claims::unclaim_text;
+use super::claims::{no_such_image, unclaim_text};
 
 use super::filters::NameFilter;
 use super::{is_reserved_label, tenant_name, OWNER_LABEL};
@@ -99,7 +99,8 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
                 _ => false,
             };
             if !visible {
-                return not_found_image(reference);
+                // the status that goes with it is `answer_status`'s business
+                return no_such_image(reference).to_json().into_bytes();
             }
         }
         ResponseRewrite::ImageDelete => {
@@ -148,14 +149,6 @@ pub fn rewrite_event(tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
     let mut out = v.to_string().into_bytes();
     out.push(b'\n');
     Some(out)
-}
-
-/// The daemon's answer for a missing image; the status that goes with it
-/// is [`answer_status`]'s business.
-fn not_found_image(reference: &str) -> Vec<u8> {
-    serde_json::json!({ "message": format!("No such image: {reference}") })
-        .to_string()
-        .into_bytes()
 }
 
 /// Rewrites a buffered answer of any status for the tenant, and gives the
