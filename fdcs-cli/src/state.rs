@@ -130,6 +130,14 @@ impl State {
                 facts.execs.insert(exec.clone(), owner);
                 true
             }
+            Obligation::Lookup(lookup) => {
+                if facts.lookups.contains_key(lookup) {
+                    return false;
+                }
+                let found = lookup.answer_from(&self.owned(tenant, lookup.kind));
+                facts.lookups.insert(lookup.clone(), found);
+                true
+            }
             Obligation::Image { reference } => {
                 if facts.images.contains_key(reference) {
                     return false;

@@ -142,9 +142,13 @@ fn foreign_id_prefix_is_not_found_with_state_and_a_question_without() {
     assert_eq!(v["status"], 404);
     assert_eq!(v["rule"], Value::Null);
     assert_eq!(v["message"], "No such container: bdb0c0");
+    // one targeted question at a time: the engine-side name, then the prefix
     assert_eq!(
         v["obligations"],
-        serde_json::json!([{"need": "owned", "kind": "container"}])
+        serde_json::json!([
+            {"need": "lookup", "kind": "container", "by": "name", "value": "alpha_bdb0c0"},
+            {"need": "lookup", "kind": "container", "by": "prefix", "value": "bdb0c0"}
+        ])
     );
 
     // without --state: the question is listed, and nothing was denied
@@ -155,11 +159,11 @@ fn foreign_id_prefix_is_not_found_with_state_and_a_question_without() {
     assert_eq!(v["forward"], Value::Null);
     assert_eq!(
         v["obligations"],
-        serde_json::json!([{"need": "owned", "kind": "container"}])
+        serde_json::json!([{"need": "lookup", "kind": "container", "by": "name", "value": "alpha_bdb0c0"}])
     );
     let o = check(&["--tenant", "alpha", s(&get)]);
     assert!(
-        stdout(&o).contains(": need the tenant's containers"),
+        stdout(&o).contains(": need the tenant's container with engine-side name `alpha_bdb0c0`"),
         "{}",
         stdout(&o)
     );

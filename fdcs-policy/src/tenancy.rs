@@ -7,6 +7,7 @@
 
 pub mod claims;
 pub mod filters;
+pub mod lookup;
 pub mod resolve;
 pub mod rewrite;
 

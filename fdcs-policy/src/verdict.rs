@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use crate::tenancy::lookup::Lookup;
+
 /// The decision for one request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "verdict", rename_all = "lowercase")]
@@ -253,11 +255,17 @@ pub enum ResponseRewrite {
 #[serde(tag = "need", rename_all = "snake_case")]
 pub enum Obligation {
     /// List every resource of this kind that carries the tenant's ownership
-    /// label (ids and engine-side names); answered in [`Facts`].
+    /// label (ids and engine-side names); answered in [`Facts`]. Only asked
+    /// when a whole list is what the answer needs; a reference is resolved
+    /// with [`Obligation::Lookup`].
     Owned {
         /// Which kind.
         kind: ResourceKind,
     },
+    /// One targeted question: which of the tenant's own resources has this
+    /// id, engine-side name or id prefix. [`Lookup::engine_query`] is the
+    /// one engine call that answers it, [`Lookup::read_answer`] reads it.
+    Lookup(Lookup),
     /// Which container does this exec belong to (`GET /exec/{id}/json`).
     ExecContainer {
         /// The exec id as given in the path.
@@ -284,7 +292,9 @@ pub struct ImageFacts {
 }
 
 /// The kinds of tenant-owned resources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceKind {
     /// Containers.
@@ -328,6 +338,8 @@ pub struct Facts {
     pub execs: std::collections::BTreeMap<String, Option<String>>,
     /// Image reference → the image it resolves to (`None`: no such image).
     pub images: std::collections::BTreeMap<String, Option<ImageFacts>>,
+    /// Answers to targeted lookups: the tenant's resources that match.
+    pub lookups: std::collections::BTreeMap<Lookup, Vec<Owned>>,
 }
 
 impl Facts {

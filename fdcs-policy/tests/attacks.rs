@@ -88,6 +88,7 @@ fn facts() -> Facts {
         volumes: Some(vec![own("alpha_data".into(), "alpha_data")]),
         execs,
         images: BTreeMap::new(),
+        lookups: BTreeMap::new(),
     }
 }
 

@@ -135,6 +135,24 @@ impl World {
                     .map(|x| x.container.clone());
                 facts.execs.insert(exec.clone(), c);
             }
+            Obligation::Lookup(lookup) => {
+                let list = match lookup.kind {
+                    ResourceKind::Container => owned(&self.containers),
+                    ResourceKind::Network => owned(&self.networks),
+                    ResourceKind::Volume => self
+                        .volumes
+                        .iter()
+                        .filter(|v| v.tenant == tenant.as_str())
+                        .map(|v| Owned {
+                            id: engine_name(tenant, &v.name),
+                            name: engine_name(tenant, &v.name),
+                        })
+                        .collect(),
+                };
+                facts
+                    .lookups
+                    .insert(lookup.clone(), lookup.answer_from(&list));
+            }
             Obligation::Image { reference } => {
                 let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
                 let found = self.images.iter().find(|i| {

@@ -18,7 +18,9 @@ pub struct Limits {
     pub max_response_body: usize,
     /// Deadline for obligation lookups and preludes (→ 502).
     pub lookup_timeout: Duration,
-    /// Judge rounds before giving up (fail closed).
+    /// Judge rounds before giving up (fail closed). Each round is one
+    /// targeted lookup (a reference costs one to three: full id, name, id
+    /// prefix), so this also bounds the engine calls one request can cause.
     pub max_rounds: usize,
     /// Longest `/events` line kept; a longer one is dropped.
     pub max_event_line: usize,
@@ -31,7 +33,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(30),
             max_response_body: 64 << 20,
             lookup_timeout: Duration::from_secs(30),
-            max_rounds: 5,
+            max_rounds: 32,
             max_event_line: 1 << 20,
         }
     }

@@ -10,6 +10,7 @@ use crate::config::Limits;
 use crate::engine::{call_bytes, daemon_message, json_request, EngineService};
 use crate::error::Rejection;
 use bytes::Bytes;
+use fdcs_policy::tenancy::lookup::Lookup;
 use fdcs_policy::{Facts, ImageFacts, Obligation, Owned, ResourceKind, Tenant};
 use http::{Method, StatusCode};
 use http_body::Body;
@@ -22,6 +23,7 @@ enum Answer {
     Owned(ResourceKind, Vec<Owned>),
     Exec(String, Option<String>),
     Image(String, Option<ImageFacts>),
+    Lookup(Lookup, Vec<Owned>),
 }
 
 /// Answers every obligation into `facts`; several lookups run concurrently.
@@ -70,6 +72,9 @@ fn record(facts: &mut Facts, a: Answer) {
         Answer::Image(reference, img) => {
             facts.images.insert(reference, img);
         }
+        Answer::Lookup(lookup, found) => {
+            facts.lookups.insert(lookup, found);
+        }
     }
 }
 
@@ -96,6 +101,10 @@ where
         Obligation::Image { reference } => {
             let img = image(&inner, &reference, &limits).await?;
             Ok(Answer::Image(reference, img))
+        }
+        Obligation::Lookup(lookup) => {
+            let found = targeted(&inner, &tenant, &lookup, &limits).await?;
+            Ok(Answer::Lookup(lookup, found))
         }
     }
 }
@@ -201,6 +210,45 @@ where
             daemon_message(&bytes)
         ))),
     }
+}
+
+/// One targeted lookup: the single engine call the core names, read as
+/// the core reads it.
+async fn targeted<S, RB>(
+    inner: &S,
+    tenant: &Tenant,
+    lookup: &Lookup,
+    limits: &Limits,
+) -> Result<Vec<Owned>, Rejection>
+where
+    S: EngineService<RB>,
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let q = lookup.engine_query(&tenant.id);
+    let req = json_request(Method::GET, &q.target, None)?;
+    let (status, bytes) =
+        call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+    let misunderstood = || {
+        Rejection::Upstream(format!(
+            "fdcs: the Docker engine's answer to `{}` was not understood",
+            q.target
+        ))
+    };
+    let body: Option<Value> = match status {
+        StatusCode::OK => Some(serde_json::from_slice(&bytes).map_err(|_| misunderstood())?),
+        StatusCode::NOT_FOUND if !q.list => None,
+        other => {
+            return Err(Rejection::Upstream(format!(
+                "fdcs: the Docker engine answered {other} to `{}`: {}",
+                q.target,
+                daemon_message(&bytes)
+            )))
+        }
+    };
+    lookup
+        .read_answer(&tenant.id, body.as_ref())
+        .ok_or_else(misunderstood)
 }
 
 /// Which image the daemon resolves `reference` to (one inspect call).

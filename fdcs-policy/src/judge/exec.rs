@@ -77,13 +77,10 @@ fn own_exec(cx: &Ctx<'_>, plan: ResponsePlan) -> Result<Forward, Stop> {
         Some(None) => return Err(missing()),
         Some(Some(c)) => c,
     };
-    let Some(owned) = cx.facts.owned(ResourceKind::Container) else {
-        return Err(Stop::Need(Obligation::Owned {
-            kind: ResourceKind::Container,
-        }));
-    };
-    if !owned.iter().any(|o| &o.id == container) {
-        return Err(missing());
+    // the exec's container by its full id: one targeted lookup
+    match cx.resolve(ResourceKind::Container, container) {
+        Ok(o) if &o.id == container => Ok(cx.as_is(plan)),
+        Ok(_) | Err(Stop::Deny(_)) => Err(missing()),
+        Err(need) => Err(need),
     }
-    Ok(cx.as_is(plan))
 }

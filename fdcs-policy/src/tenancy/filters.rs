@@ -368,9 +368,10 @@ mod tests {
         let r = run(Some(r#"{"since":["web"]}"#), FilterScope::ContainerList);
         assert_eq!(
             r.unwrap_err().unwrap(),
-            Obligation::Owned {
-                kind: ResourceKind::Container
-            }
+            Obligation::Lookup(crate::tenancy::lookup::Lookup {
+                kind: ResourceKind::Container,
+                by: crate::tenancy::lookup::LookupBy::Name("alpha_web".into()),
+            })
         );
     }
 }

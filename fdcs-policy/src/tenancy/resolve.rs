@@ -3,6 +3,7 @@
 //! the tenant's own, so another tenant's resources cannot be named, guessed
 //! by prefix, or even shown to exist (invariant 2).
 
+use super::lookup::{Lookup, LookupBy};
 use super::{engine_name, is_full_id};
 use crate::{Denial, Facts, Obligation, Owned, ResourceKind, TenantId};
 
@@ -31,26 +32,100 @@ pub fn not_found(kind: ResourceKind, reference: &str) -> Denial {
 /// Order, as the daemon's: exact full id, exact name, unique id prefix
 /// (volumes: name only). Two own resources matching one prefix is the
 /// daemon's "ambiguous" error; it can only ever reveal the tenant's own.
+///
+/// With the tenant's whole list in `facts` (an offline adapter that knows
+/// everything), it is resolved there; otherwise each step asks one targeted
+/// [`Lookup`], so that resolving costs one engine call per step, whatever
+/// the number of resources.
 pub fn resolve<'f>(
     facts: &'f Facts,
     tenant: &TenantId,
     kind: ResourceKind,
     reference: &str,
 ) -> Resolution<'f> {
-    let Some(owned) = facts.owned(kind) else {
-        return Resolution::Need(Obligation::Owned { kind });
-    };
     let name = reference.strip_prefix('/').unwrap_or(reference);
     if name.is_empty() {
         return Resolution::NotFound(not_found(kind, reference));
     }
+    if let Some(owned) = facts.owned(kind) {
+        return resolve_in(owned, tenant, kind, reference, name);
+    }
+    let ask = |by: LookupBy| -> Result<&'f [Owned], Obligation> {
+        let lookup = Lookup { kind, by };
+        facts
+            .lookups
+            .get(&lookup)
+            .map(Vec::as_slice)
+            .ok_or(Obligation::Lookup(lookup))
+    };
+    if kind != ResourceKind::Volume && is_full_id(name) {
+        match ask(LookupBy::Id(name.to_string())) {
+            Err(o) => return Resolution::Need(o),
+            Ok([o, ..]) => return Resolution::Owned(o),
+            Ok([]) => {}
+        }
+    }
+    // A volume created without a name got a random 64-hex name from the
+    // daemon; it is the tenant's only if the owner label says so.
+    let engine = if kind == ResourceKind::Volume && is_full_id(name) {
+        name.to_string()
+    } else {
+        engine_name(tenant, name)
+    };
+    match ask(LookupBy::Name(engine)) {
+        Err(o) => return Resolution::Need(o),
+        Ok([o, ..]) => return Resolution::Owned(o),
+        Ok([]) => {}
+    }
+    if kind != ResourceKind::Volume && is_hex(name) {
+        let matches = match ask(LookupBy::Prefix(name.to_string())) {
+            Err(o) => return Resolution::Need(o),
+            Ok(m) => m,
+        };
+        return by_prefix(
+            matches.iter().filter(|o| o.id.starts_with(name)),
+            kind,
+            reference,
+        );
+    }
+    Resolution::NotFound(not_found(kind, reference))
+}
+
+fn is_hex(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The unique match of a prefix, the daemon's "ambiguous" error, or none.
+fn by_prefix<'f>(
+    mut matches: impl Iterator<Item = &'f Owned>,
+    kind: ResourceKind,
+    reference: &str,
+) -> Resolution<'f> {
+    match (matches.next(), matches.next()) {
+        (Some(one), None) => Resolution::Owned(one),
+        (Some(_), Some(_)) => Resolution::NotFound(Denial {
+            status: 400,
+            rule: None,
+            message: format!("multiple IDs found with provided prefix: {reference}"),
+            field: None,
+        }),
+        _ => Resolution::NotFound(not_found(kind, reference)),
+    }
+}
+
+/// Resolution in a complete list of the tenant's own resources.
+fn resolve_in<'f>(
+    owned: &'f [Owned],
+    tenant: &TenantId,
+    kind: ResourceKind,
+    reference: &str,
+    name: &str,
+) -> Resolution<'f> {
     if kind != ResourceKind::Volume && is_full_id(name) {
         if let Some(o) = owned.iter().find(|o| o.id == name) {
             return Resolution::Owned(o);
         }
     }
-    // A volume created without a name got a random 64-hex name from the
-    // daemon; it is the tenant's only if the owner label says so.
     if kind == ResourceKind::Volume && is_full_id(name) {
         if let Some(o) = owned.iter().find(|o| o.name == name) {
             return Resolution::Owned(o);
@@ -60,19 +135,12 @@ pub fn resolve<'f>(
     if let Some(o) = owned.iter().find(|o| o.name == scoped) {
         return Resolution::Owned(o);
     }
-    if kind != ResourceKind::Volume && name.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let mut matches = owned.iter().filter(|o| o.id.starts_with(name));
-        if let Some(first) = matches.next() {
-            if matches.next().is_none() {
-                return Resolution::Owned(first);
-            }
-            return Resolution::NotFound(Denial {
-                status: 400,
-                rule: None,
-                message: format!("multiple IDs found with provided prefix: {reference}"),
-                field: None,
-            });
-        }
+    if kind != ResourceKind::Volume && is_hex(name) {
+        return by_prefix(
+            owned.iter().filter(|o| o.id.starts_with(name)),
+            kind,
+            reference,
+        );
     }
     Resolution::NotFound(not_found(kind, reference))
 }
@@ -136,13 +204,55 @@ mod tests {
     }
 
     #[test]
-    fn unanswered_facts_become_an_obligation() {
-        let f = Facts::default();
+    fn unanswered_facts_become_one_targeted_lookup() {
+        let mut f = Facts::default();
+        let by_name = Lookup {
+            kind: ResourceKind::Network,
+            by: LookupBy::Name("alpha_net".into()),
+        };
         assert_eq!(
             resolve(&f, &alpha(), ResourceKind::Network, "net"),
-            Resolution::Need(Obligation::Owned {
-                kind: ResourceKind::Network
-            })
+            Resolution::Need(Obligation::Lookup(by_name.clone()))
         );
+        // a hex reference that is no name goes on to one prefix lookup
+        let abc = Lookup {
+            kind: ResourceKind::Container,
+            by: LookupBy::Name("alpha_abc".into()),
+        };
+        f.lookups.insert(abc, Vec::new());
+        let prefix = Lookup {
+            kind: ResourceKind::Container,
+            by: LookupBy::Prefix("abc".into()),
+        };
+        assert_eq!(
+            resolve(&f, &alpha(), ResourceKind::Container, "abc"),
+            Resolution::Need(Obligation::Lookup(prefix.clone()))
+        );
+        let two = vec![
+            Owned {
+                id: "abc1".into(),
+                name: "alpha_a".into(),
+            },
+            Owned {
+                id: "abc2".into(),
+                name: "alpha_b".into(),
+            },
+        ];
+        f.lookups.insert(prefix, two);
+        assert!(matches!(
+            resolve(&f, &alpha(), ResourceKind::Container, "abc"),
+            Resolution::NotFound(d) if d.status == 400
+        ));
+        f.lookups.insert(
+            by_name,
+            vec![Owned {
+                id: "n1".into(),
+                name: "alpha_net".into(),
+            }],
+        );
+        assert!(matches!(
+            resolve(&f, &alpha(), ResourceKind::Network, "net"),
+            Resolution::Owned(o) if o.id == "n1"
+        ));
     }
 }

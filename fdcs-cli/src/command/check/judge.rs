@@ -4,10 +4,10 @@
 use crate::state::State;
 use fdcs_policy::{judge, Facts, Obligation, Policy, Request, Tenant, Verdict};
 
-/// Judging rounds before giving up. The core asks for at most one fact per
-/// resource kind plus execs, so three rounds are enough; a core that keeps
+/// Judging rounds before giving up, as `serve` does: the core asks one
+/// targeted lookup per round (up to three per reference); a core that keeps
 /// asking after every fact was given is reported, not looped on.
-const MAX_ROUNDS: usize = 6;
+const MAX_ROUNDS: usize = 32;
 
 /// The final verdict for one request and every obligation asked on the way.
 #[derive(Debug)]

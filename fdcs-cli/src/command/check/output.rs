@@ -79,6 +79,14 @@ fn obligation_text(o: &Obligation) -> String {
         Obligation::Owned { kind } => format!("the tenant's {}s", kind.noun()),
         Obligation::ExecContainer { exec } => format!("the container of exec `{exec}`"),
         Obligation::Image { reference } => format!("the image `{reference}` resolves to"),
+        Obligation::Lookup(l) => {
+            let (what, v) = match &l.by {
+                fdcs_policy::tenancy::lookup::LookupBy::Id(v) => ("id", v),
+                fdcs_policy::tenancy::lookup::LookupBy::Name(v) => ("engine-side name", v),
+                fdcs_policy::tenancy::lookup::LookupBy::Prefix(v) => ("id prefix", v),
+            };
+            format!("the tenant's {} with {what} `{v}`", l.kind.noun())
+        }
     }
 }
 
