@@ -15,7 +15,7 @@ use crate::layer::Shared;
 use crate::{hijack, pull, resolve, rewrite};
 use bytes::Bytes;
 use fdcs_policy::route::Endpoint;
-use fdcs_policy::{Facts, Forward, Policy, ResponsePlan, Tenant, Verdict};
+use fdcs_policy::{Forward, Policy, ResponsePlan, Session, Step, Tenant, Verdict};
 use http::{Request, Response};
 use http_body::Body;
 use hyper::upgrade::OnUpgrade;
@@ -258,25 +258,35 @@ where
     RB: Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    let mut facts = Facts::default();
-    for _ in 0..shared.limits.max_rounds {
-        let verdict = fdcs_policy::judge(policy, tenant, request, &facts);
-        audit.verdict = verdict.kind();
-        match verdict {
-            Verdict::Allow(f) | Verdict::Rewrite(f) => return Ok(f),
-            Verdict::Deny(d) => {
-                audit.rule = d.rule.clone();
-                return Err(Rejection::Denied(d));
+    let mut session =
+        Session::new(policy, tenant, request).with_max_rounds(shared.limits.max_rounds);
+    loop {
+        match session.step() {
+            Step::Ask(questions) => {
+                audit.verdict = "need";
+                resolve::answer(
+                    inner,
+                    tenant,
+                    &questions,
+                    session.facts_mut(),
+                    &shared.limits,
+                )
+                .await?;
             }
-            Verdict::Need(obligations) => {
-                resolve::answer(inner, tenant, &obligations, &mut facts, &shared.limits).await?;
+            Step::Decided(verdict) => {
+                audit.verdict = verdict.kind();
+                return match verdict {
+                    Verdict::Allow(f) | Verdict::Rewrite(f) => Ok(f),
+                    Verdict::Deny(d) => {
+                        audit.rule = d.rule.clone();
+                        Err(Rejection::Denied(d))
+                    }
+                    // a session only ends in a question when answers stop
+                    Verdict::Need(_) => Err(Rejection::Upstream(
+                        "fdcs: the engine lookups did not complete; try again".into(),
+                    )),
+                };
             }
         }
     }
-    audit.verdict = "deny";
-    Err(Rejection::Denied(fdcs_policy::Denial::policy(
-        "judge.undecided",
-        "the policy could not decide on this request after too many engine lookups",
-        "nothing was forwarded; report this to the operator",
-    )))
 }

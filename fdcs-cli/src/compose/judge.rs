@@ -11,7 +11,9 @@ use super::engine::{object_name, EngineRequest};
 use super::load::Project;
 use super::node::Node;
 use fdcs_policy::tenancy::engine_name;
-use fdcs_policy::{judge, Facts, Owned, Policy, Request, ResourceKind, Tenant, Verdict};
+use fdcs_policy::{
+    Facts, NoAnswers, Owned, Policy, Request, ResourceKind, Session, Tenant, Verdict,
+};
 
 /// The networks, volumes and containers `up` creates for the tenant: a
 /// service may name the others (`links`, `network_mode: service:x`).
@@ -90,8 +92,7 @@ pub(crate) fn verdict(
         serde_json::to_vec(body).unwrap_or_default()
     };
     let request = Request::new(req.method, &req.target, bytes);
-    match judge(policy, tenant, &request, &Facts::default()) {
-        Verdict::Need(_) => judge(policy, tenant, &request, facts),
-        v => v,
-    }
+    let session = Session::new(policy, tenant, &request).with_facts(facts.clone());
+    let Ok((verdict, _)) = session.run(&mut NoAnswers);
+    verdict
 }

@@ -2,7 +2,7 @@
 //! file, ask again — what `serve` does with the engine, done offline.
 
 use crate::state::State;
-use fdcs_policy::{judge, Facts, Obligation, Policy, Request, Tenant, Verdict};
+use fdcs_policy::{Answer, Facts, Obligation, Policy, Request, Session, Tenant, Verdict};
 
 /// Judging rounds before giving up, as `serve` does: the core asks one
 /// targeted lookup per round (up to three per reference); a core that keeps
@@ -24,6 +24,23 @@ impl Outcome {
     }
 }
 
+/// The state file (if any) as the core's source of answers.
+struct StateAnswers<'s>(Option<&'s State>);
+
+impl Answer for StateAnswers<'_> {
+    type Error = std::convert::Infallible;
+    fn answer(
+        &mut self,
+        tenant: &Tenant,
+        question: &Obligation,
+        facts: &mut Facts,
+    ) -> Result<bool, Self::Error> {
+        Ok(self
+            .0
+            .is_some_and(|s| s.answer(&tenant.id, question, facts)))
+    }
+}
+
 /// Judges `req`, answering obligations from `state` when given.
 pub(crate) fn judge_with_state(
     policy: &Policy,
@@ -31,29 +48,10 @@ pub(crate) fn judge_with_state(
     req: &Request,
     state: Option<&State>,
 ) -> Outcome {
-    let mut facts = Facts::default();
-    let mut asked: Vec<Obligation> = Vec::new();
-    let mut verdict = judge(policy, tenant, req, &facts);
-    for _ in 0..MAX_ROUNDS {
-        let Verdict::Need(obls) = &verdict else { break };
-        for o in obls {
-            if !asked.contains(o) {
-                asked.push(o.clone());
-            }
-        }
-        let Some(state) = state else { break };
-        let mut learned = false;
-        for o in obls {
-            learned |= state.answer(&tenant.id, o, &mut facts);
-        }
-        if !learned {
-            // asked again for what it was told: stop and show the question
-            break;
-        }
-        verdict = judge(policy, tenant, req, &facts);
-    }
+    let session = Session::new(policy, tenant, req).with_max_rounds(MAX_ROUNDS);
+    let Ok((verdict, obligations)) = session.run(&mut StateAnswers(state));
     Outcome {
         verdict,
-        obligations: asked,
+        obligations,
     }
 }
