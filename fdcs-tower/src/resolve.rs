@@ -23,7 +23,21 @@ enum Answer {
     Owned(ResourceKind, Vec<Owned>),
     Exec(String, Option<String>),
     Image(String, Option<ImageFacts>),
-    Lookup(Lookup, Vec<Owned>),
+    Lookup(Lookup, Vec<Owned>, Option<(String, Bytes)>),
+}
+
+/// Inspect answers read while judging this request, by target: an inspect
+/// lookup is the same call as an inspect request, and its answer (read a
+/// moment ago, owner label checked) serves that request without asking the
+/// engine again. Kept for one request only, never across requests.
+#[derive(Debug, Default)]
+pub(crate) struct Seen(std::collections::HashMap<String, Bytes>);
+
+impl Seen {
+    /// The answer to `target`, if one was read while judging.
+    pub(crate) fn take(&mut self, target: &str) -> Option<Bytes> {
+        self.0.remove(target)
+    }
 }
 
 /// Answers every obligation into `facts`; several lookups run concurrently.
@@ -32,6 +46,7 @@ pub(crate) async fn answer<S, RB>(
     tenant: &Tenant,
     obligations: &[Obligation],
     facts: &mut Facts,
+    seen: &mut Seen,
     limits: &Limits,
 ) -> Result<(), Rejection>
 where
@@ -42,6 +57,7 @@ where
     if let [one] = obligations {
         record(
             facts,
+            seen,
             one_answer(inner.clone(), tenant.clone(), one.clone(), limits.clone()).await?,
         );
         return Ok(());
@@ -58,12 +74,12 @@ where
     while let Some(joined) = set.join_next().await {
         let answer = joined
             .map_err(|e| Rejection::Upstream(format!("fdcs: an engine lookup failed ({e})")))??;
-        record(facts, answer);
+        record(facts, seen, answer);
     }
     Ok(())
 }
 
-fn record(facts: &mut Facts, a: Answer) {
+fn record(facts: &mut Facts, seen: &mut Seen, a: Answer) {
     match a {
         Answer::Owned(kind, list) => facts.set_owned(kind, list),
         Answer::Exec(exec, c) => {
@@ -72,7 +88,10 @@ fn record(facts: &mut Facts, a: Answer) {
         Answer::Image(reference, img) => {
             facts.images.insert(reference, img);
         }
-        Answer::Lookup(lookup, found) => {
+        Answer::Lookup(lookup, found, raw) => {
+            if let Some((target, bytes)) = raw.filter(|_| !found.is_empty()) {
+                seen.0.insert(target, bytes);
+            }
             facts.lookups.insert(lookup, found);
         }
     }
@@ -103,8 +122,8 @@ where
             Ok(Answer::Image(reference, img))
         }
         Obligation::Lookup(lookup) => {
-            let found = targeted(&inner, &tenant, &lookup, &limits).await?;
-            Ok(Answer::Lookup(lookup, found))
+            let (found, raw) = targeted(&inner, &tenant, &lookup, &limits).await?;
+            Ok(Answer::Lookup(lookup, found, raw))
         }
     }
 }
@@ -219,7 +238,7 @@ async fn targeted<S, RB>(
     tenant: &Tenant,
     lookup: &Lookup,
     limits: &Limits,
-) -> Result<Vec<Owned>, Rejection>
+) -> Result<(Vec<Owned>, Option<(String, Bytes)>), Rejection>
 where
     S: EngineService<RB>,
     RB: Body<Data = Bytes> + Send + 'static,
@@ -246,9 +265,11 @@ where
             )))
         }
     };
-    lookup
+    let found = lookup
         .read_answer(&tenant.id, body.as_ref())
-        .ok_or_else(misunderstood)
+        .ok_or_else(misunderstood)?;
+    let raw = (status == StatusCode::OK && !q.list).then_some((q.target, bytes));
+    Ok((found, raw))
 }
 
 /// Which image the daemon resolves `reference` to (one inspect call).

@@ -14,7 +14,7 @@ use crate::config::Limits;
 use crate::engine::read_limited;
 use crate::error::Rejection;
 use bytes::Bytes;
-use fdcs_policy::{ResponsePlan, Tenant};
+use fdcs_policy::{ResponsePlan, ResponseRewrite, Tenant};
 use http::{header, HeaderValue, Response};
 use http_body::Body;
 
@@ -36,14 +36,7 @@ where
     match plan {
         ResponsePlan::Rewrite(rw) => {
             let bytes = read_limited(body, limits.max_response_body).await?;
-            let (status, out) =
-                fdcs_policy::rewrite_answer(rw, tenant, parts.status.as_u16(), &bytes);
-            parts.status = http::StatusCode::from_u16(status).unwrap_or(parts.status);
-            parts.headers.remove(header::TRANSFER_ENCODING);
-            parts
-                .headers
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
-            Ok(Response::from_parts(parts, full(out)))
+            Ok(rewritten(rw, tenant, parts, &bytes))
         }
         ResponsePlan::Events if ok => {
             parts.headers.remove(header::CONTENT_LENGTH);
@@ -52,6 +45,37 @@ where
         }
         _ => Ok(Response::from_parts(parts, boxed(body))),
     }
+}
+
+/// A buffered answer, rewritten by the core for the tenant.
+pub(crate) fn rewritten(
+    rw: &ResponseRewrite,
+    tenant: &Tenant,
+    mut parts: http::response::Parts,
+    bytes: &[u8],
+) -> Response<FdcsBody> {
+    let (status, out) = fdcs_policy::rewrite_answer(rw, tenant, parts.status.as_u16(), bytes);
+    parts.status = http::StatusCode::from_u16(status).unwrap_or(parts.status);
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+    Response::from_parts(parts, full(out))
+}
+
+/// An answer read while judging (an inspect lookup), served as the
+/// request's own.
+pub(crate) fn from_lookup(
+    rw: &ResponseRewrite,
+    tenant: &Tenant,
+    bytes: &[u8],
+) -> Response<FdcsBody> {
+    let (mut parts, ()) = Response::new(()).into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    rewritten(rw, tenant, parts, bytes)
 }
 
 /// Streams a `docker stats` answer with the tenant's own names.

@@ -173,7 +173,8 @@ where
     request.registry_config = single_header(&parts.headers, &REGISTRY_CONFIG)?;
 
     // 3 + 4 judge, answering obligations
-    let mut fwd = match decide(&policy, &tenant, &request, inner, shared, audit).await {
+    let mut seen = resolve::Seen::default();
+    let mut fwd = match decide(&policy, &tenant, &request, inner, shared, audit, &mut seen).await {
         Ok(f) => f,
         Err(e) => {
             // an unread upload: take a bounded amount off the wire so the
@@ -188,7 +189,14 @@ where
         // the core wants to see this body after all: read it and judge again
         let bytes = read_bounded(body, limits.max_json_body, limits.body_timeout).await?;
         request.body = bytes.to_vec();
-        fwd = decide(&policy, &tenant, &request, inner, shared, audit).await?;
+        fwd = decide(&policy, &tenant, &request, inner, shared, audit, &mut seen).await?;
+    }
+
+    // an inspect the judging already read: its answer is the request's
+    if let Some(answer) = already_answered(&fwd, &mut seen) {
+        if let ResponsePlan::Rewrite(rw) = &fwd.response {
+            return Ok(rewrite::from_lookup(rw, &tenant, &answer));
+        }
     }
 
     // 5 forward exactly what was judged
@@ -217,6 +225,27 @@ where
         }
         plan => rewrite::respond(plan, &tenant, resp, limits).await,
     }
+}
+
+/// The answer to the judged request, when judging already made that exact
+/// call: a plain GET (no body, no prelude, no credentials) whose target is
+/// an inspect lookup's.
+fn already_answered(fwd: &Forward, seen: &mut resolve::Seen) -> Option<Bytes> {
+    let plain = fwd.method == "GET"
+        && fwd.body.is_none()
+        && !fwd.stream_body
+        && fwd.prelude.is_empty()
+        && fwd.postlude.is_empty()
+        && fwd.registry_auth.is_none()
+        && matches!(fwd.response, ResponsePlan::Rewrite(_));
+    if !plain {
+        return None;
+    }
+    let target = match &fwd.query {
+        Some(q) if !q.is_empty() => format!("{}?{q}", fwd.path),
+        _ => fwd.path.clone(),
+    };
+    seen.take(&target)
 }
 
 /// A header the core judges: at most one, and text. Two would leave it to
@@ -252,6 +281,7 @@ async fn decide<S, RB>(
     inner: &S,
     shared: &Shared,
     audit: &mut Audit,
+    seen: &mut resolve::Seen,
 ) -> Result<Forward, Rejection>
 where
     S: EngineService<RB>,
@@ -269,6 +299,7 @@ where
                     tenant,
                     &questions,
                     session.facts_mut(),
+                    seen,
                     &shared.limits,
                 )
                 .await?;

@@ -158,6 +158,7 @@ fn message(body: &str) -> String {
 /// Whether a GET is one targeted ownership lookup by name or id (an
 /// inspect), as opposed to a list.
 fn is_inspect_lookup(method: &str, target: &str) -> bool {
+    let target = target.strip_prefix("/v1.41").unwrap_or(target);
     method == "GET"
         && ((target.starts_with("/containers/")
             && target.ends_with("/json")
@@ -288,7 +289,7 @@ async fn a_container_the_tenant_does_not_own_is_not_found_and_never_asked_for() 
     // never named to the engine
     let seen = fake.seen();
     assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_eq!(seen[0].target, "/containers/alpha_beta_db/json");
+    assert_eq!(seen[0].target, "/v1.41/containers/alpha_beta_db/json");
 }
 
 #[tokio::test]
@@ -394,7 +395,11 @@ async fn garbage_requests_get_an_answer_not_a_panic() {
 fn alpha_owns_web() -> Fake {
     Fake::new(|method, target| {
         let id = "a".repeat(64);
-        if target == "/containers/alpha_web/json" || target == format!("/containers/{id}/json") {
+        // the targeted lookup, with or without the request's version prefix
+        let unversioned = target.strip_prefix("/v1.41").unwrap_or(target);
+        if unversioned == "/containers/alpha_web/json"
+            || unversioned == format!("/containers/{id}/json")
+        {
             (
                 200,
                 format!(
@@ -403,17 +408,16 @@ fn alpha_owns_web() -> Fake {
             )
         } else if is_inspect_lookup(method, target) {
             (404, r#"{"message":"No such object"}"#.into())
-        } else if target.starts_with("/containers/json") {
-            let id = "a".repeat(64);
+        } else if unversioned.starts_with("/containers/json") {
             (
                 200,
                 format!(
                     r#"[{{"Id":"{id}","Names":["/alpha_web"],"Labels":{{"fdcs.tenant":"alpha"}}}}]"#
                 ),
             )
-        } else if target.starts_with("/networks?") {
+        } else if unversioned.starts_with("/networks?") {
             (200, "[]".into())
-        } else if target.starts_with("/volumes?") {
+        } else if unversioned.starts_with("/volumes?") {
             (200, r#"{"Volumes":[]}"#.into())
         } else {
             (200, "{}".into())
@@ -487,4 +491,32 @@ async fn a_client_upgrade_on_an_ordinary_route_is_not_passed_on() {
         assert!(s.headers.get("upgrade").is_none(), "{s:?}");
         assert!(s.headers.get("connection").is_none(), "{s:?}");
     }
+}
+
+#[tokio::test]
+async fn an_inspect_by_name_costs_one_engine_call() {
+    // the ownership lookup is the inspect itself: its answer is served
+    let fake = alpha_owns_web();
+    let (status, _, body) = call(&fake, req("GET", "/v1.41/containers/web/json", ALPHA, "")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].target, "/v1.41/containers/alpha_web/json");
+    // and the tenant sees its own name back, without the owner label
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["Name"], "/web");
+    assert!(v["Config"]["Labels"].get("fdcs.tenant").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn a_mutation_by_name_acts_on_the_resolved_id() {
+    let fake = alpha_owns_web();
+    let (status, _, body) = call(&fake, req("POST", "/v1.41/containers/web/stop", ALPHA, "")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 2, "one lookup, one stop: {seen:?}");
+    assert_eq!(
+        seen[1].target,
+        format!("/v1.41/containers/{}/stop", "a".repeat(64))
+    );
 }

@@ -5,8 +5,10 @@ use serde_json::Value;
 
 use crate::policy::{CelContext, CelInput};
 use crate::query::Query;
+use crate::route::Endpoint;
 use crate::route::RouteMatch;
-use crate::tenancy::resolve::{resolve, Resolution};
+use crate::tenancy::engine_name;
+use crate::tenancy::resolve::{resolve_at, Resolution};
 use crate::{
     Denial, Facts, Forward, Obligation, Owned, Policy, Request, ResourceKind, ResponsePlan, Tenant,
 };
@@ -47,7 +49,13 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Resolves a reference among the tenant's own resources.
     pub(crate) fn resolve(&self, kind: ResourceKind, reference: &str) -> Result<&'a Owned, Stop> {
-        match resolve(self.facts, &self.tenant.id, kind, reference) {
+        match resolve_at(
+            self.facts,
+            &self.tenant.id,
+            kind,
+            reference,
+            &self.route.prefix(),
+        ) {
             Resolution::Owned(o) => Ok(o),
             Resolution::Need(o) => Err(Stop::Need(o)),
             Resolution::NotFound(d) => Err(Stop::Deny(d)),
@@ -121,8 +129,23 @@ impl<'a> Ctx<'a> {
         kind: ResourceKind,
         response: ResponsePlan,
     ) -> Result<Forward, Stop> {
-        let owned = self.resolve(kind, self.route.reference())?;
-        let id = if kind == ResourceKind::Volume {
+        let reference = self.route.reference();
+        let owned = self.resolve(kind, reference)?;
+        // An inspect found by its name goes by that name: the request is
+        // then the very call that looked it up, whose answer the adapter
+        // may serve without asking again. Everything else acts on the
+        // resolved id, never on a name (no rename race).
+        let inspect = matches!(
+            self.route.endpoint,
+            Endpoint::ContainerInspect | Endpoint::NetworkInspect
+        );
+        let by_name = inspect
+            && owned.name
+                == engine_name(
+                    &self.tenant.id,
+                    reference.strip_prefix('/').unwrap_or(reference),
+                );
+        let id = if kind == ResourceKind::Volume || by_name {
             &owned.name
         } else {
             &owned.id

@@ -371,6 +371,7 @@ mod tests {
             Obligation::Lookup(crate::tenancy::lookup::Lookup {
                 kind: ResourceKind::Container,
                 by: crate::tenancy::lookup::LookupBy::Name("alpha_web".into()),
+                api: String::new(),
             })
         );
     }

@@ -22,6 +22,11 @@ pub struct Lookup {
     /// By what.
     #[serde(flatten)]
     pub by: LookupBy,
+    /// The `/vX.Y` prefix to ask with ("" for none): the request's own, so
+    /// that an inspect lookup is the very call the request makes and its
+    /// answer can serve as the request's.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub api: String,
 }
 
 /// What a lookup goes by, in the order the daemon resolves a reference.
@@ -55,10 +60,11 @@ impl Lookup {
     /// prefix (the daemon's `id` filter), so its cost is bounded by the
     /// tenant's own matches.
     pub fn engine_query(&self, tenant: &TenantId) -> EngineQuery {
+        let api = &self.api;
         let one = |v: &str| match self.kind {
-            ResourceKind::Container => format!("/containers/{v}/json"),
-            ResourceKind::Network => format!("/networks/{v}"),
-            ResourceKind::Volume => format!("/volumes/{v}"),
+            ResourceKind::Container => format!("{api}/containers/{v}/json"),
+            ResourceKind::Network => format!("{api}/networks/{v}"),
+            ResourceKind::Volume => format!("{api}/volumes/{v}"),
         };
         match &self.by {
             LookupBy::Id(v) | LookupBy::Name(v) => EngineQuery {
@@ -73,10 +79,10 @@ impl Lookup {
                 .to_string();
                 let q = format!("filters={}", encode_query(&filters));
                 let target = match self.kind {
-                    ResourceKind::Container => format!("/containers/json?all=1&{q}"),
-                    ResourceKind::Network => format!("/networks?{q}"),
+                    ResourceKind::Container => format!("{api}/containers/json?all=1&{q}"),
+                    ResourceKind::Network => format!("{api}/networks?{q}"),
                     // volumes have no ids; never asked
-                    ResourceKind::Volume => format!("/volumes?{q}"),
+                    ResourceKind::Volume => format!("{api}/volumes?{q}"),
                 };
                 EngineQuery { target, list: true }
             }
@@ -194,7 +200,11 @@ mod tests {
     }
 
     fn lookup(kind: ResourceKind, by: LookupBy) -> Lookup {
-        Lookup { kind, by }
+        Lookup {
+            kind,
+            by,
+            api: String::new(),
+        }
     }
 
     #[test]

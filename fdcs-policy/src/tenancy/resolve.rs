@@ -43,6 +43,18 @@ pub fn resolve<'f>(
     kind: ResourceKind,
     reference: &str,
 ) -> Resolution<'f> {
+    resolve_at(facts, tenant, kind, reference, "")
+}
+
+/// [`resolve`], asking its lookups with the `/vX.Y` prefix `api` (the
+/// request's own, so that an inspect lookup can answer the request).
+pub fn resolve_at<'f>(
+    facts: &'f Facts,
+    tenant: &TenantId,
+    kind: ResourceKind,
+    reference: &str,
+    api: &str,
+) -> Resolution<'f> {
     let name = reference.strip_prefix('/').unwrap_or(reference);
     if name.is_empty() {
         return Resolution::NotFound(not_found(kind, reference));
@@ -51,7 +63,11 @@ pub fn resolve<'f>(
         return resolve_in(owned, tenant, kind, reference, name);
     }
     let ask = |by: LookupBy| -> Result<&'f [Owned], Obligation> {
-        let lookup = Lookup { kind, by };
+        let lookup = Lookup {
+            kind,
+            by,
+            api: api.to_string(),
+        };
         facts
             .lookups
             .get(&lookup)
@@ -209,6 +225,7 @@ mod tests {
         let by_name = Lookup {
             kind: ResourceKind::Network,
             by: LookupBy::Name("alpha_net".into()),
+            api: String::new(),
         };
         assert_eq!(
             resolve(&f, &alpha(), ResourceKind::Network, "net"),
@@ -218,11 +235,13 @@ mod tests {
         let abc = Lookup {
             kind: ResourceKind::Container,
             by: LookupBy::Name("alpha_abc".into()),
+            api: String::new(),
         };
         f.lookups.insert(abc, Vec::new());
         let prefix = Lookup {
             kind: ResourceKind::Container,
             by: LookupBy::Prefix("abc".into()),
+            api: String::new(),
         };
         assert_eq!(
             resolve(&f, &alpha(), ResourceKind::Container, "abc"),
