@@ -249,7 +249,9 @@ proptest! {
         let path = format!("{prefix}/{kind}/{reference}{action}");
         let req = Request::new(method, &path, Vec::new());
         if let Verdict::Allow(f) | Verdict::Rewrite(f) = judge(&policy(), &alpha(), &req, &facts()) {
-            let own = [OWN_ID, OWN_NET, "alpha_data"];
+            // the tenant's own resources, by id or (an inspect found by its
+            // name) by their engine-side name
+            let own = [OWN_ID, OWN_NET, "alpha_data", "alpha_db", "alpha_backnet"];
             let seg = f.path.trim_start_matches(prefix).split('/').nth(2).unwrap_or("");
             prop_assert!(own.contains(&seg) || ["json", "create", "prune"].contains(&seg) || seg.is_empty(), "{} forwarded as {}", path, f.path);
         }
