@@ -244,10 +244,20 @@ where
     RB: Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    let q = lookup.engine_query(&tenant.id);
+    let mut q = lookup.engine_query(&tenant.id);
     let req = json_request(Method::GET, &q.target, None)?;
-    let (status, bytes) =
+    let (mut status, mut bytes) =
         call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+    if status == StatusCode::BAD_REQUEST {
+        if let Some(list) = q.on_ambiguous.take() {
+            // ambiguous among all the engine's objects: ask among the tenant's
+            let req = json_request(Method::GET, &list, None)?;
+            (status, bytes) =
+                call_bytes(inner, req, limits.max_response_body, limits.lookup_timeout).await?;
+            q.target = list;
+            q.list = true;
+        }
+    }
     let misunderstood = || {
         Rejection::Upstream(format!(
             "fdcs: the Docker engine's answer to `{}` was not understood",

@@ -41,6 +41,12 @@ async fn engine_answer(mut req: Request<Incoming>) -> Response<Full<Bytes>> {
             r#"[{{"Id":"{CID}","Names":["/alpha_web"],"Labels":{{"fdcs.tenant":"alpha"}}}}]"#
         ));
     }
+    // the targeted ownership lookup of the exec's container, by its id
+    if path.ends_with(&format!("/containers/{CID}/json")) {
+        return json(format!(
+            r#"{{"Id":"{CID}","Name":"/alpha_web","Config":{{"Labels":{{"fdcs.tenant":"alpha"}}}}}}"#
+        ));
+    }
     if path.ends_with(&format!("/exec/{EXEC}/start")) {
         if req.headers().get("upgrade").map(|v| v.as_bytes()) != Some(b"tcp") {
             let mut r = Response::new(Full::new(Bytes::from_static(b"engine wanted an upgrade")));

@@ -50,6 +50,10 @@ pub struct EngineQuery {
     /// Whether the answer is a list (a filtered list) or one object (an
     /// inspect, where 404 means "none").
     pub list: bool,
+    /// What to ask instead when the engine answers 400 (an id prefix that
+    /// is ambiguous among all the engine's objects): one list filtered by
+    /// the owner label and the prefix.
+    pub on_ambiguous: Option<String>,
 }
 
 impl Lookup {
@@ -70,7 +74,12 @@ impl Lookup {
             LookupBy::Id(v) | LookupBy::Name(v) => EngineQuery {
                 target: one(&encode_segment(v)),
                 list: false,
+                on_ambiguous: None,
             },
+            // An id prefix is first one inspect: the engine finds the one
+            // object with that prefix among all of them (if it is another
+            // tenant's, the tenant has none), in time that does not grow
+            // with their number. Only an ambiguous prefix needs the list.
             LookupBy::Prefix(p) => {
                 let filters = serde_json::json!({
                     "label": [format!("{OWNER_LABEL}={tenant}")],
@@ -84,7 +93,11 @@ impl Lookup {
                     // volumes have no ids; never asked
                     ResourceKind::Volume => format!("{api}/volumes?{q}"),
                 };
-                EngineQuery { target, list: true }
+                EngineQuery {
+                    target: one(&encode_segment(p)),
+                    list: false,
+                    on_ambiguous: Some(target),
+                }
             }
         }
     }
@@ -98,7 +111,6 @@ impl Lookup {
         };
         let items: Vec<&Value> = match (&self.by, v) {
             (LookupBy::Prefix(_), Value::Array(a)) => a.iter().collect(),
-            (LookupBy::Prefix(_), _) => return None,
             (_, Value::Object(_)) => vec![v],
             _ => return None,
         };
@@ -221,10 +233,10 @@ mod tests {
         );
         let l = lookup(ResourceKind::Container, LookupBy::Prefix("ab".into()));
         let q = l.engine_query(&alpha());
-        assert!(q.list);
+        assert_eq!(q.target, "/containers/ab/json");
         assert_eq!(
-            q.target,
-            "/containers/json?all=1&filters=%7B%22id%22%3A%5B%22ab%22%5D%2C%22label%22%3A%5B%22fdcs.tenant%3Dalpha%22%5D%7D"
+            q.on_ambiguous.as_deref(),
+            Some("/containers/json?all=1&filters=%7B%22id%22%3A%5B%22ab%22%5D%2C%22label%22%3A%5B%22fdcs.tenant%3Dalpha%22%5D%7D")
         );
     }
 
