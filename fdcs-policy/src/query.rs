@@ -129,6 +129,21 @@ pub(crate) fn unescape(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Percent-encodes everything but RFC 3986 unreserved characters: safe in
+/// a path segment and in a query value alike (the engine calls adapters
+/// make for the core).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Percent-encodes a query component (Go's `QueryEscape` set).
 pub(crate) fn escape_into(s: &str, out: &mut String) {
     for b in s.bytes() {

@@ -100,8 +100,9 @@ struct Exec {
 }
 
 impl World {
-    fn answer(&self, tenant: &TenantId, ob: &Obligation, facts: &mut Facts) {
-        let owned = |list: &[Res]| -> Vec<Owned> {
+    /// The tenant's own resources of a kind, with engine-side names.
+    fn owned(&self, tenant: &TenantId, kind: ResourceKind) -> Vec<Owned> {
+        let res = |list: &[Res]| -> Vec<Owned> {
             list.iter()
                 .filter(|r| r.tenant == tenant.as_str())
                 .map(|r| Owned {
@@ -110,23 +111,24 @@ impl World {
                 })
                 .collect()
         };
+        match kind {
+            ResourceKind::Container => res(&self.containers),
+            ResourceKind::Network => res(&self.networks),
+            ResourceKind::Volume => self
+                .volumes
+                .iter()
+                .filter(|v| v.tenant == tenant.as_str())
+                .map(|v| Owned {
+                    id: engine_name(tenant, &v.name),
+                    name: engine_name(tenant, &v.name),
+                })
+                .collect(),
+        }
+    }
+
+    fn answer(&self, tenant: &TenantId, ob: &Obligation, facts: &mut Facts) {
         match ob {
-            Obligation::Owned { kind } => {
-                let list = match kind {
-                    ResourceKind::Container => owned(&self.containers),
-                    ResourceKind::Network => owned(&self.networks),
-                    ResourceKind::Volume => self
-                        .volumes
-                        .iter()
-                        .filter(|v| v.tenant == tenant.as_str())
-                        .map(|v| Owned {
-                            id: engine_name(tenant, &v.name),
-                            name: engine_name(tenant, &v.name),
-                        })
-                        .collect(),
-                };
-                facts.set_owned(*kind, list);
-            }
+            Obligation::Owned { kind } => facts.set_owned(*kind, self.owned(tenant, *kind)),
             Obligation::ExecContainer { exec } => {
                 let c = self
                     .execs
@@ -136,22 +138,8 @@ impl World {
                 facts.execs.insert(exec.clone(), c);
             }
             Obligation::Lookup(lookup) => {
-                let list = match lookup.kind {
-                    ResourceKind::Container => owned(&self.containers),
-                    ResourceKind::Network => owned(&self.networks),
-                    ResourceKind::Volume => self
-                        .volumes
-                        .iter()
-                        .filter(|v| v.tenant == tenant.as_str())
-                        .map(|v| Owned {
-                            id: engine_name(tenant, &v.name),
-                            name: engine_name(tenant, &v.name),
-                        })
-                        .collect(),
-                };
-                facts
-                    .lookups
-                    .insert(lookup.clone(), lookup.answer_from(&list));
+                let found = lookup.answer_from(&self.owned(tenant, lookup.kind));
+                facts.lookups.insert(lookup.clone(), found);
             }
             Obligation::Image { reference } => {
                 let hex = reference.strip_prefix("sha256:").unwrap_or(reference);

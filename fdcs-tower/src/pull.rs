@@ -12,8 +12,8 @@
 use crate::body::{boxed, BoxError, FdcsBody};
 use crate::config::Limits;
 use crate::engine::{call_bytes, daemon_message, json_request, EngineService};
-use crate::resolve::percent_encode;
 use bytes::Bytes;
+use fdcs_policy::query::percent_encode;
 use fdcs_policy::PullClaim;
 use http::{header, Method, Response};
 use http_body::{Body, Frame};

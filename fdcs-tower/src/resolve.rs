@@ -10,6 +10,7 @@ use crate::config::Limits;
 use crate::engine::{call_bytes, daemon_message, json_request, EngineService};
 use crate::error::Rejection;
 use bytes::Bytes;
+use fdcs_policy::query::percent_encode;
 use fdcs_policy::tenancy::lookup::Lookup;
 use fdcs_policy::{Facts, ImageFacts, Obligation, Owned, ResourceKind, Tenant};
 use http::{Method, StatusCode};
@@ -352,19 +353,6 @@ where
     serde_json::from_slice(&bytes).map_err(|_| {
         Rejection::Upstream("fdcs: the Docker engine's list answer was not JSON".into())
     })
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub(crate) fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::OWNER_LABEL;
+use crate::query::percent_encode;
 use crate::{Owned, ResourceKind, TenantId};
 
 /// One question about the tenant's resources of one kind.
@@ -72,7 +73,7 @@ impl Lookup {
         };
         match &self.by {
             LookupBy::Id(v) | LookupBy::Name(v) => EngineQuery {
-                target: one(&encode_segment(v)),
+                target: one(&percent_encode(v)),
                 list: false,
                 on_ambiguous: None,
             },
@@ -86,7 +87,7 @@ impl Lookup {
                     "id": [p],
                 })
                 .to_string();
-                let q = format!("filters={}", encode_query(&filters));
+                let q = format!("filters={}", percent_encode(&filters));
                 let target = match self.kind {
                     ResourceKind::Container => format!("{api}/containers/json?all=1&{q}"),
                     ResourceKind::Network => format!("{api}/networks?{q}"),
@@ -94,7 +95,7 @@ impl Lookup {
                     ResourceKind::Volume => format!("{api}/volumes?{q}"),
                 };
                 EngineQuery {
-                    target: one(&encode_segment(p)),
+                    target: one(&percent_encode(p)),
                     list: false,
                     on_ambiguous: Some(target),
                 }
@@ -172,33 +173,6 @@ fn owner_of(kind: ResourceKind, v: &Value) -> Option<&str> {
         _ => v.get("Labels"),
     };
     labels?.get(OWNER_LABEL)?.as_str()
-}
-
-/// Percent-encodes a path segment (names are `[a-zA-Z0-9_.-]`; anything
-/// else is encoded so that it can never change the path).
-fn encode_segment(s: &str) -> String {
-    encode(s, |b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')
-    })
-}
-
-/// Percent-encodes a query value.
-fn encode_query(s: &str) -> String {
-    encode(s, |b| {
-        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-    })
-}
-
-fn encode(s: &str, keep: fn(u8) -> bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if keep(b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
