@@ -108,16 +108,20 @@ fn not_reserved(cx: &Ctx<'_>, key: &str) -> Result<(), Stop> {
 /// digest or a shared name, judged on the answer).
 fn engine_reference(cx: &Ctx<'_>, given: &str, field: &str) -> Result<Option<String>, Stop> {
     match Reference::parse_any(given) {
-        Ok(AnyReference::Named(r)) => {
-            let r = named(cx, r, field)?;
-            if is_shared(&cx.policy.images.shared, &r) || r.digest.is_some() {
-                Ok(None)
-            } else {
-                let claim = claim_for(&cx.tenant.id, &r.with_default_tag())?;
-                Ok(Some(claim.canonical()))
-            }
-        }
+        Ok(AnyReference::Named(r)) => claim_of(cx, &named(cx, r, field)?),
         _ => Ok(None),
+    }
+}
+
+/// The tenant's claim a named reference stands for (`None`: shared, or a
+/// digest, which the engine resolves as it is).
+fn claim_of(cx: &Ctx<'_>, r: &Reference) -> Result<Option<String>, Stop> {
+    if is_shared(&cx.policy.images.shared, r) || r.digest.is_some() {
+        Ok(None)
+    } else {
+        Ok(Some(
+            claim_for(&cx.tenant.id, &r.with_default_tag())?.canonical(),
+        ))
     }
 }
 
@@ -158,7 +162,7 @@ pub(crate) fn container_image(cx: &Ctx<'_>, given: &str) -> Result<String, Stop>
                 registries::check_registry(p, cx.tenant, &r.domain, "Image")?;
             }
             images::check_image(p, cx.tenant, &r.with_default_tag(), "Image")?;
-            return Ok(engine_reference(cx, given, "Image")?.unwrap_or_else(|| given.to_string()));
+            return Ok(claim_of(cx, r)?.unwrap_or_else(|| given.to_string()));
         }
     }
     // an id, or a name the daemon may also read as an id prefix: which
