@@ -21,6 +21,35 @@ pub struct RouteMatch {
     pub params: Vec<String>,
 }
 
+/// What an adapter must know about a request before it has read the body:
+/// which endpoint it is (for audit lines and metrics) and whether its body
+/// is an upload the core does not read (a tar archive, a build context), to
+/// be held back until the verdict. `None` endpoint: unknown, denied anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intake {
+    /// The endpoint's name ([`Endpoint::name`]), if the route is known.
+    pub endpoint: Option<&'static str>,
+    /// Whether the body is an upload streamed only once allowed.
+    pub upload: bool,
+}
+
+/// The [`Intake`] of a request, routed as the judge routes it.
+pub fn intake(method: &str, path: &str, min: ApiVersion) -> Intake {
+    let endpoint = route(method, path, min).ok().map(|m| m.endpoint);
+    Intake {
+        endpoint: endpoint.map(Endpoint::name),
+        upload: endpoint.is_some_and(|e| {
+            matches!(
+                e,
+                Endpoint::PutContainerArchive
+                    | Endpoint::ImageLoad
+                    | Endpoint::ImageBuild
+                    | Endpoint::ImageCreate
+            )
+        }),
+    }
+}
+
 impl RouteMatch {
     /// The first path parameter (the resource reference), or "".
     pub fn reference(&self) -> &str {

@@ -164,6 +164,9 @@ pub enum ResponsePlan {
     /// Newline-delimited JSON events: hand each line to
     /// [`crate::rewrite_event`].
     Events,
+    /// A `docker stats` answer (one JSON object, or a stream of them): each
+    /// line shows the tenant's own names (the adapter's stats rewriter).
+    Stats,
     /// A pull's progress stream: pass it through and, when it ends without
     /// an error line, record the tenant's claim on the private image it
     /// pulled (`None`: a shared image, nothing to record).

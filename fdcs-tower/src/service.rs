@@ -14,7 +14,6 @@ use crate::forward::{
 use crate::layer::Shared;
 use crate::{hijack, pull, resolve, rewrite};
 use bytes::Bytes;
-use fdcs_policy::route::Endpoint;
 use fdcs_policy::{Forward, Policy, ResponsePlan, Session, Step, Tenant, Verdict};
 use http::{Request, Response};
 use http_body::Body;
@@ -110,18 +109,6 @@ where
     resp
 }
 
-/// Endpoints whose body is an upload the core does not read: judged without
-/// the body first, streamed when the core says so.
-fn is_upload(e: Endpoint) -> bool {
-    matches!(
-        e,
-        Endpoint::PutContainerArchive
-            | Endpoint::ImageLoad
-            | Endpoint::ImageBuild
-            | Endpoint::ImageCreate
-    )
-}
-
 async fn process<S, RB, B>(
     shared: &Shared,
     inner: &S,
@@ -148,10 +135,8 @@ where
         .path_and_query()
         .map_or("/", |pq| pq.as_str())
         .to_string();
-    let endpoint = fdcs_policy::route::route(&method, req.uri().path(), policy.min_api_version)
-        .ok()
-        .map(|m| m.endpoint);
-    audit.endpoint = endpoint.map(Endpoint::name);
+    let intake = fdcs_policy::route::intake(&method, req.uri().path(), policy.min_api_version);
+    audit.endpoint = intake.endpoint;
 
     let (mut parts, body) = req.into_parts();
     let client_upgrade = parts.extensions.remove::<OnUpgrade>();
@@ -159,7 +144,7 @@ where
 
     // 2 read the body, bounded; uploads wait for the verdict
     // a pull (`POST /images/create?fromImage=`) has no body: not an upload
-    let upload = endpoint.is_some_and(is_upload) && body.size_hint().exact() != Some(0);
+    let upload = intake.upload && body.size_hint().exact() != Some(0);
     let (mut raw, bytes) = if upload {
         (Some(boxed(body)), Bytes::new())
     } else {
@@ -220,9 +205,7 @@ where
             resp,
             client_upgrade.filter(|_| wants_upgrade),
         )),
-        ResponsePlan::PassThrough if endpoint == Some(Endpoint::ContainerStats) => {
-            Ok(rewrite::stats(&tenant, resp, limits))
-        }
+        ResponsePlan::Stats => Ok(rewrite::stats(&tenant, resp, limits)),
         plan => rewrite::respond(plan, &tenant, resp, limits).await,
     }
 }

@@ -42,6 +42,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         // Everything else addresses one own container and streams or
         // answers without names: logs, stats, top, changes, export, archive
         // reads, resize, start, stop, restart, kill, pause, unpause, wait, delete.
+        Endpoint::ContainerStats => cx.to_ref(Container, ResponsePlan::Stats),
         _ => cx.to_ref(Container, ResponsePlan::PassThrough),
     }
 }
