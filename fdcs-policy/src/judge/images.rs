@@ -295,14 +295,20 @@ fn import(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     Ok(fwd)
 }
 
+/// The request as it is, to a registry already judged allowed, with the
+/// client's credentials judged for that registry and re-encoded.
+fn as_is_to_registry(cx: &Ctx<'_>, registry: &str) -> Result<Forward, Stop> {
+    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
+    fwd.registry_auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), registry)?;
+    Ok(fwd)
+}
+
 /// `GET /images/search?term=`: the daemon asks the term's registry.
 fn search(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let term = cx.query.get("term").unwrap_or("");
     let registry = search_registry(term);
     registries::check_registry(&cx.policy.images, cx.tenant, &registry, "term")?;
-    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
-    fwd.registry_auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), &registry)?;
-    Ok(fwd)
+    as_is_to_registry(cx, &registry)
 }
 
 /// `GET /distribution/{name}/json`: the daemon fetches the manifest.
@@ -319,9 +325,7 @@ fn distribution(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         }
     };
     registries::check_registry(&cx.policy.images, cx.tenant, &r.domain, "name")?;
-    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
-    fwd.registry_auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), &r.domain)?;
-    Ok(fwd)
+    as_is_to_registry(cx, &r.domain)
 }
 
 /// `POST /auth`: `docker login`, judged like any body and forwarded as
@@ -401,9 +405,7 @@ fn push(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             "push from your own build machine",
         ));
     }
-    let mut fwd = cx.as_is(ResponsePlan::PassThrough);
-    fwd.registry_auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), &r.domain)?;
-    Ok(fwd)
+    as_is_to_registry(cx, &r.domain)
 }
 
 /// `docker rmi NAME` of a private image: removes the tenant's claim, and
