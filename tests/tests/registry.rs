@@ -335,6 +335,33 @@ fn shows_image(fx: &Fixture, text: &str) -> bool {
 }
 
 /// A denial by the registry allow-list, as the spec words it.
+/// A raw request's answer must be a 403 by `images.registry` that names the
+/// allowed registries.
+fn expect_registry_denied(
+    ck: &mut Checks,
+    fx: &Fixture,
+    what: &str,
+    answer: std::io::Result<http::Response>,
+) {
+    match answer {
+        Ok(r) => {
+            _ = ck.check(
+                r.status == 403 && registry_denied(fx, &r.body).is_ok(),
+                || {
+                    format!(
+                        "{what} must be 403 by images.registry ({}); got {}:\n{}\n{}",
+                        registry_denied(fx, &r.body).err().unwrap_or_default(),
+                        r.status,
+                        r.head,
+                        r.body
+                    )
+                },
+            )
+        }
+        Err(e) => _ = ck.check(false, || format!("{what}: {e}")),
+    }
+}
+
 fn registry_denied(fx: &Fixture, text: &str) -> Result<(), String> {
     let lower = text.to_lowercase();
     let missing: Vec<&str> = ["images.registry", "docker.io"]
@@ -776,25 +803,13 @@ fn registries_not_on_the_list_are_denied_before_the_daemon_connects() {
     no_connection(&mut ck, &l, &mut so_far, "docker search");
 
     let path = format!("/v1.41/distribution/{other}/x/json");
-    match http::get(s.proxy.port, &path, &headers(a)) {
-        Ok(r) => {
-            ck.check(
-                r.status == 403 && registry_denied(fx, &r.body).is_ok(),
-                || {
-                    format!(
-                        "GET {path} must be 403 by images.registry ({}); got {}:\n{}\n{}",
-                        registry_denied(fx, &r.body).err().unwrap_or_default(),
-                        r.status,
-                        r.head,
-                        r.body
-                    )
-                },
-            );
-        }
-        Err(e) => {
-            ck.check(false, || format!("GET {path}: {e}"));
-        }
-    }
+    let what = format!("GET {path}");
+    expect_registry_denied(
+        &mut ck,
+        fx,
+        &what,
+        http::get(s.proxy.port, &path, &headers(a)),
+    );
     no_connection(&mut ck, &l, &mut so_far, "GET /distribution/.../json");
 
     // Other spellings of a loopback host. `127.1` and `2130706433` are not
@@ -956,25 +971,9 @@ fn credentials_for_other_registries_and_undecodable_auth_are_refused() {
     let mut h = headers(a);
     h.push(("Content-Type", "application/json"));
     let body = serde_json::json!({"serveraddress": other, "identitytoken": "x"}).to_string();
-    match http::request(port, "POST", "/v1.41/auth", &h, body.as_bytes()) {
-        Ok(r) => {
-            ck.check(
-                r.status == 403 && registry_denied(fx, &r.body).is_ok(),
-                || {
-                    format!(
-                        "POST /auth {body} must be 403 by images.registry ({}); got {}:\n{}\n{}",
-                        registry_denied(fx, &r.body).err().unwrap_or_default(),
-                        r.status,
-                        r.head,
-                        r.body
-                    )
-                },
-            );
-        }
-        Err(e) => {
-            ck.check(false, || format!("POST /auth: {e}"));
-        }
-    }
+    let what = format!("POST /auth {body}");
+    let answer = http::request(port, "POST", "/v1.41/auth", &h, body.as_bytes());
+    expect_registry_denied(&mut ck, fx, &what, answer);
     no_connection(&mut ck, &l, &mut so_far, "POST /auth for another registry");
 
     // d. A login body with a field the engine does not know.
