@@ -4,16 +4,8 @@
 use crate::auth::Authenticate;
 use crate::config::{Limits, SharedPolicy};
 use crate::metrics::Metrics;
-use crate::service::Fdcs;
+use crate::service::{Fdcs, Shared};
 use std::sync::Arc;
-
-/// What every request shares.
-pub(crate) struct Shared {
-    pub(crate) policy: SharedPolicy,
-    pub(crate) auth: Arc<dyn Authenticate>,
-    pub(crate) limits: Limits,
-    pub(crate) metrics: Arc<Metrics>,
-}
 
 /// The fdcs middleware: authenticate, read the body (bounded), judge,
 /// resolve obligations, forward the judged request, rewrite the answer.

@@ -1,17 +1,18 @@
 //! [`Fdcs`]: the service the layer produces — DESIGN.md "Flow of one request".
 
 use crate::audit::Audit;
-use crate::auth::credentials;
+use crate::auth::{credentials, Authenticate};
 use crate::body::{boxed, discard, full, read_bounded, BoxError, FdcsBody};
 
 /// How much of a denied upload is read and thrown away before answering.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+use crate::config::{Limits, SharedPolicy};
 use crate::engine::{send, EngineService};
 use crate::error::Rejection;
 use crate::forward::{
     judged_request, postludes, preludes, Payload, REGISTRY_AUTH, REGISTRY_CONFIG,
 };
-use crate::layer::Shared;
+use crate::metrics::Metrics;
 use crate::{hijack, pull, resolve, rewrite};
 use bytes::Bytes;
 use fdcs_policy::{Forward, Policy, ResponsePlan, Session, Step, Tenant, Verdict};
@@ -23,6 +24,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+
+/// What every request shares: the layer's settings and the live policy.
+/// The layer builds it; the service only reads it.
+pub(crate) struct Shared {
+    pub(crate) policy: SharedPolicy,
+    pub(crate) auth: Arc<dyn Authenticate>,
+    pub(crate) limits: Limits,
+    pub(crate) metrics: Arc<Metrics>,
+}
 
 /// The future of [`Fdcs`]: never fails; every problem is a Docker-shaped
 /// error response.
