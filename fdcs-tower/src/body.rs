@@ -4,9 +4,7 @@
 //! core judges bytes, so the layer must hold them. The bound and a deadline
 //! keep one client from exhausting memory or holding a task forever.
 
-use crate::error::Rejection;
 use bytes::{Bytes, BytesMut};
-use http::StatusCode;
 use http_body::Body;
 use http_body_util::{BodyExt, Empty, Full};
 use std::time::Duration;
@@ -41,22 +39,57 @@ where
     body.map_err(Into::into).boxed_unsync()
 }
 
-/// Reads a whole body, refusing more than `limit` bytes (413) or taking
-/// longer than `timeout` (408). Never panics on any input.
-pub async fn read_bounded<B>(body: B, limit: usize, timeout: Duration) -> Result<Bytes, Rejection>
+/// Why [`read_bounded`] gave up on a body. The layer answers each with a
+/// Docker-shaped error (413, 408 or 400); another proxy can map them to
+/// its own.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The body is longer than the bound.
+    #[error("the request body is larger than {limit} bytes")]
+    TooLarge {
+        /// The bound, in bytes.
+        limit: usize,
+    },
+    /// The whole body did not arrive within the deadline.
+    #[error("the request body was not received within {}s", .timeout.as_secs())]
+    TimedOut {
+        /// The deadline.
+        timeout: Duration,
+    },
+    /// The body itself failed (the client went away, bad chunking, ...).
+    #[error("could not read the request body")]
+    Body(#[source] BoxError),
+}
+
+/// Reads a whole body, refusing more than `limit` bytes or taking longer
+/// than `timeout`. Never panics on any input.
+///
+/// ```
+/// use bytes::Bytes;
+/// use fdcs_tower::{read_bounded, ReadError};
+/// use http_body_util::Full;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let small = Full::new(Bytes::from_static(b"{}"));
+/// let got = read_bounded(small, 1024, Duration::from_secs(1)).await;
+/// assert_eq!(got.ok(), Some(Bytes::from_static(b"{}")));
+///
+/// let big = Full::new(Bytes::from(vec![b'x'; 2048]));
+/// let err = read_bounded(big, 1024, Duration::from_secs(1)).await;
+/// assert!(matches!(err, Err(ReadError::TooLarge { limit: 1024 })));
+/// # }
+/// ```
+pub async fn read_bounded<B>(body: B, limit: usize, timeout: Duration) -> Result<Bytes, ReadError>
 where
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
     match tokio::time::timeout(timeout, collect_limited(body, limit)).await {
         Ok(r) => r,
-        Err(_) => Err(Rejection::BadRequest(
-            StatusCode::REQUEST_TIMEOUT,
-            format!(
-                "fdcs: the request body was not received within {}s",
-                timeout.as_secs()
-            ),
-        )),
+        Err(_) => Err(ReadError::TimedOut { timeout }),
     }
 }
 
@@ -84,32 +117,21 @@ where
     let _ = tokio::time::timeout(timeout, drain).await;
 }
 
-async fn collect_limited<B>(body: B, limit: usize) -> Result<Bytes, Rejection>
+async fn collect_limited<B>(body: B, limit: usize) -> Result<Bytes, ReadError>
 where
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let too_large = || {
-        Rejection::TooLarge(format!(
-            "fdcs: the request body is larger than {limit} bytes (rule body.too-large); send a smaller request"
-        ))
-    };
     if body.size_hint().lower() > limit as u64 {
-        return Err(too_large());
+        return Err(ReadError::TooLarge { limit });
     }
     let mut buf = BytesMut::new();
     let mut body = std::pin::pin!(body);
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            let e: BoxError = e.into();
-            Rejection::BadRequest(
-                StatusCode::BAD_REQUEST,
-                format!("fdcs: could not read the request body: {e}"),
-            )
-        })?;
+        let frame = frame.map_err(|e| ReadError::Body(e.into()))?;
         if let Ok(data) = frame.into_data() {
             if buf.len().saturating_add(data.len()) > limit {
-                return Err(too_large());
+                return Err(ReadError::TooLarge { limit });
             }
             buf.extend_from_slice(&data);
         }
@@ -127,7 +149,7 @@ mod tests {
         let err = read_bounded(body, 1024, Duration::from_secs(1))
             .await
             .unwrap_err();
-        assert_eq!(err.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(matches!(err, ReadError::TooLarge { limit: 1024 }), "{err}");
     }
 
     #[tokio::test]
@@ -152,7 +174,7 @@ mod tests {
         let err = read_bounded(body, 5000, Duration::from_secs(1))
             .await
             .unwrap_err();
-        assert_eq!(err.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(matches!(err, ReadError::TooLarge { limit: 5000 }), "{err}");
     }
 
     #[tokio::test]
@@ -161,6 +183,6 @@ mod tests {
         let err = read_bounded(body, 5000, Duration::from_millis(50))
             .await
             .unwrap_err();
-        assert_eq!(err.status(), StatusCode::REQUEST_TIMEOUT);
+        assert!(matches!(err, ReadError::TimedOut { .. }), "{err}");
     }
 }

@@ -2,7 +2,7 @@
 //! client as `{"message": "..."}` with a fitting status, so the docker CLI
 //! prints it as it prints the daemon's own errors.
 
-use crate::body::{full, FdcsBody};
+use crate::body::{full, FdcsBody, ReadError};
 use fdcs_policy::Denial;
 use http::{header, HeaderValue, Response, StatusCode};
 
@@ -69,6 +69,24 @@ impl Rejection {
     }
 }
 
+/// A body the layer could not read: 413, 408 or 400, in the words the
+/// docker CLI prints.
+impl From<ReadError> for Rejection {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::TooLarge { .. } => Rejection::TooLarge(format!(
+                "fdcs: {e} (rule body.too-large); send a smaller request"
+            )),
+            ReadError::TimedOut { .. } => {
+                Rejection::BadRequest(StatusCode::REQUEST_TIMEOUT, format!("fdcs: {e}"))
+            }
+            ReadError::Body(ref why) => {
+                Rejection::BadRequest(StatusCode::BAD_REQUEST, format!("fdcs: {e}: {why}"))
+            }
+        }
+    }
+}
+
 /// A JSON error response with the given status and body.
 pub(crate) fn error_response(status: StatusCode, json: String) -> Response<FdcsBody> {
     let mut resp = Response::new(full(json));
@@ -91,6 +109,30 @@ mod tests {
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert_eq!(r.body_json(), d.to_json());
         assert_eq!(r.rule(), Some("ports.ephemeral-only"));
+    }
+
+    #[test]
+    fn unreadable_bodies_keep_their_status_and_wording() {
+        let too_large = Rejection::from(ReadError::TooLarge { limit: 1024 });
+        assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            too_large.to_string(),
+            "fdcs: the request body is larger than 1024 bytes (rule body.too-large); send a smaller request"
+        );
+        let slow = Rejection::from(ReadError::TimedOut {
+            timeout: std::time::Duration::from_secs(30),
+        });
+        assert_eq!(slow.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(
+            slow.to_string(),
+            "fdcs: the request body was not received within 30s"
+        );
+        let broken = Rejection::from(ReadError::Body("connection reset".into()));
+        assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            broken.to_string(),
+            "fdcs: could not read the request body: connection reset"
+        );
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub use auth::{
     credentials, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig,
     ServiceCredentials, TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER, TOKEN_HEADER,
 };
-pub use body::{boxed, empty, full, read_bounded, BoxError, FdcsBody};
+pub use body::{boxed, empty, full, read_bounded, BoxError, FdcsBody, ReadError};
 pub use config::{Limits, SharedPolicy};
 pub use engine::EngineService;
 pub use error::Rejection;
