@@ -7,22 +7,39 @@ use std::time::Duration;
 
 /// Bounds and deadlines. Every one of them keeps a single client from
 /// holding memory or a task without end.
+///
+/// Start from [`Limits::default`] and change what you need with the
+/// `with_*` setters; the struct is `#[non_exhaustive]`, so a new bound in a
+/// later version is not a breaking change.
+///
+/// ```
+/// use fdcs_tower::Limits;
+/// use std::time::Duration;
+///
+/// let limits = Limits::default()
+///     .with_max_json_body(256 * 1024)
+///     .with_body_timeout(Duration::from_secs(10));
+/// assert_eq!(limits.max_json_body, 256 * 1024);
+/// assert_eq!(limits.max_rounds, Limits::default().max_rounds);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest JSON request body read for judging (default 1 MiB → 413).
     pub max_json_body: usize,
-    /// Deadline for receiving a JSON request body (→ 408).
+    /// Deadline for receiving a JSON request body (default 30 s → 408).
     pub body_timeout: Duration,
     /// Largest engine answer buffered for rewriting or for an obligation
     /// lookup (default 64 MiB → 502).
     pub max_response_body: usize,
-    /// Deadline for obligation lookups and preludes (→ 502).
+    /// Deadline for obligation lookups and preludes (default 30 s → 502).
     pub lookup_timeout: Duration,
-    /// Judge rounds before giving up (fail closed). Each round is one
-    /// targeted lookup (a reference costs one to three: full id, name, id
-    /// prefix), so this also bounds the engine calls one request can cause.
+    /// Judge rounds before giving up (fail closed; default 32). Each round
+    /// is one targeted lookup (a reference costs one to three: full id,
+    /// name, id prefix), so this also bounds the engine calls one request
+    /// can cause.
     pub max_rounds: usize,
-    /// Longest `/events` line kept; a longer one is dropped.
+    /// Longest `/events` line kept; a longer one is dropped (default 1 MiB).
     pub max_event_line: usize,
 }
 
@@ -36,6 +53,50 @@ impl Default for Limits {
             max_rounds: 32,
             max_event_line: 1 << 20,
         }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::max_json_body`].
+    #[must_use]
+    pub fn with_max_json_body(mut self, bytes: usize) -> Self {
+        self.max_json_body = bytes;
+        self
+    }
+
+    /// Sets [`Limits::body_timeout`].
+    #[must_use]
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Limits::max_response_body`].
+    #[must_use]
+    pub fn with_max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// Sets [`Limits::lookup_timeout`].
+    #[must_use]
+    pub fn with_lookup_timeout(mut self, timeout: Duration) -> Self {
+        self.lookup_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Limits::max_rounds`].
+    #[must_use]
+    pub fn with_max_rounds(mut self, rounds: usize) -> Self {
+        self.max_rounds = rounds;
+        self
+    }
+
+    /// Sets [`Limits::max_event_line`].
+    #[must_use]
+    pub fn with_max_event_line(mut self, bytes: usize) -> Self {
+        self.max_event_line = bytes;
+        self
     }
 }
 

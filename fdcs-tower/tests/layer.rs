@@ -107,10 +107,7 @@ fn layer() -> FdcsLayer {
         SharedPolicy::new(Policy::embedded_default().unwrap()),
         Arc::new(auth),
     )
-    .limits(Limits {
-        max_json_body: 64 * 1024,
-        ..Limits::default()
-    })
+    .limits(Limits::default().with_max_json_body(64 * 1024))
 }
 
 fn req(

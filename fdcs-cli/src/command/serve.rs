@@ -146,10 +146,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let loaded = load::Loaded::load(&sources)?;
     let metrics = Arc::new(Metrics::default());
     let auth = load::authenticator(&args.keystone, &loaded)?;
-    let limits = Limits {
-        max_json_body: args.max_body,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_json_body(args.max_body);
     let layer = FdcsLayer::new(loaded.policy.clone(), auth.clone())
         .limits(limits)
         .metrics(Arc::clone(&metrics));
