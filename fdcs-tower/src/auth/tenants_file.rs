@@ -5,21 +5,16 @@
 //! nor the number of tokens leaks how close a guess was.
 
 use super::{wrong_token, AuthFuture, Authenticate, Credentials};
-use fdcs_policy::{Tenant, TenantId};
+use fdcs_policy::{Tenant, TenantEntry, TenantId};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// One tenant as the operator configured it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TenantCredentials {
-    /// The tenant, with its per-tenant limits.
-    pub tenant: Tenant,
-    /// Plain tokens (demo only).
-    pub tokens: Vec<String>,
-    /// Hex SHA-256 digests of tokens.
-    pub token_sha256: Vec<String>,
-}
+/// One tenant as the operator configured it: the core's tenants-file entry
+/// ([`TenantsFile::from_yaml`](fdcs_policy::TenantsFile::from_yaml) parses
+/// it), under the name the layer has always used. Plain `tokens` are hashed
+/// on load; `token_sha256` digests are taken as they are.
+pub type TenantCredentials = TenantEntry;
 
 /// Why a tenants table could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +43,27 @@ struct Entry {
 
 /// The tenants-file authenticator. Cheap to share; [`TenantsAuth::replace`]
 /// swaps the table atomically (SIGHUP reload).
+///
+/// The entries are the core's, as parsed from a tenants file:
+///
+/// ```
+/// use fdcs_policy::{TenantId, TenantsFile};
+/// use fdcs_tower::{Credentials, TenantsAuth};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let file = TenantsFile::from_yaml(
+///     "tenants:\n  - id: alpha\n    tokens: [alpha-token]\n",
+///     "tenants.yaml",
+/// )?;
+/// let auth = TenantsAuth::new(file.tenants)?;
+/// let alpha = Credentials {
+///     token: "alpha-token".into(),
+///     tenant: TenantId::new("alpha")?,
+/// };
+/// assert_eq!(auth.check(&alpha)?.id.as_str(), "alpha");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Default)]
 pub struct TenantsAuth {
     table: RwLock<Arc<HashMap<TenantId, Entry>>>,
@@ -55,14 +71,14 @@ pub struct TenantsAuth {
 
 impl TenantsAuth {
     /// Builds the table; any bad entry fails the whole load.
-    pub fn new(entries: Vec<TenantCredentials>) -> Result<Self, TenantsError> {
+    pub fn new(entries: Vec<TenantEntry>) -> Result<Self, TenantsError> {
         Ok(TenantsAuth {
             table: RwLock::new(Arc::new(build(entries)?)),
         })
     }
 
     /// Replaces the table; on error the old table stays.
-    pub fn replace(&self, entries: Vec<TenantCredentials>) -> Result<(), TenantsError> {
+    pub fn replace(&self, entries: Vec<TenantEntry>) -> Result<(), TenantsError> {
         let table = Arc::new(build(entries)?);
         match self.table.write() {
             Ok(mut g) => *g = table,
@@ -112,7 +128,7 @@ impl Authenticate for TenantsAuth {
     }
 }
 
-fn build(entries: Vec<TenantCredentials>) -> Result<HashMap<TenantId, Entry>, TenantsError> {
+fn build(entries: Vec<TenantEntry>) -> Result<HashMap<TenantId, Entry>, TenantsError> {
     let mut table = HashMap::new();
     for e in entries {
         let id = e.tenant.id.clone();
@@ -185,12 +201,12 @@ mod tests {
         let beta = Tenant::new(TenantId::new("beta").unwrap());
         let beta_digest = format!("{:x}", Sha256::digest(b"beta-token"));
         TenantsAuth::new(vec![
-            TenantCredentials {
+            TenantEntry {
                 tenant: alpha,
                 tokens: vec!["alpha-token".into()],
                 token_sha256: vec![],
             },
-            TenantCredentials {
+            TenantEntry {
                 tenant: beta,
                 tokens: vec![],
                 token_sha256: vec![beta_digest.to_uppercase()],
@@ -243,7 +259,7 @@ mod tests {
     fn a_bad_reload_keeps_the_old_table() {
         let a = auth();
         let alpha = Tenant::new(TenantId::new("alpha").unwrap());
-        let bad = vec![TenantCredentials {
+        let bad = vec![TenantEntry {
             tenant: alpha,
             tokens: vec![],
             token_sha256: vec!["zz".into()],
@@ -255,7 +271,7 @@ mod tests {
     #[test]
     fn duplicates_and_tokenless_tenants_are_load_errors() {
         let alpha = Tenant::new(TenantId::new("alpha").unwrap());
-        let one = TenantCredentials {
+        let one = TenantEntry {
             tenant: alpha.clone(),
             tokens: vec!["x".into()],
             token_sha256: vec![],
@@ -264,7 +280,7 @@ mod tests {
             TenantsAuth::new(vec![one.clone(), one]),
             Err(TenantsError::Duplicate(_))
         ));
-        let none = TenantCredentials {
+        let none = TenantEntry {
             tenant: alpha,
             tokens: vec![],
             token_sha256: vec![],
