@@ -5,7 +5,7 @@
 /// Variants are named after moby's swagger `operationId`. Path parameters are
 /// carried in [`super::RouteMatch::params`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)] // the names are the swagger operation ids
+#[allow(missing_docs, reason = "the names are the swagger operation ids")]
 pub enum Endpoint {
     // containers
     ContainerList,
@@ -89,7 +89,10 @@ pub enum Endpoint {
 /// Endpoint families that are judged as a whole (swarm specs have their own
 /// issue; until then they are administration and denied by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
+#[allow(
+    missing_docs,
+    reason = "each variant names the family of paths it stands for"
+)]
 pub enum Group {
     Swarm,
     Node,
