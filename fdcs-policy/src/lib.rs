@@ -35,7 +35,9 @@ pub use judge::judge;
 pub use policy::{Policy, PolicyError};
 pub use request::Request;
 pub use session::{Answer, NoAnswers, Session, Step, DEFAULT_MAX_ROUNDS};
-pub use tenancy::rewrite::{rewrite_answer, rewrite_event, rewrite_response};
+pub use tenancy::rewrite::{
+    rewrite_answer, rewrite_event, rewrite_parsed_answer, rewrite_response,
+};
 pub use tenant::{InvalidTenantId, Tenant, TenantId, TenantLimits};
 pub use tenants::{TenantEntry, TenantsFile};
 pub use verdict::{

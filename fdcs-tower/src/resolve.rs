@@ -24,7 +24,7 @@ enum Answer {
     Owned(ResourceKind, Vec<Owned>),
     Exec(String, Option<String>),
     Image(String, Option<ImageFacts>),
-    Lookup(Lookup, Vec<Owned>, Option<(String, Bytes)>),
+    Lookup(Lookup, Vec<Owned>, Option<(String, Value)>),
 }
 
 /// Inspect answers read while judging this request, by target: an inspect
@@ -32,11 +32,11 @@ enum Answer {
 /// moment ago, owner label checked) serves that request without asking the
 /// engine again. Kept for one request only, never across requests.
 #[derive(Debug, Default)]
-pub(crate) struct Seen(std::collections::HashMap<String, Bytes>);
+pub(crate) struct Seen(std::collections::HashMap<String, Value>);
 
 impl Seen {
     /// The answer to `target`, if one was read while judging.
-    pub(crate) fn take(&mut self, target: &str) -> Option<Bytes> {
+    pub(crate) fn take(&mut self, target: &str) -> Option<Value> {
         self.0.remove(target)
     }
 }
@@ -90,8 +90,8 @@ fn record(facts: &mut Facts, seen: &mut Seen, a: Answer) {
             facts.images.insert(reference, img);
         }
         Answer::Lookup(lookup, found, raw) => {
-            if let Some((target, bytes)) = raw.filter(|_| !found.is_empty()) {
-                seen.0.insert(target, bytes);
+            if let Some((target, answer)) = raw.filter(|_| !found.is_empty()) {
+                seen.0.insert(target, answer);
             }
             facts.lookups.insert(lookup, found);
         }
@@ -239,7 +239,7 @@ async fn targeted<S, RB>(
     tenant: &Tenant,
     lookup: &Lookup,
     limits: &Limits,
-) -> Result<(Vec<Owned>, Option<(String, Bytes)>), Rejection>
+) -> Result<(Vec<Owned>, Option<(String, Value)>), Rejection>
 where
     S: EngineService<RB>,
     RB: Body<Data = Bytes> + Send + 'static,
@@ -279,7 +279,11 @@ where
     let found = lookup
         .read_answer(&tenant.id, body.as_ref())
         .ok_or_else(misunderstood)?;
-    let raw = (status == StatusCode::OK && !q.list).then_some((q.target, bytes));
+    // the parsed inspect is kept, not its bytes: serving it must not read
+    // the JSON a second time
+    let raw = body
+        .filter(|_| status == StatusCode::OK && !q.list)
+        .map(|v| (q.target, v));
     Ok((found, raw))
 }
 

@@ -68,14 +68,19 @@ pub(crate) fn rewritten(
 pub(crate) fn from_lookup(
     rw: &ResponseRewrite,
     tenant: &Tenant,
-    bytes: &[u8],
+    answer: serde_json::Value,
 ) -> Response<FdcsBody> {
-    let (mut parts, ()) = Response::new(()).into_parts();
-    parts.headers.insert(
+    let (status, out) = fdcs_policy::rewrite_parsed_answer(rw, tenant, answer);
+    let len = out.len();
+    let mut resp = Response::new(full(out));
+    *resp.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    let headers = resp.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    rewritten(rw, tenant, parts, bytes)
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    resp
 }
 
 /// Streams a `docker stats` answer with the tenant's own names.

@@ -190,7 +190,7 @@ where
     // an inspect the judging already read: its answer is the request's
     if let Some(answer) = already_answered(&fwd, &mut seen) {
         if let ResponsePlan::Rewrite(rw) = &fwd.response {
-            return Ok(rewrite::from_lookup(rw, &tenant, &answer));
+            return Ok(rewrite::from_lookup(rw, &tenant, answer));
         }
     }
 
@@ -223,7 +223,7 @@ where
 /// The answer to the judged request, when judging already made that exact
 /// call: a plain GET (no body, no prelude, no credentials) whose target is
 /// an inspect lookup's.
-fn already_answered(fwd: &Forward, seen: &mut resolve::Seen) -> Option<Bytes> {
+fn already_answered(fwd: &Forward, seen: &mut resolve::Seen) -> Option<serde_json::Value> {
     let plain = fwd.method == "GET"
         && fwd.body.is_none()
         && !fwd.stream_body

@@ -19,15 +19,21 @@ use crate::{ResponseRewrite, Tenant, TenantId};
 /// not JSON is replaced by an empty answer of the expected shape rather than
 /// passed through unread (fail closed).
 pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => rewrite_value(plan, tenant, v),
+        Err(_) => empty_for(plan).into_bytes(),
+    }
+}
+
+/// [`rewrite_response`] of an answer already parsed (an inspect read while
+/// judging): the same rewrite, without reading the JSON a second time.
+fn rewrite_value(plan: &ResponseRewrite, tenant: &Tenant, mut v: Value) -> Vec<u8> {
     let id = &tenant.id;
-    let Ok(mut v) = serde_json::from_slice::<Value>(body) else {
-        return empty_for(plan).into_bytes();
-    };
     // The daemon's error shape is exactly `{"message": "..."}`.
     if let Some(obj) = v.as_object_mut().filter(|o| o.len() == 1) {
         if let Some(Value::String(m)) = obj.get_mut("message") {
             *m = unclaim_text(id, &unscope_text(id, m));
-            return v.to_string().into_bytes();
+            return to_bytes(&v);
         }
     }
     match plan {
@@ -118,7 +124,13 @@ pub fn rewrite_response(plan: &ResponseRewrite, tenant: &Tenant, body: &[u8]) ->
             }
         }
     }
-    v.to_string().into_bytes()
+    to_bytes(&v)
+}
+
+/// The JSON text of `v`. `to_vec` writes straight into a buffer, where
+/// `Display` goes through a formatter adapter byte run by byte run.
+fn to_bytes(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
 }
 
 /// Rewrites one line of the `/events` stream; `None` drops it.
@@ -146,7 +158,7 @@ pub fn rewrite_event(tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
     }
     unclaim_image(id, attrs.get_mut("image"));
     unclaim_image(id, v.get_mut("from"));
-    let mut out = v.to_string().into_bytes();
+    let mut out = to_bytes(&v);
     out.push(b'\n');
     Some(out)
 }
@@ -172,6 +184,18 @@ pub fn rewrite_answer(
     }
     let out = rewrite_response(plan, tenant, body);
     (answer_status(plan, status, &out), out)
+}
+
+/// [`rewrite_answer`] of a success answer already parsed: an inspect the
+/// judging read (owner label checked) is the request's answer, rewritten
+/// from the value the lookup parsed instead of from its bytes again.
+pub fn rewrite_parsed_answer(
+    plan: &ResponseRewrite,
+    tenant: &Tenant,
+    answer: Value,
+) -> (u16, Vec<u8>) {
+    let out = rewrite_value(plan, tenant, answer);
+    (answer_status(plan, 200, &out), out)
 }
 
 /// 404 when an image answer was turned into "No such image".
