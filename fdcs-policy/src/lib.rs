@@ -42,5 +42,5 @@ pub use tenant::{InvalidTenantId, Tenant, TenantId, TenantLimits};
 pub use tenants::{TenantEntry, TenantsFile};
 pub use verdict::{
     Denial, Facts, Forward, ImageFacts, Obligation, Owned, Prelude, PullClaim, ResourceKind,
-    ResponsePlan, ResponseRewrite, Verdict,
+    ResponsePlan, ResponseRewrite, Verdict, FORWARDED_HEADERS,
 };

@@ -139,6 +139,31 @@ pub struct Forward {
     pub response: ResponsePlan,
 }
 
+/// Client request headers that may reach the engine as the client sent
+/// them. `User-Agent` only feeds the engine's logs and `Accept` changes no
+/// behaviour of the daemon's; everything else is left behind: credentials
+/// (`X-Auth-*`), `Host`, hop-by-hop and proxy headers, and the registry
+/// headers, which pass only as the core re-encoded them
+/// ([`Forward::registry_auth`]).
+pub const FORWARDED_HEADERS: &[&str] = &["user-agent", "accept"];
+
+/// [`FORWARDED_HEADERS`] and `Content-Type`, for a body that streams as the
+/// client sent it: the daemon reads a build context's or an import's type
+/// from it.
+const STREAMED_BODY_HEADERS: &[&str] = &["user-agent", "accept", "content-type"];
+
+impl Forward {
+    /// The client headers an adapter may copy onto the judged request, by
+    /// lower-case name; any other header of the client's is not sent.
+    pub fn client_headers(&self) -> &'static [&'static str] {
+        if self.stream_body && self.body.is_none() {
+            STREAMED_BODY_HEADERS
+        } else {
+            FORWARDED_HEADERS
+        }
+    }
+}
+
 /// A request the adapter sends before the judged one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prelude {

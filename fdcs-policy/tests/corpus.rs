@@ -269,6 +269,20 @@ fn check_assert(a: &str, verdict: &Verdict) -> Result<(), String> {
         parts.next().unwrap_or(""),
         parts.next().unwrap_or(""),
     );
+    if lhs == "headers" {
+        // the client headers the adapter may copy onto the judged request
+        let got = fwd.client_headers();
+        let ok = match op {
+            "has" => got.contains(&rhs),
+            "lacks" => !got.contains(&rhs),
+            _ => return Err(format!("unknown headers op `{op}`")),
+        };
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!("forwarded client headers are {got:?}"))
+        };
+    }
     if lhs == "response" {
         let got = serde_json::to_value(&fwd.response).expect("plan serialises");
         let want: Value = serde_json::from_str(rhs).expect("assert json");

@@ -2,7 +2,8 @@
 //!
 //! The request sent upstream is rebuilt from the core's [`Forward`]: its
 //! method, path, query and canonical JSON body. Client headers do not pass
-//! blindly: only an allow-list does, and never the `X-Auth-*` credentials.
+//! blindly: only the core's allow-list does ([`Forward::client_headers`]),
+//! never the `X-Auth-*` credentials.
 
 use crate::body::{full, BoxError, FdcsBody};
 use crate::config::Limits;
@@ -12,12 +13,6 @@ use bytes::Bytes;
 use fdcs_policy::{Forward, ResponsePlan};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use http_body::Body;
-
-/// Client headers that may reach the engine. `User-Agent` only feeds the
-/// engine's logs. Registry credentials (`X-Registry-Auth`,
-/// `X-Registry-Config`) never pass as sent: the core judges them and the
-/// forward plan carries them re-encoded.
-const PASS: [HeaderName; 2] = [header::USER_AGENT, header::ACCEPT];
 
 /// `X-Registry-Auth`.
 pub(crate) const REGISTRY_AUTH: HeaderName = HeaderName::from_static("x-registry-auth");
@@ -112,7 +107,10 @@ pub(crate) fn judged_request(
             format!("fdcs: invalid request target `{target}`"),
         )
     })?;
-    for name in PASS {
+    for name in fwd.client_headers() {
+        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
+            continue;
+        };
         for v in client.get_all(&name) {
             headers.append(name.clone(), v.clone());
         }
@@ -147,12 +145,7 @@ pub(crate) fn judged_request(
             );
             full(bytes)
         }
-        (None, true, Payload::Raw(raw)) => {
-            if let Some(ct) = client.get(header::CONTENT_TYPE) {
-                headers.insert(header::CONTENT_TYPE, ct.clone());
-            }
-            raw
-        }
+        (None, true, Payload::Raw(raw)) => raw,
         _ => crate::body::empty(),
     };
     b.body(body).map_err(|_| {
