@@ -103,6 +103,10 @@ impl Args {
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
             let slot = match flag.as_str() {
+                "-h" | "--help" => {
+                    println!("{USAGE}");
+                    std::process::exit(0);
+                }
                 "--listen" => &mut listen,
                 "--admin" => &mut admin,
                 "--engine" => &mut engine,

@@ -102,6 +102,19 @@ impl Limits {
 
 /// The policy in force, shared by every request and swapped whole on reload:
 /// a request judges with the policy it started with.
+///
+/// ```
+/// use fdcs_policy::Policy;
+/// use fdcs_tower::SharedPolicy;
+///
+/// # fn main() -> Result<(), fdcs_policy::PolicyError> {
+/// let policy = SharedPolicy::new(Policy::embedded_default()?);
+/// let in_flight = policy.load(); // a request holds this one to the end
+/// policy.store(Policy::embedded_default()?); // SIGHUP: the next request sees it
+/// assert_eq!(in_flight.name, policy.load().name);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SharedPolicy(Arc<RwLock<Arc<Policy>>>);
 

@@ -12,6 +12,28 @@ use std::sync::Arc;
 ///
 /// Build it once and apply it to the service that reaches the engine
 /// (usually [`crate::Upstream`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// use fdcs_policy::{Policy, TenantsFile};
+/// use fdcs_tower::{EngineAddr, FdcsLayer, Limits, Metrics, SharedPolicy, TenantsAuth, Upstream};
+/// use tower::Layer;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let tenants = TenantsFile::from_yaml("tenants:\n  - id: alpha\n    tokens: [t]\n", "t.yaml")?;
+/// let metrics = Arc::new(Metrics::default());
+/// let layer = FdcsLayer::new(
+///     SharedPolicy::new(Policy::embedded_default()?),
+///     Arc::new(TenantsAuth::new(tenants.tenants)?),
+/// )
+/// .limits(Limits::default().with_max_json_body(256 * 1024))
+/// .metrics(Arc::clone(&metrics));
+/// let engine: EngineAddr = "unix:///var/run/docker.sock".parse()?;
+/// let service = layer.layer(Upstream::new(&engine)); // connects on first use
+/// # drop(service);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct FdcsLayer {
     shared: Arc<Shared>,

@@ -23,18 +23,19 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use fdcs_tower::{EngineAddr, FdcsLayer, SharedPolicy, TenantsAuth, TenantCredentials, Upstream};
-//! use fdcs_policy::{Policy, Tenant, TenantId};
+//! use fdcs_policy::{Policy, TenantsFile};
+//! use fdcs_tower::{EngineAddr, FdcsLayer, SharedPolicy, TenantsAuth, Upstream};
 //! use hyper_util::rt::{TokioIo, TokioTimer};
 //! use hyper_util::service::TowerToHyperService;
 //! use tower::Layer;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let auth = TenantsAuth::new(vec![TenantCredentials {
-//!     tenant: Tenant::new(TenantId::new("alpha")?),
-//!     tokens: vec!["alpha-token".into()],
-//!     token_sha256: vec![],
-//! }])?;
+//! // the application reads the file; the crates take strings
+//! let tenants = TenantsFile::from_yaml(
+//!     "tenants:\n  - id: alpha\n    tokens: [alpha-token]\n",
+//!     "tenants.yaml",
+//! )?;
+//! let auth = TenantsAuth::new(tenants.tenants)?;
 //! let layer = FdcsLayer::new(SharedPolicy::new(Policy::embedded_default()?), Arc::new(auth));
 //! let engine = Upstream::new(&"unix:///var/run/docker.sock".parse::<EngineAddr>()?);
 //! let service = layer.layer(engine);
@@ -60,13 +61,29 @@
 //! The layer wraps the engine, so in axum it is the fallback service of a
 //! router whose own routes (health, metrics) are answered by axum:
 //!
-//! ```text
+//! ```no_run
+//! # use std::sync::Arc;
+//! # use fdcs_policy::{Policy, TenantsFile};
+//! # use fdcs_tower::{EngineAddr, FdcsLayer, SharedPolicy, TenantsAuth, Upstream};
+//! use tower::Layer;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # let tenants = TenantsFile::from_yaml("tenants:\n  - id: alpha\n    tokens: [t]\n", "t.yaml")?;
+//! # let auth = Arc::new(TenantsAuth::new(tenants.tenants)?);
+//! # let policy = SharedPolicy::new(Policy::embedded_default()?);
+//! let engine: EngineAddr = "unix:///var/run/docker.sock".parse()?;
 //! let fdcs = FdcsLayer::new(policy, auth).layer(Upstream::new(&engine));
 //! let app = axum::Router::new()
 //!     .route("/_fdcs/health", axum::routing::get(|| async { "ok" }))
 //!     .fallback_service(fdcs);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:2375").await?;
 //! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! A route of the router is answered without authentication or policy:
+//! never add one that shadows an engine path.
 //!
 //! Note that `axum::serve` supports upgrades, but put nothing in front of the
 //! layer that buffers or rewrites bodies: hijacked and streamed answers must
@@ -83,6 +100,12 @@
 //!   HTTPS connector to [`KeystoneAuth::with_connector`] (the `serve`
 //!   command does, with rustls) for anything but loopback.
 //! - Hijacked tunnels are not drained on shutdown and have no idle timeout.
+//!
+//! ## Examples
+//!
+//! Runnable servers, with arguments for the listener, the engine and the
+//! tenants file: `cargo run -p fdcs-tower --example hyper -- --help` and
+//! `--example axum` (`fdcs-tower/examples/`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(unreachable_pub)]
