@@ -35,6 +35,7 @@ pub use judge::judge;
 pub use policy::{Policy, PolicyError};
 pub use request::Request;
 pub use session::{Answer, NoAnswers, Session, Step, DEFAULT_MAX_ROUNDS};
+pub use tenancy::ask::{daemon_message, EngineQuery, UnreadableAnswer};
 pub use tenancy::rewrite::{
     rewrite_answer, rewrite_event, rewrite_parsed_answer, rewrite_response,
 };

@@ -5,6 +5,7 @@
 //! fdcs on create (invariant 8). Names are scoped as `<tenant>_<name>`; since
 //! a [`TenantId`] never contains `_`, the mapping is injective (invariant 7).
 
+pub mod ask;
 pub mod claims;
 pub mod filters;
 pub mod lookup;

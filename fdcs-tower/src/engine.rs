@@ -123,23 +123,7 @@ where
         })
 }
 
-/// The daemon's own `message`, or the raw text.
-pub(crate) fn daemon_message(bytes: &[u8]) -> String {
-    serde_json::from_slice::<serde_json::Value>(bytes)
-        .ok()
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| {
-            String::from_utf8_lossy(bytes)
-                .trim()
-                .chars()
-                .take(500)
-                .collect()
-        })
-}
+pub(crate) use fdcs_policy::daemon_message;
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();

@@ -11,6 +11,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::ask::EngineQuery;
 use super::OWNER_LABEL;
 use crate::query::percent_encode;
 use crate::{Owned, ResourceKind, TenantId};
@@ -41,20 +42,6 @@ pub enum LookupBy {
     Name(String),
     /// An id prefix (hex).
     Prefix(String),
-}
-
-/// The request that answers a lookup: a GET of this path and query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineQuery {
-    /// Path and query (`/containers/alpha_web/json`).
-    pub target: String,
-    /// Whether the answer is a list (a filtered list) or one object (an
-    /// inspect, where 404 means "none").
-    pub list: bool,
-    /// What to ask instead when the engine answers 400 (an id prefix that
-    /// is ambiguous among all the engine's objects): one list filtered by
-    /// the owner label and the prefix.
-    pub on_ambiguous: Option<String>,
 }
 
 impl Lookup {
