@@ -7,7 +7,6 @@
 //! `{"message": ...}` passes as it is.
 
 mod events;
-mod stats;
 
 use crate::body::{boxed, full, BoxError, FdcsBody};
 use crate::config::Limits;
@@ -96,7 +95,7 @@ where
     parts.headers.remove(header::CONTENT_LENGTH);
     let tenant = tenant.clone();
     let rewrite: events::LineFn =
-        Box::new(move |line| Some(stats::rewrite_stats_line(&tenant, line)));
+        Box::new(move |line| Some(fdcs_policy::rewrite_stats_line(&tenant, line)));
     let lines = EventLines::new(boxed(body), rewrite, limits.max_event_line);
     Response::from_parts(parts, boxed(lines))
 }

@@ -163,6 +163,32 @@ pub fn rewrite_event(tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Rewrites one line of a `docker stats` stream ([`ResponsePlan::Stats`]):
+/// the engine-side name (`"name":"/alpha_web"`) becomes the tenant's own.
+/// The container was resolved to one the tenant owns before the request
+/// went, so a line that is not a stats object passes unchanged.
+///
+/// [`ResponsePlan::Stats`]: crate::ResponsePlan::Stats
+pub fn rewrite_stats_line(tenant: &Tenant, line: &[u8]) -> Vec<u8> {
+    let Ok(mut v) = serde_json::from_slice::<Value>(line) else {
+        return line.to_vec();
+    };
+    let Some(name) = v.get_mut("name") else {
+        return line.to_vec();
+    };
+    let Some(own) = name
+        .as_str()
+        .map(|n| n.strip_prefix('/').unwrap_or(n))
+        .and_then(|n| tenant_name(&tenant.id, n))
+    else {
+        return line.to_vec();
+    };
+    *name = Value::String(format!("/{own}"));
+    let mut out = to_bytes(&v);
+    out.push(b'\n');
+    out
+}
+
 /// Rewrites a buffered answer of any status for the tenant, and gives the
 /// status to send with it: an image the tenant may not see is answered
 /// `404` in the daemon's words, whatever the engine said. An error answer
@@ -594,5 +620,24 @@ mod tests {
             b"<html>",
         );
         assert_eq!(out, b"[]");
+    }
+
+    #[test]
+    fn a_stats_line_shows_the_tenants_own_name_and_others_pass_unchanged() {
+        let out = rewrite_stats_line(
+            &alpha(),
+            br#"{"name":"/alpha_web","id":"abc","pids_stats":{"current":1}}"#,
+        );
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["name"], "/web");
+        assert_eq!(v["pids_stats"]["current"], 1);
+        for line in [
+            &b"not json"[..],
+            br#"{"id":"x"}"#,
+            br#"{"name":"/beta_db"}"#,
+            br#"{"name":7}"#,
+        ] {
+            assert_eq!(rewrite_stats_line(&alpha(), line), line.to_vec());
+        }
     }
 }
