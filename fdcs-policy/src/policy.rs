@@ -22,6 +22,13 @@
 //!   images: { allow: ["*"], registries: [docker.io], shared: [docker.io],
 //!             allowPull: true, allowBuild: false, allowPush: false, allowManage: false }
 //!   exec: { allowPrivileged: false }
+//!   bounds: { ports: { maxPublished: 10, maxExposed: 32 },
+//!             tmpfs: { size: { default: 64Mi, max: 512Mi }, shmSize: { default: 64Mi, max: 512Mi } },
+//!             logs: { driver: json-file, maxSize: { default: 10m, max: 50m },
+//!                     maxFile: { default: 3, max: 5 }, maxBufferSize: 1m },
+//!             cpuWeight: { maxCpuShares: 1024, maxBlkioWeight: 19 }, realtime: { allow: false },
+//!             healthcheck: { minInterval: 1s, minTimeout: 1s, minStartPeriod: 1s, maxRetries: 10 } }
+//!   volumes: { tmpfs: { allow: true, size: { default: 64Mi, max: 256Mi } } }
 //! custom:
 //!   - id: labels.owner-required            # denials name it `custom.labels.owner-required`
 //!     match: { endpoints: [ContainerCreate] }   # `Endpoint::name()`s, or `*`
@@ -34,6 +41,7 @@
 //! CEL that does not compile or exceeds [`Limits`] are errors with the line
 //! and column in the file. Omitted blocks and fields keep the FDCS defaults.
 
+mod bounds;
 mod cel_bounds;
 mod cel_json;
 mod cel_rule;
@@ -44,6 +52,9 @@ pub(crate) mod quantity;
 mod registries;
 mod schema;
 
+pub use bounds::{
+    BoundsParams, CpuWeightBounds, HealthBounds, LogBounds, PortBounds, TmpfsBounds, VolumesParams,
+};
 pub use cel_rule::{CelRule, Limits, ENDPOINT_NAMES};
 pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};
 pub use err::PolicyError;
@@ -78,6 +89,10 @@ pub struct Policy {
     pub images: ImagesParams,
     /// Exec rule parameters.
     pub exec: ExecParams,
+    /// Bounds on host resources a container can take (`bounds.*`).
+    pub bounds: BoundsParams,
+    /// Volume rule parameters (`volumes.*`).
+    pub volumes: VolumesParams,
     /// Custom CEL rules, compiled.
     pub custom: Vec<CelRule>,
 }

@@ -167,6 +167,8 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
     let exec = ExecParams {
         allow_privileged: r.exec.allow_privileged.unwrap_or(false),
     };
+    let bounds = super::bounds::bounds(r.bounds, &privileges.allow_log_drivers, errs)?;
+    let volumes = super::bounds::volumes(r.volumes, errs)?;
     let custom = match raw.custom {
         None => Vec::new(),
         Some(list) => cel_rule::compile_all(list, &Limits::default(), errs)?,
@@ -181,6 +183,8 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
         resources,
         images,
         exec,
+        bounds,
+        volumes,
         custom,
     })
 }
@@ -215,7 +219,7 @@ fn api_version(v: &Spanned<Quantity>) -> Result<ApiVersion, String> {
 }
 
 /// Validates `{default, max}`: both positive, `default <= max`.
-fn limit(
+pub(super) fn limit(
     raw: &Option<Spanned<RawLimit>>,
     parse: fn(&Quantity) -> Result<i64, String>,
     default: i64,

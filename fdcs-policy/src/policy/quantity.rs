@@ -113,6 +113,37 @@ impl Quantity {
         }
     }
 
+    /// A duration in nanoseconds, written with a unit as Go writes one
+    /// (`1s`, `500ms`, `2m`; `ns`, `us`, `ms`, `s`, `m`, `h`), or `0`.
+    pub(crate) fn duration(&self) -> Result<i64, String> {
+        let bad = || {
+            format!(
+                "invalid duration `{self}`: use a number with a unit such as `1s` or `500ms`, or 0"
+            )
+        };
+        match self {
+            Quantity::Int(0) => Ok(0),
+            Quantity::Int(_) | Quantity::Float(_) => Err(bad()),
+            Quantity::Text(s) => {
+                let s = s.trim();
+                let split = s
+                    .find(|c: char| !c.is_ascii_digit() && c != '.')
+                    .unwrap_or(s.len());
+                let (num, unit) = s.split_at(split);
+                let mult: i64 = match unit {
+                    "ns" => 1,
+                    "us" | "\u{b5}s" => 1_000,
+                    "ms" => 1_000_000,
+                    "s" => 1_000_000_000,
+                    "m" => 60_000_000_000,
+                    "h" => 3_600_000_000_000,
+                    _ => return Err(bad()),
+                };
+                scaled(num, mult).ok_or_else(bad)
+            }
+        }
+    }
+
     /// A plain count (pids).
     pub(crate) fn count(&self) -> Result<i64, String> {
         match self {
@@ -185,6 +216,19 @@ mod tests {
         assert!(Text("lots".into()).nano_cpus().is_err());
         assert!(Float(f64::NAN).nano_cpus().is_err());
         assert!(Int(i64::MAX).nano_cpus().is_err());
+    }
+
+    #[test]
+    fn durations_are_nanoseconds() {
+        let t = |s: &str| Text(s.into()).duration();
+        assert_eq!(t("1s"), Ok(1_000_000_000));
+        assert_eq!(t("500ms"), Ok(500_000_000));
+        assert_eq!(t("1.5m"), Ok(90_000_000_000));
+        assert_eq!(Int(0).duration(), Ok(0));
+        for bad in ["1", "s", "1x", "-1s", "1S"] {
+            assert!(t(bad).is_err(), "{bad} accepted");
+        }
+        assert!(Int(1).duration().is_err(), "a bare number has no unit");
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub(crate) struct RawRules {
     pub(crate) images: RawImages,
     #[serde(default)]
     pub(crate) exec: RawExec,
+    #[serde(default)]
+    pub(crate) bounds: RawBounds,
+    #[serde(default)]
+    pub(crate) volumes: RawVolumes,
 }
 
 /// `rules.ports`.
@@ -111,6 +115,91 @@ pub(crate) struct RawImages {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct RawExec {
     pub(crate) allow_privileged: Option<bool>,
+}
+
+/// `rules.bounds`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawBounds {
+    #[serde(default)]
+    pub(crate) ports: RawPortBounds,
+    #[serde(default)]
+    pub(crate) tmpfs: RawTmpfsBounds,
+    #[serde(default)]
+    pub(crate) logs: RawLogBounds,
+    #[serde(default)]
+    pub(crate) cpu_weight: RawCpuWeight,
+    #[serde(default)]
+    pub(crate) realtime: RawAllow,
+    #[serde(default)]
+    pub(crate) healthcheck: RawHealth,
+}
+
+/// `rules.bounds.ports`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawPortBounds {
+    pub(crate) max_published: Option<Spanned<Quantity>>,
+    pub(crate) max_exposed: Option<Spanned<Quantity>>,
+}
+
+/// `rules.bounds.tmpfs`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawTmpfsBounds {
+    pub(crate) size: Option<Spanned<RawLimit>>,
+    pub(crate) shm_size: Option<Spanned<RawLimit>>,
+}
+
+/// `rules.bounds.logs`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawLogBounds {
+    pub(crate) driver: Option<Spanned<String>>,
+    pub(crate) max_size: Option<Spanned<RawLimit>>,
+    pub(crate) max_file: Option<Spanned<RawLimit>>,
+    pub(crate) max_buffer_size: Option<Spanned<Quantity>>,
+}
+
+/// `rules.bounds.cpuWeight`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawCpuWeight {
+    pub(crate) max_cpu_shares: Option<Spanned<Quantity>>,
+    pub(crate) max_blkio_weight: Option<Spanned<Quantity>>,
+}
+
+/// `{ allow: bool }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawAllow {
+    pub(crate) allow: Option<bool>,
+}
+
+/// `rules.bounds.healthcheck`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawHealth {
+    pub(crate) min_interval: Option<Spanned<Quantity>>,
+    pub(crate) min_timeout: Option<Spanned<Quantity>>,
+    pub(crate) min_start_period: Option<Spanned<Quantity>>,
+    pub(crate) max_retries: Option<Spanned<Quantity>>,
+}
+
+/// `rules.volumes`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawVolumes {
+    #[serde(default)]
+    pub(crate) tmpfs: RawVolumeTmpfs,
+}
+
+/// `rules.volumes.tmpfs`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawVolumeTmpfs {
+    pub(crate) allow: Option<bool>,
+    pub(crate) size: Option<Spanned<RawLimit>>,
 }
 
 /// One `custom:` entry, after Kubernetes ValidatingAdmissionPolicy.
