@@ -5,6 +5,7 @@
 //! Container and service bodies share the models in [`crate::decode`], so a
 //! rule is written once.
 
+pub mod bounds;
 pub mod catalog;
 pub mod images;
 pub mod mounts;

@@ -128,6 +128,7 @@ fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             "recreate the container with the settings you need",
         )));
     }
+    crate::rules::bounds::check_resources(&cx.policy.bounds, &body.resources, "")?;
     let before = body.resources.clone();
     resources::apply(
         &cx.policy.resources,

@@ -5,7 +5,7 @@ use super::containers::{filtered, prune};
 use super::ctx::{forbidden, Ctx, Stop};
 use crate::decode::{decode, encode, VolumeCreate};
 use crate::route::Endpoint;
-use crate::rules::mounts;
+use crate::rules::{bounds, mounts};
 use crate::tenancy::filters::FilterScope;
 use crate::tenancy::{claim_labels, scoped_name};
 use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
@@ -59,8 +59,11 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         .filter(|d| !d.is_empty())
         .unwrap_or("local");
     mounts::check_driver(p, driver, "Driver")?;
-    if let Some(opts) = &body.driver_opts {
+    if let Some(opts) = body.driver_opts.as_mut() {
         mounts::check_driver_opts(p, opts, "DriverOpts")?;
+        if driver == "local" {
+            bounds::volume_create(&cx.policy.volumes, opts, "DriverOpts")?;
+        }
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
     cx.mark_rewritten();

@@ -9,7 +9,7 @@ use crate::decode::{
 };
 use crate::rules::mounts::{parse_bind, BindSource};
 use crate::rules::resources::Mode;
-use crate::rules::{mounts, namespaces, ports, privileges, resources};
+use crate::rules::{bounds, mounts, namespaces, ports, privileges, resources};
 use crate::tenancy::{claim_labels, engine_name, scoped_name, DEFAULT_NETWORK, OWNER_LABEL};
 use crate::{Denial, Forward, Prelude, ResourceKind, ResponsePlan, ResponseRewrite};
 
@@ -50,6 +50,9 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         Mode::Create,
         "HostConfig",
     )?;
+    // after the memory limit is settled: tmpfs and /dev/shm count against it
+    bounds::apply_create(&p.bounds, &p.volumes, &mut body)?;
+    let hc = body.host_config.get_or_insert_with(HostConfig::default);
     // On cgroup v1 engines (and API < 1.41) the daemon's default cgroup
     // namespace is the host's: ask for a private one explicitly.
     if hc.cgroupns_mode.as_deref().is_none_or(str::is_empty) && !p.namespaces.allow_host {
