@@ -74,8 +74,8 @@ pub(crate) fn check(
     let bindings = hc.port_bindings.as_ref();
     let mut published: i64 = 0;
     for (key, list) in bindings.into_iter().flatten() {
-        let field = format!("HostConfig.PortBindings[\"{key}\"]");
-        let w = width(key).ok_or_else(|| unreadable(key, field))?;
+        let w = width(key)
+            .ok_or_else(|| unreadable(key, format!("HostConfig.PortBindings[\"{key}\"]")))?;
         let n = i64::try_from(list.as_ref().map_or(0, Vec::len)).unwrap_or(i64::MAX);
         if n > 0 {
             published = published.saturating_add(w.saturating_mul(n));

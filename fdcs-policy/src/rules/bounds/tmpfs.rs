@@ -123,7 +123,7 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
     let mut sized: i64 = 0;
     let mut without_size: i64 = 0;
     for (path, opts) in hc.tmpfs.iter().flatten() {
-        let field = format!("HostConfig.Tmpfs[\"{path}\"]");
+        let field = || format!("HostConfig.Tmpfs[\"{path}\"]");
         match options_size(opts, DATA) {
             Err(why) => {
                 return Err(Denial::malformed(
@@ -131,14 +131,14 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
                     format!("the tmpfs options of `{path}` cannot be judged: {why}"),
                     "use --tmpfs PATH:size=64m (and flags such as rw,noexec)",
                 )
-                .at(field))
+                .at(field()))
             }
             Ok(Some(s)) if s > p.size.max => {
                 return Err(too_big(
                     &format!("the tmpfs `{path}`"),
                     s,
                     p.size.max,
-                    field,
+                    field(),
                 ))
             }
             Ok(Some(s)) => sized = sized.saturating_add(s),
@@ -149,7 +149,7 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
         if m.type_.as_deref() != Some("tmpfs") {
             continue;
         }
-        let field = format!("HostConfig.Mounts[{i}].TmpfsOptions.SizeBytes");
+        let field = || format!("HostConfig.Mounts[{i}].TmpfsOptions.SizeBytes");
         match m.tmpfs_options.as_ref().and_then(|o| o.size_bytes) {
             Some(s) if s < 0 => {
                 return Err(Denial::malformed(
@@ -157,10 +157,10 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
                     format!("a tmpfs size of {s} bytes cannot be judged"),
                     "give tmpfs-size a positive size, such as 64m",
                 )
-                .at(field))
+                .at(field()))
             }
             Some(s) if s > p.size.max => {
-                return Err(too_big("the tmpfs mount", s, p.size.max, field))
+                return Err(too_big("the tmpfs mount", s, p.size.max, field()))
             }
             Some(s) => sized = sized.saturating_add(s),
             None => without_size += 1,
