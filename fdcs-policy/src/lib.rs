@@ -39,7 +39,7 @@ pub use tenancy::ask::{daemon_message, EngineQuery, UnreadableAnswer};
 pub use tenancy::rewrite::{
     rewrite_answer, rewrite_event, rewrite_parsed_answer, rewrite_response, rewrite_stats_line,
 };
-pub use tenant::{InvalidTenantId, Tenant, TenantId, TenantLimits};
+pub use tenant::{InvalidTenantId, RequestLimits, Tenant, TenantId, TenantLimits};
 pub use tenants::{TenantEntry, TenantsFile};
 pub use verdict::{
     Denial, Facts, Forward, ImageFacts, Obligation, Owned, Prelude, PullClaim, ResourceKind,

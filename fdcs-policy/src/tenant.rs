@@ -63,6 +63,25 @@ pub struct TenantLimits {
     /// Registries this tenant may also pull from and log in to, beyond the
     /// policy's (a team's own registry).
     pub registries: Vec<String>,
+    /// Bounds on this tenant's requests through a proxy, replacing the
+    /// proxy's defaults. Not judged by the core: adapters enforce them.
+    pub requests: RequestLimits,
+}
+
+/// A tenant's own bounds on its requests through a proxy (`fair.*` rules of
+/// `fdcs-tower`); `None`: the proxy's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestLimits {
+    /// Requests in flight at once (streamed answers until they end).
+    pub concurrent: Option<u32>,
+    /// Requests per second, sustained.
+    pub per_second: Option<u32>,
+    /// Requests at once above the rate (the token bucket's size).
+    pub burst: Option<u32>,
+    /// Hijacked streams (attach, exec start) open at once.
+    pub streams: Option<u32>,
+    /// Bytes of engine answers buffered at once.
+    pub buffered: Option<u64>,
 }
 
 /// An authenticated tenant, as the adapters hand it to the core.

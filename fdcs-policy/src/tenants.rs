@@ -7,7 +7,9 @@
 //!     tokens: [alpha-token]            # plain, for demos
 //!     tokenSha256: [<64 hex digits>]   # preferred: the file holds no secret
 //!     limits: { memory: 512Mi, cpus: 1, pids: 512, images: ["busybox*"],
-//!               registries: ["registry.team.example"] }   # beyond the policy's
+//!               registries: ["registry.team.example"],    # beyond the policy's
+//!               requests: { concurrent: 16, perSecond: 50, burst: 100,
+//!                           streams: 8, buffered: 64Mi } }   # the proxy's fair.* bounds
 //! ```
 //!
 //! This is a pure parser: the caller reads the file. Comparing a presented
@@ -18,7 +20,7 @@
 
 use crate::policy::quantity::Quantity;
 use crate::policy::{image_patterns, registry_hosts, Errs, PolicyError, Pos};
-use crate::{Tenant, TenantId, TenantLimits};
+use crate::{RequestLimits, Tenant, TenantId, TenantLimits};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::HashMap;
@@ -99,6 +101,24 @@ struct RawLimits {
     images: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     registries: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    requests: Option<RawRequests>,
+}
+
+/// `limits.requests`: the proxy's bounds on this tenant's requests.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawRequests {
+    #[serde(default)]
+    concurrent: Option<Spanned<Quantity>>,
+    #[serde(default)]
+    per_second: Option<Spanned<Quantity>>,
+    #[serde(default)]
+    burst: Option<Spanned<Quantity>>,
+    #[serde(default)]
+    streams: Option<Spanned<Quantity>>,
+    #[serde(default)]
+    buffered: Option<Spanned<Quantity>>,
 }
 
 fn convert(raw: RawFile, errs: Errs<'_>) -> Result<TenantsFile, PolicyError> {
@@ -186,5 +206,47 @@ fn limits(l: RawLimits, errs: Errs<'_>) -> Result<TenantLimits, PolicyError> {
         pids: one(&l.pids, Quantity::count, "pids")?,
         images: image_patterns(l.images, errs)?,
         registries: registry_hosts(l.registries, errs)?.unwrap_or_default(),
+        requests: requests(l.requests, errs)?,
+    })
+}
+
+fn requests(r: Option<RawRequests>, errs: Errs<'_>) -> Result<RequestLimits, PolicyError> {
+    let Some(r) = r else {
+        return Ok(RequestLimits::default());
+    };
+    let one = |q: &Option<Spanned<Quantity>>,
+               parse: fn(&Quantity) -> Result<i64, String>,
+               what: &str|
+     -> Result<Option<u64>, PolicyError> {
+        let Some(q) = q else { return Ok(None) };
+        let v = parse(&q.value).map_err(|m| errs.at(Pos::of(q), m))?;
+        match u64::try_from(v) {
+            Ok(v) if v > 0 => Ok(Some(v)),
+            _ => Err(errs.at(
+                Pos::of(q),
+                format!(
+                    "requests.{what} `{}` must be positive; leave it out for the proxy's default",
+                    q.value
+                ),
+            )),
+        }
+    };
+    let count = |q: &Option<Spanned<Quantity>>, what: &str| -> Result<Option<u32>, PolicyError> {
+        match one(q, Quantity::count, what)? {
+            None => Ok(None),
+            Some(v) => u32::try_from(v).map(Some).map_err(|_| {
+                errs.at(
+                    q.as_ref().map_or(Pos { line: 1, column: 1 }, Pos::of),
+                    format!("requests.{what} `{v}` is too large"),
+                )
+            }),
+        }
+    };
+    Ok(RequestLimits {
+        concurrent: count(&r.concurrent, "concurrent")?,
+        per_second: count(&r.per_second, "perSecond")?,
+        burst: count(&r.burst, "burst")?,
+        streams: count(&r.streams, "streams")?,
+        buffered: one(&r.buffered, Quantity::bytes, "buffered")?,
     })
 }

@@ -1192,6 +1192,45 @@ fn tenant_digests_are_validated_and_lowercased() {
     );
 }
 
+/// `limits.requests`: the proxy's per-tenant fair-sharing bounds (fdcs-tower
+/// `fair.*`), parsed here and enforced by the adapter.
+#[test]
+fn tenant_request_limits_load_and_are_validated() {
+    let f = tenants(
+        "tenants:\n  - id: alpha\n    limits:\n      requests: { concurrent: 16, perSecond: 50, burst: 100, streams: 4, buffered: 64Mi }\n  - id: beta\n",
+    )
+    .unwrap();
+    let alpha = f.get(&TenantId::new("alpha").unwrap()).unwrap();
+    let r = alpha.tenant.limits.requests;
+    assert_eq!(
+        (r.concurrent, r.per_second, r.burst, r.streams, r.buffered),
+        (Some(16), Some(50), Some(100), Some(4), Some(64 << 20))
+    );
+    let beta = f.get(&TenantId::new("beta").unwrap()).unwrap();
+    assert_eq!(
+        beta.tenant.limits.requests,
+        fdcs_policy::RequestLimits::default()
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    limits: { requests: { concurrent: 0 } }\n",
+        3,
+        39,
+        "must be positive",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    limits: { requests: { rate: 5 } }\n",
+        3,
+        27,
+        "unknown field `rate`",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    limits: { requests: { burst: 1.5 } }\n",
+        3,
+        34,
+        "invalid count",
+    );
+}
+
 #[test]
 fn tenants_file_errors_carry_positions() {
     // Ids that could break the injective naming (invariant 7).
