@@ -13,9 +13,19 @@
 //!  "execs":[{"id":"<64 hex>","container":"<container id>"}],
 //!  "images":[{"id":"sha256:<64 hex>","repo_tags":["busybox:latest"],"repo_digests":[]}]}
 //! ```
+//!
+//! For quotas a container may say its `state` (`running`, `exited`, ...;
+//! default stopped) and what it `reserve`s
+//! (`{"memory":1073741824,"nano_cpus":500000000,"pids":256,"ports":0}`;
+//! default the per-container ceilings):
+//!
+//! ```json
+//! {"id":"<64 hex>","tenant":"alpha","name":"web","state":"running","reserve":{"memory":1073741824,"nano_cpus":500000000,"pids":256,"ports":1}}
+//! ```
 
 use anyhow::{bail, Context};
 use fdcs_policy::tenancy::engine_name;
+use fdcs_policy::tenancy::usage::{ContainerUsage, Reservation, RunState, Usage};
 use fdcs_policy::{Facts, Obligation, Owned, ResourceKind, TenantId};
 use serde::Deserialize;
 
@@ -52,6 +62,14 @@ struct Resource {
     id: String,
     tenant: String,
     name: String,
+    /// A container's state (`running`, `exited`, ...); without one it
+    /// counts as stopped (holding nothing, counted in the container quota).
+    #[serde(default)]
+    state: Option<RunState>,
+    /// What a container reserves (memory, nano_cpus, pids, ports); without
+    /// it, quotas count the per-container ceilings.
+    #[serde(default)]
+    reserve: Option<Reservation>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +165,13 @@ impl State {
                     .insert(reference.clone(), self.image(reference));
                 true
             }
+            Obligation::Usage => {
+                if facts.usage.is_some() {
+                    return false;
+                }
+                facts.usage = Some(self.usage(tenant));
+                true
+            }
         }
     }
 
@@ -180,6 +205,25 @@ impl State {
     }
 
     /// What the engine lists for the tenant's ownership label.
+    /// The tenant's containers as quotas count them.
+    fn usage(&self, tenant: &TenantId) -> Usage {
+        let containers = self
+            .containers
+            .iter()
+            .filter(|r| r.tenant == tenant.as_str())
+            .map(|r| ContainerUsage {
+                id: r.id.clone(),
+                state: r.state.unwrap_or(RunState::Exited),
+                reserved: r.reserve,
+                published: r.reserve.map_or(0, |x| x.ports),
+            })
+            .collect();
+        Usage {
+            containers,
+            offline: false,
+        }
+    }
+
     fn owned(&self, tenant: &TenantId, kind: ResourceKind) -> Vec<Owned> {
         let mine = |t: &str| t == tenant.as_str();
         match kind {

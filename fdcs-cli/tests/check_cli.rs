@@ -387,15 +387,25 @@ fn the_request_corpus_gets_the_same_verdicts_through_the_cli() {
     let manifest: Manifest =
         serde_saphyr::from_str(&std::fs::read_to_string(corpus("cases.yaml")).unwrap()).unwrap();
     let state = corpus("state.json");
+    let tenants = corpus("tenants.yaml");
     let mut checked = 0;
-    for tenant in ["alpha", "beta"] {
+    for tenant in ["alpha", "beta", "gamma", "delta"] {
         let cases: Vec<&Case> = manifest
             .cases
             .iter()
             .filter(|c| c.tenant.as_deref().unwrap_or("alpha") == tenant)
             .collect();
         let files: Vec<PathBuf> = cases.iter().map(|c| corpus(&c.file)).collect();
-        let mut args = vec!["--tenant", tenant, "--state", s(&state), "--format", "json"];
+        let mut args = vec![
+            "--tenant",
+            tenant,
+            "--tenants",
+            s(&tenants),
+            "--state",
+            s(&state),
+            "--format",
+            "json",
+        ];
         args.extend(files.iter().map(|f| s(f)));
         let o = check(&args);
         assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));

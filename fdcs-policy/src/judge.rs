@@ -6,6 +6,7 @@ mod ctx;
 mod exec;
 mod images;
 mod networks;
+mod quotas;
 mod system;
 mod volumes;
 

@@ -49,8 +49,9 @@ mod cel_value;
 mod err;
 mod load;
 pub(crate) mod quantity;
+mod quotas;
 mod registries;
-mod schema;
+pub(crate) mod schema;
 
 pub use bounds::{
     BoundsParams, CpuWeightBounds, HealthBounds, LogBounds, PortBounds, TmpfsBounds, VolumesParams,
@@ -60,6 +61,8 @@ pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};
 pub use err::PolicyError;
 pub(crate) use err::{Errs, Pos}; // shared with the tenants file loader
 pub(crate) use load::yaml_options;
+pub(crate) use quotas::quotas as read_quotas;
+pub use quotas::{QuotasParams, FDCS_QUOTAS};
 pub(crate) use registries::{image_patterns, registry_hosts};
 
 use crate::image::ImagePattern;
@@ -93,6 +96,8 @@ pub struct Policy {
     pub bounds: BoundsParams,
     /// Volume rule parameters (`volumes.*`).
     pub volumes: VolumesParams,
+    /// A tenant's share of the host as a whole (`quota.*`).
+    pub quotas: QuotasParams,
     /// Custom CEL rules, compiled.
     pub custom: Vec<CelRule>,
 }

@@ -12,5 +12,6 @@ pub mod mounts;
 pub mod namespaces;
 pub mod ports;
 pub mod privileges;
+pub mod quotas;
 pub mod registries;
 pub mod resources;

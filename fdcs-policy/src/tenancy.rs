@@ -11,6 +11,7 @@ pub mod filters;
 pub mod lookup;
 pub mod resolve;
 pub mod rewrite;
+pub mod usage;
 
 use crate::TenantId;
 

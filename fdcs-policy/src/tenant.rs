@@ -66,6 +66,8 @@ pub struct TenantLimits {
     /// Bounds on this tenant's requests through a proxy, replacing the
     /// proxy's defaults. Not judged by the core: adapters enforce them.
     pub requests: RequestLimits,
+    /// Quotas that replace the policy's (`None`: the policy's).
+    pub quotas: crate::policy::QuotasParams,
 }
 
 /// A tenant's own bounds on its requests through a proxy (`fair.*` rules of

@@ -10,6 +10,7 @@
 //!               registries: ["registry.team.example"],    # beyond the policy's
 //!               requests: { concurrent: 16, perSecond: 50, burst: 100,
 //!                           streams: 8, buffered: 64Mi } }   # the proxy's fair.* bounds
+//!     quotas: { containers: 50, memory: 16Gi }   # replace the policy's quotas
 //! ```
 //!
 //! This is a pure parser: the caller reads the file. Comparing a presented
@@ -19,7 +20,10 @@
 //! let one act as the other.
 
 use crate::policy::quantity::Quantity;
-use crate::policy::{image_patterns, registry_hosts, Errs, PolicyError, Pos};
+use crate::policy::schema::RawQuotas;
+use crate::policy::{
+    image_patterns, read_quotas, registry_hosts, Errs, PolicyError, Pos, QuotasParams,
+};
 use crate::{RequestLimits, Tenant, TenantId, TenantLimits};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -86,6 +90,8 @@ struct RawTenant {
     token_sha256: Vec<Spanned<String>>,
     #[serde(default)]
     limits: Option<RawLimits>,
+    #[serde(default)]
+    quotas: Option<RawQuotas>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,10 +175,13 @@ fn convert(raw: RawFile, errs: Errs<'_>) -> Result<TenantsFile, PolicyError> {
                 }
             }
         }
-        let limits = match t.limits {
+        let mut limits = match t.limits {
             None => TenantLimits::default(),
             Some(l) => limits(l, errs)?,
         };
+        if let Some(q) = t.quotas {
+            limits.quotas = read_quotas(q, QuotasParams::default(), Some(i64::MAX), errs)?;
+        }
         out.push(TenantEntry {
             tenant: Tenant { id, limits },
             tokens: t.tokens.into_iter().map(|s| s.value).collect(),
@@ -207,6 +216,7 @@ fn limits(l: RawLimits, errs: Errs<'_>) -> Result<TenantLimits, PolicyError> {
         images: image_patterns(l.images, errs)?,
         registries: registry_hosts(l.registries, errs)?.unwrap_or_default(),
         requests: requests(l.requests, errs)?,
+        quotas: QuotasParams::default(),
     })
 }
 

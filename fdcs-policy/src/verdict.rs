@@ -306,6 +306,10 @@ pub enum Obligation {
         /// The reference as the tenant gave it.
         reference: String,
     },
+    /// What the tenant's containers hold: their states and reservations
+    /// (one owner-filtered list, [`crate::tenancy::usage::Usage`]); asked by
+    /// the requests quotas check and by `docker info`.
+    Usage,
 }
 
 /// An image as the engine reports it (from its inspect answer).
@@ -368,9 +372,26 @@ pub struct Facts {
     pub images: std::collections::BTreeMap<String, Option<ImageFacts>>,
     /// Answers to targeted lookups: the tenant's resources that match.
     pub lookups: std::collections::BTreeMap<Lookup, Vec<Owned>>,
+    /// What the tenant's containers hold, if asked.
+    pub usage: Option<crate::tenancy::usage::Usage>,
 }
 
 impl Facts {
+    /// What an adapter without an engine knows (`lint`, `test`, `check`
+    /// without a state file): nothing, except that usage counts as empty,
+    /// so that quotas judge the request on its own (a 5 GiB container is
+    /// over a 4 GiB quota whatever else runs) instead of leaving every
+    /// create undecided.
+    pub fn offline() -> Facts {
+        Facts {
+            usage: Some(crate::tenancy::usage::Usage {
+                containers: Vec::new(),
+                offline: true,
+            }),
+            ..Facts::default()
+        }
+    }
+
     /// The owned list for a kind, if answered.
     pub fn owned(&self, kind: ResourceKind) -> Option<&[Owned]> {
         match kind {

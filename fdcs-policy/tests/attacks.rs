@@ -89,6 +89,7 @@ fn facts() -> Facts {
         execs,
         images: BTreeMap::new(),
         lookups: BTreeMap::new(),
+        usage: Some(Default::default()),
     }
 }
 

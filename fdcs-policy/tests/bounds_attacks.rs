@@ -38,6 +38,7 @@ fn facts() -> Facts {
         }]),
         networks: Some(vec![]),
         volumes: Some(vec![]),
+        usage: Some(Default::default()),
         ..Facts::default()
     }
 }

@@ -14,6 +14,7 @@
 )]
 
 use fdcs_policy::tenancy::engine_name;
+use fdcs_policy::tenancy::usage::{ContainerUsage, Reservation, RunState, Usage};
 use fdcs_policy::{
     judge, Facts, Obligation, Owned, Policy, Request, ResourceKind, Tenant, TenantId, Verdict,
 };
@@ -85,6 +86,13 @@ struct Res {
     id: String,
     tenant: String,
     name: String,
+    /// A container's state for quotas (default: exited, holding nothing).
+    #[serde(default)]
+    state: Option<RunState>,
+    /// What a container reserves (its `fdcs.reserve` label); absent: the
+    /// per-container ceilings.
+    #[serde(default)]
+    reserve: Option<Reservation>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,6 +148,23 @@ impl World {
             Obligation::Lookup(lookup) => {
                 let found = lookup.answer_from(&self.owned(tenant, lookup.kind));
                 facts.lookups.insert(lookup.clone(), found);
+            }
+            Obligation::Usage => {
+                let containers = self
+                    .containers
+                    .iter()
+                    .filter(|r| r.tenant == tenant.as_str())
+                    .map(|r| ContainerUsage {
+                        id: r.id.clone(),
+                        state: r.state.unwrap_or(RunState::Exited),
+                        reserved: r.reserve,
+                        published: r.reserve.map_or(0, |x| x.ports),
+                    })
+                    .collect();
+                facts.usage = Some(Usage {
+                    containers,
+                    offline: false,
+                });
             }
             Obligation::Image { reference } => {
                 let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
@@ -390,11 +415,21 @@ fn load() -> (Manifest, World) {
 fn every_corpus_case_gets_its_expected_verdict() {
     let (manifest, world) = load();
     let policy = Policy::embedded_default().expect("default policy");
+    let tenants = fdcs_policy::TenantsFile::from_yaml(
+        &std::fs::read_to_string(corpus_dir().join("tenants.yaml")).expect("tenants.yaml"),
+        "tenants.yaml",
+    )
+    .expect("tenants.yaml parses");
     let mut failures = Vec::new();
     for c in &manifest.cases {
         let raw = std::fs::read(corpus_dir().join(&c.file)).expect("case file");
         let req = parse_request(&raw);
-        let tenant = Tenant::new(TenantId::new(c.tenant.as_deref().unwrap_or("alpha")).unwrap());
+        let id = TenantId::new(c.tenant.as_deref().unwrap_or("alpha")).unwrap();
+        let tenant = tenants
+            .get(&id)
+            .unwrap_or_else(|| panic!("{}: tenant {id} is not in tenants.yaml", c.file))
+            .tenant
+            .clone();
         let verdict = judge_with_world(&policy, &tenant, &req, &world);
         let why = check_case(c, &verdict);
         if let Some(gap) = &c.pending {

@@ -31,6 +31,7 @@ fn facts() -> Facts {
             id: "alpha_data".into(),
             name: "alpha_data".into(),
         }]),
+        usage: Some(Default::default()),
         ..Facts::default()
     }
 }

@@ -155,10 +155,16 @@ fn settle(p: &Policy, t: &Tenant, r: &Request, facts: &Facts) -> Verdict {
     let mut facts = facts.clone();
     for _ in 0..8 {
         match judge(p, t, r, &facts) {
-            Verdict::Need(obs) if obs.iter().all(|o| matches!(o, Obligation::Owned { .. })) => {
+            // the tenant owns nothing: no resources, no usage
+            Verdict::Need(obs)
+                if obs
+                    .iter()
+                    .all(|o| matches!(o, Obligation::Owned { .. } | Obligation::Usage)) =>
+            {
                 for o in obs {
-                    if let Obligation::Owned { kind } = o {
-                        facts.set_owned(kind, Vec::new());
+                    match o {
+                        Obligation::Owned { kind } => facts.set_owned(kind, Vec::new()),
+                        _ => facts.usage = Some(Default::default()),
                     }
                 }
             }

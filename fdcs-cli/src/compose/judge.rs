@@ -42,7 +42,8 @@ pub(crate) fn project_facts(project: &Project, tenant: &Tenant) -> Facts {
             })
             .collect()
     };
-    let mut facts = Facts::default();
+    // the project judged on its own: quotas see each request alone
+    let mut facts = Facts::offline();
     facts.set_owned(ResourceKind::Network, owned("networks", true));
     facts.set_owned(ResourceKind::Volume, owned("volumes", false));
     let containers = project

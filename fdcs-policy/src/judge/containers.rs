@@ -43,6 +43,12 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         // answers without names: logs, stats, top, changes, export, archive
         // reads, resize, start, stop, restart, kill, pause, unpause, wait, delete.
         Endpoint::ContainerStats => cx.to_ref(Container, ResponsePlan::Stats),
+        Endpoint::ContainerStart | Endpoint::ContainerRestart | Endpoint::ContainerUnpause => {
+            let fwd = cx.to_ref(Container, ResponsePlan::PassThrough)?;
+            let id = cx.resolve(Container, cx.route.reference())?.id.as_str();
+            super::quotas::on_start(cx, id)?;
+            Ok(fwd)
+        }
         _ => cx.to_ref(Container, ResponsePlan::PassThrough),
     }
 }
@@ -141,6 +147,11 @@ fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         cx.mark_rewritten();
     }
     let mut fwd = cx.to_ref(ResourceKind::Container, ResponsePlan::PassThrough)?;
+    let id = cx
+        .resolve(ResourceKind::Container, cx.route.reference())?
+        .id
+        .as_str();
+    super::quotas::on_update(cx, id, &body.resources)?;
     fwd.body = Some(encode(&body));
     Ok(fwd)
 }

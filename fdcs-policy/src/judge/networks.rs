@@ -122,6 +122,7 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         }
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
+    super::quotas::on_network_create(cx)?;
     cx.mark_rewritten();
     // Two networks of one name would make a name ambiguous; ask the daemon
     // to refuse duplicates (newer daemons always do).

@@ -66,6 +66,7 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         }
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
+    super::quotas::on_volume_create(cx, body.name.as_deref().filter(|n| !n.is_empty()))?;
     cx.mark_rewritten();
     Ok(cx.forward(
         cx.req.path.clone(),

@@ -169,6 +169,7 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
     };
     let bounds = super::bounds::bounds(r.bounds, &privileges.allow_log_drivers, errs)?;
     let volumes = super::bounds::volumes(r.volumes, errs)?;
+    let quotas = super::quotas::quotas(r.quotas, super::quotas::FDCS_QUOTAS, None, errs)?;
     let custom = match raw.custom {
         None => Vec::new(),
         Some(list) => cel_rule::compile_all(list, &Limits::default(), errs)?,
@@ -185,6 +186,7 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
         exec,
         bounds,
         volumes,
+        quotas,
         custom,
     })
 }

@@ -45,6 +45,21 @@ pub(crate) struct RawRules {
     pub(crate) bounds: RawBounds,
     #[serde(default)]
     pub(crate) volumes: RawVolumes,
+    #[serde(default)]
+    pub(crate) quotas: RawQuotas,
+}
+
+/// `rules.quotas`, and a tenant's `quotas` in the tenants file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawQuotas {
+    pub(crate) containers: Option<Spanned<Quantity>>,
+    pub(crate) memory: Option<Spanned<Quantity>>,
+    pub(crate) cpus: Option<Spanned<Quantity>>,
+    pub(crate) pids: Option<Spanned<Quantity>>,
+    pub(crate) published_ports: Option<Spanned<Quantity>>,
+    pub(crate) volumes: Option<Spanned<Quantity>>,
+    pub(crate) networks: Option<Spanned<Quantity>>,
 }
 
 /// `rules.ports`.

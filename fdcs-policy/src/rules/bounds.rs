@@ -11,7 +11,7 @@
 
 mod health;
 mod logs;
-mod ports;
+pub(crate) mod ports;
 pub(crate) mod size;
 mod tmpfs;
 

@@ -10,6 +10,7 @@
 use serde_json::Value;
 
 use super::lookup::Lookup;
+use super::usage::Usage;
 use super::OWNER_LABEL;
 use crate::query::percent_encode;
 use crate::{Facts, ImageFacts, Obligation, Owned, ResourceKind, TenantId};
@@ -94,6 +95,11 @@ impl Obligation {
                 })
             }
             Obligation::Lookup(l) => Some(l.engine_query(tenant)),
+            Obligation::Usage => Some(EngineQuery {
+                target: format!("/containers/json?all=1&{}", owner_filter(tenant)),
+                list: true,
+                on_ambiguous: None,
+            }),
             Obligation::ExecContainer { exec } => {
                 // an exec id is hex; anything else cannot exist
                 let plausible = !exec.is_empty()
@@ -150,6 +156,13 @@ impl Facts {
                 Ok(None)
             }
             Obligation::Lookup(lookup) => self.learn_lookup(tenant, lookup, query, status, body),
+            Obligation::Usage => {
+                if status != 200 {
+                    return Err(refused());
+                }
+                self.usage = Some(Usage::from_list(tenant, &json()?).ok_or_else(misread)?);
+                Ok(None)
+            }
             Obligation::ExecContainer { exec } => {
                 let container = match status {
                     200 => json()?
@@ -220,8 +233,15 @@ impl Facts {
             Obligation::Image { reference } => {
                 self.images.insert(reference.clone(), None);
             }
+            Obligation::Usage => self.usage = Some(Usage::default()),
         }
     }
+}
+
+/// `filters={"label":["fdcs.tenant=<id>"]}`, percent-encoded.
+fn owner_filter(tenant: &TenantId) -> String {
+    let f = serde_json::json!({ "label": [format!("{OWNER_LABEL}={tenant}")] }).to_string();
+    format!("filters={}", percent_encode(&f))
 }
 
 /// The daemon's own `{"message": ...}`, or the start of the raw text: what

@@ -48,7 +48,10 @@ pub(crate) fn judge_with_state(
     req: &Request,
     state: Option<&State>,
 ) -> Outcome {
-    let session = Session::new(policy, tenant, req).with_max_rounds(MAX_ROUNDS);
+    let mut session = Session::new(policy, tenant, req).with_max_rounds(MAX_ROUNDS);
+    if state.is_none() {
+        session = session.with_facts(Facts::offline());
+    }
     let Ok((verdict, obligations)) = session.run(&mut StateAnswers(state));
     Outcome {
         verdict,

@@ -79,6 +79,7 @@ fn obligation_text(o: &Obligation) -> String {
         Obligation::Owned { kind } => format!("the tenant's {}s", kind.noun()),
         Obligation::ExecContainer { exec } => format!("the container of exec `{exec}`"),
         Obligation::Image { reference } => format!("the image `{reference}` resolves to"),
+        Obligation::Usage => "what the tenant's containers hold (states and reservations)".into(),
         Obligation::Lookup(l) => {
             let (what, v) = match &l.by {
                 fdcs_policy::tenancy::lookup::LookupBy::Id(v) => ("id", v),

@@ -21,7 +21,7 @@
 
 use crate::compose::{checks, engine, interp::Vars, load};
 use anyhow::{anyhow, Context};
-use fdcs_policy::{NoAnswers, Policy, Session, Tenant, TenantId, Verdict};
+use fdcs_policy::{Facts, NoAnswers, Policy, Session, Tenant, TenantId, Verdict};
 use std::path::Path;
 
 /// The result of one case.
@@ -103,7 +103,9 @@ fn run_case(case: &crate::compose::node::Node, policy: &Policy, dir: &Path) -> a
             format!("{}\n\n", raw.trim_end())
         };
         let req = crate::rawhttp::parse(raw.as_bytes()).context("parsing `request`")?;
-        let Ok((v, _)) = Session::new(policy, &tenant, &req).run(&mut NoAnswers);
+        let Ok((v, _)) = Session::new(policy, &tenant, &req)
+            .with_facts(Facts::offline())
+            .run(&mut NoAnswers);
         let rules = match &v {
             Verdict::Deny(d) => vec![d.rule.clone().unwrap_or_default()],
             _ => Vec::new(),

@@ -67,6 +67,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     if let Some(net) = default_net {
         prelude.push(default_network(cx, &net));
     }
+    super::super::quotas::on_create(cx, &mut body, &prelude)?;
 
     let mut fwd = cx.forward(
         cx.req.path.clone(),

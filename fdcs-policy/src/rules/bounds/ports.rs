@@ -70,6 +70,29 @@ pub(crate) fn check(
         )
         .at("ExposedPorts"));
     }
+    let published = published(exposed, hc)?;
+    if published > p.max_published {
+        return Err(Denial::policy(
+            PORTS,
+            format!(
+                "the container would publish {published} host ports, more than {}",
+                p.max_published
+            ),
+            "publish only the ports clients must reach (-p PORT for each), and reach the others over the tenant's own network",
+        )
+        .at("HostConfig.PortBindings"));
+    }
+    Ok(())
+}
+
+/// The host ports the container would publish: every binding entry of a
+/// `PortBindings` key times the ports its key names, and with
+/// `PublishAllPorts` every exposed or bound key without bindings (what the
+/// image's `EXPOSE` adds is not in the body). Quotas count the same.
+pub(crate) fn published(
+    exposed: Option<&BTreeMap<String, Empty>>,
+    hc: &HostConfig,
+) -> Result<i64, Denial> {
     let publish_all = hc.publish_all_ports == Some(true);
     let bindings = hc.port_bindings.as_ref();
     let mut published: i64 = 0;
@@ -90,18 +113,7 @@ pub(crate) fn check(
             }
         }
     }
-    if published > p.max_published {
-        return Err(Denial::policy(
-            PORTS,
-            format!(
-                "the container would publish {published} host ports, more than {}",
-                p.max_published
-            ),
-            "publish only the ports clients must reach (-p PORT for each), and reach the others over the tenant's own network",
-        )
-        .at("HostConfig.PortBindings"));
-    }
-    Ok(())
+    Ok(published)
 }
 
 #[cfg(test)]
