@@ -22,6 +22,10 @@ pub struct Request {
     pub registry_auth: Option<String>,
     /// The `X-Registry-Config` header as sent (credentials for a build).
     pub registry_config: Option<String>,
+    /// Randomness from the adapter, for names the core must make up (a
+    /// container created without a name): the core has no random source of
+    /// its own and stays deterministic. `None`: derived from the request.
+    pub entropy: Option<u64>,
 }
 
 impl Request {
@@ -38,7 +42,14 @@ impl Request {
             body: body.into(),
             registry_auth: None,
             registry_config: None,
+            entropy: None,
         }
+    }
+
+    /// The same request with randomness for generated names.
+    pub fn with_entropy(mut self, entropy: u64) -> Self {
+        self.entropy = Some(entropy);
+        self
     }
 
     /// The same request with an `X-Registry-Auth` header.

@@ -31,6 +31,12 @@ pub struct Intake {
     pub endpoint: Option<&'static str>,
     /// Whether the body is an upload streamed only once allowed.
     pub upload: bool,
+    /// Whether quotas may check the request (it can grow what the tenant
+    /// holds): an adapter runs such requests of one tenant one at a time,
+    /// from the usage lookup until the engine answered, so that two
+    /// concurrent creates cannot both fit in the room for one
+    /// (DESIGN.md, "Quotas").
+    pub quota_checked: bool,
 }
 
 /// The [`Intake`] of a request, routed as the judge routes it.
@@ -45,6 +51,18 @@ pub fn intake(method: &str, path: &str, min: ApiVersion) -> Intake {
                     | Endpoint::ImageLoad
                     | Endpoint::ImageBuild
                     | Endpoint::ImageCreate
+            )
+        }),
+        quota_checked: endpoint.is_some_and(|e| {
+            matches!(
+                e,
+                Endpoint::ContainerCreate
+                    | Endpoint::ContainerStart
+                    | Endpoint::ContainerRestart
+                    | Endpoint::ContainerUnpause
+                    | Endpoint::ContainerUpdate
+                    | Endpoint::VolumeCreate
+                    | Endpoint::NetworkCreate
             )
         }),
     }

@@ -9,6 +9,7 @@ pub mod ask;
 pub mod claims;
 pub mod filters;
 pub mod lookup;
+pub mod names;
 pub mod resolve;
 pub mod rewrite;
 pub mod usage;

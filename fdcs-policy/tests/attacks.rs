@@ -1795,3 +1795,47 @@ fn create_without_cgroupns_mode_does_not_join_the_host_cgroup_namespace() {
         );
     }
 }
+
+// ------------------------------------ issue 9: names the daemon would pick --
+
+/// The engine-side name a create is forwarded with.
+fn forwarded_name(f: &Forward) -> String {
+    f.query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("name="))
+        .unwrap_or_else(|| panic!("no name in {:?}", f.query))
+        .to_string()
+}
+
+#[test]
+fn a_create_without_a_name_is_named_in_the_tenants_scope_never_by_the_daemon() {
+    // The daemon's own generated names are engine-wide: `flamboyant_feynman`
+    // would be tenant flamboyant's `feynman` (squatted, and its 409 shows the
+    // other tenant's container id).
+    let body = json!({"Image": "busybox"}).to_string();
+    for target in [
+        "/v1.41/containers/create",
+        "/v1.41/containers/create?name=",
+        "/containers/create",
+    ] {
+        let flamboyant = Tenant::new(TenantId::new("flamboyant").unwrap());
+        for tenant in [alpha(), flamboyant] {
+            let req = Request::new("POST", target, body.as_bytes().to_vec()).with_entropy(7);
+            let f = forwarded(judge(policy(), &tenant, &req, &facts()));
+            let name = forwarded_name(&f);
+            let own = fdcs_policy::tenancy::tenant_name(&tenant.id, &name)
+                .unwrap_or_else(|| panic!("{target}: `{name}` is not in {}'s scope", tenant.id));
+            assert!(fdcs_policy::tenancy::is_valid_name(own), "{own}");
+        }
+    }
+    // the adapter's randomness decides; without it the request does
+    let named = |e: Option<u64>| {
+        let mut req = Request::new("POST", "/v1.41/containers/create", body.as_bytes().to_vec());
+        req.entropy = e;
+        forwarded_name(&forwarded(judge(policy(), &alpha(), &req, &facts())))
+    };
+    assert_ne!(named(Some(1)), named(Some(2)));
+    assert_eq!(named(None), named(None));
+}

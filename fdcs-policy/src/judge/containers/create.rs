@@ -10,17 +10,27 @@ use crate::decode::{
 use crate::rules::mounts::{parse_bind, BindSource};
 use crate::rules::resources::Mode;
 use crate::rules::{bounds, mounts, namespaces, ports, privileges, resources};
-use crate::tenancy::{claim_labels, engine_name, scoped_name, DEFAULT_NETWORK, OWNER_LABEL};
+use crate::tenancy::{claim_labels, engine_name, names, scoped_name, DEFAULT_NETWORK, OWNER_LABEL};
 use crate::{Denial, Forward, Prelude, ResourceKind, ResponsePlan, ResponseRewrite};
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let tenant = &cx.tenant.id;
     let p = cx.policy;
     let mut q = cx.query.clone();
-    if let Some(name) = q.get("name").filter(|n| !n.is_empty()) {
-        let scoped = scoped_name(tenant, name, "container")?;
-        q.set("name", scoped);
-    }
+    // Never left to the daemon: its generated names are engine-wide, and
+    // `flamboyant_feynman` is tenant flamboyant's `feynman`.
+    let name = match q.get("name").filter(|n| !n.is_empty()) {
+        Some(name) => name.to_string(),
+        None => {
+            cx.mark_rewritten();
+            names::generated(
+                cx.req
+                    .entropy
+                    .unwrap_or_else(|| names::derived_entropy(tenant, &cx.req.body)),
+            )
+        }
+    };
+    q.set("name", scoped_name(tenant, &name, "container")?);
     let mut body = decode_container_create(&cx.req.body)?;
     cx.mark_rewritten();
     claim_labels(&mut body.labels, tenant, "Labels")?;
