@@ -42,6 +42,6 @@ pub use tenancy::rewrite::{
 pub use tenant::{InvalidTenantId, RequestLimits, Tenant, TenantId, TenantLimits};
 pub use tenants::{TenantEntry, TenantsFile};
 pub use verdict::{
-    Denial, Facts, Forward, ImageFacts, Obligation, Owned, Prelude, PullClaim, ResourceKind,
-    ResponsePlan, ResponseRewrite, Verdict, FORWARDED_HEADERS,
+    Denial, Facts, Forward, ImageFacts, InfoView, Obligation, Owned, Prelude, PullClaim,
+    ResourceKind, ResponsePlan, ResponseRewrite, Verdict, FORWARDED_HEADERS,
 };

@@ -164,6 +164,18 @@ impl Forward {
     }
 }
 
+/// What `docker info` shows a tenant of its own: its container counts, and
+/// its quotas where the engine would show the host's capacity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InfoView {
+    /// The tenant's containers by state.
+    pub containers: crate::tenancy::usage::Counts,
+    /// `NCPU`: the CPU quota, rounded up to whole CPUs (`None`: the host's).
+    pub ncpu: Option<i64>,
+    /// `MemTotal`: the memory quota in bytes (`None`: the host's).
+    pub mem_total: Option<i64>,
+}
+
 /// A request the adapter sends before the judged one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prelude {
@@ -248,8 +260,9 @@ pub enum ResponseRewrite {
     VolumeInspect,
     /// `GET /exec/{id}/json`.
     ExecInspect,
-    /// `GET /info`: only tenant-safe fields.
-    Info,
+    /// `GET /info`: only tenant-safe fields, and the tenant's own world
+    /// where the engine would show the host's.
+    Info(InfoView),
     /// `GET /system/df`: only the tenant's containers and volumes.
     SystemDf {
         /// The policy's shared registries (which images the tenant sees).

@@ -1638,7 +1638,7 @@ fn info_answer_hides_host_and_other_tenants() {
         "Swarm": {"NodeID": "n1", "RemoteManagers": [{"Addr": "10.0.0.1:2377"}]},
         "Plugins": {"Volume": ["local", "sshfs"]}
     });
-    let out = rewrite(ResponseRewrite::Info, engine);
+    let out = rewrite(ResponseRewrite::Info(Default::default()), engine);
     let text = out.to_string();
     for secret in [
         "prod-host-7",
@@ -1662,7 +1662,7 @@ fn non_json_answers_are_replaced_not_passed_through() {
         ResponseRewrite::ContainerList {
             name_filters: vec![],
         },
-        ResponseRewrite::Info,
+        ResponseRewrite::Info(Default::default()),
         ResponseRewrite::SystemDf {
             shared: vec!["docker.io".into()],
         },

@@ -5,8 +5,28 @@
 use super::containers::scoped_filters;
 use super::ctx::{forbidden, Ctx, Stop};
 use crate::route::{Endpoint, Group};
+use crate::rules::quotas;
 use crate::tenancy::filters::FilterScope;
-use crate::{Denial, Forward, ResponsePlan, ResponseRewrite};
+use crate::{Denial, Forward, InfoView, Obligation, ResponsePlan, ResponseRewrite};
+
+/// `docker info`: the tenant's own counts (one usage lookup) and its quotas
+/// in place of the host's CPUs and memory.
+fn info(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let usage = cx
+        .facts
+        .usage
+        .as_ref()
+        .ok_or(Stop::Need(Obligation::Usage))?;
+    let q = quotas::effective(&cx.policy.quotas, cx.tenant);
+    let view = InfoView {
+        containers: usage.counts(),
+        ncpu: q
+            .nano_cpus
+            .map(|n| n.saturating_add(999_999_999) / 1_000_000_000),
+        mem_total: q.memory,
+    };
+    Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::Info(view))))
+}
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     match cx.route.endpoint {
@@ -14,7 +34,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Ok(cx.as_is(ResponsePlan::PassThrough))
         }
         Endpoint::SystemAuth => super::images::login(cx),
-        Endpoint::SystemInfo => Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::Info))),
+        Endpoint::SystemInfo => info(cx),
         Endpoint::SystemDataUsage => {
             Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::SystemDf {
                 shared: cx.policy.images.shared.clone(),

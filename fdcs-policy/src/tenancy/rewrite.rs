@@ -87,7 +87,7 @@ fn rewrite_value(plan: &ResponseRewrite, tenant: &Tenant, mut v: Value) -> Vec<u
         }
         ResponseRewrite::VolumeInspect => volume(id, &mut v),
         ResponseRewrite::ExecInspect => {}
-        ResponseRewrite::Info => v = info(&v),
+        ResponseRewrite::Info(view) => v = info(&v, view),
         ResponseRewrite::SystemDf { shared } => system_df(shared, id, &mut v),
         ResponseRewrite::ImageList { shared } => {
             if let Value::Array(items) = &mut v {
@@ -419,7 +419,7 @@ fn volume(id: &TenantId, v: &mut Value) {
 }
 
 /// `/info` keeps only fields that describe the engine, not other tenants.
-fn info(v: &Value) -> Value {
+fn info(v: &Value, view: &crate::InfoView) -> Value {
     const KEEP: &[&str] = &[
         "ID",
         "Driver",
@@ -458,14 +458,22 @@ fn info(v: &Value) -> Value {
             out.insert((*key).to_string(), val.clone());
         }
     }
-    for key in [
-        "Containers",
-        "ContainersRunning",
-        "ContainersPaused",
-        "ContainersStopped",
-        "Images",
+    let c = view.containers;
+    for (key, n) in [
+        ("Containers", c.total),
+        ("ContainersRunning", c.running),
+        ("ContainersPaused", c.paused),
+        ("ContainersStopped", c.stopped),
+        ("Images", 0),
     ] {
-        out.insert(key.to_string(), Value::from(0));
+        out.insert(key.to_string(), Value::from(n));
+    }
+    // the tenant's share where the engine shows the host's capacity
+    if let Some(n) = view.ncpu {
+        out.insert("NCPU".into(), Value::from(n));
+    }
+    if let Some(m) = view.mem_total {
+        out.insert("MemTotal".into(), Value::from(m));
     }
     out.insert("Name".into(), Value::from("fdcs"));
     out.insert(
@@ -601,13 +609,34 @@ mod tests {
     #[test]
     fn info_hides_counts_and_names() {
         let out = rw(
-            ResponseRewrite::Info,
+            ResponseRewrite::Info(crate::InfoView::default()),
             json!({"Containers":12,"Name":"host1","NCPU":2,"Plugins":{}}),
         );
         assert_eq!(out["Containers"], 0);
         assert_eq!(out["Name"], "fdcs");
         assert_eq!(out["NCPU"], 2);
         assert!(out.get("Plugins").is_none());
+        // the tenant's own counts and quotas where the host's would show
+        let view = crate::InfoView {
+            containers: crate::tenancy::usage::Counts {
+                total: 3,
+                running: 1,
+                paused: 1,
+                stopped: 1,
+            },
+            ncpu: Some(4),
+            mem_total: Some(4 << 30),
+        };
+        let out = rw(
+            ResponseRewrite::Info(view),
+            json!({"Containers":12,"ContainersRunning":9,"NCPU":64,"MemTotal":1_u64 << 40}),
+        );
+        assert_eq!(out["Containers"], 3);
+        assert_eq!(out["ContainersRunning"], 1);
+        assert_eq!(out["ContainersPaused"], 1);
+        assert_eq!(out["ContainersStopped"], 1);
+        assert_eq!(out["NCPU"], 4);
+        assert_eq!(out["MemTotal"], 4_i64 << 30);
     }
 
     #[test]
