@@ -5,6 +5,7 @@ mod explain;
 mod lint;
 mod serve;
 mod test;
+mod usage;
 
 use crate::Exit;
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     Explain(explain::Args),
     /// Serve the multi-tenant Docker endpoint.
     Serve(serve::Args),
+    /// Show every tenant's usage against its quotas, read from the engine.
+    Usage(usage::Args),
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -39,5 +42,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Test(a) => test::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Usage(a) => usage::run(a),
     }
 }

@@ -215,6 +215,8 @@ pub fn bytes(b: i64) -> String {
         (f / (KI * KI), "MiB")
     } else if f >= KI {
         (f / KI, "KiB")
+    } else if b == 0 {
+        return "0".into();
     } else {
         return format!("{b} bytes");
     };

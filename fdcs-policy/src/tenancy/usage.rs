@@ -236,6 +236,58 @@ impl Usage {
     }
 }
 
+/// A tenant's whole usage, as an operator reads it (`fdcs-policy usage`,
+/// the `/_fdcs/metrics` gauges): counts and sums next to each other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Containers by state.
+    pub containers: Counts,
+    /// What the holding containers reserve (unlabelled ones at `unknown`).
+    pub reserved: Reservation,
+    /// Volumes with the tenant's owner label.
+    pub volumes: i64,
+    /// Networks with the tenant's owner label.
+    pub networks: i64,
+}
+
+impl Tally {
+    /// Tallies `tenant` from the engine's list answers of owner-labelled
+    /// containers, volumes (`{"Volumes": [...]}`) and networks; `None` when
+    /// an answer is not the engine's shape.
+    pub fn from_lists(
+        tenant: &TenantId,
+        containers: &Value,
+        volumes: &Value,
+        networks: &Value,
+        unknown: Reservation,
+    ) -> Option<Tally> {
+        let usage = Usage::from_list(tenant, containers)?;
+        let owned = |items: &Value| -> Option<i64> {
+            let n = items
+                .as_array()?
+                .iter()
+                .filter(|o| {
+                    o.get("Labels")
+                        .and_then(|l| l.get(OWNER_LABEL))
+                        .and_then(Value::as_str)
+                        == Some(tenant.as_str())
+                })
+                .count();
+            Some(i64::try_from(n).unwrap_or(i64::MAX))
+        };
+        let volumes = match volumes.get("Volumes")? {
+            Value::Null => 0,
+            list => owned(list)?,
+        };
+        Some(Tally {
+            containers: usage.counts(),
+            reserved: usage.reserved(unknown, None),
+            volumes,
+            networks: owned(networks)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "test code")]
@@ -320,5 +372,22 @@ mod tests {
         ] {
             assert_eq!(Usage::from_list(&alpha(), &v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn a_tally_counts_only_the_tenants_own() {
+        let cs = json!([
+            {"Id": "a", "State": "running", "Labels": {"fdcs.tenant": "alpha", "fdcs.reserve": "100,1000,10,0"}},
+            {"Id": "b", "State": "running", "Labels": {"fdcs.tenant": "beta", "fdcs.reserve": "100,1000,10,0"}}
+        ]);
+        let vs = json!({"Volumes": [{"Name": "alpha_v", "Labels": {"fdcs.tenant": "alpha"}}, {"Name": "x", "Labels": null}]});
+        let ns = json!([{"Name": "alpha_n", "Labels": {"fdcs.tenant": "alpha"}}, {"Name": "beta_n", "Labels": {"fdcs.tenant": "beta"}}]);
+        let t = Tally::from_lists(&alpha(), &cs, &vs, &ns, Reservation::default()).unwrap();
+        assert_eq!(t.containers.running, 1);
+        assert_eq!(t.reserved.memory, 100);
+        assert_eq!((t.volumes, t.networks), (1, 1));
+        assert!(
+            Tally::from_lists(&alpha(), &cs, &json!([]), &ns, Reservation::default()).is_none()
+        );
     }
 }
