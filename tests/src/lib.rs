@@ -108,6 +108,25 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// A tenants file with the demo tenants (`alpha`/`alpha-token`,
+/// `beta`/`beta-token`, beta with the demo file's lower ceilings and
+/// busybox-only images) and an operator's roomy quotas: the suites of one
+/// binary run in parallel as the same two tenants, and together they hold
+/// more than the policy's default quotas allow. Quotas themselves are
+/// tested with the policy's defaults in `tests/tests/quotas.rs`.
+pub fn roomy_tenants(scratch: &Path) -> Result<PathBuf, String> {
+    let path = scratch.join("tenants-roomy.yaml");
+    let quotas = "{ containers: 1000, memory: 256Gi, cpus: 256, pids: 1000000, \
+                  publishedPorts: 1000, volumes: 1000, networks: 200 }";
+    let text = format!(
+        "tenants:\n  - id: alpha\n    tokens: [alpha-token]\n    quotas: {quotas}\n  \
+         - id: beta\n    tokens: [beta-token]\n    quotas: {quotas}\n    \
+         limits: {{ memory: 512Mi, cpus: 1, pids: 512, images: [\"busybox*\"] }}\n"
+    );
+    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(path)
+}
+
 enum Setup {
     Ready(Box<Env>),
     Skip,
@@ -129,7 +148,15 @@ fn setup() -> Setup {
     if let Err(why) = engine.ensure_busybox(&scratch) {
         return Setup::Broken(why);
     }
-    let proxy = match Proxy::start(&engine.host, &[], &scratch) {
+    let tenants = match roomy_tenants(&scratch) {
+        Ok(t) => t,
+        Err(why) => return Setup::Broken(why),
+    };
+    let proxy = match Proxy::start(
+        &engine.host,
+        &["--tenants", &tenants.display().to_string()],
+        &scratch,
+    ) {
         Ok(p) => p,
         Err(why) => return Setup::Broken(why),
     };
