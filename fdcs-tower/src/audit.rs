@@ -34,6 +34,9 @@ impl Audit {
     pub(crate) fn finish(&self, status: u16, metrics: &Metrics) {
         let latency = self.start.elapsed();
         metrics.record(self.verdict, status, latency);
+        if let (Some(rule), "deny") = (&self.rule, self.verdict) {
+            metrics.denied(rule);
+        }
         tracing::info!(
             target: "fdcs::audit",
             tenant = self.tenant.as_deref().unwrap_or("-"),

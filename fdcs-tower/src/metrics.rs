@@ -20,7 +20,13 @@ pub struct Metrics {
     in_flight: AtomicU64,
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
+    denials: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
+
+/// Most distinct rule ids counted in `fdcs_denials_total`; the rest count as
+/// `rule="other"`. Rule ids come from the core's catalog and the policy's
+/// custom rules, so this only bounds a policy with very many custom rules.
+const MAX_DENIAL_RULES: usize = 256;
 
 impl Metrics {
     /// Records one finished request.
@@ -45,6 +51,21 @@ impl Metrics {
             u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
             Relaxed,
         );
+    }
+
+    /// Records a denial by the rule that refused it (operators see which
+    /// rules tenants run into).
+    pub fn denied(&self, rule: &str) {
+        let mut m = match self.denials.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let key = if m.contains_key(rule) || m.len() < MAX_DENIAL_RULES {
+            rule
+        } else {
+            "other"
+        };
+        *m.entry(key.to_string()).or_insert(0) += 1;
     }
 
     /// A request entered (for the in-flight gauge).
@@ -128,6 +149,15 @@ impl Metrics {
             "fdcs_reloads_total{{result=\"failed\"}} {}",
             self.reloads_failed.load(Relaxed)
         );
+        let _ = writeln!(s, "# HELP fdcs_denials_total Denied requests by rule.");
+        let _ = writeln!(s, "# TYPE fdcs_denials_total counter");
+        let denials = match self.denials.lock() {
+            Ok(m) => m.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for (rule, n) in denials {
+            let _ = writeln!(s, "fdcs_denials_total{{rule=\"{rule}\"}} {n}");
+        }
         s
     }
 }
@@ -141,7 +171,13 @@ mod tests {
         let m = Metrics::default();
         m.record("deny", 403, Duration::from_micros(50));
         m.record("allow", 200, Duration::from_millis(2));
+        m.denied("quota.memory");
+        m.denied("quota.memory");
         let text = m.render();
+        assert!(
+            text.contains("fdcs_denials_total{rule=\"quota.memory\"} 2"),
+            "{text}"
+        );
         assert!(
             text.contains("fdcs_requests_total{verdict=\"deny\"} 1"),
             "{text}"
