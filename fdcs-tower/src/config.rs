@@ -41,6 +41,31 @@ pub struct Limits {
     pub max_rounds: usize,
     /// Longest `/events` line kept; a longer one is dropped (default 1 MiB).
     pub max_event_line: usize,
+    /// Requests one tenant may have in flight at once, a streamed answer
+    /// (`logs -f`, `events`, `stats`) until it ends (default 64; more → 429,
+    /// rule `fair.concurrency`; 0: no limit). Counted after authentication.
+    pub tenant_concurrency: usize,
+    /// Requests per second one tenant may send, sustained (token bucket;
+    /// default 200; more → 429 with `Retry-After`, rule `fair.rate`; 0: no
+    /// limit).
+    pub tenant_rate: u32,
+    /// Requests one tenant may send at once above [`Limits::tenant_rate`],
+    /// the size of its bucket (default 400: `docker-compose up` of a large
+    /// project starts dozens of services at once).
+    pub tenant_burst: u32,
+    /// Hijacked streams (attach, exec start) one tenant may have open at
+    /// once (default 32; more → 429, rule `fair.streams`; 0: no limit).
+    pub tenant_streams: usize,
+    /// Bytes of engine answers the layer may hold for one tenant at once
+    /// while it reads them whole (lookups, rewritten lists and inspects;
+    /// default 256 MiB, four answers of [`Limits::max_response_body`]; more
+    /// → 503, rule `fair.memory`; 0: no limit).
+    pub tenant_buffered: usize,
+    /// How long a hijacked tunnel may carry nothing either way before it is
+    /// closed (default `None`: never, because an interactive `docker exec
+    /// -it` or `attach` is idle for as long as its user reads; a client
+    /// that is gone is noticed without it, see [`crate::FdcsLayer`]).
+    pub stream_idle_timeout: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -52,6 +77,12 @@ impl Default for Limits {
             lookup_timeout: Duration::from_secs(30),
             max_rounds: 32,
             max_event_line: 1 << 20,
+            tenant_concurrency: 64,
+            tenant_rate: 200,
+            tenant_burst: 400,
+            tenant_streams: 32,
+            tenant_buffered: 256 << 20,
+            stream_idle_timeout: None,
         }
     }
 }
@@ -96,6 +127,48 @@ impl Limits {
     #[must_use]
     pub fn with_max_event_line(mut self, bytes: usize) -> Self {
         self.max_event_line = bytes;
+        self
+    }
+
+    /// Sets [`Limits::tenant_concurrency`].
+    #[must_use]
+    pub fn with_tenant_concurrency(mut self, requests: usize) -> Self {
+        self.tenant_concurrency = requests;
+        self
+    }
+
+    /// Sets [`Limits::tenant_rate`].
+    #[must_use]
+    pub fn with_tenant_rate(mut self, per_second: u32) -> Self {
+        self.tenant_rate = per_second;
+        self
+    }
+
+    /// Sets [`Limits::tenant_burst`].
+    #[must_use]
+    pub fn with_tenant_burst(mut self, requests: u32) -> Self {
+        self.tenant_burst = requests;
+        self
+    }
+
+    /// Sets [`Limits::tenant_streams`].
+    #[must_use]
+    pub fn with_tenant_streams(mut self, streams: usize) -> Self {
+        self.tenant_streams = streams;
+        self
+    }
+
+    /// Sets [`Limits::tenant_buffered`].
+    #[must_use]
+    pub fn with_tenant_buffered(mut self, bytes: usize) -> Self {
+        self.tenant_buffered = bytes;
+        self
+    }
+
+    /// Sets [`Limits::stream_idle_timeout`].
+    #[must_use]
+    pub fn with_stream_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.stream_idle_timeout = timeout;
         self
     }
 }

@@ -3,6 +3,7 @@
 //! prints it as it prints the daemon's own errors.
 
 use crate::body::{full, FdcsBody, ReadError};
+use crate::fair::Limited;
 use fdcs_policy::Denial;
 use http::{header, HeaderValue, Response, StatusCode};
 
@@ -28,6 +29,10 @@ pub enum Rejection {
     /// The engine failed or answered something unusable (502).
     #[error("{0}")]
     Upstream(String),
+    /// The tenant is over its fair share (429, or 503 for memory), with
+    /// `Retry-After` ([`crate::fair`]).
+    #[error("{}", .0.message)]
+    Limited(Limited),
 }
 
 impl Rejection {
@@ -40,6 +45,7 @@ impl Rejection {
             Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BadRequest(s, _) => *s,
             Rejection::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Rejection::Limited(l) => l.status,
         }
     }
 
@@ -52,6 +58,7 @@ impl Rejection {
             Rejection::TooLarge(_) => Some("body.too-large"),
             Rejection::BadRequest(..) => Some("request.malformed"),
             Rejection::Upstream(_) => Some("upstream"),
+            Rejection::Limited(l) => Some(l.rule),
         }
     }
 
@@ -65,7 +72,16 @@ impl Rejection {
 
     /// Builds the HTTP response.
     pub fn into_response(self) -> Response<FdcsBody> {
-        error_response(self.status(), self.body_json())
+        let mut resp = error_response(self.status(), self.body_json());
+        if let Rejection::Limited(Limited {
+            retry_after: Some(secs),
+            ..
+        }) = self
+        {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
     }
 }
 

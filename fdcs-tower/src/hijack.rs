@@ -2,18 +2,105 @@
 //!
 //! The request was judged like any other and sent with `Upgrade: tcp`, so
 //! the daemon answers `101` before it starts streaming. Only then is the
-//! connection turned into a raw tunnel: with the client's own upgrade when
-//! it asked for one (the docker CLI and docker-py do), or — for clients that
-//! did not — as a plain response body carrying the daemon's output (stdin is
-//! not available to such clients through fdcs).
+//! connection turned into a raw tunnel ([`pipe`]): with the client's own
+//! upgrade when it asked for one (the docker CLI and docker-py do), or — for
+//! clients that did not — as a plain response body carrying the daemon's
+//! output ([`output`]; stdin is not available to such clients through fdcs).
+//!
+//! Each tunnel holds one of its tenant's stream slots (`fair.streams`) until
+//! it ends, and ends as soon as the client is known to be gone, or after
+//! [`crate::Limits::stream_idle_timeout`] without a byte either way.
+
+mod output;
+mod pipe;
 
 use crate::body::{boxed, BoxError, FdcsBody};
+use crate::config::Limits;
+use crate::engine::{call_bytes, json_request, EngineService};
+use crate::fair::StreamSlot;
 use bytes::Bytes;
-use http::{header, HeaderValue, Response, StatusCode};
+use fdcs_policy::Forward;
+use http::{header, HeaderValue, Method, Response, StatusCode};
 use http_body::Body;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
-use tokio::io::AsyncReadExt;
+use std::time::Duration;
+
+/// Docker's content type of a multiplexed (no TTY) stream, API 1.42 on.
+const MULTIPLEXED: &str = "application/vnd.docker.multiplexed-stream";
+
+/// Largest inspect answer read to learn whether an attach has a TTY.
+const MAX_INSPECT: usize = 4 << 20;
+
+/// How the engine frames the stream: it decides where a liveness probe may
+/// go (see [`pipe`]).
+pub(crate) enum Framing {
+    /// Docker's 8-byte-header frames (no TTY).
+    Multiplexed,
+    /// Raw bytes (a TTY), or not known.
+    Raw,
+    /// Not said by the request: whether the container has a TTY, asked of
+    /// the engine the first time a probe is due (an attach below API 1.42,
+    /// whose content type does not tell).
+    Ask(pipe::AskTty),
+}
+
+/// What a tunnel needs besides its two ends.
+pub(crate) struct Tunnel {
+    slot: Option<StreamSlot>,
+    idle: Option<Duration>,
+    framing: Framing,
+}
+
+impl Tunnel {
+    /// The settings of the tunnel for the judged request `fwd`: exec start
+    /// says in its (judged) body whether it has a TTY, which is what the
+    /// daemon frames by; an attach frames by the container's `Config.Tty`,
+    /// read with one inspect of the container the request names, lazily.
+    pub(crate) fn new<S, RB>(
+        fwd: &Forward,
+        engine: &S,
+        slot: Option<StreamSlot>,
+        limits: &Limits,
+    ) -> Self
+    where
+        S: EngineService<RB>,
+        RB: Body<Data = Bytes> + Send + 'static,
+        RB::Error: Into<BoxError>,
+    {
+        let tty = fwd.body.as_ref().and_then(|b| b.as_object()).map(|b| {
+            b.get("Tty")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+        });
+        let framing = if fwd.path.ends_with("/start") {
+            match tty {
+                Some(false) => Framing::Multiplexed,
+                _ => Framing::Raw,
+            }
+        } else if let Some(container) = fwd.path.strip_suffix("/attach") {
+            let target = format!("{container}/json");
+            let engine = engine.clone();
+            let timeout = limits.lookup_timeout;
+            Framing::Ask(Box::pin(async move {
+                let req = json_request(Method::GET, &target, None).ok()?;
+                let (status, body) = call_bytes(&engine, req, MAX_INSPECT, timeout).await.ok()?;
+                if !status.is_success() {
+                    return None;
+                }
+                let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+                v.get("Config")?.get("Tty")?.as_bool()
+            }))
+        } else {
+            Framing::Raw
+        };
+        Tunnel {
+            slot,
+            idle: limits.stream_idle_timeout,
+            framing,
+        }
+    }
+}
 
 /// Does the client ask for an upgrade (`Connection: Upgrade` + `Upgrade`)?
 pub(crate) fn client_wants_upgrade(headers: &http::HeaderMap) -> bool {
@@ -27,29 +114,42 @@ pub(crate) fn client_wants_upgrade(headers: &http::HeaderMap) -> bool {
 }
 
 /// Turns the daemon's answer into the client's answer and starts the tunnel.
-pub(crate) fn tunnel<RB>(mut resp: Response<RB>, client: Option<OnUpgrade>) -> Response<FdcsBody>
+pub(crate) fn tunnel<RB>(
+    mut resp: Response<RB>,
+    client: Option<OnUpgrade>,
+    tunnel: Tunnel,
+) -> Response<FdcsBody>
 where
     RB: Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
     if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
-        // detached exec start, or an error: an ordinary response
+        // detached exec start, or an error: an ordinary response (and the
+        // stream slot goes back)
         let (parts, body) = resp.into_parts();
         return Response::from_parts(parts, boxed(body));
     }
     let upstream = hyper::upgrade::on(&mut resp);
     let content_type = resp.headers().get(header::CONTENT_TYPE).cloned();
+    let Tunnel {
+        slot,
+        idle,
+        mut framing,
+    } = tunnel;
+    if content_type
+        .as_ref()
+        .is_some_and(|ct| ct.as_bytes() == MULTIPLEXED.as_bytes())
+    {
+        framing = Framing::Multiplexed;
+    }
     match client {
         Some(client) => {
             tokio::spawn(async move {
+                let _slot = slot;
                 let (c, u) = tokio::join!(client, upstream);
                 match (c, u) {
                     (Ok(c), Ok(u)) => {
-                        let mut c = TokioIo::new(c);
-                        let mut u = TokioIo::new(u);
-                        if let Err(e) = tokio::io::copy_bidirectional(&mut c, &mut u).await {
-                            tracing::debug!(target: "fdcs::hijack", error = %e, "tunnel closed");
-                        }
+                        pipe::run(TokioIo::new(c), TokioIo::new(u), idle, framing).await
                     }
                     (c, u) => tracing::warn!(
                         target: "fdcs::hijack",
@@ -70,24 +170,7 @@ where
             out
         }
         None => {
-            let (mut tx, body) = http_body_util::channel::Channel::<Bytes, BoxError>::new(4);
-            tokio::spawn(async move {
-                let Ok(u) = upstream.await else { return };
-                let mut u = TokioIo::new(u);
-                let mut buf = vec![0u8; 16 * 1024];
-                loop {
-                    match u.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            let chunk = Bytes::copy_from_slice(buf.get(..n).unwrap_or_default());
-                            if tx.send_data(chunk).await.is_err() {
-                                break;
-                            }
-                        }
-                    }
-                }
-            });
-            let mut out = Response::new(boxed(body));
+            let mut out = Response::new(boxed(output::Output::new(upstream, idle, slot)));
             out.headers_mut().insert(
                 header::CONTENT_TYPE,
                 content_type.unwrap_or(HeaderValue::from_static(

@@ -3,6 +3,7 @@
 
 use crate::auth::Authenticate;
 use crate::config::{Limits, SharedPolicy};
+use crate::fair::Fair;
 use crate::metrics::Metrics;
 use crate::service::{Fdcs, Shared};
 use std::sync::Arc;
@@ -50,11 +51,13 @@ impl std::fmt::Debug for FdcsLayer {
 impl FdcsLayer {
     /// A layer judging with `policy` and identifying tenants with `auth`.
     pub fn new(policy: SharedPolicy, auth: Arc<dyn Authenticate>) -> Self {
+        let limits = Limits::default();
         FdcsLayer {
             shared: Arc::new(Shared {
                 policy,
                 auth,
-                limits: Limits::default(),
+                fair: Arc::new(Fair::new(&limits)),
+                limits,
                 metrics: Arc::new(Metrics::default()),
             }),
         }
@@ -66,6 +69,7 @@ impl FdcsLayer {
             policy: s.policy.clone(),
             auth: Arc::clone(&s.auth),
             limits: s.limits.clone(),
+            fair: Arc::clone(&s.fair),
             metrics: Arc::clone(&s.metrics),
         };
         f(&mut shared);
@@ -74,9 +78,13 @@ impl FdcsLayer {
         }
     }
 
-    /// Replaces the bounds and deadlines.
+    /// Replaces the bounds and deadlines (and starts every tenant's fair
+    /// share afresh with them).
     pub fn limits(self, limits: Limits) -> Self {
-        self.with(|s| s.limits = limits)
+        self.with(|s| {
+            s.fair = Arc::new(Fair::new(&limits));
+            s.limits = limits;
+        })
     }
 
     /// Records into these metrics (to expose them elsewhere).

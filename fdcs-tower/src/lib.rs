@@ -4,7 +4,10 @@
 //! Docker engine. For each request it
 //!
 //! 1. authenticates the tenant from `X-Auth-Token` / `X-Auth-TenantId`
-//!    ([`Authenticate`]: [`TenantsAuth`] or [`KeystoneAuth`]);
+//!    ([`Authenticate`]: [`TenantsAuth`] or [`KeystoneAuth`]), and admits
+//!    the request within the tenant's fair share — requests in flight, per
+//!    second, hijacked streams, bytes of answers buffered ([`Limits`];
+//!    over it: 429 or 503 with `Retry-After`, rules `fair.*`, [`Limited`]);
 //! 2. reads the body with a bound ([`Limits::max_json_body`], 413 above);
 //!    uploads (archive PUT) wait for the verdict and then stream;
 //! 3. asks [`fdcs_policy::judge`], answering its obligations by asking the
@@ -99,7 +102,15 @@
 //!   after it is revoked. [`KeystoneAuth::new`] speaks plain HTTP; pass an
 //!   HTTPS connector to [`KeystoneAuth::with_connector`] (the `serve`
 //!   command does, with rustls) for anything but loopback.
-//! - Hijacked tunnels are not drained on shutdown and have no idle timeout.
+//! - Hijacked tunnels are not drained on shutdown. A tunnel ends at once
+//!   when its client errors, resets or fails a write; a client that
+//!   half-closed and then vanished is found by probing it with empty frames
+//!   on a multiplexed (non-TTY) stream. One that vanished from a silent TTY
+//!   stream holds its tenant's stream slot until
+//!   [`Limits::stream_idle_timeout`] (off by default) or the container ends.
+//! - The fair-share counts live in the process: N replicas give a tenant N
+//!   shares. Connections that never send a request are the server's to
+//!   bound (`serve` does: a first-request deadline, a cap per address).
 //!
 //! ## Examples
 //!
@@ -116,6 +127,7 @@ mod body;
 mod config;
 mod engine;
 mod error;
+mod fair;
 mod forward;
 mod hijack;
 mod layer;
@@ -134,6 +146,7 @@ pub use body::{boxed, empty, full, read_bounded, BoxError, FdcsBody, ReadError};
 pub use config::{Limits, SharedPolicy};
 pub use engine::EngineService;
 pub use error::Rejection;
+pub use fair::{Limited, MAX_TENANTS};
 pub use layer::FdcsLayer;
 pub use metrics::Metrics;
 pub use service::{Fdcs, ResponseFuture};

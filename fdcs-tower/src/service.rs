@@ -9,6 +9,7 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 use crate::config::{Limits, SharedPolicy};
 use crate::engine::{send, EngineService};
 use crate::error::Rejection;
+use crate::fair::{self, budget::Metered, Fair, Ticket};
 use crate::forward::{
     judged_request, postludes, preludes, Payload, REGISTRY_AUTH, REGISTRY_CONFIG,
 };
@@ -31,6 +32,8 @@ pub(crate) struct Shared {
     pub(crate) policy: SharedPolicy,
     pub(crate) auth: Arc<dyn Authenticate>,
     pub(crate) limits: Limits,
+    /// Every tenant's share of the proxy (`fair.*`).
+    pub(crate) fair: Arc<Fair>,
     pub(crate) metrics: Arc<Metrics>,
 }
 
@@ -97,15 +100,21 @@ where
 {
     shared.metrics.enter();
     let mut audit = Audit::start(req.method().as_str(), req.uri().path());
-    let resp = match process(&shared, &inner, req, &mut audit).await {
+    // the tenant's admission, once it is known; it lives as long as the answer
+    let mut ticket = None;
+    let resp = match process(&shared, &inner, req, &mut audit, &mut ticket).await {
         Ok(resp) => resp,
         Err(rej) => {
+            let rej = fair::explain(rej, ticket.as_ref());
             if audit.rule.is_none() {
                 audit.rule = rej.rule().map(str::to_string);
             }
             audit.verdict = match &rej {
                 Rejection::Unauthorized(_) | Rejection::IdentityUnavailable(_) => "unauthenticated",
-                Rejection::Denied(_) | Rejection::TooLarge(_) | Rejection::BadRequest(..) => "deny",
+                Rejection::Denied(_)
+                | Rejection::TooLarge(_)
+                | Rejection::BadRequest(..)
+                | Rejection::Limited(_) => "deny",
                 // an allowed request the engine failed keeps its verdict; a lookup
                 // that failed mid-judgement never got one
                 Rejection::Upstream(_) if audit.verdict == "need" => "error",
@@ -114,6 +123,7 @@ where
             rej.into_response()
         }
     };
+    let resp = fair::hold(resp, ticket);
     audit.finish(resp.status().as_u16(), &shared.metrics);
     shared.metrics.leave();
     resp
@@ -124,6 +134,7 @@ async fn process<S, RB, B>(
     inner: &S,
     req: Request<B>,
     audit: &mut Audit,
+    ticket: &mut Option<Ticket>,
 ) -> Result<Response<FdcsBody>, Rejection>
 where
     S: EngineService<RB>,
@@ -137,6 +148,12 @@ where
     let creds = credentials(req.headers())?;
     audit.tenant = Some(creds.tenant.to_string());
     let tenant = shared.auth.authenticate(&creds).await?;
+
+    // 1b the tenant's fair share: counted from here, never before (fair.rs);
+    // answers read whole while judging are charged to its budget
+    let ticket = ticket.insert(shared.fair.admit(&tenant).map_err(Rejection::Limited)?);
+    let metered = Metered::new(inner.clone(), ticket.budget());
+    let inner = &metered;
 
     let policy = shared.policy.load();
     let method = req.method().as_str().to_string();
@@ -187,6 +204,14 @@ where
         fwd = decide(&policy, &tenant, &request, inner, shared, audit, &mut seen).await?;
     }
 
+    // the lookups' answers are judged and gone: their bytes no longer count
+    ticket.budget().release();
+    // a hijacked stream holds one of the tenant's stream slots until it ends
+    let stream = match fwd.response {
+        ResponsePlan::Hijack => Some(ticket.stream().map_err(Rejection::Limited)?),
+        _ => None,
+    };
+
     // an inspect the judging already read: its answer is the request's
     if let Some(answer) = already_answered(&fwd, &mut seen) {
         if let ResponsePlan::Rewrite(rw) = &fwd.response {
@@ -202,7 +227,13 @@ where
         None => Payload::None,
     };
     let upstream_req = judged_request(&fwd, &parts.headers, payload)?;
-    let resp = send(inner, upstream_req).await?;
+    // an answer read whole (to rewrite it) is charged until the client has
+    // it; a streamed one is passed on as it comes, not charged
+    let resp = match fwd.response {
+        ResponsePlan::Rewrite(_) => send(inner, upstream_req).await?,
+        _ => send(&inner.passthrough(), upstream_req).await?,
+    };
+    let inner = &inner.passthrough();
 
     if resp.status().is_success() {
         postludes(inner, &fwd, limits).await;
@@ -214,6 +245,7 @@ where
         ResponsePlan::Hijack => Ok(hijack::tunnel(
             resp,
             client_upgrade.filter(|_| wants_upgrade),
+            hijack::Tunnel::new(&fwd, inner, stream, limits),
         )),
         ResponsePlan::Stats => Ok(rewrite::stats(&tenant, resp, limits)),
         plan => rewrite::respond(plan, &tenant, resp, limits).await,
