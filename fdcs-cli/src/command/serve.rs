@@ -10,6 +10,7 @@ mod admin;
 mod https;
 mod listen;
 mod load;
+mod peers;
 mod tls;
 
 use crate::Exit;
@@ -51,6 +52,8 @@ pub(crate) struct Args {
     /// Seconds to wait for in-flight requests on SIGTERM.
     #[arg(long, default_value_t = 30)]
     drain_timeout: u64,
+    #[command(flatten)]
+    fair: Box<FairArgs>,
     /// Log format.
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -58,6 +61,64 @@ pub(crate) struct Args {
     keystone: Box<KeystoneArgs>,
     #[command(flatten)]
     tls: Box<TlsArgs>,
+}
+
+/// A fair share for every client and tenant (DESIGN.md "Fair sharing").
+#[derive(Debug, clap::Args)]
+pub(crate) struct FairArgs {
+    /// Seconds a new connection has to finish TLS and send its first
+    /// request's headers (later requests: 30 s).
+    #[arg(long, default_value_t = 5)]
+    first_request_timeout: u64,
+    /// Most connections open at once from one client address (IPv6: one
+    /// /64); more are refused with 503 (0: no limit).
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_address: usize,
+    /// Requests one tenant may have in flight at once, streams until they
+    /// end (rule fair.concurrency; 0: no limit).
+    #[arg(long, default_value_t = 64)]
+    tenant_concurrency: usize,
+    /// Requests per second one tenant may send, sustained (rule fair.rate;
+    /// 0: no limit).
+    #[arg(long, default_value_t = 200)]
+    tenant_rate: u32,
+    /// Requests one tenant may send at once above --tenant-rate.
+    #[arg(long, default_value_t = 400)]
+    tenant_burst: u32,
+    /// Attach and exec streams one tenant may have open at once (rule
+    /// fair.streams; 0: no limit).
+    #[arg(long, default_value_t = 32)]
+    tenant_streams: usize,
+    /// Bytes of engine answers held for one tenant at once while they are
+    /// read whole (rule fair.memory; 0: no limit).
+    #[arg(long, default_value_t = 256 << 20)]
+    tenant_buffered: usize,
+    /// Seconds an attach or exec stream may carry nothing either way before
+    /// it is closed (0: never; an interactive shell may idle for hours).
+    #[arg(long, default_value_t = 0)]
+    stream_idle_timeout: u64,
+}
+
+impl FairArgs {
+    fn limits(&self, limits: Limits) -> Limits {
+        limits
+            .with_tenant_concurrency(self.tenant_concurrency)
+            .with_tenant_rate(self.tenant_rate)
+            .with_tenant_burst(self.tenant_burst)
+            .with_tenant_streams(self.tenant_streams)
+            .with_tenant_buffered(self.tenant_buffered)
+            .with_stream_idle_timeout(
+                (self.stream_idle_timeout > 0)
+                    .then(|| Duration::from_secs(self.stream_idle_timeout)),
+            )
+    }
+
+    fn anonymous(&self) -> listen::Anonymous {
+        listen::Anonymous {
+            first_request: Duration::from_secs(self.first_request_timeout.max(1)),
+            peers: peers::Peers::new(self.max_connections_per_address),
+        }
+    }
 }
 
 /// Keystone settings (boxed: they are rarely used and large).
@@ -146,7 +207,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let loaded = load::Loaded::load(&sources)?;
     let metrics = Arc::new(Metrics::default());
     let auth = load::authenticator(&args.keystone, &loaded)?;
-    let limits = Limits::default().with_max_json_body(args.max_body);
+    let limits = args
+        .fair
+        .limits(Limits::default().with_max_json_body(args.max_body));
     let layer = FdcsLayer::new(loaded.policy.clone(), auth.clone())
         .limits(limits)
         .metrics(Arc::clone(&metrics));
@@ -155,6 +218,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let conns = listen::Connections::new(args.max_connections);
+    let anonymous = args.fair.anonymous();
     let mut servers = Vec::new();
     for addr in &args.listen {
         let l = listen::Listener::bind(addr).await?;
@@ -165,6 +229,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             tls.clone(),
             stop_rx.clone(),
             conns.clone(),
+            anonymous.clone(),
         )));
     }
     if let Some(addr) = &args.admin_listen {

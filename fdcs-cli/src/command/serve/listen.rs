@@ -1,7 +1,16 @@
 //! Listening: TCP and unix sockets, optional TLS, one HTTP/1.1 connection
 //! task per client with upgrades enabled (attach, exec start), header read
 //! deadlines, and graceful shutdown that lets in-flight requests finish.
+//!
+//! A connection is not a tenant's until its first request is authenticated,
+//! so the listener bounds what an anonymous client can hold: a connection
+//! must finish TLS and its first request's headers within the first-request
+//! deadline (`--first-request-timeout`, 5 s), and one client address may
+//! hold at most `--max-connections-per-address` connections ([`peers`]).
+//! A flood of connections that never finish their headers thus neither
+//! stays long nor fills `--max-connections` for everyone else.
 
+use super::peers::{PeerSlot, Peers, REFUSED};
 use anyhow::Context as _;
 use http::{Request, Response};
 use hyper::body::Incoming;
@@ -9,14 +18,16 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::convert::Infallible;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
-/// Longest a client may take to send a request's headers or finish TLS.
+/// Longest a client may take to send the headers of a request after the
+/// first (hyper counts a keep-alive connection's idle time in it too).
 pub(super) const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A byte stream a connection runs on.
@@ -65,6 +76,31 @@ impl Listener {
             Listener::Unix(l, _) => {
                 let (s, _) = l.accept().await?;
                 Ok(Box::new(s))
+            }
+        }
+    }
+
+    /// The next client, with its place in its address's count; `None` when
+    /// its address is over the cap (it was answered 503 and closed).
+    pub(super) async fn accept_counted(
+        &self,
+        peers: &Peers,
+    ) -> std::io::Result<Option<(Box<dyn Io>, Option<PeerSlot>)>> {
+        match self {
+            Listener::Tcp(l) => {
+                let (s, addr) = l.accept().await?;
+                let Some(slot) = peers.enter(addr.ip()) else {
+                    // non-blocking: a flood must not hold the accept loop
+                    let _ = s.try_write(&REFUSED);
+                    return Ok(None);
+                };
+                let _ = s.set_nodelay(true);
+                Ok(Some((Box::new(s), Some(slot))))
+            }
+            // a local socket: its clients are the host's own users
+            Listener::Unix(l, _) => {
+                let (s, _) = l.accept().await?;
+                Ok(Some((Box::new(s), None)))
             }
         }
     }
@@ -128,6 +164,15 @@ impl Connections {
     }
 }
 
+/// How anonymous clients are bounded before their first request.
+#[derive(Clone)]
+pub(super) struct Anonymous {
+    /// Deadline from accept to the first request's headers (TLS included).
+    pub(super) first_request: Duration,
+    /// Connections per client address.
+    pub(super) peers: Peers,
+}
+
 /// Accepts until `stop`, one task per connection.
 pub(super) async fn accept_loop<S>(
     l: Listener,
@@ -135,6 +180,7 @@ pub(super) async fn accept_loop<S>(
     tls: Option<TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
     conns: Connections,
+    anonymous: Anonymous,
 ) where
     S: tower::Service<
             Request<Incoming>,
@@ -153,9 +199,11 @@ pub(super) async fn accept_loop<S>(
             },
             _ = stop.changed() => return,
         };
-        let io = tokio::select! {
-            r = l.accept() => match r {
-                Ok(io) => io,
+        let (io, peer) = tokio::select! {
+            r = l.accept_counted(&anonymous.peers) => match r {
+                Ok(Some(accepted)) => accepted,
+                // refused: its global slot goes back with `guard`
+                Ok(None) => continue,
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning
                     tracing::warn!(target: "fdcs::serve", error = %e, "accept failed");
@@ -168,12 +216,14 @@ pub(super) async fn accept_loop<S>(
         let svc = svc.clone();
         let tls = tls.clone();
         let stop = stop.clone();
+        let deadline = tokio::time::Instant::now() + anonymous.first_request;
         tokio::spawn(async move {
             let _guard = guard;
+            let _peer = peer;
             let io: Box<dyn Io> = match tls {
                 None => io,
                 Some(acceptor) => {
-                    match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(io)).await {
+                    match tokio::time::timeout_at(deadline, acceptor.accept(io)).await {
                         Ok(Ok(s)) => Box::new(s),
                         Ok(Err(e)) => {
                             tracing::debug!(target: "fdcs::serve", error = %e, "TLS handshake failed");
@@ -183,13 +233,17 @@ pub(super) async fn accept_loop<S>(
                     }
                 }
             };
-            serve_connection(io, svc, stop).await;
+            serve_connection(io, svc, stop, deadline).await;
         });
     }
 }
 
-async fn serve_connection<S>(io: Box<dyn Io>, svc: S, mut stop: watch::Receiver<bool>)
-where
+async fn serve_connection<S>(
+    io: Box<dyn Io>,
+    svc: S,
+    mut stop: watch::Receiver<bool>,
+    first_request_by: tokio::time::Instant,
+) where
     S: tower::Service<
             Request<Incoming>,
             Response = Response<fdcs_tower::FdcsBody>,
@@ -202,19 +256,63 @@ where
     let mut b = hyper::server::conn::http1::Builder::new();
     b.timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
+    let first = Arc::new(AtomicBool::new(false));
+    let svc = FirstRequest {
+        inner: svc,
+        seen: Arc::clone(&first),
+    };
     let conn = b
         .serve_connection(TokioIo::new(io), TowerToHyperService::new(svc))
         .with_upgrades();
     let mut conn = std::pin::pin!(conn);
-    tokio::select! {
-        r = conn.as_mut() => {
-            if let Err(e) = r {
-                tracing::debug!(target: "fdcs::serve", error = %e, "connection ended");
+    let mut waiting_for_first = true;
+    loop {
+        tokio::select! {
+            r = conn.as_mut() => {
+                if let Err(e) = r {
+                    tracing::debug!(target: "fdcs::serve", error = %e, "connection ended");
+                }
+                return;
+            }
+            _ = stop.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+                return;
+            }
+            () = tokio::time::sleep_until(first_request_by), if waiting_for_first => {
+                if !first.load(Ordering::Acquire) {
+                    // dropping the connection closes it; it never was a tenant's
+                    tracing::debug!(target: "fdcs::serve", "no request headers in time; closed");
+                    return;
+                }
+                waiting_for_first = false;
             }
         }
-        _ = stop.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        }
+    }
+}
+
+/// Notes that the connection's first request arrived (hyper calls the
+/// service once a request's headers are read).
+#[derive(Clone)]
+struct FirstRequest<S> {
+    inner: S,
+    seen: Arc<AtomicBool>,
+}
+
+impl<S, B> tower::Service<Request<B>> for FirstRequest<S>
+where
+    S: tower::Service<Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> S::Future {
+        self.seen.store(true, Ordering::Release);
+        self.inner.call(req)
     }
 }
