@@ -211,6 +211,14 @@ impl Proxy {
         ))
     }
 
+    /// The pid of the serve process itself (not of its watchdog), for
+    /// looking at what it holds open in `/proc/<pid>`.
+    pub fn pid(&self) -> Option<u32> {
+        std::fs::read_to_string(&self.pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+    }
+
     /// Sends a signal (`HUP`, `TERM`, ...) to the serve process itself.
     pub fn signal(&self, sig: &str) -> Result<(), String> {
         let pid = std::fs::read_to_string(&self.pidfile).map_err(|e| e.to_string())?;
