@@ -59,6 +59,7 @@ impl FdcsLayer {
                 fair: Arc::new(Fair::new(&limits)),
                 limits,
                 metrics: Arc::new(Metrics::default()),
+                turns: Arc::default(),
             }),
         }
     }
@@ -71,6 +72,7 @@ impl FdcsLayer {
             limits: s.limits.clone(),
             fair: Arc::clone(&s.fair),
             metrics: Arc::clone(&s.metrics),
+            turns: Arc::clone(&s.turns),
         };
         f(&mut shared);
         FdcsLayer {

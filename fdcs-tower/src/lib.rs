@@ -135,6 +135,7 @@ mod metrics;
 mod pull;
 mod resolve;
 mod rewrite;
+mod serial;
 mod service;
 mod upstream;
 

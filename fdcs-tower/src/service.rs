@@ -14,6 +14,7 @@ use crate::forward::{
     judged_request, postludes, preludes, Payload, REGISTRY_AUTH, REGISTRY_CONFIG,
 };
 use crate::metrics::Metrics;
+use crate::serial::TenantTurns;
 use crate::{hijack, pull, resolve, rewrite};
 use bytes::Bytes;
 use fdcs_policy::{Forward, Policy, ResponsePlan, Session, Step, Tenant, Verdict};
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     /// Every tenant's share of the proxy (`fair.*`).
     pub(crate) fair: Arc<Fair>,
     pub(crate) metrics: Arc<Metrics>,
+    /// Each tenant's quota-checked requests, one at a time.
+    pub(crate) turns: Arc<TenantTurns>,
 }
 
 /// The future of [`Fdcs`]: never fails; every problem is a Docker-shaped
@@ -164,6 +167,11 @@ where
         .to_string();
     let intake = fdcs_policy::route::intake(&method, req.uri().path(), policy.min_api_version);
     audit.endpoint = intake.endpoint;
+    // held from before the usage lookup until the engine answered (serial.rs)
+    let _turn = match intake.quota_checked {
+        true => Some(shared.turns.take(&tenant.id).await),
+        false => None,
+    };
 
     let (mut parts, body) = req.into_parts();
     let client_upgrade = parts.extensions.remove::<OnUpgrade>();
@@ -183,6 +191,8 @@ where
     let mut request = fdcs_policy::Request::new(method, &target, bytes.to_vec());
     request.registry_auth = single_header(&parts.headers, &REGISTRY_AUTH)?;
     request.registry_config = single_header(&parts.headers, &REGISTRY_CONFIG)?;
+    // names the core must make up come from here, not from the core
+    request.entropy = Some(entropy());
 
     // 3 + 4 judge, answering obligations
     let mut seen = resolve::Seen::default();
@@ -271,6 +281,15 @@ fn already_answered(fwd: &Forward, seen: &mut resolve::Seen) -> Option<serde_jso
         _ => fwd.path.clone(),
     };
     seen.take(&target)
+}
+
+/// Randomness for generated names: not secret (a name in a tenant's own
+/// scope), only unlikely to repeat.
+fn entropy() -> u64 {
+    use std::hash::BuildHasher;
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    std::collections::hash_map::RandomState::new()
+        .hash_one(N.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 /// A header the core judges: at most one, and text. Two would leave it to
