@@ -11,8 +11,18 @@
 //!  "networks":[{"id":"<64 hex>","tenant":"beta","name":"backnet"}],
 //!  "volumes":[{"tenant":"beta","name":"secrets"}],
 //!  "execs":[{"id":"<64 hex>","container":"<container id>"}],
-//!  "images":[{"id":"sha256:<64 hex>","repo_tags":["busybox:latest"],"repo_digests":[]}]}
+//!  "images":[{"id":"sha256:<64 hex>","repo_tags":["busybox:latest"],"repo_digests":[],
+//!             "exposed_ports":["80/tcp"],"volumes":["/data"]}]}
 //! ```
+//!
+//! An image says what its config declares (`exposed_ports`, `volumes`;
+//! default none). Without an `images` list the file says nothing of
+//! images: a container create is judged on its body alone, as without a
+//! state file (an image named by id is then not found). A volume whose
+//! name is 64 hex is one the daemon named (an anonymous volume, or one
+//! created without a name), owned by label and not scoped; a container
+//! may list where it mounts things (`"mounts":["/data"]`, for
+//! `--volumes-from` it).
 //!
 //! For quotas a container may say its `state` (`running`, `exited`, ...;
 //! default stopped) and what it `reserve`s
@@ -24,8 +34,9 @@
 //! ```
 
 use anyhow::{bail, Context};
-use fdcs_policy::tenancy::engine_name;
+use fdcs_policy::image::Reference;
 use fdcs_policy::tenancy::usage::{ContainerUsage, Reservation, RunState, Usage};
+use fdcs_policy::tenancy::{engine_name, is_full_id};
 use fdcs_policy::{Facts, Obligation, Owned, ResourceKind, TenantId};
 use serde::Deserialize;
 
@@ -41,8 +52,9 @@ pub(crate) struct State {
     volumes: Vec<Volume>,
     #[serde(default)]
     execs: Vec<Exec>,
+    /// `None`: the file says nothing of images.
     #[serde(default)]
-    images: Vec<Image>,
+    images: Option<Vec<Image>>,
 }
 
 /// An image as the engine holds it (tags engine-side, claims included).
@@ -54,6 +66,10 @@ struct Image {
     repo_tags: Vec<String>,
     #[serde(default)]
     repo_digests: Vec<String>,
+    #[serde(default)]
+    exposed_ports: Vec<String>,
+    #[serde(default)]
+    volumes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,6 +86,9 @@ struct Resource {
     /// it, quotas count the per-container ceilings.
     #[serde(default)]
     reserve: Option<Reservation>,
+    /// Where a container mounts things (`Mounts[].Destination`).
+    #[serde(default)]
+    mounts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -124,6 +143,12 @@ impl State {
         Ok(())
     }
 
+    /// Whether the file lists the engine's images (else a create is judged
+    /// without what its image declares: [`Facts::images_unknown`]).
+    pub(crate) fn knows_images(&self) -> bool {
+        self.images.is_some()
+    }
+
     /// Answers one obligation for `tenant` into `facts`. Returns whether a
     /// fact was added (false: it was already answered).
     pub(crate) fn answer(&self, tenant: &TenantId, ob: &Obligation, facts: &mut Facts) -> bool {
@@ -172,28 +197,45 @@ impl State {
                 facts.usage = Some(self.usage(tenant));
                 true
             }
+            Obligation::ContainerMounts { id } => {
+                if facts.container_mounts.contains_key(id) {
+                    return false;
+                }
+                let mounts = self
+                    .containers
+                    .iter()
+                    .find(|r| &r.id == id && r.tenant == tenant.as_str())
+                    .map(|r| r.mounts.clone());
+                facts.container_mounts.insert(id.clone(), mounts);
+                true
+            }
         }
     }
 
-    /// The image the daemon resolves a reference to: by tag (as listed),
-    /// then by id or id prefix.
+    /// The image the daemon resolves a reference to: by name, read as the
+    /// daemon reads names (`busybox` is `busybox:latest`), then by id or id
+    /// prefix.
     fn image(&self, reference: &str) -> Option<fdcs_policy::ImageFacts> {
         let facts = |i: &Image| fdcs_policy::ImageFacts {
             id: i.id.clone(),
             repo_tags: i.repo_tags.clone(),
             repo_digests: i.repo_digests.clone(),
+            exposed_ports: i.exposed_ports.clone(),
+            volumes: i.volumes.clone(),
         };
+        let images = self.images.as_deref().unwrap_or_default();
         let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
-        self.images
+        let want = normal(reference);
+        images
             .iter()
             .find(|i| {
                 i.repo_tags
                     .iter()
                     .chain(&i.repo_digests)
-                    .any(|t| t == reference)
+                    .any(|t| t == reference || (want.is_some() && normal(t) == want))
             })
             .or_else(|| {
-                let mut by_id = self.images.iter().filter(|i| {
+                let mut by_id = images.iter().filter(|i| {
                     !hex.is_empty() && i.id.trim_start_matches("sha256:").starts_with(hex)
                 });
                 match (by_id.next(), by_id.next()) {
@@ -246,7 +288,12 @@ impl State {
                 .iter()
                 .filter(|v| mine(&v.tenant))
                 .map(|v| {
-                    let name = engine_name(tenant, &v.name);
+                    // a 64-hex name is the daemon's own, owned by label
+                    let name = if is_full_id(&v.name) {
+                        v.name.clone()
+                    } else {
+                        engine_name(tenant, &v.name)
+                    };
                     Owned {
                         id: name.clone(),
                         name,
@@ -255,6 +302,14 @@ impl State {
                 .collect(),
         }
     }
+}
+
+/// A name reference in canonical form with its default tag; `None` for
+/// what is not one (an id).
+fn normal(s: &str) -> Option<String> {
+    Reference::parse(s)
+        .ok()
+        .map(|r| r.with_default_tag().canonical())
 }
 
 fn check_id(what: &str, id: &str) -> anyhow::Result<()> {
@@ -347,6 +402,45 @@ mod tests {
         ));
         assert_eq!(f.execs.get(X), Some(&Some(B.to_string())));
         assert_eq!(f.execs.get("ccc"), Some(&None));
+    }
+
+    #[test]
+    fn images_answer_by_name_as_the_daemon_reads_it_with_their_config() {
+        let alpha = TenantId::new("alpha").unwrap();
+        let s = State::from_json(
+            &format!(
+                r#"{{"images":[{{"id":"sha256:{A}","repo_tags":["busybox:latest"],
+                    "exposed_ports":["80/tcp"],"volumes":["/data"]}}],
+                   "containers":[{{"id":"{A}","tenant":"alpha","name":"web","mounts":["/data"]}}],
+                   "volumes":[{{"tenant":"alpha","name":"{B}"}}]}}"#
+            ),
+            "s.json",
+        )
+        .unwrap();
+        assert!(s.knows_images() && !state().knows_images());
+        let mut f = Facts::default();
+        for reference in ["busybox", "docker.io/library/busybox:latest", "nginx"] {
+            let o = Obligation::Image {
+                reference: reference.into(),
+            };
+            assert!(s.answer(&alpha, &o, &mut f));
+        }
+        let img = f.images["busybox"].clone().unwrap();
+        assert_eq!(
+            (img.exposed_ports, img.volumes),
+            (vec!["80/tcp".into()], vec!["/data".into()])
+        );
+        assert!(f.images["docker.io/library/busybox:latest"].is_some());
+        assert_eq!(f.images["nginx"], None);
+        let o = Obligation::ContainerMounts { id: A.into() };
+        assert!(s.answer(&alpha, &o, &mut f));
+        assert_eq!(f.container_mounts[A], Some(vec!["/data".to_string()]));
+        // a volume the daemon named is not scoped
+        let o = Obligation::Owned {
+            kind: ResourceKind::Volume,
+        };
+        assert!(s.answer(&alpha, &o, &mut f));
+        assert_eq!(f.volumes.unwrap()[0].name, B);
     }
 
     #[test]

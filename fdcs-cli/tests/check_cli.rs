@@ -389,7 +389,7 @@ fn the_request_corpus_gets_the_same_verdicts_through_the_cli() {
     let state = corpus("state.json");
     let tenants = corpus("tenants.yaml");
     let mut checked = 0;
-    for tenant in ["alpha", "beta", "gamma", "delta"] {
+    for tenant in ["alpha", "beta", "gamma", "delta", "epsilon"] {
         let cases: Vec<&Case> = manifest
             .cases
             .iter()

@@ -323,10 +323,20 @@ pub enum Obligation {
     /// (one owner-filtered list, [`crate::tenancy::usage::Usage`]); asked by
     /// the requests quotas check and by `docker info`.
     Usage,
+    /// Where one of the tenant's containers mounts things (`Mounts[].Destination`
+    /// of `GET /containers/{id}/json`, owner label checked): a create with
+    /// `--volumes-from` that container gets them, and needs no volume of
+    /// its own there. Asked only for a container a reference already
+    /// resolved to, and only when the create has volumes it would
+    /// otherwise make.
+    ContainerMounts {
+        /// The container's full id.
+        id: String,
+    },
 }
 
 /// An image as the engine reports it (from its inspect answer).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ImageFacts {
     /// Full id (`sha256:<64 hex>`).
     pub id: String,
@@ -334,6 +344,14 @@ pub struct ImageFacts {
     pub repo_tags: Vec<String>,
     /// `RepoDigests`.
     pub repo_digests: Vec<String>,
+    /// The keys of `Config.ExposedPorts` (`80/tcp`): what `-P` publishes
+    /// besides the body's own.
+    #[serde(default)]
+    pub exposed_ports: Vec<String>,
+    /// The keys of `Config.Volumes` (`/data`): where the daemon would make
+    /// an anonymous volume for a container that mounts nothing there.
+    #[serde(default)]
+    pub volumes: Vec<String>,
 }
 
 /// The kinds of tenant-owned resources.
@@ -387,6 +405,14 @@ pub struct Facts {
     pub lookups: std::collections::BTreeMap<Lookup, Vec<Owned>>,
     /// What the tenant's containers hold, if asked.
     pub usage: Option<crate::tenancy::usage::Usage>,
+    /// Container id → where it mounts things (`None`: not the tenant's, or
+    /// gone); see [`Obligation::ContainerMounts`].
+    pub container_mounts: std::collections::BTreeMap<String, Option<Vec<String>>>,
+    /// Whether there is no image store to ask ([`Facts::offline`]; `check`
+    /// with a state file that lists no images): a container create is then
+    /// judged on its body alone, without what its image declares (`EXPOSE`,
+    /// `VOLUME`). An image named by id is still asked for.
+    pub images_unknown: bool,
 }
 
 impl Facts {
@@ -394,13 +420,15 @@ impl Facts {
     /// without a state file): nothing, except that usage counts as empty,
     /// so that quotas judge the request on its own (a 5 GiB container is
     /// over a 4 GiB quota whatever else runs) instead of leaving every
-    /// create undecided.
+    /// create undecided, and that images are unknown
+    /// ([`Facts::images_unknown`]).
     pub fn offline() -> Facts {
         Facts {
             usage: Some(crate::tenancy::usage::Usage {
                 containers: Vec::new(),
                 offline: true,
             }),
+            images_unknown: true,
             ..Facts::default()
         }
     }

@@ -87,9 +87,12 @@ fn facts() -> Facts {
         ]),
         volumes: Some(vec![own("alpha_data".into(), "alpha_data")]),
         execs,
-        images: BTreeMap::new(),
+        // the image every create here runs: present, declaring nothing
+        images: BTreeMap::from([("busybox".to_string(), Some(Default::default()))]),
         lookups: BTreeMap::new(),
         usage: Some(Default::default()),
+        container_mounts: BTreeMap::new(),
+        images_unknown: false,
     }
 }
 

@@ -39,6 +39,8 @@ fn facts() -> Facts {
         networks: Some(vec![]),
         volumes: Some(vec![]),
         usage: Some(Default::default()),
+        // the image every create here runs: present, declaring nothing
+        images: [("busybox".to_string(), Some(Default::default()))].into(),
         ..Facts::default()
     }
 }
@@ -180,11 +182,57 @@ fn a_port_key_that_cannot_be_read_is_refused() {
     }
 }
 
+/// A create as judged against an engine whose `busybox` exposes `ports`.
+fn create_with_image_ports(hc: Value, ports: &[String]) -> Verdict {
+    let mut f = facts();
+    let img = fdcs_policy::ImageFacts {
+        exposed_ports: ports.to_vec(),
+        ..Default::default()
+    };
+    f.images.insert("busybox".into(), Some(img));
+    let tenant = Tenant::new(TenantId::new("alpha").unwrap());
+    let body = json!({"Image": "busybox", "HostConfig": hc}).to_string();
+    let req = Request::new("POST", "/v1.41/containers/create", body.into_bytes());
+    judge(policy(), &tenant, &req, &f)
+}
+
 #[test]
-#[ignore = "HOLE: -P also publishes the image's EXPOSE, which is not in the body; the core would have to ask for the image's config (an obligation) to count it"]
 fn publish_all_asks_for_the_images_exposed_ports() {
-    let v = create_hc(json!({"PublishAllPorts": true}));
-    assert!(matches!(v, Verdict::Need(_)), "{v:?}");
+    // (this was a HOLE: -P publishes the image's EXPOSE, which the body
+    // does not show; the core now asks for the image and counts it)
+    let mut f = facts();
+    f.images.clear();
+    let tenant = Tenant::new(TenantId::new("alpha").unwrap());
+    let body = json!({"Image": "busybox", "HostConfig": {"PublishAllPorts": true}}).to_string();
+    let req = Request::new("POST", "/v1.41/containers/create", body.into_bytes());
+    match judge(policy(), &tenant, &req, &f) {
+        Verdict::Need(o) => assert_eq!(
+            o,
+            vec![fdcs_policy::Obligation::Image {
+                reference: "busybox".into()
+            }]
+        ),
+        v => panic!("expected the image to be asked for, got {v:?}"),
+    }
+    let wide: Vec<String> = (9000..9011).map(|p| format!("{p}/tcp")).collect();
+    let d = assert_rule(
+        create_with_image_ports(json!({"PublishAllPorts": true}), &wide),
+        403,
+        "bounds.ports",
+    );
+    assert!(d.message.contains("11 host ports"), "{}", d.message);
+    // bound by the body, the image's ports publish what the bindings say
+    let bound: serde_json::Map<String, Value> = wide
+        .iter()
+        .map(|k| (k.clone(), json!([{"HostPort": ""}])))
+        .take(3)
+        .collect();
+    forwarded(create_with_image_ports(
+        json!({"PublishAllPorts": true, "PortBindings": bound}),
+        &wide[..3],
+    ));
+    // without -P the image's EXPOSE publishes nothing
+    forwarded(create_with_image_ports(json!({}), &wide));
 }
 
 // ---------------------------------------------------------------- tmpfs --
@@ -534,7 +582,7 @@ fn health_checks_at_the_defaults_or_turned_off_are_fine() {
 }
 
 #[test]
-#[ignore = "HOLE: an image's own HEALTHCHECK (inherited when the body sets none) is not in the body; the core would have to ask for the image's config to judge it"]
+#[ignore = "HOLE: an image's own HEALTHCHECK (inherited when the body sets none) is not in the body; the core asks for the image now (EXPOSE, VOLUME), but ImageFacts does not read Config.Healthcheck: read it, and make this test judge a 1 ms image health check (bounds.healthcheck)"]
 fn an_images_one_millisecond_health_check_is_judged() {
     let v = create(json!({"Image": "busybox"}));
     assert!(matches!(v, Verdict::Need(_)), "{v:?}");

@@ -13,8 +13,8 @@
     reason = "test helpers: a failed expectation is a panic, as in assert!"
 )]
 
-use fdcs_policy::tenancy::engine_name;
 use fdcs_policy::tenancy::usage::{ContainerUsage, Reservation, RunState, Usage};
+use fdcs_policy::tenancy::{engine_name, is_full_id};
 use fdcs_policy::{
     judge, Facts, Obligation, Owned, Policy, Request, ResourceKind, Tenant, TenantId, Verdict,
 };
@@ -93,6 +93,9 @@ struct Res {
     /// per-container ceilings.
     #[serde(default)]
     reserve: Option<Reservation>,
+    /// Where a container mounts things (`Mounts[].Destination`).
+    #[serde(default)]
+    mounts: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,9 +129,18 @@ impl World {
                 .volumes
                 .iter()
                 .filter(|v| v.tenant == tenant.as_str())
-                .map(|v| Owned {
-                    id: engine_name(tenant, &v.name),
-                    name: engine_name(tenant, &v.name),
+                .map(|v| {
+                    // a 64-hex name is the daemon's own (an anonymous or
+                    // unnamed volume), owned by label, not scoped
+                    let name = if is_full_id(&v.name) {
+                        v.name.clone()
+                    } else {
+                        engine_name(tenant, &v.name)
+                    };
+                    Owned {
+                        id: name.clone(),
+                        name,
+                    }
                 })
                 .collect(),
         }
@@ -167,15 +179,40 @@ impl World {
                 });
             }
             Obligation::Image { reference } => {
+                // by name as the daemon reads names (`busybox` is
+                // `busybox:latest`), then by id or id prefix
                 let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
-                let found = self.images.iter().find(|i| {
-                    i.repo_tags.iter().any(|t| t == reference)
-                        || i.id.trim_start_matches("sha256:").starts_with(hex)
-                });
+                let want = normal(reference);
+                let same = |t: &String| t == reference || (want.is_some() && normal(t) == want);
+                let found = self
+                    .images
+                    .iter()
+                    .find(|i| i.repo_tags.iter().chain(&i.repo_digests).any(same))
+                    .or_else(|| {
+                        self.images
+                            .iter()
+                            .find(|i| i.id.trim_start_matches("sha256:").starts_with(hex))
+                    });
                 facts.images.insert(reference.clone(), found.cloned());
+            }
+            Obligation::ContainerMounts { id } => {
+                let found = self
+                    .containers
+                    .iter()
+                    .find(|r| &r.id == id && r.tenant == tenant.as_str())
+                    .map(|r| r.mounts.clone());
+                facts.container_mounts.insert(id.clone(), found);
             }
         }
     }
+}
+
+/// A name reference in canonical form with its default tag; `None` for
+/// what is not one.
+fn normal(s: &str) -> Option<String> {
+    fdcs_policy::image::Reference::parse(s)
+        .ok()
+        .map(|r| r.with_default_tag().canonical())
 }
 
 fn corpus_dir() -> PathBuf {

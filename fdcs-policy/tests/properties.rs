@@ -32,6 +32,8 @@ fn facts() -> Facts {
             name: "alpha_data".into(),
         }]),
         usage: Some(Default::default()),
+        // the image every create here runs: present, declaring nothing
+        images: [("busybox".to_string(), Some(Default::default()))].into(),
         ..Facts::default()
     }
 }

@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
-use fdcs_policy::image::ImagePattern;
+use fdcs_policy::image::{may_be_id_prefix, ImagePattern};
 use fdcs_policy::{
     judge, rewrite_answer, Denial, Facts, Forward, ImageFacts, Obligation, Policy, Request,
     ResponsePlan, ResponseRewrite, Tenant, TenantId, TenantLimits, Verdict,
@@ -123,6 +123,7 @@ fn beta_image() -> ImageFacts {
         id: beta_image_id(),
         repo_tags: vec!["reg.example:5000/app:1".into(), BETA_CLAIM.into()],
         repo_digests: vec![format!("reg.example:5000/app@{}", beta_digest())],
+        ..ImageFacts::default()
     }
 }
 
@@ -131,6 +132,7 @@ fn shared_image() -> ImageFacts {
         id: shared_image_id(),
         repo_tags: vec!["busybox:latest".into()],
         repo_digests: vec![format!("busybox@sha256:{}", hex("bb"))],
+        ..ImageFacts::default()
     }
 }
 
@@ -142,6 +144,7 @@ fn alpha_private_image() -> ImageFacts {
             "fdcs.invalid/alpha/reg.example__5000/mine:1".into(),
         ],
         repo_digests: vec![format!("reg.example:5000/mine@sha256:{}", hex("a2"))],
+        ..ImageFacts::default()
     }
 }
 
@@ -155,15 +158,22 @@ fn settle(p: &Policy, t: &Tenant, r: &Request, facts: &Facts) -> Verdict {
     let mut facts = facts.clone();
     for _ in 0..8 {
         match judge(p, t, r, &facts) {
-            // the tenant owns nothing: no resources, no usage
+            // the tenant owns nothing: no resources, no usage; an image
+            // named by name (what a create runs, once resolved) is there
+            // and declares no EXPOSE or VOLUME
             Verdict::Need(obs)
-                if obs
-                    .iter()
-                    .all(|o| matches!(o, Obligation::Owned { .. } | Obligation::Usage)) =>
+                if obs.iter().all(|o| match o {
+                    Obligation::Owned { .. } | Obligation::Usage => true,
+                    Obligation::Image { reference } => !may_be_id_prefix(reference),
+                    _ => false,
+                }) =>
             {
                 for o in obs {
                     match o {
                         Obligation::Owned { kind } => facts.set_owned(kind, Vec::new()),
+                        Obligation::Image { reference } => {
+                            facts.images.insert(reference, Some(ImageFacts::default()));
+                        }
                         _ => facts.usage = Some(Default::default()),
                     }
                 }

@@ -1,6 +1,7 @@
 //! Container endpoints: list, create, update, lifecycle, logs, archive, prune.
 
 pub(super) mod create;
+mod volumes;
 
 use super::ctx::{Ctx, Stop};
 use crate::decode::{decode, encode, ContainerUpdate};

@@ -199,6 +199,44 @@ pub(crate) fn container_image(cx: &Ctx<'_>, given: &str) -> Result<String, Stop>
     Ok(img.id.clone())
 }
 
+/// What the image a create runs declares (`EXPOSE`, `VOLUME`): asked of
+/// the engine (one inspect of `engine`, the reference [`container_image`]
+/// gave) unless judging it already asked (an image named by id), or there
+/// is no image store to ask ([`crate::Facts::images_unknown`]: `None`, the
+/// body is judged alone).
+///
+/// An image the engine does not have is the daemon's own "No such image"
+/// (404), as the create would have answered: the docker CLI then pulls it
+/// and sends the create again.
+pub(crate) fn image_config<'a>(
+    cx: &Ctx<'a>,
+    given: &str,
+    engine: &str,
+) -> Result<Option<&'a crate::ImageFacts>, Stop> {
+    let found = cx
+        .facts
+        .images
+        .get(engine)
+        .or_else(|| cx.facts.images.get(given));
+    match found {
+        Some(Some(img)) => Ok(Some(img)),
+        Some(None) => Err(Stop::Deny(no_such_image(&daemon_name(given)))),
+        None if cx.facts.images_unknown => Ok(None),
+        None => Err(Stop::Need(Obligation::Image {
+            reference: engine.to_string(),
+        })),
+    }
+}
+
+/// A reference as the daemon's "No such image" shows it: a name with its
+/// default tag, familiar (`busybox:latest`); anything else as given.
+fn daemon_name(given: &str) -> String {
+    match Reference::parse_any(given) {
+        Ok(AnyReference::Named(r)) => r.with_default_tag().familiar(),
+        _ => given.to_string(),
+    }
+}
+
 /// `POST /images/create?fromImage=`: a pull.
 fn pull(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let p = &cx.policy.images;

@@ -63,27 +63,45 @@ fn nano_cpus(r: &Resources) -> i64 {
     }
 }
 
-/// What the judged create reserves (limits are settled by then).
-fn reservation(body: &ContainerCreate, hc: &HostConfig) -> Result<Reservation, Stop> {
+/// What the judged create reserves (limits are settled by then); `image`
+/// is what the image exposes, which `-P` publishes too.
+fn reservation(
+    body: &ContainerCreate,
+    hc: &HostConfig,
+    image: &[String],
+) -> Result<Reservation, Stop> {
     let r = &hc.resources;
     Ok(Reservation {
         memory: r.memory.unwrap_or(0).max(0),
         nano_cpus: nano_cpus(r),
         pids: r.pids_limit.unwrap_or(0).max(0),
-        ports: ports::published(body.exposed_ports.as_ref(), hc)?,
+        ports: ports::published(body.exposed_ports.as_ref(), image, hc)?,
     })
+}
+
+/// What a create makes besides the container: the image's exposed ports
+/// (published under `-P`) and the anonymous volumes the daemon creates
+/// for its mounts.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Extra<'a> {
+    /// The image's `EXPOSE` keys.
+    pub(super) image_ports: &'a [String],
+    /// How many new volumes the body's mounts make (no prelude names them).
+    pub(super) anonymous_volumes: usize,
 }
 
 /// Container create: records what the container reserves in its labels,
 /// and checks the container count, the reservation (`docker run` starts
-/// it at once) and the volumes and network its preludes would create.
+/// it at once) and the volumes and network its preludes (and its
+/// anonymous volumes) would create.
 pub(super) fn on_create(
     cx: &Ctx<'_>,
     body: &mut ContainerCreate,
     prelude: &[Prelude],
+    extra: Extra<'_>,
 ) -> Result<(), Stop> {
     let hc = body.host_config.clone().unwrap_or_default();
-    let reserved = reservation(body, &hc)?;
+    let reserved = reservation(body, &hc, extra.image_ports)?;
     body.labels
         .get_or_insert_with(Default::default)
         .insert(RESERVE_LABEL.to_string(), reserved.label_value());
@@ -105,18 +123,19 @@ pub(super) fn on_create(
         (ResourceKind::Network, "/networks/create"),
     ] {
         let names = creates(tail);
-        let quota = match kind {
-            ResourceKind::Volume => q.volumes,
-            _ => q.networks,
+        let (quota, anonymous) = match kind {
+            ResourceKind::Volume => (q.volumes, extra.anonymous_volumes),
+            _ => (q.networks, 0),
         };
-        if names.is_empty() || quota.is_none() {
+        if (names.is_empty() && anonymous == 0) || quota.is_none() {
             continue;
         }
         let have = owned(cx, kind)?;
         let new = names
             .iter()
             .filter(|n| !have.iter().any(|o| o.name == **n))
-            .count();
+            .count()
+            + anonymous;
         if new > 0 {
             match kind {
                 ResourceKind::Volume => quotas::more_volumes(&q, cx.tenant, have.len(), new)?,

@@ -45,7 +45,9 @@ pub fn apply_create(
 ) -> Result<(), Denial> {
     health::check(&b.healthcheck, body.healthcheck.as_ref())?;
     let hc = body.host_config.get_or_insert_with(HostConfig::default);
-    ports::check(&b.ports, body.exposed_ports.as_ref(), hc)?;
+    // the body's own ports here; what the image adds under -P once the
+    // core has asked for the image (`image_ports`)
+    ports::check(&b.ports, body.exposed_ports.as_ref(), &[], hc)?;
     check_resources(b, &hc.resources, "HostConfig")?;
     for (i, m) in hc.mounts.iter_mut().flatten().enumerate() {
         if m.type_.as_deref() != Some("volume") {
@@ -65,6 +67,21 @@ pub fn apply_create(
     }
     tmpfs::apply(&b.tmpfs, hc)?;
     logs::apply(&b.logs, hc)
+}
+
+/// `bounds.ports` again with what the image exposes, which `-P` publishes
+/// too (`apply_create` counted the body's own ports).
+pub fn image_ports(
+    b: &BoundsParams,
+    body: &ContainerCreate,
+    image: &[String],
+) -> Result<(), Denial> {
+    match body.host_config.as_ref() {
+        Some(hc) if hc.publish_all_ports == Some(true) && !image.is_empty() => {
+            ports::check(&b.ports, body.exposed_ports.as_ref(), image, hc)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Judges `POST /volumes/create` driver options of a `local` volume.

@@ -118,6 +118,9 @@ impl Obligation {
                     !reference.is_empty() && reference.len() <= 512 && reference.bytes().all(safe);
                 plausible.then(|| EngineQuery::one(format!("/images/{reference}/json")))
             }
+            Obligation::ContainerMounts { id } => {
+                super::is_full_id(id).then(|| EngineQuery::one(format!("/containers/{id}/json")))
+            }
         }
     }
 }
@@ -185,6 +188,22 @@ impl Facts {
                 self.images.insert(reference.clone(), image);
                 Ok(None)
             }
+            Obligation::ContainerMounts { id } => {
+                let mounts = match status {
+                    200 => {
+                        let v = json()?;
+                        if container_owner(&v) == Some(tenant.as_str()) {
+                            Some(mount_destinations(&v).ok_or_else(misread)?)
+                        } else {
+                            None
+                        }
+                    }
+                    404 => None,
+                    _ => return Err(refused()),
+                };
+                self.container_mounts.insert(id.clone(), mounts);
+                Ok(None)
+            }
         }
     }
 
@@ -213,6 +232,16 @@ impl Facts {
         let found = lookup
             .read_answer(tenant, answer.as_ref())
             .ok_or_else(misread)?;
+        // a container found by one inspect: where it mounts things is in
+        // the same answer, so `--volumes-from` it costs no second call
+        if let (ResourceKind::Container, Some(v), [own]) = (lookup.kind, &answer, found.as_slice())
+        {
+            if !query.list {
+                if let Some(dests) = mount_destinations(v) {
+                    self.container_mounts.insert(own.id.clone(), Some(dests));
+                }
+            }
+        }
         let served = answer.filter(|_| !query.list && !found.is_empty());
         self.lookups.insert(lookup.clone(), found);
         Ok(served)
@@ -234,6 +263,9 @@ impl Facts {
                 self.images.insert(reference.clone(), None);
             }
             Obligation::Usage => self.usage = Some(Usage::default()),
+            Obligation::ContainerMounts { id } => {
+                self.container_mounts.insert(id.clone(), None);
+            }
         }
     }
 }
@@ -296,7 +328,9 @@ fn parse_owned(kind: ResourceKind, v: &Value) -> Option<Vec<Owned>> {
     Some(out)
 }
 
-/// Reads an image inspect answer.
+/// Reads an image inspect answer: its names, and what its `Config`
+/// declares (`ExposedPorts`, `Volumes`: objects whose keys are what counts,
+/// `null` when the image declares none).
 fn parse_image(v: &Value) -> Option<ImageFacts> {
     let list = |key: &str| -> Option<Vec<String>> {
         match v.get(key) {
@@ -305,11 +339,42 @@ fn parse_image(v: &Value) -> Option<ImageFacts> {
             Some(_) => None,
         }
     };
+    let config = match v.get("Config") {
+        None | Some(Value::Null) => None,
+        Some(c @ Value::Object(_)) => Some(c),
+        Some(_) => return None,
+    };
+    let keys = |key: &str| -> Option<Vec<String>> {
+        match config.and_then(|c| c.get(key)) {
+            None | Some(Value::Null) => Some(Vec::new()),
+            Some(Value::Object(m)) => Some(m.keys().cloned().collect()),
+            Some(_) => None,
+        }
+    };
     Some(ImageFacts {
         id: v.get("Id")?.as_str()?.to_string(),
         repo_tags: list("RepoTags")?,
         repo_digests: list("RepoDigests")?,
+        exposed_ports: keys("ExposedPorts")?,
+        volumes: keys("Volumes")?,
     })
+}
+
+/// The owner label of a container inspect answer.
+fn container_owner(v: &Value) -> Option<&str> {
+    v.get("Config")?.get("Labels")?.get(OWNER_LABEL)?.as_str()
+}
+
+/// `Mounts[].Destination` of a container inspect answer (`null`: none).
+fn mount_destinations(v: &Value) -> Option<Vec<String>> {
+    match v.get("Mounts") {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|m| m.get("Destination")?.as_str().map(str::to_string))
+            .collect(),
+        Some(_) => None,
+    }
 }
 
 #[cfg(test)]

@@ -49,8 +49,17 @@ pub(crate) fn judge_with_state(
     state: Option<&State>,
 ) -> Outcome {
     let mut session = Session::new(policy, tenant, req).with_max_rounds(MAX_ROUNDS);
-    if state.is_none() {
-        session = session.with_facts(Facts::offline());
+    match state {
+        None => session = session.with_facts(Facts::offline()),
+        // a state file from before images were listed: judged as before,
+        // on the body alone
+        Some(s) if !s.knows_images() => {
+            session = session.with_facts(Facts {
+                images_unknown: true,
+                ..Facts::default()
+            });
+        }
+        Some(_) => {}
     }
     let Ok((verdict, obligations)) = session.run(&mut StateAnswers(state));
     Outcome {

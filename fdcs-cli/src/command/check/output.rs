@@ -80,6 +80,7 @@ fn obligation_text(o: &Obligation) -> String {
         Obligation::ExecContainer { exec } => format!("the container of exec `{exec}`"),
         Obligation::Image { reference } => format!("the image `{reference}` resolves to"),
         Obligation::Usage => "what the tenant's containers hold (states and reservations)".into(),
+        Obligation::ContainerMounts { id } => format!("where the container `{id}` mounts things"),
         Obligation::Lookup(l) => {
             let (what, v) = match &l.by {
                 fdcs_policy::tenancy::lookup::LookupBy::Id(v) => ("id", v),

@@ -4,10 +4,10 @@
 use serde_json::json;
 
 use super::super::ctx::{Ctx, Stop};
+use super::volumes;
 use crate::decode::{
     decode_container_create, encode, ContainerCreate, EndpointSettings, HostConfig,
 };
-use crate::rules::mounts::{parse_bind, BindSource};
 use crate::rules::resources::Mode;
 use crate::rules::{bounds, mounts, namespaces, ports, privileges, resources};
 use crate::tenancy::{claim_labels, engine_name, names, scoped_name, DEFAULT_NETWORK, OWNER_LABEL};
@@ -34,8 +34,9 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut body = decode_container_create(&cx.req.body)?;
     cx.mark_rewritten();
     claim_labels(&mut body.labels, tenant, "Labels")?;
-    let image = super::super::images::container_image(cx, body.image.as_deref().unwrap_or(""))?;
-    body.image = Some(image);
+    let given = body.image.clone().unwrap_or_default();
+    let image = super::super::images::container_image(cx, &given)?;
+    body.image = Some(image.clone());
 
     let hc = body.host_config.get_or_insert_with(HostConfig::default);
     ports::check(&p.ports, hc)?;
@@ -69,15 +70,30 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         hc.cgroupns_mode = Some("private".into());
     }
 
+    // What the image declares, once the body itself passed: its `EXPOSE`
+    // (published under -P) and its `VOLUME`s (anonymous volumes).
+    let declared = super::super::images::image_config(cx, &given, &image)?;
+    let image_ports = declared
+        .map(|i| i.exposed_ports.as_slice())
+        .unwrap_or_default();
+    bounds::image_ports(&p.bounds, &body, image_ports)?;
+
     let mut prelude = Vec::new();
-    scope_volumes(cx, hc, &mut prelude)?;
+    let hc = body.host_config.get_or_insert_with(HostConfig::default);
+    let mut anonymous = volumes::scope_mounts(cx, hc, &mut prelude)?;
     scope_container_refs(cx, hc)?;
+    anonymous += volumes::cover_declared(cx, &mut body, declared)?;
+    let hc = body.host_config.get_or_insert_with(HostConfig::default);
     let default_net = scope_network_mode(cx, hc)?;
     scope_endpoints(cx, &mut body, default_net.as_deref())?;
     if let Some(net) = default_net {
         prelude.push(default_network(cx, &net));
     }
-    super::super::quotas::on_create(cx, &mut body, &prelude)?;
+    let extra = super::super::quotas::Extra {
+        image_ports,
+        anonymous_volumes: anonymous,
+    };
+    super::super::quotas::on_create(cx, &mut body, &prelude, extra)?;
 
     let mut fwd = cx.forward(
         cx.req.path.clone(),
@@ -110,48 +126,6 @@ pub(in crate::judge) fn volume_prelude(cx: &Ctx<'_>, engine: &str) -> Prelude {
         path: cx.versioned("/volumes/create"),
         body: json!({ "Name": engine, "Labels": { OWNER_LABEL: cx.tenant.id.as_str() } }),
     }
-}
-
-/// Named volumes in `Binds` and `Mounts` become the tenant's scoped volumes,
-/// created first with the owner label (the daemon would otherwise create
-/// them unlabelled, and the tenant could not see them).
-fn scope_volumes(
-    cx: &Ctx<'_>,
-    hc: &mut HostConfig,
-    prelude: &mut Vec<Prelude>,
-) -> Result<(), Stop> {
-    let tenant = &cx.tenant.id;
-    for bind in hc.binds.iter_mut().flatten() {
-        if let (BindSource::Volume(name), rest) = parse_bind(bind) {
-            let engine = scoped_name(tenant, name, "volume")?;
-            prelude.push(volume_prelude(cx, &engine));
-            *bind = format!("{engine}:{rest}");
-        }
-    }
-    for (i, m) in hc.mounts.iter_mut().flatten().enumerate() {
-        // A volume the daemon creates from a mount takes these labels: a
-        // forged owner label would hand it to another tenant.
-        if let Some(labels) = m.volume_options.as_mut().and_then(|v| v.labels.as_mut()) {
-            if let Some(key) = labels.keys().find(|k| crate::tenancy::is_reserved_label(k)) {
-                return Err(Stop::Deny(
-                    Denial::policy(
-                        "tenancy.reserved-label",
-                        format!("the label `{key}` is reserved for fdcs"),
-                        "choose a label key that does not start with `fdcs.`",
-                    )
-                    .at(format!("HostConfig.Mounts[{i}].VolumeOptions.Labels")),
-                ));
-            }
-        }
-        if m.type_.as_deref() == Some("volume") {
-            if let Some(src) = m.source.as_mut().filter(|s| !s.is_empty()) {
-                let engine = scoped_name(tenant, src, "volume")?;
-                prelude.push(volume_prelude(cx, &engine));
-                *src = engine;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `Links`, `VolumesFrom` and `container:<ref>` modes name containers: each

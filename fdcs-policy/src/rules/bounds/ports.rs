@@ -47,11 +47,12 @@ fn unreadable(key: &str, field: String) -> Denial {
 ///
 /// Published: every binding entry of a `PortBindings` key (each is one
 /// host port), times the ports its key names; and with `PublishAllPorts`
-/// every exposed or bound key without bindings. What the image's `EXPOSE`
-/// adds under `-P` is not in the body and not counted (DESIGN.md says so).
+/// every exposed or bound key without bindings, the image's `EXPOSE`
+/// (`image`, once the core knows it) included.
 pub(crate) fn check(
     p: &PortBounds,
     exposed: Option<&BTreeMap<String, Empty>>,
+    image: &[String],
     hc: &HostConfig,
 ) -> Result<(), Denial> {
     let mut exposed_n: i64 = 0;
@@ -70,7 +71,7 @@ pub(crate) fn check(
         )
         .at("ExposedPorts"));
     }
-    let published = published(exposed, hc)?;
+    let published = published(exposed, image, hc)?;
     if published > p.max_published {
         return Err(Denial::policy(
             PORTS,
@@ -87,10 +88,13 @@ pub(crate) fn check(
 
 /// The host ports the container would publish: every binding entry of a
 /// `PortBindings` key times the ports its key names, and with
-/// `PublishAllPorts` every exposed or bound key without bindings (what the
-/// image's `EXPOSE` adds is not in the body). Quotas count the same.
+/// `PublishAllPorts` every exposed or bound key without bindings — the
+/// image's `EXPOSE` (`image`) too, which the daemon adds to the body's
+/// `ExposedPorts` (a key the body has already is one port). Quotas count
+/// the same.
 pub(crate) fn published(
     exposed: Option<&BTreeMap<String, Empty>>,
+    image: &[String],
     hc: &HostConfig,
 ) -> Result<i64, Denial> {
     let publish_all = hc.publish_all_ports == Some(true);
@@ -110,6 +114,23 @@ pub(crate) fn published(
         for key in exposed.into_iter().flat_map(BTreeMap::keys) {
             if !bindings.is_some_and(|b| b.contains_key(key)) {
                 published = published.saturating_add(width(key).unwrap_or(i64::MAX));
+            }
+        }
+        for key in image {
+            let known = bindings.is_some_and(|b| b.contains_key(key))
+                || exposed.is_some_and(|e| e.contains_key(key));
+            if !known {
+                // the engine wrote these keys itself: one it cannot have
+                // written is refused, not guessed
+                let w = width(key).ok_or_else(|| {
+                    Denial::malformed(
+                        PORTS,
+                        format!("the image exposes the port `{key}`, which cannot be read"),
+                        "run the image without -P, publishing the ports you need with -p PORT",
+                    )
+                    .at("Image")
+                })?;
+                published = published.saturating_add(w);
             }
         }
     }
@@ -153,11 +174,30 @@ mod tests {
             ..HostConfig::default()
         };
         let e = exposed(&["80/tcp", "443/tcp"]);
-        assert!(check(&bounds(), Some(&e), &hc).is_ok());
+        assert!(check(&bounds(), Some(&e), &[], &hc).is_ok());
         let e = exposed(&["8000-8010/tcp"]);
-        assert!(check(&bounds(), Some(&e), &hc).is_err(), "11 ports");
+        assert!(check(&bounds(), Some(&e), &[], &hc).is_err(), "11 ports");
         hc.publish_all_ports = None;
-        assert!(check(&bounds(), Some(&e), &hc).is_ok(), "exposed only");
+        assert!(check(&bounds(), Some(&e), &[], &hc).is_ok(), "exposed only");
+    }
+
+    #[test]
+    fn publish_all_counts_the_images_exposed_ports_once_each() {
+        let hc = HostConfig {
+            publish_all_ports: Some(true),
+            ..HostConfig::default()
+        };
+        let image: Vec<String> = (8000..8011).map(|p| format!("{p}/tcp")).collect();
+        let d = check(&bounds(), None, &image, &hc).unwrap_err();
+        assert!(d.message.contains("11 host ports"), "{}", d.message);
+        // a key the body exposes too is one port, not two
+        let e = exposed(&["8000/tcp", "8001/tcp"]);
+        assert_eq!(published(Some(&e), &image[..2], &hc).unwrap(), 2);
+        // without -P the image's EXPOSE publishes nothing
+        let quiet = HostConfig::default();
+        assert_eq!(published(None, &image, &quiet).unwrap(), 0);
+        let bad = ["80/TCP".to_string()];
+        assert_eq!(published(None, &bad, &hc).unwrap_err().status, 400);
     }
 
     #[test]
@@ -171,7 +211,7 @@ mod tests {
             ),
             ..HostConfig::default()
         };
-        let d = check(&bounds(), None, &hc).unwrap_err();
+        let d = check(&bounds(), None, &[], &hc).unwrap_err();
         assert_eq!(d.rule.as_deref(), Some(PORTS));
         assert!(d.message.contains("11 host ports"), "{}", d.message);
     }
