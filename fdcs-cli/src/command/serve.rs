@@ -7,6 +7,8 @@
 //! SIGTERM/SIGINT stop accepting and drain in-flight requests.
 
 mod admin;
+mod engine_check;
+mod gauges;
 mod https;
 mod listen;
 mod load;
@@ -232,10 +234,27 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             anonymous.clone(),
         )));
     }
+    tokio::spawn({
+        let engine = engine.clone();
+        async move { engine_check::warn_about(&engine).await }
+    });
     if let Some(addr) = &args.admin_listen {
         let l = listen::Listener::bind(addr).await?;
         tracing::info!(target: "fdcs::serve", admin = %addr, "admin listener");
-        tokio::spawn(admin::serve(l, Arc::clone(&metrics), stop_rx.clone()));
+        // per-tenant usage gauges, read from the engine in the background
+        let usage = Arc::new(gauges::Gauges::default());
+        tokio::spawn(gauges::refresh_forever(
+            Arc::clone(&usage),
+            engine.clone(),
+            loaded.policy.clone(),
+            Arc::clone(&loaded.tenants),
+        ));
+        tokio::spawn(admin::serve(
+            l,
+            Arc::clone(&metrics),
+            usage,
+            stop_rx.clone(),
+        ));
     }
 
     signals(&sources, &loaded, &metrics).await?;

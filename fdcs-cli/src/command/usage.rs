@@ -12,7 +12,6 @@ use fdcs_tower::{EngineAddr, Upstream};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use tower::ServiceExt;
 
 use crate::Exit;
 
@@ -95,13 +94,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
 }
 
 /// The engine's owner-labelled containers, volumes and networks.
-struct Lists {
-    containers: Value,
-    volumes: Value,
-    networks: Value,
+pub(crate) struct Lists {
+    pub(crate) containers: Value,
+    pub(crate) volumes: Value,
+    pub(crate) networks: Value,
 }
 
-async fn read_lists(addr: &EngineAddr) -> anyhow::Result<Lists> {
+pub(crate) async fn read_lists(addr: &EngineAddr) -> anyhow::Result<Lists> {
     let engine = Upstream::new(addr);
     let f = json!({ "label": [OWNER_LABEL] }).to_string();
     let q = format!("filters={}", fdcs_policy::query::percent_encode(&f));
@@ -112,7 +111,7 @@ async fn read_lists(addr: &EngineAddr) -> anyhow::Result<Lists> {
                 .body(fdcs_tower::empty())
                 .context("building a request")?;
             let resp =
-                tokio::time::timeout(std::time::Duration::from_secs(30), engine.oneshot(req))
+                tokio::time::timeout(std::time::Duration::from_secs(30), tower::Service::call(&mut engine.clone(), req))
                     .await
                     .with_context(|| format!("the engine did not answer `{target}` in 30 s"))?
                     .with_context(|| format!("cannot reach the engine for `{target}`"))?;
@@ -139,14 +138,36 @@ async fn read_lists(addr: &EngineAddr) -> anyhow::Result<Lists> {
     })
 }
 
-/// One tenant's line.
-struct Row {
-    tenant: String,
-    tally: Tally,
-    quotas: QuotasParams,
+impl Lists {
+    /// Every tenant id in the lists' owner labels, sorted.
+    pub(crate) fn owners(&self) -> Vec<String> {
+        let mut ids = std::collections::BTreeSet::new();
+        let items = [
+            self.containers.as_array(),
+            self.volumes.get("Volumes").and_then(Value::as_array),
+            self.networks.as_array(),
+        ];
+        for o in items.into_iter().flatten().flatten() {
+            if let Some(id) = o
+                .get("Labels")
+                .and_then(|l| l.get(OWNER_LABEL))
+                .and_then(Value::as_str)
+            {
+                ids.insert(id.to_string());
+            }
+        }
+        ids.into_iter().collect()
+    }
 }
 
-fn row(policy: &Policy, tenant: &Tenant, lists: &Lists) -> anyhow::Result<Row> {
+/// One tenant's line.
+pub(crate) struct Row {
+    pub(crate) tenant: String,
+    pub(crate) tally: Tally,
+    pub(crate) quotas: QuotasParams,
+}
+
+pub(crate) fn row(policy: &Policy, tenant: &Tenant, lists: &Lists) -> anyhow::Result<Row> {
     let lim = resources::effective(&policy.resources, tenant);
     let unknown = Reservation {
         memory: lim.memory.max,

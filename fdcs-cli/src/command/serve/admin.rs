@@ -1,6 +1,7 @@
 //! The admin listener: `/_fdcs/health` and Prometheus `/_fdcs/metrics`.
 //! Kept off the tenants' listener so that tenants never see it.
 
+use super::gauges::Gauges;
 use super::listen::{Listener, HEADER_TIMEOUT};
 use bytes::Bytes;
 use fdcs_tower::Metrics;
@@ -13,7 +14,12 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 /// Serves the admin endpoints until `stop`.
-pub(super) async fn serve(l: Listener, metrics: Arc<Metrics>, mut stop: watch::Receiver<bool>) {
+pub(super) async fn serve(
+    l: Listener,
+    metrics: Arc<Metrics>,
+    usage: Arc<Gauges>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let io = tokio::select! {
             r = l.accept() => match r {
@@ -27,10 +33,12 @@ pub(super) async fn serve(l: Listener, metrics: Arc<Metrics>, mut stop: watch::R
             _ = stop.changed() => return,
         };
         let metrics = Arc::clone(&metrics);
+        let usage = Arc::clone(&usage);
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| {
                 let metrics = Arc::clone(&metrics);
-                async move { Ok::<_, Infallible>(answer(&req, &metrics)) }
+                let usage = Arc::clone(&usage);
+                async move { Ok::<_, Infallible>(answer(&req, &metrics, &usage)) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -41,13 +49,13 @@ pub(super) async fn serve(l: Listener, metrics: Arc<Metrics>, mut stop: watch::R
     }
 }
 
-fn answer(req: &Request<Incoming>, metrics: &Metrics) -> Response<Full<Bytes>> {
+fn answer(req: &Request<Incoming>, metrics: &Metrics, usage: &Gauges) -> Response<Full<Bytes>> {
     let (status, ctype, body) = match (req.method().as_str(), req.uri().path()) {
         ("GET" | "HEAD", "/_fdcs/health") => (StatusCode::OK, "text/plain", "ok\n".to_string()),
         ("GET" | "HEAD", "/_fdcs/metrics") => (
             StatusCode::OK,
             "text/plain; version=0.0.4",
-            metrics.render(),
+            format!("{}{}", metrics.render(), usage.render()),
         ),
         _ => (
             StatusCode::NOT_FOUND,
