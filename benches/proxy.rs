@@ -20,7 +20,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use fdcs_policy::{Policy, Tenant, TenantId};
 use fdcs_tower::EngineService;
 use fdcs_tower::{
-    empty, EngineAddr, FdcsBody, FdcsLayer, SharedPolicy, TenantCredentials, TenantsAuth, Upstream,
+    empty, EngineAddr, FdcsBody, FdcsLayer, Limits, SharedPolicy, TenantCredentials, TenantsAuth,
+    Upstream,
 };
 use http::Request;
 use http_body_util::{BodyExt, Empty};
@@ -44,9 +45,17 @@ async fn start_proxy(engine: &EngineAddr) -> std::net::SocketAddr {
         token_sha256: vec![],
     }])
     .unwrap();
+    // one tenant as fast as it can go: its fair share is raised far above
+    // that, so the limiter's checks run (and are measured) but never refuse
     let layer = FdcsLayer::new(
         SharedPolicy::new(Policy::embedded_default().unwrap()),
         Arc::new(auth),
+    )
+    .limits(
+        Limits::default()
+            .with_tenant_rate(u32::MAX)
+            .with_tenant_burst(u32::MAX)
+            .with_tenant_concurrency(1 << 16),
     );
     let svc = layer.layer(Upstream::new(engine));
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
