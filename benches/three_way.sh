@@ -10,13 +10,16 @@
 #
 # Usage (as root, NOT in CI; one command):
 #
-#   sudo benches/three_way.sh              # full: ~13 min on 2 cores
+#   sudo benches/three_way.sh              # full: ~20 min on 2 cores
 #   sudo QUICK=1 benches/three_way.sh      # sizes 10 and 100, 2 s runs
 #
 # Settings (environment): QUICK=1, DURATION (s per wrk run, default 5, QUICK
 # 2), ROUNDS (default 3; medians are taken over them), SIZES (alpha's
 # container counts for the scaling, default "10 100 1000", QUICK "10 100"),
-# CLIENTS (default "1 16 64", QUICK "1 64"), BETA (beta's containers,
+# CLIENTS (default "1 16 64", QUICK "1 64"), CYCLES (create + start + remove
+# cycles per run, shared by the clients, at least one each; default 30,
+# QUICK 12), CYCLE_CLIENTS (default CLIENTS, QUICK "1 16"), IDLE (idle
+# connections held open for the RSS figure, default 256), BETA (beta's containers,
 # default 100), LIST_SIZE (alpha's count at which ping and list are
 # measured, default 100), RESULTS (default target/three_way/<UTC time>),
 # FDCS_POLICY_BIN (an already built binary instead of `cargo build`),
@@ -45,13 +48,23 @@
 #     fdcs' naming (`alpha_cNNNN`, label fdcs.tenant=alpha, created, not
 #     started), and checks that the three targets answer every request with
 #     200 and that the three lists hold the same containers;
-#  5. for each size: inspect by name at 1 client (the scaling); at 100:
+#  5. for each size: inspect by name at 1 client (the scaling); at the
+#     smallest: create + start + remove cycles (benches/three_way_client.py:
+#     wrk cannot chain three requests) at each of CYCLE_CLIENTS, the docker
+#     CLI 28's `docker run -d -P` body through fdcs, and direct and through
+#     HAProxy the body fdcs forwards for it (taken from a container fdcs
+#     created with it: its labels and HostConfig, tenant network included),
+#     names scoped by hand; at 100:
 #     ping and list at each of CLIENTS (at 1,000 a list takes ~120 ms and 64
 #     clients complete almost none in a short run); at the largest size:
 #     inspect by name and by ID prefix at each of CLIENTS; every (request, clients) is run ROUNDS times interleaved
-#     (direct, haproxy, fdcs, direct, ...); then serve's RSS (VmRSS, VmHWM);
+#     (direct, haproxy, fdcs, direct, ...); then serve's RSS (VmRSS, VmHWM)
+#     before, with IDLE client connections open and idle (each sent one
+#     /_ping, from 8 source addresses, below serve's per-address cap), and
+#     after they closed;
 #  6. prints a Markdown table, writes runs.csv (every run), summary.csv
-#     (medians), meta.txt and scaling.png under RESULTS, and copies the plot
+#     (medians), cycle_steps.csv (each cycle run's create / start / remove
+#     p50), meta.txt and scaling.png under RESULTS, and copies the plot
 #     to benches/three_way_scaling.png.
 # On exit, error or Ctrl-C, it stops everything it started (serve, haproxy,
 # the throwaway dockerd and its containerd) and removes its temp dir.
@@ -65,14 +78,19 @@ if [ "$QUICK" = 1 ]; then
   DURATION=${DURATION:-2}
   SIZES=${SIZES:-"10 100"}
   CLIENTS=${CLIENTS:-"1 64"}
+  CYCLES=${CYCLES:-12}
+  CYCLE_CLIENTS=${CYCLE_CLIENTS:-"1 16"}
 else
   DURATION=${DURATION:-5}
   SIZES=${SIZES:-"10 100 1000"}
   CLIENTS=${CLIENTS:-"1 16 64"}
+  CYCLES=${CYCLES:-30}
+  CYCLE_CLIENTS=${CYCLE_CLIENTS:-$CLIENTS}
 fi
 ROUNDS=${ROUNDS:-3}
 BETA=${BETA:-100}
-export QUICK DURATION SIZES CLIENTS ROUNDS BETA
+IDLE=${IDLE:-256}
+export QUICK DURATION SIZES CLIENTS CYCLES CYCLE_CLIENTS ROUNDS BETA IDLE
 
 P_DIRECT=23750
 P_HAPROXY=23751
@@ -85,7 +103,7 @@ die() { printf 'three_way: %s\n' "$*" >&2; exit 1; }
 # ---------------------------------------------------------------- outer stage
 outer() {
   [ "$(id -u)" = 0 ] || die "run as root (it starts a throwaway dockerd)"
-  for c in dockerd containerd docker unshare ip curl python3; do
+  for c in dockerd containerd docker unshare ip curl python3 ss; do
     command -v "$c" >/dev/null || die "needs $c on PATH"
   done
 
@@ -162,7 +180,7 @@ outer() {
     echo "haproxy=$(haproxy -v 2>&1 | head -1)"
     echo "wrk=$(wrk -v 2>&1 | head -1)"
     echo "fdcs=$("$FDCS_POLICY_BIN" --version 2>&1 | head -1)"
-    echo "settings=QUICK=$QUICK DURATION=$DURATION ROUNDS=$ROUNDS SIZES=$SIZES CLIENTS=$CLIENTS BETA=$BETA"
+    echo "settings=QUICK=$QUICK DURATION=$DURATION ROUNDS=$ROUNDS SIZES=$SIZES CLIENTS=$CLIENTS CYCLES=$CYCLES CYCLE_CLIENTS=$CYCLE_CLIENTS IDLE=$IDLE BETA=$BETA"
     echo "loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
   } >"$RESULTS/meta.txt"
 
@@ -248,8 +266,32 @@ EOF
   # wrk is one tenant at thousands of requests a second: its fair share
   # (200/s by default, fair.rate) is raised far above what it sends, so the
   # limiter's checks still run and are measured but never refuse
+  # the demo tenants, with no quota in alpha's way (the cycles create up to
+  # 64 containers at once, -P publishes a port each): every quota is still
+  # checked, against a figure no usage reaches, so the usage lookup runs
+  cat >"$WORK/tenants.yaml" <<'EOF'
+tenants:
+  - id: alpha
+    tokens: [alpha-token]
+    quotas:
+      containers: unlimited
+      memory: unlimited
+      cpus: unlimited
+      pids: unlimited
+      publishedPorts: unlimited
+      volumes: unlimited
+      networks: unlimited
+  - id: beta
+    tokens: [beta-token]
+    limits:
+      memory: 512Mi
+      cpus: 1
+      pids: 512
+      images: ["busybox*"]
+EOF
   FDCS_LOG=${FDCS_LOG:-info} setsid "$FDCS_POLICY_BIN" serve \
     --upstream "unix://$sock" --listen "tcp://127.0.0.1:$P_FDCS" \
+    --tenants "$WORK/tenants.yaml" \
     --tenant-rate 100000000 --tenant-burst 100000000 --tenant-concurrency 4096 \
     </dev/null >/dev/null 2>>"$WORK/serve.err" &
   PIDS_SERVE=$!
@@ -273,13 +315,17 @@ EOF
   PREFIX=${WEB_ID:0:12}
   log "alpha_web running, id prefix $PREFIX"
 
+  cycle_bodies
+
   log "creating $BETA containers for beta"
   create_many beta 1 "$BETA"
 
   : >"$WORK/runs.csv"
   echo "size,request,target,clients,round,rps,p50_us,p99_us,non2xx,errors,requests" >"$RESULTS/runs.csv"
-  local have=1 n max list_size
+  echo "size,target,clients,round,create_p50_us,start_p50_us,remove_p50_us" >"$RESULTS/cycle_steps.csv"
+  local have=1 n max min list_size
   max=$(for s in $SIZES; do echo "$s"; done | sort -n | tail -1)
+  min=$(for s in $SIZES; do echo "$s"; done | sort -n | head -1)
   # ping and list where a list is still cheap enough for 64 clients to
   # complete requests in a short run; inspect at the largest size
   list_size=${LIST_SIZE:-$(for s in $SIZES; do echo "$s"; done | grep -qx 100 && echo 100 || echo "$max")}
@@ -295,6 +341,13 @@ EOF
     log "scaling point: alpha has $n containers; inspect by name, 1 client"
     measure "$n" inspect_name 1
     local req c
+    if [ "$n" = "$min" ]; then
+      for c in $CYCLE_CLIENTS; do
+        log "alpha has $n containers: create + start + remove, $c clients"
+        measure_cycles "$n" "$c"
+      done
+      sanity "$n" # every cycle's container is gone
+    fi
     if [ "$n" = "$list_size" ]; then
       for req in ping list; do
         for c in $CLIENTS; do
@@ -315,6 +368,7 @@ EOF
   done
   grep -E '^(VmRSS|VmHWM)' "/proc/$PIDS_SERVE/status" | awk '{print $1 $2}' |
     tr -d ':' | sed 's/VmRSS/rss_kib=/; s/VmHWM/hwm_kib=/' >>"$RESULTS/meta.txt"
+  rss_idle
   echo "containers=alpha $have, beta $BETA" >>"$RESULTS/meta.txt"
   serve_log_rotate
   echo "serve_log_warn_error_lines=$SERVE_BAD" >>"$RESULTS/meta.txt"
@@ -426,6 +480,81 @@ warm() {
   done
 }
 
+# The cycle's bodies: through fdcs the docker CLI 28's `docker run -d -P
+# --name web busybox httpd -f -p 80` body as captured; direct and through
+# HAProxy what fdcs forwards for it, read back from a container fdcs
+# created with it (labels, exposed ports, the whole HostConfig: tenant
+# network, limits, log options, cgroupns), so that all three create the
+# same container
+cycle_bodies() {
+  python3 - "$root/fdcs-policy/tests/corpus/cli28/run-web.http" "$WORK/cycle-fdcs.json" <<'PY'
+import sys
+raw = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(raw.split(b"\r\n\r\n", 1)[1])
+PY
+  local out
+  out=$(fcurl -X POST -H 'Content-Type: application/json' --data-binary "@$WORK/cycle-fdcs.json" \
+    "http://127.0.0.1:$P_FDCS/$API/containers/create?name=cyctemplate") ||
+    die "the cycle's create through fdcs: $out"
+  D inspect alpha_cyctemplate | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[0]
+cfg = c["Config"]
+body = {"Image": cfg["Image"], "Cmd": cfg["Cmd"], "Entrypoint": cfg["Entrypoint"],
+        "Labels": cfg["Labels"], "ExposedPorts": cfg.get("ExposedPorts"), "HostConfig": c["HostConfig"]}
+json.dump(body, open(sys.argv[1], "w"))
+print("cycle body direct: network %s, labels %s" % (c["HostConfig"]["NetworkMode"], sorted(cfg["Labels"])), file=sys.stderr)
+' "$WORK/cycle-direct.json"
+  out=$(fcurl -X DELETE "http://127.0.0.1:$P_FDCS/$API/containers/cyctemplate?force=1") ||
+    die "removing the cycle's template through fdcs: $out"
+}
+
+# measure_cycles SIZE CLIENTS: ROUNDS interleaved rounds of max(CYCLES,
+# CLIENTS) create + start + remove cycles on each target
+measure_cycles() {
+  local n=$1 c=$2 r tgt out total scope body
+  total=$((CYCLES > c ? CYCLES : c))
+  for r in $(seq 1 "$ROUNDS"); do
+    for tgt in direct haproxy fdcs; do
+      if [ "$tgt" = fdcs ]; then
+        scope="" body="$WORK/cycle-fdcs.json"
+      else
+        scope=alpha_ body="$WORK/cycle-direct.json"
+      fi
+      out=$(python3 "$root/benches/three_way_client.py" cycle "$(port "$tgt")" "$c" "$total" \
+        "cyc${r}${tgt:0:1}c${c}_" "$scope" "$body") || die "the cycle client failed on $tgt"
+      echo "$n,cycle,$tgt,$c,$r,$(echo "$out" | cut -d, -f1-6)" | tee -a "$RESULTS/runs.csv" >&2
+      echo "$n,$tgt,$c,$r,$(echo "$out" | cut -d, -f7-9)" >>"$RESULTS/cycle_steps.csv"
+      serve_log_rotate
+    done
+  done
+}
+
+# serve's RSS with IDLE client connections open and idle: each sent one
+# /_ping and read its answer (so hyper holds its buffers), from 8 source
+# addresses (serve caps connections per address at 256); read within a few
+# seconds, well inside serve's 30 s keep-alive bound
+rss_idle() {
+  local st=/proc/$PIDS_SERVE/status line est
+  echo "rss_before_idle_kib=$(awk '/^VmRSS/ {print $2}' "$st")" >>"$RESULTS/meta.txt"
+  log "serve's RSS with $IDLE idle client connections"
+  coproc IDLER { python3 "$root/benches/three_way_client.py" idle "$P_FDCS" "$IDLE" 8; }
+  read -r -t 60 line <&"${IDLER[0]}" || line="open ?"
+  sleep 1
+  est=$(ss -Htn state established "( sport = :$P_FDCS )" | wc -l)
+  {
+    echo "idle_answered=${line#open }"
+    echo "idle_established=$est"
+    echo "rss_idle_kib=$(awk '/^VmRSS/ {print $2}' "$st")"
+    echo "hwm_idle_kib=$(awk '/^VmHWM/ {print $2}' "$st")"
+  } >>"$RESULTS/meta.txt"
+  exec {IDLER[1]}>&-
+  wait "$IDLER_PID" 2>/dev/null || true
+  sleep 1
+  echo "rss_after_idle_kib=$(awk '/^VmRSS/ {print $2}' "$st")" >>"$RESULTS/meta.txt"
+  log "idle connections: ${line#open } answered, $est established at serve"
+}
+
 # measure SIZE REQUEST CLIENTS: ROUNDS interleaved rounds over the targets
 measure() {
   local n=$1 req=$2 c=$3 r tgt t out
@@ -490,7 +619,7 @@ stop_pid() { # stop_pid PID SECONDS: TERM, then KILL
 
 # ------------------------------------------------------------------ summary
 summarize() {
-  BETA="$BETA" RESULTS="$RESULTS" PLOT="$PLOT" VENV="$WORK/venv" python3 - <<'PY'
+  BETA="$BETA" IDLE="$IDLE" RESULTS="$RESULTS" PLOT="$PLOT" VENV="$WORK/venv" python3 - <<'PY'
 import csv, os, statistics, subprocess
 res = os.environ["RESULTS"]
 rows = list(csv.DictReader(open(os.path.join(res, "runs.csv"))))
@@ -508,7 +637,7 @@ with open(os.path.join(res, "summary.csv"), "w") as f:
         # fewer than 2 completed requests per connection: wrk's run ended
         # with most requests still waiting; rps is then a lower bound and the
         # latencies those of the requests that made it
-        m["short"] = m["requests"] < 2 * k[2]
+        m["short"] = m["requests"] < 2 * k[2] and k[1] != "cycle"
         med[k] = m
         f.write("%d,%s,%d,%s,%d,%.1f,%.1f,%.1f,%d,%d,%d\n" % (k + (len(rs), m["rps"], m["p50_us"], m["p99_us"], m["non2xx"], m["errors"], m["requests"])))
 
@@ -525,14 +654,15 @@ def lat(us):
     return "%.0f µs" % us
 names = {"ping": "`GET /_ping`", "list": "`GET /containers/json?all=1` (direct, HAProxy: + owner-label filter)",
          "inspect_name": "`GET /containers/web/json` (direct, HAProxy: `alpha_web`)",
-         "inspect_prefix": "`GET /containers/<12-hex prefix>/json`"}
+         "inspect_prefix": "`GET /containers/<12-hex prefix>/json`",
+         "cycle": "create + start + remove cycle (`docker run -d -P` body; rps: cycles/s)"}
 sizes = sorted({k[0] for k in med})
 big = max(sizes)
 print("### The three targets (engine: beta %s containers, alpha as shown)\n" % os.environ.get("BETA", "100"))
 print("| request | alpha's containers | clients | direct rps | HAProxy rps | fdcs rps | fdcs / direct | fdcs / HAProxy | p50 direct / HAProxy / fdcs | p99 direct / HAProxy / fdcs | added p50 (fdcs − direct) |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 short = False
-for req in ("ping", "list", "inspect_name", "inspect_prefix"):
+for req in ("ping", "list", "inspect_name", "inspect_prefix", "cycle"):
     keys = sorted({(k[0], k[2]) for k in med if k[1] == req})
     if req == "inspect_name":
         keys = [(n, c) for n, c in keys if n == big]
@@ -555,10 +685,31 @@ for n in sizes:
     d, h, x = (med.get((n, "inspect_name", 1, t)) for t in ("direct", "haproxy", "fdcs"))
     if d and h and x:
         print("| %d | %s | %s | %s | %s | %s |" % (n, lat(d["p50_us"]), lat(h["p50_us"]), lat(x["p50_us"]), rps(x), ratio(x["rps"], d["rps"])))
+steps_path = os.path.join(res, "cycle_steps.csv")
+steps = list(csv.DictReader(open(steps_path))) if os.path.exists(steps_path) else []
+if steps:
+    sg = {}
+    for r in steps:
+        sg.setdefault((int(r["size"]), int(r["clients"]), r["target"]), []).append(r)
+    print("\n### Create + start + remove: p50 of each step (median of the rounds)\n")
+    print("| alpha's containers | clients | create direct / HAProxy / fdcs | start direct / HAProxy / fdcs | remove direct / HAProxy / fdcs |")
+    print("|---|---|---|---|---|")
+    for n, c in sorted({(k[0], k[1]) for k in sg}):
+        cells = []
+        for step in ("create_p50_us", "start_p50_us", "remove_p50_us"):
+            cells.append(" / ".join(lat(statistics.median(float(r[step]) for r in sg.get((n, c, t), [{step: 0}])))
+                                    for t in ("direct", "haproxy", "fdcs")))
+        print("| %d | %d | %s |" % (n, c, " | ".join(cells)))
 bad = [(k, m) for k, m in med.items() if m["non2xx"] or m["errors"]]
 print("\nserve RSS after the run: %s MiB (peak %s MiB); non-2xx or socket errors: %s" % (
     "%.1f" % (int(meta.get("rss_kib", 0)) / 1024), "%.1f" % (int(meta.get("hwm_kib", 0)) / 1024),
     ", ".join("%s %s c=%d %s: %d/%d" % (k[1], k[3], k[2], k[0], m["non2xx"], m["errors"]) for k, m in bad) or "none"))
+if "rss_idle_kib" in meta:
+    mib = lambda k: "%.1f" % (int(meta.get(k) or 0) / 1024) if (meta.get(k) or "").isdigit() else "?"
+    print("serve RSS with %s idle client connections (%s answered, %s established at serve): %s MiB"
+          " (before them %s MiB, after they closed %s MiB; peak of the whole run %s MiB)" % (
+              os.environ.get("IDLE", "256"), meta.get("idle_answered"), meta.get("idle_established"),
+              mib("rss_idle_kib"), mib("rss_before_idle_kib"), mib("rss_after_idle_kib"), mib("hwm_idle_kib")))
 print("load average before %s, after %s; %s" % (meta.get("loadavg_before"), meta.get("loadavg_after"), meta.get("settings")))
 
 # the plot: inspect-by-name p50 vs alpha's container count
