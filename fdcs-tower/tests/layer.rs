@@ -164,9 +164,20 @@ fn is_inspect_lookup(method: &str, target: &str) -> bool {
             || (target.starts_with("/volumes/") && !target.contains('?')))
 }
 
+/// The engine's image inspect of the shared busybox (every create asks for
+/// the image it runs: its EXPOSE and VOLUME count).
+const BUSYBOX: &str = r#"{"Id":"sha256:4d559cfb5947e32b1a4e1c1e9e1c3f1f0b3b3a5e2f7d4f7e2b6a0c9d8e7f6a5b","RepoTags":["busybox:latest"],"RepoDigests":[],"Config":{"ExposedPorts":null,"Volumes":null}}"#;
+
+fn is_image_inspect(method: &str, target: &str) -> bool {
+    let target = target.strip_prefix("/v1.41").unwrap_or(target);
+    method == "GET" && target.starts_with("/images/") && target.ends_with("/json")
+}
+
 fn ok_engine() -> Fake {
     Fake::new(|method, target| {
-        if is_inspect_lookup(method, target) {
+        if is_image_inspect(method, target) {
+            (200, BUSYBOX.into())
+        } else if is_inspect_lookup(method, target) {
             (404, r#"{"message":"No such object"}"#.into())
         } else if target.starts_with("/containers/json") || target.starts_with("/networks?") {
             (200, "[]".into())
@@ -320,6 +331,8 @@ async fn a_failing_prelude_stops_the_create() {
     let fake = Fake::new(|method, target| {
         if method == "POST" && target.contains("/networks/create") {
             (500, r#"{"message":"no address pools left"}"#.into())
+        } else if is_image_inspect(method, target) {
+            (200, BUSYBOX.into())
         } else if target.starts_with("/volumes?") {
             (200, r#"{"Volumes":[]}"#.into())
         } else if method == "GET" {
