@@ -110,11 +110,13 @@ pub(crate) async fn read_lists(addr: &EngineAddr) -> anyhow::Result<Lists> {
             let req = http::Request::get(target.as_str())
                 .body(fdcs_tower::empty())
                 .context("building a request")?;
-            let resp =
-                tokio::time::timeout(std::time::Duration::from_secs(30), tower::Service::call(&mut engine.clone(), req))
-                    .await
-                    .with_context(|| format!("the engine did not answer `{target}` in 30 s"))?
-                    .with_context(|| format!("cannot reach the engine for `{target}`"))?;
+            let resp = tokio::time::timeout(
+                std::time::Duration::from_secs(30),
+                tower::Service::call(&mut engine.clone(), req),
+            )
+            .await
+            .with_context(|| format!("the engine did not answer `{target}` in 30 s"))?
+            .with_context(|| format!("cannot reach the engine for `{target}`"))?;
             let status = resp.status();
             let body = http_body_util::Limited::new(resp.into_body(), MAX_ANSWER)
                 .collect()

@@ -52,7 +52,9 @@ pub(super) fn risky(info: &Value) -> Vec<String> {
 pub(super) async fn warn_about(engine: &EngineAddr) {
     let read = async {
         let req = http::Request::get("/info").body(fdcs_tower::empty()).ok()?;
-        let resp = tower::Service::call(&mut Upstream::new(engine), req).await.ok()?;
+        let resp = tower::Service::call(&mut Upstream::new(engine), req)
+            .await
+            .ok()?;
         let body = http_body_util::Limited::new(resp.into_body(), 4 << 20)
             .collect()
             .await
