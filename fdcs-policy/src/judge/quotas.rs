@@ -137,10 +137,7 @@ pub(super) fn on_create(
             .count()
             + anonymous;
         if new > 0 {
-            match kind {
-                ResourceKind::Volume => quotas::more_volumes(&q, cx.tenant, have.len(), new)?,
-                _ => quotas::more_networks(&q, cx.tenant, have.len(), new)?,
-            }
+            quotas::more_of(&q, cx.tenant, kind, have.len(), new)?;
         }
     }
     Ok(())
@@ -197,7 +194,13 @@ pub(super) fn on_volume_create(cx: &Ctx<'_>, engine: Option<&str>) -> Result<(),
         // an existing volume: the daemon answers with it, nothing new
         return Ok(());
     }
-    Ok(quotas::more_volumes(&q, cx.tenant, have.len(), 1)?)
+    Ok(quotas::more_of(
+        &q,
+        cx.tenant,
+        ResourceKind::Volume,
+        have.len(),
+        1,
+    )?)
 }
 
 /// Network create.
@@ -207,5 +210,11 @@ pub(super) fn on_network_create(cx: &Ctx<'_>) -> Result<(), Stop> {
         return Ok(());
     }
     let have = owned(cx, ResourceKind::Network)?;
-    Ok(quotas::more_networks(&q, cx.tenant, have.len(), 1)?)
+    Ok(quotas::more_of(
+        &q,
+        cx.tenant,
+        ResourceKind::Network,
+        have.len(),
+        1,
+    )?)
 }

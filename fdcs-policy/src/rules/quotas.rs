@@ -12,7 +12,7 @@
 
 use crate::policy::QuotasParams;
 use crate::tenancy::usage::{Reservation, Usage};
-use crate::{Denial, Tenant};
+use crate::{Denial, ResourceKind, Tenant};
 
 /// Rule ids.
 pub const CONTAINERS: &str = "quota.containers";
@@ -60,40 +60,22 @@ pub fn one_more_container(q: &QuotasParams, tenant: &Tenant, usage: &Usage) -> R
     )
 }
 
-/// `more` more volumes, with `have` already.
-pub fn more_volumes(
+/// `more` more volumes or networks, with `have` already (containers are
+/// counted by [`one_more_container`]).
+pub fn more_of(
     q: &QuotasParams,
     tenant: &Tenant,
+    kind: ResourceKind,
     have: usize,
     more: usize,
 ) -> Result<(), Denial> {
     let n = i64::try_from(have.saturating_add(more).saturating_sub(1)).unwrap_or(i64::MAX);
-    count(
-        VOLUMES,
-        "volumes",
-        "remove a volume (docker volume rm)",
-        tenant,
-        n,
-        q.volumes,
-    )
-}
-
-/// `more` more networks, with `have` already.
-pub fn more_networks(
-    q: &QuotasParams,
-    tenant: &Tenant,
-    have: usize,
-    more: usize,
-) -> Result<(), Denial> {
-    let n = i64::try_from(have.saturating_add(more).saturating_sub(1)).unwrap_or(i64::MAX);
-    count(
-        NETWORKS,
-        "networks",
-        "remove a network (docker network rm)",
-        tenant,
-        n,
-        q.networks,
-    )
+    let (rule, quota, remove) = match kind {
+        ResourceKind::Volume => (VOLUMES, q.volumes, "remove a volume (docker volume rm)"),
+        ResourceKind::Network => (NETWORKS, q.networks, "remove a network (docker network rm)"),
+        ResourceKind::Container => (CONTAINERS, q.containers, "remove a container (docker rm)"),
+    };
+    count(rule, &format!("{}s", kind.noun()), remove, tenant, n, quota)
 }
 
 /// Denies when one more than `have` exceeds `quota`.
@@ -331,16 +313,16 @@ mod tests {
             d.message,
             "fdcs: alpha would have 4 containers, quota 3 (rule quota.containers); remove a container (docker rm), or ask for a larger quota"
         );
-        assert!(more_volumes(&quotas(), &alpha(), 1, 1).is_ok());
+        assert!(more_of(&quotas(), &alpha(), ResourceKind::Volume, 1, 1).is_ok());
         assert_eq!(
-            more_volumes(&quotas(), &alpha(), 1, 2)
+            more_of(&quotas(), &alpha(), ResourceKind::Volume, 1, 2)
                 .unwrap_err()
                 .rule
                 .as_deref(),
             Some(VOLUMES)
         );
-        assert!(more_networks(&quotas(), &alpha(), 2, 0).is_ok());
-        assert!(more_networks(&quotas(), &alpha(), 2, 1).is_err());
+        assert!(more_of(&quotas(), &alpha(), ResourceKind::Network, 2, 0).is_ok());
+        assert!(more_of(&quotas(), &alpha(), ResourceKind::Network, 2, 1).is_err());
         let none = QuotasParams::default();
         assert!(one_more_container(&none, &alpha(), &usage).is_ok());
     }

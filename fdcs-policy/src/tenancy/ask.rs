@@ -38,6 +38,22 @@ impl EngineQuery {
         }
     }
 
+    /// The answer to this call is not what the engine sends for it.
+    fn misread(&self) -> UnreadableAnswer {
+        UnreadableAnswer::Misread {
+            target: self.target.clone(),
+        }
+    }
+
+    /// The engine refused this call with `status` and `body`.
+    fn refused(&self, status: u16, body: &[u8]) -> UnreadableAnswer {
+        UnreadableAnswer::Refused {
+            target: self.target.clone(),
+            status,
+            message: daemon_message(body),
+        }
+    }
+
     /// The call to make instead, after the engine answered `status` to this
     /// one: only an ambiguous id prefix (400) is asked again, as a list.
     pub fn instead(&self, status: u16) -> Option<EngineQuery> {
@@ -140,14 +156,8 @@ impl Facts {
         status: u16,
         body: &[u8],
     ) -> Result<Option<Value>, UnreadableAnswer> {
-        let misread = || UnreadableAnswer::Misread {
-            target: query.target.clone(),
-        };
-        let refused = || UnreadableAnswer::Refused {
-            target: query.target.clone(),
-            status,
-            message: daemon_message(body),
-        };
+        let misread = || query.misread();
+        let refused = || query.refused(status, body);
         let json = || serde_json::from_slice::<Value>(body).map_err(|_| misread());
         match question {
             Obligation::Owned { kind } => {
@@ -215,19 +225,11 @@ impl Facts {
         status: u16,
         body: &[u8],
     ) -> Result<Option<Value>, UnreadableAnswer> {
-        let misread = || UnreadableAnswer::Misread {
-            target: query.target.clone(),
-        };
+        let misread = || query.misread();
         let answer: Option<Value> = match status {
             200 => Some(serde_json::from_slice(body).map_err(|_| misread())?),
             404 if !query.list => None,
-            _ => {
-                return Err(UnreadableAnswer::Refused {
-                    target: query.target.clone(),
-                    status,
-                    message: daemon_message(body),
-                })
-            }
+            _ => return Err(query.refused(status, body)),
         };
         let found = lookup
             .read_answer(tenant, answer.as_ref())
