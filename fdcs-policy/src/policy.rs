@@ -68,8 +68,10 @@ pub(crate) use registries::{image_patterns, registry_hosts};
 use crate::image::ImagePattern;
 use crate::route::ApiVersion;
 
-/// The FDCS profile, embedded so that the binary works with no file at all.
-pub const DEFAULT_POLICY_YAML: &str = include_str!("../../policies/default.yaml");
+/// The FDCS profile, embedded so that the binary works with no file at all
+/// (`policies/default.yaml`, through the `fdcs-policy/default.yaml` link, so
+/// that the packaged crate holds it too).
+pub const DEFAULT_POLICY_YAML: &str = include_str!("../default.yaml");
 
 /// A loaded, compiled policy.
 #[derive(Debug, Clone)]
