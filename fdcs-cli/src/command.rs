@@ -8,6 +8,10 @@ mod test;
 mod usage;
 
 use crate::Exit;
+
+/// The embedded demo tenants (alpha and beta), used by `serve` and `usage`
+/// when no tenants file is given.
+pub(crate) const DEMO_TENANTS: &str = include_str!("../../policies/demo-tenants.yaml");
 use clap::{Parser, Subcommand};
 
 /// fdcs-policy: multi-tenant Docker Engine API policy — judge requests

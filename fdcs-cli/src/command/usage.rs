@@ -15,8 +15,7 @@ use std::path::PathBuf;
 
 use crate::Exit;
 
-/// The embedded demo tenants, as `serve` uses them.
-const DEMO_TENANTS: &str = include_str!("../../../policies/demo-tenants.yaml");
+use crate::command::DEMO_TENANTS;
 
 /// Largest list answer read from the engine.
 const MAX_ANSWER: usize = 64 << 20;

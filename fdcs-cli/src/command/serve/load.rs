@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The demo tenants alpha and beta, so that the README's one command works
-/// with no files at all.
-const DEMO_TENANTS: &str = include_str!("../../../../policies/demo-tenants.yaml");
+// the demo tenants alpha and beta, so that the README's one command works
+// with no files at all
+use crate::command::DEMO_TENANTS;
 
 /// The authenticator in force.
 pub(super) type Auth = Arc<dyn Authenticate>;
