@@ -197,6 +197,21 @@ impl State {
                 facts.usage = Some(self.usage(tenant));
                 true
             }
+            Obligation::NamedImages => {
+                if facts.named_images.is_some() {
+                    return false;
+                }
+                let named = self
+                    .images
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|i| !i.repo_tags.is_empty())
+                    .map(image_facts)
+                    .collect();
+                facts.named_images = Some(named);
+                true
+            }
             Obligation::ContainerMounts { id } => {
                 if facts.container_mounts.contains_key(id) {
                     return false;
@@ -216,13 +231,7 @@ impl State {
     /// daemon reads names (`busybox` is `busybox:latest`), then by id or id
     /// prefix.
     fn image(&self, reference: &str) -> Option<fdcs_policy::ImageFacts> {
-        let facts = |i: &Image| fdcs_policy::ImageFacts {
-            id: i.id.clone(),
-            repo_tags: i.repo_tags.clone(),
-            repo_digests: i.repo_digests.clone(),
-            exposed_ports: i.exposed_ports.clone(),
-            volumes: i.volumes.clone(),
-        };
+        let facts = image_facts;
         let images = self.images.as_deref().unwrap_or_default();
         let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
         let want = normal(reference);
@@ -328,6 +337,17 @@ fn check_name(what: &str, name: &str) -> anyhow::Result<()> {
         bail!("{what} name `{name}` must be the tenant's own name, without a leading `/`");
     }
     Ok(())
+}
+
+/// An image of the file as the engine's inspect answer reads.
+fn image_facts(i: &Image) -> fdcs_policy::ImageFacts {
+    fdcs_policy::ImageFacts {
+        id: i.id.clone(),
+        repo_tags: i.repo_tags.clone(),
+        repo_digests: i.repo_digests.clone(),
+        exposed_ports: i.exposed_ports.clone(),
+        volumes: i.volumes.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -174,6 +174,9 @@ pub struct InfoView {
     pub ncpu: Option<i64>,
     /// `MemTotal`: the memory quota in bytes (`None`: the host's).
     pub mem_total: Option<i64>,
+    /// `Images`: the images the tenant may see (shared names and its own
+    /// claims), as `docker images` lists them for it.
+    pub images: i64,
 }
 
 /// A request the adapter sends before the judged one.
@@ -210,6 +213,15 @@ pub enum ResponsePlan {
     Pull {
         /// The claim to tag.
         claim: Option<PullClaim>,
+    },
+    /// Nothing is forwarded: the core answers the request itself, `200`
+    /// with this JSON body. An image or build-cache prune of a tenant that
+    /// owns nothing such a prune may remove gets the daemon's own empty
+    /// report this way, so that `docker system prune` completes, while a
+    /// prune of the shared store never reaches the engine.
+    Answer {
+        /// The answer, in the daemon's shape.
+        body: serde_json::Value,
     },
 }
 
@@ -323,6 +335,11 @@ pub enum Obligation {
     /// (one owner-filtered list, [`crate::tenancy::usage::Usage`]); asked by
     /// the requests quotas check and by `docker info`.
     Usage,
+    /// Which named images the engine holds (one list of the images that
+    /// have a tag: `GET /images/json?filters={"dangling":["false"]}`):
+    /// `docker info` counts those the tenant may see. An image without a
+    /// tag has no name the tenant could see it by.
+    NamedImages,
     /// Where one of the tenant's containers mounts things (`Mounts[].Destination`
     /// of `GET /containers/{id}/json`, owner label checked): a create with
     /// `--volumes-from` that container gets them, and needs no volume of
@@ -405,6 +422,9 @@ pub struct Facts {
     pub lookups: std::collections::BTreeMap<Lookup, Vec<Owned>>,
     /// What the tenant's containers hold, if asked.
     pub usage: Option<crate::tenancy::usage::Usage>,
+    /// The engine's named images ([`Obligation::NamedImages`]), if asked:
+    /// ids and names only.
+    pub named_images: Option<Vec<ImageFacts>>,
     /// Container id → where it mounts things (`None`: not the tenant's, or
     /// gone); see [`Obligation::ContainerMounts`].
     pub container_mounts: std::collections::BTreeMap<String, Option<Vec<String>>>,

@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use fdcs_policy::{
-    judge, rewrite_event, rewrite_response, Denial, Facts, Forward, Owned, Policy, Request,
-    ResponseRewrite, Tenant, TenantId, Verdict,
+    judge, rewrite_event, rewrite_response, Denial, Facts, Forward, Obligation, Owned, Policy,
+    Request, ResponsePlan, ResponseRewrite, Tenant, TenantId, Verdict,
 };
 use serde_json::{json, Value};
 
@@ -91,6 +91,7 @@ fn facts() -> Facts {
         images: BTreeMap::from([("busybox".to_string(), Some(Default::default()))]),
         lookups: BTreeMap::new(),
         usage: Some(Default::default()),
+        named_images: Some(Vec::new()),
         container_mounts: BTreeMap::new(),
         images_unknown: false,
     }
@@ -296,7 +297,74 @@ fn build_with_remote_context_is_denied() {
             "images.build",
         );
     }
-    assert_rule(send("POST", "/v1.41/build/prune", b""), 403, "images.build");
+}
+
+/// The report a prune answered by fdcs carries, or a panic when the prune
+/// would reach the engine.
+#[track_caller]
+fn answered(v: Verdict) -> Value {
+    match forwarded(v).response {
+        ResponsePlan::Answer { body } => body,
+        other => panic!("a prune of the shared store would reach the engine: {other:?}"),
+    }
+}
+
+#[test]
+fn image_and_build_cache_prunes_never_reach_the_engine_and_answer_as_it_does_for_nothing() {
+    // `docker system prune [-a]` sends these after the container and network
+    // prunes; a denial here came after those had already removed things
+    for q in [
+        "",
+        r#"?filters={"dangling":["true"]}"#,
+        r#"?filters={"dangling":["false"]}"#,
+        r#"?filters={"until":["24h"],"label":["x=y"],"label!":["keep"]}"#,
+        r#"?filters={"dangling":{"false":true}}"#,
+    ] {
+        let body = answered(send("POST", &format!("/v1.41/images/prune{q}"), b""));
+        assert_eq!(
+            body,
+            json!({"ImagesDeleted": null, "SpaceReclaimed": 0}),
+            "{q}"
+        );
+    }
+    for q in [
+        "",
+        "?all=1",
+        r#"?all=1&filters={"until":["24h"]}"#,
+        "?keep-storage=0",
+    ] {
+        let body = answered(send("POST", &format!("/v1.41/build/prune{q}"), b""));
+        assert_eq!(
+            body,
+            json!({"CachesDeleted": null, "SpaceReclaimed": 0}),
+            "{q}"
+        );
+        let body = answered(send("POST", &format!("/v1.24/build/prune{q}"), b""));
+        assert_eq!(body["SpaceReclaimed"], 0);
+    }
+    // a filter the daemon refuses is refused in its words, before anything
+    let d = denied(send(
+        "POST",
+        r#"/v1.41/images/prune?filters={"reference":["x"]}"#,
+        b"",
+    ));
+    assert_eq!(
+        (d.status, d.message.as_str()),
+        (400, "Invalid filter 'reference'")
+    );
+    let d = denied(send(
+        "POST",
+        r#"/v1.41/build/prune?filters={"bogus":["x"]}"#,
+        b"",
+    ));
+    assert_eq!(
+        (d.status, d.message.as_str()),
+        (400, "failed to prune build cache: Invalid filter 'bogus'")
+    );
+    assert_eq!(
+        denied(send("POST", "/v1.41/images/prune?filters=[", b"")).status,
+        400
+    );
 }
 
 #[test]
@@ -1522,7 +1590,6 @@ fn shared_image_store_writes_and_exports_are_denied() {
         ("POST", "/v1.41/images/create?fromSrc=http://10.0.0.1/x.tar"),
         ("POST", "/v1.41/images/busybox/tag?repo=alpine"),
         ("DELETE", "/v1.41/images/busybox?force=1"),
-        ("POST", "/v1.41/images/prune"),
         ("POST", "/v1.41/images/load"),
         ("GET", "/v1.41/images/busybox/get"),
         ("GET", "/v1.41/images/get?names=busybox"),
@@ -1604,10 +1671,20 @@ fn network_and_volume_list_answers_never_show_other_tenants() {
 fn system_df_answer_never_shows_other_tenants() {
     let engine = json!({
         "LayersSize": 123_456,
-        "Images": [{"Id": "sha256:1", "Containers": 7, "RepoTags": ["busybox:latest"]}],
+        "BuilderSize": 99,
+        "Images": [
+            {"Id": "sha256:1", "Containers": 7, "RepoTags": ["busybox:latest"],
+             "Size": 1000, "SharedSize": 0},
+            {"Id": "sha256:2", "Containers": 1, "RepoTags": ["fdcs.invalid/beta/reg.example/app:1"],
+             "Size": 100_000, "SharedSize": 0},
+            {"Id": "sha256:3", "Containers": 0, "RepoTags": ["alpine:3"],
+             "Size": 3000, "SharedSize": 500}
+        ],
         "Containers": [
-            {"Id": alpha_web(), "Names": ["/alpha_web"], "Labels": {"fdcs.tenant": "alpha"}},
-            {"Id": beta_db(), "Names": ["/beta_db"], "Labels": {"fdcs.tenant": "beta"}}
+            {"Id": alpha_web(), "Names": ["/alpha_web"], "ImageID": "sha256:1",
+             "Labels": {"fdcs.tenant": "alpha"}},
+            {"Id": beta_db(), "Names": ["/beta_db"], "ImageID": "sha256:1",
+             "Labels": {"fdcs.tenant": "beta"}}
         ],
         "Volumes": [
             {"Name": "alpha_data", "Labels": {"fdcs.tenant": "alpha"}},
@@ -1625,10 +1702,77 @@ fn system_df_answer_never_shows_other_tenants() {
     assert!(!text.contains("beta"), "{text}");
     assert_eq!(out["Containers"].as_array().unwrap().len(), 1);
     assert_eq!(out["Volumes"][0]["Name"], "data");
-    assert_eq!(out["Images"][0]["Containers"], -1);
-    // LayersSize is the size of the shared image store, which every tenant
-    // can list anyway; zeroing it made the CLI print a negative reclaimable.
-    assert_eq!(out["LayersSize"], 123_456);
+    // beta's private image is not alpha's to see
+    assert_eq!(out["Images"].as_array().unwrap().len(), 2);
+    // the engine counts every tenant's containers on an image; alpha its own
+    assert_eq!(out["Images"][0]["Containers"], 1);
+    assert_eq!(out["Images"][1]["Containers"], 0);
+    // the layers of the images alpha sees, not the engine's whole store
+    // (which holds beta's private image); never below what the CLI
+    // subtracts for the images in use, so its reclaimable stays positive
+    assert_eq!(out["LayersSize"], 1000 + 2500 + 500);
+    assert_eq!(out["BuilderSize"], 0);
+    assert_eq!(out["BuildCache"], json!([]));
+}
+
+#[test]
+fn info_counts_the_tenants_own_containers_and_the_images_it_may_see() {
+    let req = Request::new("GET", "/v1.41/info", Vec::new());
+    let mut f = facts();
+    f.usage = None;
+    f.named_images = None;
+    let t = alpha();
+    // one list of the tenant's containers, then one of the named images
+    let list = json!([
+        {"Id": alpha_web(), "State": "running", "Labels": {"fdcs.tenant": "alpha"}},
+        {"Id": alpha_db(), "State": "paused", "Labels": {"fdcs.tenant": "alpha"}},
+        {"Id": "c3", "State": "exited", "Labels": {"fdcs.tenant": "alpha"}},
+        {"Id": beta_db(), "State": "running", "Labels": {"fdcs.tenant": "beta"}}
+    ]);
+    let images = json!([
+        {"Id": "sha256:1", "RepoTags": ["busybox:latest", "busybox:1"], "RepoDigests": null},
+        {"Id": "sha256:2", "RepoTags": ["fdcs.invalid/beta/reg.example/app:1"], "RepoDigests": []},
+        {"Id": "sha256:3", "RepoTags": ["fdcs.invalid/alpha/reg.example/app:1"], "RepoDigests": []},
+        {"Id": "sha256:4", "RepoTags": ["reg.example/app:1"], "RepoDigests": []}
+    ]);
+    for (want, answer) in [
+        (Obligation::Usage, &list),
+        (Obligation::NamedImages, &images),
+    ] {
+        let Verdict::Need(asked) = judge(policy(), &t, &req, &f) else {
+            panic!("info decided without {want:?}")
+        };
+        assert_eq!(asked, vec![want.clone()]);
+        let q = want.engine_query(&t.id).unwrap();
+        f.learn(&t.id, &want, &q, 200, answer.to_string().as_bytes())
+            .unwrap();
+    }
+    let plan = forwarded(judge(policy(), &t, &req, &f)).response;
+    let ResponsePlan::Rewrite(ResponseRewrite::Info(view)) = plan else {
+        panic!("{plan:?}")
+    };
+    let c = view.containers;
+    assert_eq!((c.total, c.running, c.paused, c.stopped), (3, 1, 1, 1));
+    // busybox (shared) and alpha's own private image; not beta's, not one
+    // of a private registry that alpha never pulled
+    assert_eq!(view.images, 2);
+    // an answer that is not an image list is an error, not "no images"
+    let q = Obligation::NamedImages.engine_query(&t.id).unwrap();
+    assert!(
+        q.target.starts_with("/images/json?filters="),
+        "{}",
+        q.target
+    );
+    let mut g = Facts::default();
+    for bad in [&b"{\"message\":\"x\"}"[..], b"[{\"Id\":7}]", b"<html>"] {
+        assert!(g
+            .learn(&t.id, &Obligation::NamedImages, &q, 200, bad)
+            .is_err());
+    }
+    assert!(g
+        .learn(&t.id, &Obligation::NamedImages, &q, 500, b"{}")
+        .is_err());
+    assert!(g.named_images.is_none());
 }
 
 #[test]

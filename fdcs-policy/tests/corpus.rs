@@ -178,6 +178,10 @@ impl World {
                     offline: false,
                 });
             }
+            Obligation::NamedImages => {
+                let named = self.images.iter().filter(|i| !i.repo_tags.is_empty());
+                facts.named_images = Some(named.cloned().collect());
+            }
             Obligation::Image { reference } => {
                 // by name as the daemon reads names (`busybox` is
                 // `busybox:latest`), then by id or id prefix

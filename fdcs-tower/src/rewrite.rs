@@ -70,6 +70,17 @@ pub(crate) fn from_lookup(
     answer: serde_json::Value,
 ) -> Response<FdcsBody> {
     let (status, out) = fdcs_policy::rewrite_parsed_answer(rw, tenant, answer);
+    json_answer(status, out)
+}
+
+/// The core's own answer to a request it did not forward
+/// ([`ResponsePlan::Answer`]).
+pub(crate) fn answered(body: &serde_json::Value) -> Response<FdcsBody> {
+    json_answer(200, serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A JSON answer made here rather than by the engine.
+fn json_answer(status: u16, out: Vec<u8>) -> Response<FdcsBody> {
     let len = out.len();
     let mut resp = Response::new(full(out));
     *resp.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);

@@ -222,6 +222,10 @@ where
         _ => None,
     };
 
+    // the core answered it itself: nothing goes to the engine
+    if let ResponsePlan::Answer { body } = &fwd.response {
+        return Ok(rewrite::answered(body));
+    }
     // an inspect the judging already read: its answer is the request's
     if let Some(answer) = already_answered(&fwd, &mut seen) {
         if let ResponsePlan::Rewrite(rw) = &fwd.response {

@@ -18,7 +18,7 @@ use crate::route::Endpoint;
 use crate::rules::images::{self, BUILD, MANAGE, PULL, PUSH};
 use crate::rules::registries;
 use crate::tenancy::claims::{self, claim_for, is_shared, no_such_image, parse_claim};
-use crate::tenancy::filters::FilterScope;
+use crate::tenancy::filters::{self, FilterScope};
 use crate::{Denial, Forward, Obligation, Prelude, PullClaim, ResponsePlan, ResponseRewrite};
 
 /// Rule id of a reference the engine would not read.
@@ -46,6 +46,8 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             import(cx)
         }
         Endpoint::ImageCreate => pull(cx),
+        Endpoint::ImagePrune if !p.allow_manage => prune(cx, IMAGE_PRUNE),
+        Endpoint::BuildPrune if !p.allow_build => prune(cx, BUILD_PRUNE),
         Endpoint::ImageBuild | Endpoint::BuildPrune => build(cx),
         Endpoint::ImagePush => push(cx),
         Endpoint::ImageDelete => delete(cx),
@@ -69,6 +71,72 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Ok(cx.as_is(ResponsePlan::PassThrough))
         }
     }
+}
+
+/// One prune the core answers itself: the filters the daemon accepts, its
+/// words for one it does not, and its report of nothing removed.
+struct Prune {
+    accepted: &'static [&'static str],
+    refusal: &'static str,
+    report: &'static str,
+}
+
+/// `POST /images/prune` (`docker image prune [-a]`, a step of `docker
+/// system prune`), filters as the daemon's `ImagesPrune` accepts them.
+const IMAGE_PRUNE: Prune = Prune {
+    accepted: &["dangling", "label", "label!", "until"],
+    refusal: "",
+    report: "ImagesDeleted",
+};
+
+/// `POST /build/prune` (`docker builder prune`, a step of `docker system
+/// prune`), filters as the daemon's build cache accepts them.
+const BUILD_PRUNE: Prune = Prune {
+    accepted: &[
+        "until",
+        "unused-for",
+        "id",
+        "parent",
+        "type",
+        "description",
+        "inuse",
+        "shared",
+        "private",
+    ],
+    refusal: "failed to prune build cache: ",
+    report: "CachesDeleted",
+};
+
+/// An image or build-cache prune, answered by the core with the daemon's
+/// own empty report (`{"ImagesDeleted":null,"SpaceReclaimed":0}`,
+/// `{"CachesDeleted":null,"SpaceReclaimed":0}`) and never forwarded:
+/// whatever it would remove is shared. A dangling image has no tag, so no
+/// claim: it is no tenant's. `-a` (`dangling=false`) would remove every
+/// image no container uses, shared ones first; the tenant's private
+/// images (its claims) are left to `docker rmi`. The build cache belongs
+/// to no tenant (and without builds a tenant made none). So `docker system
+/// prune`, which sends container, network, image and build-cache prunes
+/// one after another, completes with what the first two removed instead of
+/// failing after them.
+fn prune(cx: &Ctx<'_>, kind: Prune) -> Result<Forward, Stop> {
+    let filters = filters::parse(cx.query.get("filters").unwrap_or(""))?;
+    if let Some(key) = filters
+        .keys()
+        .find(|k| !kind.accepted.contains(&k.as_str()))
+    {
+        return Err(Stop::Deny(Denial {
+            status: 400,
+            rule: None,
+            message: format!("{}Invalid filter '{key}'", kind.refusal),
+            field: None,
+        }));
+    }
+    let mut body = serde_json::Map::new();
+    body.insert(kind.report.into(), serde_json::Value::Null);
+    body.insert("SpaceReclaimed".into(), serde_json::Value::from(0));
+    Ok(cx.as_is(ResponsePlan::Answer {
+        body: serde_json::Value::Object(body),
+    }))
 }
 
 fn malformed(e: impl std::fmt::Display, field: &str) -> Stop {

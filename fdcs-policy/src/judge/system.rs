@@ -6,17 +6,20 @@ use super::containers::scoped_filters;
 use super::ctx::{forbidden, Ctx, Stop};
 use crate::route::{Endpoint, Group};
 use crate::rules::quotas;
+use crate::tenancy::claims;
 use crate::tenancy::filters::FilterScope;
 use crate::{Denial, Forward, InfoView, Obligation, ResponsePlan, ResponseRewrite};
 
-/// `docker info`: the tenant's own counts (one usage lookup) and its quotas
-/// in place of the host's CPUs and memory.
+/// `docker info`: the tenant's own counts (one usage lookup, one list of
+/// the engine's named images) and its quotas in place of the host's CPUs
+/// and memory.
 fn info(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let usage = cx
         .facts
         .usage
         .as_ref()
         .ok_or(Stop::Need(Obligation::Usage))?;
+    let images = visible_images(cx)?;
     let q = quotas::effective(&cx.policy.quotas, cx.tenant);
     let view = InfoView {
         containers: usage.counts(),
@@ -24,8 +27,29 @@ fn info(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             .nano_cpus
             .map(|n| n.saturating_add(999_999_999) / 1_000_000_000),
         mem_total: q.memory,
+        images,
     };
     Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::Info(view))))
+}
+
+/// How many of the engine's images the tenant may see (a shared name or
+/// one of its claims, as `docker images` shows them to it); none without
+/// an image store ([`crate::Facts::images_unknown`]).
+fn visible_images(cx: &Ctx<'_>) -> Result<i64, Stop> {
+    if cx.facts.images_unknown {
+        return Ok(0);
+    }
+    let list = cx
+        .facts
+        .named_images
+        .as_ref()
+        .ok_or(Stop::Need(Obligation::NamedImages))?;
+    let shared = &cx.policy.images.shared;
+    let n = list
+        .iter()
+        .filter(|i| claims::view(shared, &cx.tenant.id, &i.repo_tags, &i.repo_digests).is_some())
+        .count();
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {

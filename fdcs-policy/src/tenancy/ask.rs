@@ -116,6 +116,14 @@ impl Obligation {
                 list: true,
                 on_ambiguous: None,
             }),
+            Obligation::NamedImages => {
+                let f = serde_json::json!({ "dangling": ["false"] }).to_string();
+                Some(EngineQuery {
+                    target: format!("/images/json?filters={}", percent_encode(&f)),
+                    list: true,
+                    on_ambiguous: None,
+                })
+            }
             Obligation::ExecContainer { exec } => {
                 // an exec id is hex; anything else cannot exist
                 let plausible = !exec.is_empty()
@@ -174,6 +182,20 @@ impl Facts {
                     return Err(refused());
                 }
                 self.usage = Some(Usage::from_list(tenant, &json()?).ok_or_else(misread)?);
+                Ok(None)
+            }
+            Obligation::NamedImages => {
+                if status != 200 {
+                    return Err(refused());
+                }
+                let list = json()?
+                    .as_array()
+                    .ok_or_else(misread)?
+                    .iter()
+                    .map(parse_image)
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(misread)?;
+                self.named_images = Some(list);
                 Ok(None)
             }
             Obligation::ExecContainer { exec } => {
@@ -265,6 +287,7 @@ impl Facts {
                 self.images.insert(reference.clone(), None);
             }
             Obligation::Usage => self.usage = Some(Usage::default()),
+            Obligation::NamedImages => self.named_images = Some(Vec::new()),
             Obligation::ContainerMounts { id } => {
                 self.container_mounts.insert(id.clone(), None);
             }

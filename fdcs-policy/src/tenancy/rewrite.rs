@@ -464,7 +464,7 @@ fn info(v: &Value, view: &crate::InfoView) -> Value {
         ("ContainersRunning", c.running),
         ("ContainersPaused", c.paused),
         ("ContainersStopped", c.stopped),
-        ("Images", 0),
+        ("Images", view.images),
     ] {
         out.insert(key.to_string(), Value::from(n));
     }
@@ -483,10 +483,18 @@ fn info(v: &Value, view: &crate::InfoView) -> Value {
     Value::Object(out)
 }
 
+/// `/system/df` as the tenant's own: its containers and volumes, the
+/// images it may see (each with the number of its own containers that use
+/// it), what their layers take, and no build cache (which belongs to no
+/// tenant).
 fn system_df(shared: &[String], id: &TenantId, v: &mut Value) {
+    let mut uses: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
     if let Some(Value::Array(cs)) = v.get_mut("Containers") {
         cs.retain(|c| owned_by(c.get("Labels"), id));
         for c in cs.iter_mut() {
+            if let Some(image) = c.get("ImageID").and_then(Value::as_str) {
+                *uses.entry(image.to_string()).or_default() += 1;
+            }
             container_summary(id, c);
         }
     }
@@ -496,17 +504,49 @@ fn system_df(shared: &[String], id: &TenantId, v: &mut Value) {
             volume(id, n);
         }
     }
+    let mut layers = 0;
     if let Some(Value::Array(imgs)) = v.get_mut("Images") {
         images::list(shared, id, imgs);
         for i in imgs.iter_mut() {
+            // the engine counts every tenant's containers; the tenant sees its own
+            let own = i
+                .get("Id")
+                .and_then(Value::as_str)
+                .and_then(|img| uses.get(img))
+                .copied()
+                .unwrap_or(0);
             if let Some(c) = i.get_mut("Containers") {
-                *c = Value::from(-1);
+                *c = Value::from(own);
             }
         }
+        layers = layers_size(imgs);
     }
     if let Some(o) = v.as_object_mut() {
+        if o.contains_key("LayersSize") {
+            o.insert("LayersSize".into(), Value::from(layers));
+        }
+        // the build cache is the engine's, shared by whoever builds
         o.insert("BuildCache".into(), Value::Array(Vec::new()));
+        if o.contains_key("BuilderSize") {
+            o.insert("BuilderSize".into(), Value::from(0));
+        }
     }
+}
+
+/// What the layers of these images take together, for `LayersSize`: each
+/// image's own layers (`Size - SharedSize`) once, and the largest part any
+/// of them shares. Never more than the union of their layers (a layer the
+/// tenant's images share with one another is counted once), exact when
+/// what they share is one common base; the engine's own total would show
+/// the size of images the tenant may not see.
+fn layers_size(imgs: &[Value]) -> i64 {
+    let field = |i: &Value, k: &str| i.get(k).and_then(Value::as_i64).unwrap_or(0).max(0);
+    let own: i64 = imgs
+        .iter()
+        .map(|i| (field(i, "Size") - field(i, "SharedSize")).max(0))
+        .fold(0, i64::saturating_add);
+    let shared = imgs.iter().map(|i| field(i, "SharedSize")).max().unwrap_or(0);
+    own.saturating_add(shared)
 }
 
 #[cfg(test)]
@@ -626,6 +666,7 @@ mod tests {
             },
             ncpu: Some(4),
             mem_total: Some(4 << 30),
+            images: 2,
         };
         let out = rw(
             ResponseRewrite::Info(view),
@@ -637,6 +678,7 @@ mod tests {
         assert_eq!(out["ContainersStopped"], 1);
         assert_eq!(out["NCPU"], 4);
         assert_eq!(out["MemTotal"], 4_i64 << 30);
+        assert_eq!(out["Images"], 2);
     }
 
     #[test]

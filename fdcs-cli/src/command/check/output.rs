@@ -58,6 +58,9 @@ pub(crate) fn text(path: &Path, o: &Outcome) -> String {
             for p in &f.prelude {
                 s.push_str(&format!(" (after {} {} {})", p.method, p.path, p.body));
             }
+            if let fdcs_policy::ResponsePlan::Answer { body } = &f.response {
+                s.push_str(&format!(" (not forwarded: fdcs answers {body})"));
+            }
             s
         }
         Verdict::Need(obls) => {
@@ -80,6 +83,7 @@ fn obligation_text(o: &Obligation) -> String {
         Obligation::ExecContainer { exec } => format!("the container of exec `{exec}`"),
         Obligation::Image { reference } => format!("the image `{reference}` resolves to"),
         Obligation::Usage => "what the tenant's containers hold (states and reservations)".into(),
+        Obligation::NamedImages => "the engine's named images".into(),
         Obligation::ContainerMounts { id } => format!("where the container `{id}` mounts things"),
         Obligation::Lookup(l) => {
             let (what, v) = match &l.by {
