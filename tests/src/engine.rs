@@ -93,8 +93,8 @@ impl Engine {
                 return Err(format!(
                     "the image busybox:latest on {host} is not the one `.ci/run setup` \
                      builds; it lacks:\n{}\nthe end-to-end tests need that image. Fix: \
-                     `sudo DOCKER_HOST={host} bash .ci/run setup` (replaces busybox:latest \
-                     with one imported from Debian's busybox-static), or \
+                     as root, `DOCKER_HOST={host} bash .ci/run setup` (replaces \
+                     busybox:latest with one imported from Debian's busybox-static), or \
                      `docker -H {host} rmi busybox:latest` and run the tests again (the \
                      harness then imports it from /bin/busybox)",
                     lacks.trim_end(),
