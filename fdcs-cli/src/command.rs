@@ -1,6 +1,7 @@
 //! The subcommands; one file each under `command/`.
 
 mod check;
+mod completions;
 mod explain;
 mod lint;
 mod serve;
@@ -14,10 +15,17 @@ use crate::Exit;
 pub(crate) const DEMO_TENANTS: &str = include_str!("../../policies/demo-tenants.yaml");
 use clap::{Parser, Subcommand};
 
+/// The version and the commit it was built from (build.rs), so that a bug
+/// report names the exact build.
+pub(crate) const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("FDCS_COMMIT"), ")");
+
+/// The commit alone (`unknown` when built without git).
+pub(crate) const COMMIT: &str = env!("FDCS_COMMIT");
+
 /// fdcs-policy: multi-tenant Docker Engine API policy — judge requests
 /// offline, lint compose files, run policy tests, serve the proxy.
 #[derive(Debug, Parser)]
-#[command(name = "fdcs-policy", version, about)]
+#[command(name = "fdcs-policy", version = VERSION, about)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,6 +45,8 @@ enum Command {
     Serve(serve::Args),
     /// Show every tenant's usage against its quotas, read from the engine.
     Usage(usage::Args),
+    /// Print a shell completion script (bash, zsh, fish) to stdout.
+    Completions(completions::Args),
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -47,5 +57,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Explain(a) => explain::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Usage(a) => usage::run(a),
+        Command::Completions(a) => completions::run(a),
     }
 }

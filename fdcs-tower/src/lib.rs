@@ -139,6 +139,7 @@ mod serial;
 mod service;
 mod upstream;
 
+pub use audit::PeerAddr;
 pub use auth::{
     credentials, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig,
     ServiceCredentials, TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER, TOKEN_HEADER,
@@ -149,6 +150,6 @@ pub use engine::EngineService;
 pub use error::Rejection;
 pub use fair::{Limited, MAX_TENANTS};
 pub use layer::FdcsLayer;
-pub use metrics::Metrics;
+pub use metrics::{Metrics, VERDICTS};
 pub use service::{Fdcs, ResponseFuture};
 pub use upstream::{EngineAddr, InvalidEngineAddr, Upstream};

@@ -1,18 +1,44 @@
 //! Counters for the admin listener's `/_fdcs/metrics`, in the Prometheus
 //! text exposition format (hand-written: a handful of atomics do not need a
 //! metrics framework).
+//!
+//! Every request is counted exactly once in `fdcs_requests_total`, under one
+//! of [`VERDICTS`]:
+//!
+//! - `allow`, `rewrite`, `deny`: what the policy decided, for a request the
+//!   engine (or the layer, for a denial) answered;
+//! - `error`: the engine was unreachable or answered nothing usable (the
+//!   layer's own 502), whether or not the policy had allowed the request;
+//! - `unauthenticated`: missing or wrong credentials (401);
+//! - `identity-unavailable`: the identity service was down or slow (503):
+//!   not the tenant's fault, so not counted as `unauthenticated`;
+//! - `client-gone`: the client went away before the policy decided.
+//!
+//! A client that goes away *after* the decision keeps the decision's verdict;
+//! that no answer reached it shows in `fdcs_responses_total{class="client-gone"}`.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 const BUCKETS: [f64; 10] = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
-const VERDICTS: [&str; 5] = ["allow", "rewrite", "deny", "unauthenticated", "error"];
+/// The values of `fdcs_requests_total{verdict}` (module docs).
+pub const VERDICTS: [&str; 7] = [
+    "allow",
+    "rewrite",
+    "deny",
+    "error",
+    "unauthenticated",
+    "identity-unavailable",
+    "client-gone",
+];
 
-/// Request counters and a latency histogram (time to response headers).
+/// Request counters and a latency histogram (time to response headers, or
+/// to the client's leaving).
 #[derive(Debug, Default)]
 pub struct Metrics {
-    verdicts: [AtomicU64; 5],
+    verdicts: [AtomicU64; 7],
+    /// Index 0: no answer was sent (the client went away); 1..=5: `1xx`..`5xx`.
     status: [AtomicU64; 6],
     buckets: [AtomicU64; 10],
     count: AtomicU64,
@@ -28,15 +54,23 @@ pub struct Metrics {
 /// custom rules, so this only bounds a policy with very many custom rules.
 const MAX_DENIAL_RULES: usize = 256;
 
+/// Where `error` is in [`VERDICTS`].
+const VERDICT_ERROR: usize = 3;
+
 impl Metrics {
-    /// Records one finished request.
-    pub fn record(&self, verdict: &str, status: u16, latency: Duration) {
-        if let Some(i) = VERDICTS.iter().position(|v| *v == verdict) {
-            if let Some(c) = self.verdicts.get(i) {
-                c.fetch_add(1, Relaxed);
-            }
+    /// Records one finished request: its verdict (one of [`VERDICTS`]; any
+    /// other counts as `error`), the status sent (`None`: the client went
+    /// away before an answer) and how long it took.
+    pub fn record(&self, verdict: &str, status: Option<u16>, latency: Duration) {
+        let i = VERDICTS
+            .iter()
+            .position(|v| *v == verdict)
+            .unwrap_or(VERDICT_ERROR);
+        if let Some(c) = self.verdicts.get(i) {
+            c.fetch_add(1, Relaxed);
         }
-        let class = usize::from(status / 100).min(5);
+        // 0: no answer; a status under 100 cannot be sent and counts as 1xx
+        let class = status.map_or(0, |s| usize::from(s / 100).clamp(1, 5));
         if let Some(c) = self.status.get(class) {
             c.fetch_add(1, Relaxed);
         }
@@ -80,6 +114,11 @@ impl Metrics {
             .fetch_update(Relaxed, Relaxed, |v| Some(v.saturating_sub(1)));
     }
 
+    /// Requests being handled now (`fdcs_in_flight_requests`).
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Relaxed)
+    }
+
     /// Records a reload attempt.
     pub fn reloaded(&self, ok: bool) {
         if ok {
@@ -101,18 +140,21 @@ impl Metrics {
                 c.load(Relaxed)
             );
         }
-        let _ = writeln!(s, "# HELP fdcs_responses_total Responses by status class.");
+        let _ = writeln!(
+            s,
+            "# HELP fdcs_responses_total Responses by status class (client-gone: the client left before its answer)."
+        );
         let _ = writeln!(s, "# TYPE fdcs_responses_total counter");
-        for (i, c) in self.status.iter().enumerate().skip(1) {
-            let _ = writeln!(
-                s,
-                "fdcs_responses_total{{class=\"{i}xx\"}} {}",
-                c.load(Relaxed)
-            );
+        for (i, c) in self.status.iter().enumerate() {
+            let n = c.load(Relaxed);
+            let _ = match i {
+                0 => writeln!(s, "fdcs_responses_total{{class=\"client-gone\"}} {n}"),
+                i => writeln!(s, "fdcs_responses_total{{class=\"{i}xx\"}} {n}"),
+            };
         }
         let _ = writeln!(
             s,
-            "# HELP fdcs_request_duration_seconds Time to response headers."
+            "# HELP fdcs_request_duration_seconds Time to response headers (or to the client's leaving)."
         );
         let _ = writeln!(s, "# TYPE fdcs_request_duration_seconds histogram");
         for (b, c) in BUCKETS.iter().zip(self.buckets.iter()) {
@@ -169,8 +211,8 @@ mod tests {
     #[test]
     fn counts_show_up_in_the_exposition() {
         let m = Metrics::default();
-        m.record("deny", 403, Duration::from_micros(50));
-        m.record("allow", 200, Duration::from_millis(2));
+        m.record("deny", Some(403), Duration::from_micros(50));
+        m.record("allow", Some(200), Duration::from_millis(2));
         m.denied("quota.memory");
         m.denied("quota.memory");
         let text = m.render();

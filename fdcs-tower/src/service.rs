@@ -1,6 +1,6 @@
 //! [`Fdcs`]: the service the layer produces — DESIGN.md "Flow of one request".
 
-use crate::audit::Audit;
+use crate::audit::{Audit, PeerAddr, REQUEST_ID};
 use crate::auth::{credentials, Authenticate};
 use crate::body::{boxed, discard, full, read_bounded, BoxError, FdcsBody};
 
@@ -101,8 +101,15 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    shared.metrics.enter();
-    let mut audit = Audit::start(req.method().as_str(), req.uri().path());
+    // the guard counts, times and audits the request however it ends: a
+    // client that goes away drops this future (audit.rs)
+    let mut audit = Audit::start(
+        Arc::clone(&shared.metrics),
+        format!("{:016x}", entropy()),
+        req.extensions().get::<PeerAddr>(),
+        req.method().as_str(),
+        req.uri().path(),
+    );
     // the tenant's admission, once it is known; it lives as long as the answer
     let mut ticket = None;
     let resp = match process(&shared, &inner, req, &mut audit, &mut ticket).await {
@@ -113,22 +120,25 @@ where
                 audit.rule = rej.rule().map(str::to_string);
             }
             audit.verdict = match &rej {
-                Rejection::Unauthorized(_) | Rejection::IdentityUnavailable(_) => "unauthenticated",
+                Rejection::Unauthorized(_) => "unauthenticated",
+                // the identity service's outage is not the tenant's fault
+                Rejection::IdentityUnavailable(_) => "identity-unavailable",
                 Rejection::Denied(_)
                 | Rejection::TooLarge(_)
                 | Rejection::BadRequest(..)
                 | Rejection::Limited(_) => "deny",
-                // an allowed request the engine failed keeps its verdict; a lookup
-                // that failed mid-judgement never got one
-                Rejection::Upstream(_) if audit.verdict == "need" => "error",
-                Rejection::Upstream(_) => audit.verdict,
+                // the engine failed: an error whatever the policy decided
+                // (the audit line keeps the decision)
+                Rejection::Upstream(_) => "error",
             };
             rej.into_response()
         }
     };
-    let resp = fair::hold(resp, ticket);
-    audit.finish(resp.status().as_u16(), &shared.metrics);
-    shared.metrics.leave();
+    let mut resp = fair::hold(resp, ticket);
+    if let Ok(v) = http::HeaderValue::from_str(&audit.id) {
+        resp.headers_mut().insert(REQUEST_ID, v);
+    }
+    audit.finish(resp.status().as_u16());
     resp
 }
 
@@ -247,6 +257,7 @@ where
         ResponsePlan::Rewrite(_) => send(inner, upstream_req).await?,
         _ => send(&inner.passthrough(), upstream_req).await?,
     };
+    audit.engine_status = Some(resp.status().as_u16());
     let inner = &inner.passthrough();
 
     if resp.status().is_success() {
@@ -341,7 +352,7 @@ where
     loop {
         match session.step() {
             Step::Ask(questions) => {
-                audit.verdict = "need";
+                audit.decided("need");
                 resolve::answer(
                     inner,
                     tenant,
@@ -353,7 +364,7 @@ where
                 .await?;
             }
             Step::Decided(verdict) => {
-                audit.verdict = verdict.kind();
+                audit.decided(verdict.kind());
                 return match verdict {
                     Verdict::Allow(f) | Verdict::Rewrite(f) => Ok(f),
                     Verdict::Deny(d) => {

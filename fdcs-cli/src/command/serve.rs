@@ -24,11 +24,24 @@ use std::time::Duration;
 use tower::Layer as _;
 
 /// Arguments of `serve`.
+///
+/// Every flag can also be set from the environment variable `FDCS_` plus
+/// the flag's name in capitals (`--max-body` from `FDCS_MAX_BODY`), as a
+/// systemd `EnvironmentFile=` or a container's `-e` sets them; a flag on
+/// the command line wins. Repeatable flags take a comma-separated list
+/// (`FDCS_LISTEN=tcp://0.0.0.0:2376,unix:///run/fdcs/docker.sock`).
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Where tenants connect: `tcp://HOST:PORT` or `unix:///PATH` (repeatable).
-    #[arg(long, default_value = "tcp://127.0.0.1:2375")]
+    #[arg(
+        long,
+        default_value = "tcp://127.0.0.1:2375",
+        env = "FDCS_LISTEN",
+        value_delimiter = ','
+    )]
     listen: Vec<String>,
+    #[command(flatten)]
+    socket: listen::SocketArgs,
     /// The Docker engine: `unix:///PATH` or `tcp://HOST:PORT`.
     #[arg(
         long,
@@ -37,27 +50,31 @@ pub(crate) struct Args {
     )]
     upstream: String,
     /// Policy file (default: the embedded FDCS profile).
-    #[arg(long)]
+    #[arg(long, env = "FDCS_POLICY")]
     policy: Option<PathBuf>,
     /// Tenants file (default: the embedded demo tenants alpha and beta).
-    #[arg(long)]
+    #[arg(long, env = "FDCS_TENANTS")]
     tenants: Option<PathBuf>,
-    /// Admin listener for /_fdcs/health and /_fdcs/metrics (`tcp://HOST:PORT`).
-    #[arg(long)]
+    /// Admin listener for /_fdcs/health (liveness), /_fdcs/ready (readiness:
+    /// the engine answers) and /_fdcs/metrics (`tcp://HOST:PORT` or
+    /// `unix:///PATH`); keep it off the tenants' network, the metrics show
+    /// every tenant's usage.
+    #[arg(long, env = "FDCS_ADMIN_LISTEN")]
     admin_listen: Option<String>,
     /// Largest JSON request body, in bytes.
-    #[arg(long, default_value_t = 1 << 20)]
+    #[arg(long, default_value_t = 1 << 20, env = "FDCS_MAX_BODY")]
     max_body: usize,
     /// Most client connections served at once; more wait to be accepted.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = 4096, env = "FDCS_MAX_CONNECTIONS")]
     max_connections: usize,
     /// Seconds to wait for in-flight requests on SIGTERM.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, env = "FDCS_DRAIN_TIMEOUT")]
     drain_timeout: u64,
     #[command(flatten)]
     fair: Box<FairArgs>,
-    /// Log format.
-    #[arg(long, value_enum, default_value = "text")]
+    /// Log format: `text` for people, `json` for a log pipeline. Colours
+    /// only on a terminal, and never when `NO_COLOR` is set.
+    #[arg(long, value_enum, default_value = "text", env = "FDCS_LOG_FORMAT")]
     log_format: LogFormat,
     #[command(flatten)]
     keystone: Box<KeystoneArgs>,
@@ -70,34 +87,34 @@ pub(crate) struct Args {
 pub(crate) struct FairArgs {
     /// Seconds a new connection has to finish TLS and send its first
     /// request's headers (later requests: 30 s).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, env = "FDCS_FIRST_REQUEST_TIMEOUT")]
     first_request_timeout: u64,
     /// Most connections open at once from one client address (IPv6: one
     /// /64); more are refused with 503 (0: no limit).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, env = "FDCS_MAX_CONNECTIONS_PER_ADDRESS")]
     max_connections_per_address: usize,
     /// Requests one tenant may have in flight at once, streams until they
     /// end (rule fair.concurrency; 0: no limit).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, env = "FDCS_TENANT_CONCURRENCY")]
     tenant_concurrency: usize,
     /// Requests per second one tenant may send, sustained (rule fair.rate;
     /// 0: no limit).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, env = "FDCS_TENANT_RATE")]
     tenant_rate: u32,
     /// Requests one tenant may send at once above --tenant-rate.
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 400, env = "FDCS_TENANT_BURST")]
     tenant_burst: u32,
     /// Attach and exec streams one tenant may have open at once (rule
     /// fair.streams; 0: no limit).
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, env = "FDCS_TENANT_STREAMS")]
     tenant_streams: usize,
     /// Bytes of engine answers held for one tenant at once while they are
     /// read whole (rule fair.memory; 0: no limit).
-    #[arg(long, default_value_t = 256 << 20)]
+    #[arg(long, default_value_t = 256 << 20, env = "FDCS_TENANT_BUFFERED")]
     tenant_buffered: usize,
     /// Seconds an attach or exec stream may carry nothing either way before
     /// it is closed (0: never; an interactive shell may idle for hours).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, env = "FDCS_STREAM_IDLE_TIMEOUT")]
     stream_idle_timeout: u64,
 }
 
@@ -132,14 +149,21 @@ pub(crate) struct KeystoneArgs {
     /// Keystone service user.
     #[arg(long, env = "FDCS_KEYSTONE_USER", requires = "keystone_url")]
     keystone_user: Option<String>,
-    /// Keystone service password.
+    /// Keystone service password. Prefer --keystone-password-file: a value
+    /// on the command line is visible to every user of the host in `ps`.
     #[arg(
         long,
         env = "FDCS_KEYSTONE_PASSWORD",
         hide_env_values = true,
-        requires = "keystone_url"
+        requires = "keystone_url",
+        conflicts_with = "keystone_password_file"
     )]
     keystone_password: Option<String>,
+    /// File holding the Keystone service password (one trailing newline is
+    /// ignored), so the secret is in neither `ps` nor the environment:
+    /// a systemd credential, a container secret, a root-only file.
+    #[arg(long, env = "FDCS_KEYSTONE_PASSWORD_FILE", requires = "keystone_url")]
+    keystone_password_file: Option<PathBuf>,
     /// Keystone project of the service user.
     #[arg(long, env = "FDCS_KEYSTONE_PROJECT", requires = "keystone_url")]
     keystone_project: Option<String>,
@@ -148,13 +172,13 @@ pub(crate) struct KeystoneArgs {
     keystone_domain: String,
     /// CA certificates (PEM) that an https:// Keystone must chain to
     /// (default: the system bundle).
-    #[arg(long, requires = "keystone_url")]
+    #[arg(long, env = "FDCS_KEYSTONE_CA", requires = "keystone_url")]
     keystone_ca: Option<PathBuf>,
     /// Seconds a validated Keystone token is trusted before asking again.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 60, env = "FDCS_KEYSTONE_CACHE_TTL")]
     keystone_cache_ttl: u64,
     /// Seconds before Keystone counts as down (503).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, env = "FDCS_KEYSTONE_TIMEOUT")]
     keystone_timeout: u64,
 }
 
@@ -162,13 +186,13 @@ pub(crate) struct KeystoneArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct TlsArgs {
     /// TLS certificate chain (PEM); enables TLS on every --listen.
-    #[arg(long, requires = "tls_key")]
+    #[arg(long, requires = "tls_key", env = "FDCS_TLS_CERT")]
     tls_cert: Option<PathBuf>,
     /// TLS private key (PEM).
-    #[arg(long, requires = "tls_cert")]
+    #[arg(long, requires = "tls_cert", env = "FDCS_TLS_KEY")]
     tls_key: Option<PathBuf>,
     /// CA (PEM) that client certificates must chain to; makes them required.
-    #[arg(long, requires = "tls_cert")]
+    #[arg(long, requires = "tls_cert", env = "FDCS_TLS_CLIENT_CA")]
     tls_client_ca: Option<PathBuf>,
 }
 
@@ -195,12 +219,21 @@ fn init_tracing(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(colours(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => b.try_init(),
         LogFormat::Json => b.json().try_init(),
     };
+}
+
+/// Colours on a terminal, unless `NO_COLOR` is set to anything but the
+/// empty string (<https://no-color.org>).
+fn colours(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {
@@ -221,9 +254,10 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let conns = listen::Connections::new(args.max_connections);
     let anonymous = args.fair.anonymous();
+    let perms = listen::SocketPerms::resolve(&args.socket)?;
     let mut servers = Vec::new();
     for addr in &args.listen {
-        let l = listen::Listener::bind(addr).await?;
+        let l = listen::Listener::bind(addr, perms).await?;
         tracing::info!(target: "fdcs::serve", listen = %addr, tls = tls.is_some(), upstream = %args.upstream, "listening");
         servers.push(tokio::spawn(listen::accept_loop(
             l,
@@ -239,7 +273,8 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         async move { engine_check::warn_about(&engine).await }
     });
     if let Some(addr) = &args.admin_listen {
-        let l = listen::Listener::bind(addr).await?;
+        // the admin socket keeps the umask's mode: it is the operator's
+        let l = listen::Listener::bind(addr, listen::SocketPerms::default()).await?;
         tracing::info!(target: "fdcs::serve", admin = %addr, "admin listener");
         // per-tenant usage gauges, read from the engine in the background
         let usage = Arc::new(gauges::Gauges::default());
@@ -249,12 +284,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             loaded.policy.clone(),
             Arc::clone(&loaded.tenants),
         ));
-        tokio::spawn(admin::serve(
-            l,
-            Arc::clone(&metrics),
+        let state = admin::State {
+            metrics: Arc::clone(&metrics),
             usage,
-            stop_rx.clone(),
-        ));
+            engine: engine.clone(),
+            upstream: args.upstream.clone(),
+            policy: loaded.policy.clone(),
+        };
+        tokio::spawn(admin::serve(l, state, stop_rx.clone()));
     }
 
     signals(&sources, &loaded, &metrics).await?;
@@ -286,5 +323,43 @@ async fn signals(
             _ = term.recv() => { tracing::info!(target: "fdcs::serve", "SIGTERM: draining"); return Ok(()) }
             _ = int.recv() => { tracing::info!(target: "fdcs::serve", "SIGINT: draining"); return Ok(()) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    /// Operators configure serve from an environment file: no flag may be
+    /// left without its variable, and the names follow one rule.
+    #[test]
+    fn every_serve_flag_has_its_fdcs_variable() {
+        let cli = crate::command::Cli::command();
+        let serve = cli
+            .get_subcommands()
+            .find(|c| c.get_name() == "serve")
+            .unwrap();
+        let mut seen = 0;
+        for arg in serve.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if matches!(long, "help" | "version") {
+                continue;
+            }
+            let want = format!("FDCS_{}", long.to_uppercase().replace('-', "_"));
+            let env = arg.get_env().and_then(|e| e.to_str());
+            assert_eq!(env, Some(want.as_str()), "--{long}");
+            seen += 1;
+        }
+        assert!(seen > 25, "only {seen} flags found");
+    }
+
+    #[test]
+    fn no_color_turns_colours_off_and_an_empty_one_does_not() {
+        use std::ffi::OsStr;
+        assert!(colours(true, None));
+        assert!(!colours(true, Some(OsStr::new("1"))));
+        assert!(colours(true, Some(OsStr::new(""))));
+        assert!(!colours(false, None));
     }
 }

@@ -9,9 +9,15 @@
 //! hold at most `--max-connections-per-address` connections ([`peers`]).
 //! A flood of connections that never finish their headers thus neither
 //! stays long nor fills `--max-connections` for everyone else.
+//!
+//! A unix listener gets the mode and group of `--listen-mode` and
+//! `--listen-group` right after it is bound: until then it has the mode the
+//! umask gives (only its owner may connect under the usual 022), so the
+//! short window admits nobody the operator did not mean to.
 
 use super::peers::{PeerSlot, Peers, REFUSED};
 use anyhow::Context as _;
+use fdcs_tower::PeerAddr;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -34,6 +40,89 @@ pub(super) const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 pub(super) trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 
+/// Who may connect to the unix listeners (`--listen unix:///PATH`).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SocketArgs {
+    /// Mode of every unix listener's socket file, in octal (`0660`: owner
+    /// and group may connect). Without it the umask decides, which usually
+    /// lets only serve's own user in.
+    #[arg(long, env = "FDCS_LISTEN_MODE", value_parser = parse_mode)]
+    listen_mode: Option<u32>,
+    /// Group (name or number) of every unix listener's socket file, so that
+    /// the users in it may connect (with `--listen-mode 0660`), as the
+    /// `docker` group does for the engine's socket.
+    #[arg(long, env = "FDCS_LISTEN_GROUP")]
+    listen_group: Option<String>,
+}
+
+fn parse_mode(s: &str) -> Result<u32, String> {
+    let digits = s.strip_prefix("0o").unwrap_or(s);
+    match u32::from_str_radix(digits, 8) {
+        Ok(m) if m <= 0o777 => Ok(m),
+        _ => Err(format!(
+            "`{s}` is not a file mode: give octal permission bits such as 0660"
+        )),
+    }
+}
+
+/// What a unix listener's socket file gets after binding.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct SocketPerms {
+    mode: Option<u32>,
+    gid: Option<u32>,
+}
+
+impl SocketPerms {
+    /// Resolves `--listen-group` (before binding anything: a typo fails
+    /// the start, not the first client).
+    pub(super) fn resolve(a: &SocketArgs) -> anyhow::Result<Self> {
+        let gid = match a.listen_group.as_deref() {
+            None => None,
+            Some(g) => Some(group_id(g)?),
+        };
+        Ok(SocketPerms {
+            mode: a.listen_mode,
+            gid,
+        })
+    }
+
+    fn apply(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        if let Some(gid) = self.gid {
+            std::os::unix::fs::chown(path, None, Some(gid)).with_context(|| {
+                format!(
+                    "giving `{}` the group {gid} (--listen-group)",
+                    path.display()
+                )
+            })?;
+        }
+        if let Some(mode) = self.mode {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).with_context(
+                || {
+                    format!(
+                        "setting the mode of `{}` to {mode:04o} (--listen-mode)",
+                        path.display()
+                    )
+                },
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A group by number or by name (through the system's group database,
+/// so groups from LDAP or sssd count as well as /etc/group's).
+fn group_id(g: &str) -> anyhow::Result<u32> {
+    if let Ok(n) = g.parse::<u32>() {
+        return Ok(n);
+    }
+    match nix::unistd::Group::from_name(g) {
+        Ok(Some(group)) => Ok(group.gid.as_raw()),
+        Ok(None) => anyhow::bail!("--listen-group `{g}`: no such group on this host"),
+        Err(e) => anyhow::bail!("--listen-group `{g}`: cannot read the group database: {e}"),
+    }
+}
+
 /// A bound listener.
 pub(super) enum Listener {
     Tcp(tokio::net::TcpListener),
@@ -41,8 +130,9 @@ pub(super) enum Listener {
 }
 
 impl Listener {
-    /// Binds `tcp://HOST:PORT` or `unix:///PATH`.
-    pub(super) async fn bind(addr: &str) -> anyhow::Result<Self> {
+    /// Binds `tcp://HOST:PORT` or `unix:///PATH` (a socket file with
+    /// `perms`).
+    pub(super) async fn bind(addr: &str, perms: SocketPerms) -> anyhow::Result<Self> {
         if let Some(hp) = addr.strip_prefix("tcp://") {
             let l = tokio::net::TcpListener::bind(hp.trim_end_matches('/'))
                 .await
@@ -59,7 +149,10 @@ impl Listener {
             }
             let l = tokio::net::UnixListener::bind(&path)
                 .with_context(|| format!("listening on `{addr}`"))?;
-            Ok(Listener::Unix(l, path))
+            // from here on, dropping it removes the socket file again
+            let l = Listener::Unix(l, path.clone());
+            perms.apply(&path)?;
+            Ok(l)
         } else {
             anyhow::bail!("invalid listen address `{addr}`: use tcp://HOST:PORT or unix:///PATH")
         }
@@ -80,12 +173,10 @@ impl Listener {
         }
     }
 
-    /// The next client, with its place in its address's count; `None` when
-    /// its address is over the cap (it was answered 503 and closed).
-    pub(super) async fn accept_counted(
-        &self,
-        peers: &Peers,
-    ) -> std::io::Result<Option<(Box<dyn Io>, Option<PeerSlot>)>> {
+    /// The next client, with its place in its address's count and who it
+    /// is for the audit lines; `None` when its address is over the cap (it
+    /// was answered 503 and closed).
+    pub(super) async fn accept_counted(&self, peers: &Peers) -> std::io::Result<Option<Accepted>> {
         match self {
             Listener::Tcp(l) => {
                 let (s, addr) = l.accept().await?;
@@ -95,12 +186,24 @@ impl Listener {
                     return Ok(None);
                 };
                 let _ = s.set_nodelay(true);
-                Ok(Some((Box::new(s), Some(slot))))
+                Ok(Some((
+                    Box::new(s),
+                    Some(slot),
+                    PeerAddr::new(addr.to_string()),
+                )))
             }
-            // a local socket: its clients are the host's own users
+            // a local socket: its clients are the host's own users, named
+            // by the kernel's peer credentials
             Listener::Unix(l, _) => {
                 let (s, _) = l.accept().await?;
-                Ok(Some((Box::new(s), None)))
+                let peer = match s.peer_cred() {
+                    Ok(c) => match c.pid() {
+                        Some(pid) => format!("unix:uid={},pid={pid}", c.uid()),
+                        None => format!("unix:uid={}", c.uid()),
+                    },
+                    Err(_) => "unix".to_string(),
+                };
+                Ok(Some((Box::new(s), None, PeerAddr::new(peer))))
             }
         }
     }
@@ -113,6 +216,10 @@ impl Drop for Listener {
         }
     }
 }
+
+/// An accepted client: its stream, its place in its address's count, and
+/// who it is.
+pub(super) type Accepted = (Box<dyn Io>, Option<PeerSlot>, PeerAddr);
 
 /// Counts open connections so that shutdown can wait for them, and bounds
 /// them: at the limit, accepting waits (the kernel backlog absorbs the rest)
@@ -199,7 +306,7 @@ pub(super) async fn accept_loop<S>(
             },
             _ = stop.changed() => return,
         };
-        let (io, peer) = tokio::select! {
+        let (io, peer, addr) = tokio::select! {
             r = l.accept_counted(&anonymous.peers) => match r {
                 Ok(Some(accepted)) => accepted,
                 // refused: its global slot goes back with `guard`
@@ -233,7 +340,7 @@ pub(super) async fn accept_loop<S>(
                     }
                 }
             };
-            serve_connection(io, svc, stop, deadline).await;
+            serve_connection(io, svc, stop, deadline, addr).await;
         });
     }
 }
@@ -243,6 +350,7 @@ async fn serve_connection<S>(
     svc: S,
     mut stop: watch::Receiver<bool>,
     first_request_by: tokio::time::Instant,
+    peer: PeerAddr,
 ) where
     S: tower::Service<
             Request<Incoming>,
@@ -260,6 +368,7 @@ async fn serve_connection<S>(
     let svc = FirstRequest {
         inner: svc,
         seen: Arc::clone(&first),
+        peer,
     };
     let conn = b
         .serve_connection(TokioIo::new(io), TowerToHyperService::new(svc))
@@ -292,11 +401,13 @@ async fn serve_connection<S>(
 }
 
 /// Notes that the connection's first request arrived (hyper calls the
-/// service once a request's headers are read).
+/// service once a request's headers are read), and tells every request of
+/// the connection who sent it (for its audit line).
 #[derive(Clone)]
 struct FirstRequest<S> {
     inner: S,
     seen: Arc<AtomicBool>,
+    peer: PeerAddr,
 }
 
 impl<S, B> tower::Service<Request<B>> for FirstRequest<S>
@@ -311,8 +422,33 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request<B>) -> S::Future {
+    fn call(&mut self, mut req: Request<B>) -> S::Future {
         self.seen.store(true, Ordering::Release);
+        req.extensions_mut().insert(self.peer.clone());
         self.inner.call(req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_are_octal_permission_bits() {
+        assert_eq!(parse_mode("0660"), Ok(0o660));
+        assert_eq!(parse_mode("660"), Ok(0o660));
+        assert_eq!(parse_mode("0o600"), Ok(0o600));
+        for bad in ["0999", "rw-rw----", "", "7777", "-1"] {
+            assert!(parse_mode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn groups_by_number_and_by_name() {
+        assert_eq!(group_id("0").unwrap(), 0);
+        // root's group is named on every Linux host
+        assert_eq!(group_id("root").unwrap(), 0);
+        let err = group_id("fdcs-no-such-group").unwrap_err().to_string();
+        assert!(err.contains("no such group"), "{err}");
     }
 }

@@ -125,9 +125,16 @@ pub(super) fn authenticator(a: &super::KeystoneArgs, loaded: &Loaded) -> anyhow:
             )
         })
     };
+    let password = match &a.keystone_password_file {
+        Some(path) => Some(read_secret(path)?),
+        None => a.keystone_password.clone(),
+    };
     let service = ServiceCredentials {
         user: need(&a.keystone_user, "user")?,
-        password: need(&a.keystone_password, "password")?,
+        password: password.with_context(|| {
+            "--keystone-url needs --keystone-password-file (or FDCS_KEYSTONE_PASSWORD_FILE, \
+             or --keystone-password)"
+        })?,
         project: need(&a.keystone_project, "project")?,
         domain: a.keystone_domain.clone(),
     };
@@ -144,6 +151,19 @@ pub(super) fn authenticator(a: &super::KeystoneArgs, loaded: &Loaded) -> anyhow:
     } else {
         anyhow::bail!("--keystone-url `{url}`: use http:// or https://")
     }
+}
+
+/// A secret from a file, without the line end an editor or `echo` adds
+/// (a password never ends in a newline; spaces are kept, they may be part
+/// of it).
+pub(super) fn read_secret(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the secret file `{}`", path.display()))?;
+    let secret = text.trim_end_matches(['\n', '\r']);
+    if secret.is_empty() {
+        anyhow::bail!("the secret file `{}` is empty", path.display());
+    }
+    Ok(secret.to_string())
 }
 
 #[cfg(test)]
@@ -225,5 +245,24 @@ mod tests {
         // the tenants change was not applied either: both or nothing
         assert!(l.tenants.check(&creds("one", "alpha")).is_ok());
         let _ = (std::fs::remove_file(&pol), std::fs::remove_file(&ten));
+    }
+
+    #[test]
+    fn a_secret_file_loses_its_line_end_and_nothing_else() {
+        let p = scratch("secret");
+        for (text, want) in [
+            ("s3cret\n", "s3cret"),
+            ("s3cret\r\n", "s3cret"),
+            ("s3cret", "s3cret"),
+            (" two words \n", " two words "),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            assert_eq!(read_secret(&p).unwrap(), want, "{text:?}");
+        }
+        std::fs::write(&p, "\n").unwrap();
+        assert!(read_secret(&p).is_err(), "an empty secret was accepted");
+        let _ = std::fs::remove_file(&p);
+        let err = format!("{:#}", read_secret(&p).unwrap_err());
+        assert!(err.contains("reading the secret file"), "{err}");
     }
 }
