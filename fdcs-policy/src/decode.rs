@@ -7,8 +7,16 @@
 //! long s included; merged duplicate objects; last duplicate scalar wins;
 //! legacy top-level `HostConfig` fields), and anything the daemon would read
 //! in a way we cannot judge is refused: unknown fields by name, `null` after
-//! a value, repeated arrays of objects, top-level and nested `HostConfig`
-//! together. The forwarded body is [`encode`]d from the judged model.
+//! a value, repeated arrays of objects (or with a `null` element where an
+//! earlier array has one), top-level and nested `HostConfig` together. The
+//! forwarded body is [`encode`]d from the judged model.
+//!
+//! A lone `null` reads as Go reads it: absent for a field (nil pointer,
+//! slice, map; an untouched scalar or struct), the zero value as a map
+//! value or list element (`"Labels":{"a":null}` is `a=`), and a key no
+//! field matches is dropped with a `null` value, as Go ignores it (docker-py
+//! sends `NetworkingConfig: {"<network>": null}`); with any other value it
+//! is still refused by name.
 //!
 //! A Go zero value of a non-pointer scalar field (`"Hostname":""`,
 //! `"CpuShares":0`) reads as absent, as it does to the daemon, and is not
@@ -19,9 +27,8 @@
 //! client we captured sends these): trailing bytes after the body (Go's
 //! `Decoder` ignores them), lone UTF-16 surrogate escapes and invalid UTF-8
 //! (Go substitutes U+FFFD), `-0` for an integer (serde_json reads a float),
-//! `null` as a string map value or string array element (Go stores `""`),
 //! a `ConsoleSize` that is not exactly two numbers, and keys Go would ignore
-//! (unknown fields, the empty key).
+//! (unknown fields with a value, the empty key).
 //!
 //! ```
 //! use fdcs_policy::decode::{decode_container_create, encode};
@@ -111,7 +118,7 @@ mod tests {
     fn corpus() -> Vec<(String, Vec<u8>)> {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bodies");
         let mut out = Vec::new();
-        for client in ["cli28", "cli20", "compose129"] {
+        for client in ["cli28", "cli20", "compose129", "dockerpy72"] {
             for f in std::fs::read_dir(format!("{root}/{client}")).unwrap() {
                 let p = f.unwrap().path();
                 out.push((p.display().to_string(), std::fs::read(&p).unwrap()));

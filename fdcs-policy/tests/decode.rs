@@ -542,7 +542,7 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
 fn real_client_bodies_decode_and_reencode_without_loss() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bodies");
     let mut seen = 0;
-    for client in ["cli28", "cli20", "compose129"] {
+    for client in ["cli28", "cli20", "compose129", "dockerpy72"] {
         let dir = std::path::Path::new(root).join(client);
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
@@ -778,4 +778,79 @@ proptest::proptest! {
             proptest::prop_assert_eq!(got, want);
         }
     }
+}
+
+/// Every position of a value in `v`, as a JSON pointer.
+fn positions(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                positions(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                positions(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Go's decoder never fails on a `null`: wherever a captured body holds a
+/// value, `null` there decodes (absent, or Go's zero value), and what is
+/// forwarded decodes again to the same model (issue 10 item 3).
+#[test]
+fn a_null_anywhere_in_a_real_body_decodes_as_go_reads_it() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bodies");
+    let mut tried = 0;
+    for client in ["cli28", "cli20", "compose129", "dockerpy72"] {
+        for f in std::fs::read_dir(std::path::Path::new(root).join(client)).unwrap() {
+            let f = f.unwrap().path();
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            let body: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+            let mut at = Vec::new();
+            positions(&body, String::new(), &mut at);
+            for p in at {
+                let mut b = body.clone();
+                *b.pointer_mut(&p).unwrap() = Value::Null;
+                let bytes = b.to_string().into_bytes();
+                let again = |e: Value| e.to_string().into_bytes();
+                macro_rules! check {
+                    ($dec:expr) => {{
+                        let m = $dec(&bytes).unwrap_or_else(|e| panic!("{name} {p}: {e}"));
+                        let fwd = encode(&m);
+                        assert_eq!(
+                            encode(&$dec(&again(fwd.clone())).unwrap()),
+                            fwd,
+                            "{name} {p}"
+                        );
+                    }};
+                }
+                if name.starts_with("container-create") {
+                    check!(decode_container_create)
+                } else if name.starts_with("container-update") {
+                    check!(decode::<ContainerUpdate>)
+                } else if name.starts_with("exec-create") {
+                    check!(decode::<ExecCreate>)
+                } else if name.starts_with("network-create") {
+                    check!(decode::<NetworkCreate>)
+                } else if name.starts_with("network-connect") {
+                    check!(decode::<NetworkConnect>)
+                } else if name.starts_with("network-disconnect") {
+                    check!(decode::<NetworkDisconnect>)
+                } else if name.starts_with("volume-create") {
+                    check!(decode::<VolumeCreate>)
+                } else {
+                    panic!("{name}: unknown family");
+                }
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried > 1000, "only {tried} positions");
 }

@@ -8,7 +8,11 @@
 //!   of a group are concatenated and decoded again, which merges structs
 //!   (Go decodes the second object into the first) and maps (Go reuses the
 //!   map) by the very same rules; for scalars and arrays the last wins;
-//! - `null` alone is absent; `null` after a value is refused
+//! - `null` alone is absent: an `Option` field is `None`, a struct, map or
+//!   list where the model has no option is empty, a string, number or bool
+//!   is its zero value (Go leaves the zero value there), and a key no field
+//!   matches is dropped when its value is `null` (Go ignores it); `null`
+//!   after a value is refused
 //!   (`decode.ambiguous`): Go keeps the value for non-pointer fields and
 //!   clears it for pointers, slices and maps — a distinction our models do
 //!   not carry, so we refuse rather than guess;
@@ -119,6 +123,12 @@ impl<'p, 't, 'de> ValueDe<'p, 't, 'de> {
         }
     }
 
+    /// Whether this value is a lone `null` (a `null` after a value is
+    /// refused when the group is built).
+    fn is_null(&self) -> bool {
+        matches!(self.group, Group::One(Node::Null))
+    }
+
     fn err_at(&self, kind: DecodeErrorKind, msg: impl Into<String>) -> DecodeError {
         DecodeError::new(kind, self.path.render(), msg)
     }
@@ -191,6 +201,21 @@ impl<'t, 'de> Entries<'t, 'de> {
     }
 }
 
+/// A scalar where the model has no option (a map value, a list element):
+/// Go leaves the zero value where `null` stands (`"Labels":{"a":null}` is
+/// the label `a=`), and so do we; anything else decodes as usual.
+macro_rules! null_is_zero {
+    ($($method:ident => $visit:ident($zero:expr),)*) => {
+        $(fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
+            if self.is_null() {
+                let path = self.path;
+                return v.$visit::<DecodeError>($zero).map_err(|e| e.or_path(|| path.render()));
+            }
+            self.deserialize_any(v)
+        })*
+    };
+}
+
 macro_rules! forward_to_any {
     ($($method:ident)*) => {
         $(fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
@@ -252,6 +277,12 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DecodeError> {
         let path = self.path;
+        if self.is_null() {
+            // Go's nil map, read as an empty one
+            return v
+                .visit_map(RawMap::new(Entries::One(&[]), path))
+                .map_err(|e| e.or_path(|| path.render()));
+        }
         let entries = match self.object_entries() {
             Ok(e) => e,
             Err(node) => {
@@ -280,7 +311,31 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
                         "array of objects given more than once; the daemon would merge the elements",
                     ));
                 }
+                // Go decodes a later array into the earlier one's storage,
+                // and a `null` element leaves a string or number there as
+                // it was: `"Binds":["/etc:/x"],"binds":[null]` is the first
+                // bind to the daemon, not `""`.
+                let shows_through = last.iter().enumerate().any(|(i, n)| {
+                    n.is_null()
+                        && earlier
+                            .iter()
+                            .any(|e| matches!(e, Node::Array(items) if items.len() > i))
+                });
+                if shows_through {
+                    return Err(self.err_at(
+                        DecodeErrorKind::Ambiguous,
+                        "array given more than once with a `null` element; the daemon would keep the earlier element there",
+                    ));
+                }
             }
+        }
+        if self.is_null() {
+            // a `null` list where the model has no option (an element of
+            // a list of lists): Go's nil slice, which the engine reads as
+            // an empty one
+            return v
+                .visit_seq(Seq::new(&[], path))
+                .map_err(|e| e.or_path(|| path.render()));
         }
         match self.group.last() {
             Some(node) => Self::any_node(node, path, v).map_err(|e| e.or_path(|| path.render())),
@@ -325,10 +380,18 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
         ))
     }
 
+    null_is_zero! {
+        deserialize_bool => visit_bool(false),
+        deserialize_i8 => visit_i64(0), deserialize_i16 => visit_i64(0),
+        deserialize_i32 => visit_i64(0), deserialize_i64 => visit_i64(0),
+        deserialize_u8 => visit_u64(0), deserialize_u16 => visit_u64(0),
+        deserialize_u32 => visit_u64(0), deserialize_u64 => visit_u64(0),
+        deserialize_f32 => visit_f64(0.0), deserialize_f64 => visit_f64(0.0),
+        deserialize_str => visit_borrowed_str(""), deserialize_string => visit_borrowed_str(""),
+    }
+
     forward_to_any! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f32
-        deserialize_f64 deserialize_char deserialize_str deserialize_string deserialize_bytes
+        deserialize_char deserialize_bytes
         deserialize_byte_buf deserialize_unit deserialize_identifier deserialize_ignored_any
     }
 

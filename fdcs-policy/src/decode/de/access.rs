@@ -39,11 +39,18 @@ impl<'p, 't, 'de> StructMap<'p, 't, 'de> {
         // where the last match ended, so the common case is one comparison.
         let mut cursor = 0usize;
         for ei in 0..n {
-            let Some((key, _)) = entries.get(ei) else {
+            let Some((key, node)) = entries.get(ei) else {
                 break;
             };
             let fi = match find_field(fields, key, cursor) {
                 Some(fi) => fi,
+                // Go ignores a key no field matches; we refuse one with a
+                // value (a newer engine might read it), but a `null` means
+                // "absent" to every Go type a newer engine could give it
+                // (pointer, slice, map, interface: nil; a scalar or struct:
+                // left as it is, the zero value). docker-py sends
+                // `NetworkingConfig: {"<network>": null}`. Not forwarded.
+                None if node.is_null() => continue,
                 None => {
                     let p = Path::Field(path, key);
                     return Err(DecodeError::new(
