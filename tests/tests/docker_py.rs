@@ -126,7 +126,10 @@ fn docker_py_as_two_tenants_sees_only_its_own() {
         c.env_remove(v);
     }
     let out = cmd::run(c, Duration::from_secs(300));
-    eprintln!("docker-py {version}:\n{}", out.stdout);
+    eprintln!(
+        "tests/py/tenant_flow.py with docker-py {version}:\n{}",
+        out.stdout
+    );
     assert!(
         out.success(),
         "docker-py flow failed:\n{out}\n--- serve audit lines of this run ---\n{}",
