@@ -337,3 +337,43 @@ fn version_names_the_commit() {
         assert_eq!(commit, "unknown", "{text}");
     }
 }
+
+/// serve's log on a terminal (a pty from util-linux `script`), with and
+/// without `NO_COLOR`; `None` where there is no `script`.
+fn log_on_a_terminal(no_color: bool) -> Option<String> {
+    let dir = scratch(if no_color { "nocolor" } else { "color" });
+    let cmd = format!(
+        "timeout 3 {BIN} serve --listen tcp://127.0.0.1:0 --upstream unix://{}/none.sock",
+        dir.display()
+    );
+    let mut c = Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+    if no_color {
+        c.env("NO_COLOR", "1");
+    }
+    let out = c.output().ok()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("policy loaded"),
+        "serve did not start:\n{text}"
+    );
+    Some(text)
+}
+
+#[test]
+fn no_color_keeps_colours_off_a_terminal_log() {
+    let (Some(colour), Some(plain)) = (log_on_a_terminal(false), log_on_a_terminal(true)) else {
+        eprintln!("skipped: no `script` to run serve on a terminal");
+        return;
+    };
+    // on a terminal serve colours its log; NO_COLOR turns that off
+    assert!(
+        colour.contains("\x1b["),
+        "no colours on a terminal:\n{colour}"
+    );
+    assert!(
+        !plain.contains("\x1b["),
+        "colours despite NO_COLOR:\n{plain:?}"
+    );
+}
