@@ -331,6 +331,7 @@ fn image_and_build_cache_prunes_never_reach_the_engine_and_answer_as_it_does_for
         "",
         "?all=1",
         r#"?all=1&filters={"until":["24h"]}"#,
+        r#"?filters={"label":["x=y"],"label!":["keep"]}"#,
         "?keep-storage=0",
     ] {
         let body = answered(send("POST", &format!("/v1.41/build/prune{q}"), b""));

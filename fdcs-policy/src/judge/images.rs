@@ -90,11 +90,14 @@ const IMAGE_PRUNE: Prune = Prune {
 };
 
 /// `POST /build/prune` (`docker builder prune`, a step of `docker system
-/// prune`), filters as the daemon's build cache accepts them.
+/// prune`), filters as the daemon's build cache accepts them (`label` and
+/// `label!` among them, which `docker system prune --filter` passes on).
 const BUILD_PRUNE: Prune = Prune {
     accepted: &[
         "until",
         "unused-for",
+        "label",
+        "label!",
         "id",
         "parent",
         "type",
