@@ -40,8 +40,8 @@ fn web_serves_its_own_page_on_a_published_port_and_obeys_lifecycle_commands() {
     let tmp = c.name("tmp");
     let tmp2 = c.name("tmp2");
     c.both(|t| {
-        // --expose: the imported busybox image declares no port, so -P alone
-        // would publish nothing (see readme_main_command_serves_a_page).
+        // --expose 80: -P publishes httpd's port whatever the image declares
+        // (the suite's busybox declares EXPOSE 80, see tests/image/busybox.sh).
         let id = t.docker(&[
             "run", "-d", "-P", "--expose", "80", "--name", &web, "busybox", "httpd", "-f", "-p",
             "80",
