@@ -37,7 +37,8 @@ pub use request::Request;
 pub use session::{Answer, NoAnswers, Session, Step, DEFAULT_MAX_ROUNDS};
 pub use tenancy::ask::{daemon_message, EngineQuery, UnreadableAnswer};
 pub use tenancy::rewrite::{
-    rewrite_answer, rewrite_event, rewrite_parsed_answer, rewrite_response, rewrite_stats_line,
+    rewrite_answer, rewrite_error, rewrite_event, rewrite_parsed_answer, rewrite_response,
+    rewrite_stats_line, HIDDEN_ID,
 };
 pub use tenant::{InvalidTenantId, RequestLimits, Tenant, TenantId, TenantLimits};
 pub use tenants::{TenantEntry, TenantsFile};

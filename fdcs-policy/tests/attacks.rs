@@ -468,30 +468,62 @@ fn ambiguous_prefix_is_judged_among_own_only() {
     assert_not_found(send("GET", "/v1.41/containers/b/json", b""));
 }
 
+/// A create body reference the daemon looks up at create time: its 400
+/// with the daemon's wording, exactly as for a name that does not exist
+/// (a 404 makes the docker CLI pull the image).
+#[track_caller]
+fn assert_missing_in_body(v: Verdict, message: &str) {
+    let d = denied(v);
+    assert_eq!((d.status, d.rule.as_deref()), (400, None), "{}", d.message);
+    assert_eq!(d.message, message);
+}
+
+/// What is forwarded names nothing of beta's: no beta id, no beta name.
+#[track_caller]
+fn names_nothing_of_betas(f: &Forward) {
+    // `alpha_<beta's id>` is a name in alpha's scope: nobody's but alpha's
+    let mut text = body_of(f).to_string();
+    for theirs in [beta_db(), beta_net()] {
+        text = text.replace(&format!("alpha_{theirs}"), "alpha_x");
+    }
+    for theirs in [beta_db(), beta_net()] {
+        assert!(!text.contains(&theirs[..12]), "{text}");
+    }
+    for theirs in ["\"beta_db", "\"beta_net", ":beta_db", "container:b1"] {
+        assert!(!text.contains(theirs), "{text}");
+    }
+}
+
 #[test]
-fn links_to_foreign_containers_are_not_found() {
-    for l in [
-        "beta_db:db".to_string(),
-        "/beta_db:/web/db".to_string(),
-        format!("{}:db", beta_db()),
-        "b1:db".to_string(),
-        "db2".to_string(),
+fn links_to_foreign_containers_are_what_the_daemon_says_of_none() {
+    for (l, r) in [
+        ("beta_db:db".to_string(), "beta_db".to_string()),
+        ("/beta_db:/web/db".to_string(), "beta_db".to_string()),
+        (format!("{}:db", beta_db()), beta_db()),
+        ("b1:db".to_string(), "b1".to_string()),
+        ("db2".to_string(), "db2".to_string()),
     ] {
-        assert_not_found(create(json!({"Links": [l]})));
+        assert_missing_in_body(
+            create(json!({"Links": [l]})),
+            &format!("could not get container for {r}: No such container: {r}"),
+        );
     }
     let f = forwarded(create(json!({"Links": ["db:database"]})));
     assert_eq!(body_of(&f)["HostConfig"]["Links"][0], "alpha_db:database");
 }
 
 #[test]
-fn volumes_from_foreign_containers_is_not_found() {
-    for vf in [
-        "beta_db".to_string(),
-        "beta_db:ro".to_string(),
-        format!("{}:rw", beta_db()),
-        "b1".to_string(),
+fn volumes_from_foreign_containers_is_what_the_daemon_says_of_none() {
+    for (vf, r) in [
+        ("beta_db".to_string(), "beta_db".to_string()),
+        ("beta_db:ro".to_string(), "beta_db".to_string()),
+        (format!("{}:rw", beta_db()), beta_db()),
+        ("b1".to_string(), "b1".to_string()),
     ] {
-        assert_not_found(create(json!({"VolumesFrom": [vf]})));
+        assert_missing_in_body(
+            create(json!({"VolumesFrom": [vf]})),
+            &format!("No such container: {r}"),
+        );
     }
     let f = forwarded(create(json!({"VolumesFrom": ["db:ro"]})));
     assert_eq!(
@@ -501,12 +533,29 @@ fn volumes_from_foreign_containers_is_not_found() {
 }
 
 #[test]
-fn container_namespace_modes_naming_foreign_containers_are_not_found() {
-    for field in ["NetworkMode", "PidMode", "IpcMode", "UTSMode", "Cgroup"] {
-        for r in ["beta_db".to_string(), beta_db(), "b1".to_string()] {
+fn container_namespace_modes_naming_foreign_containers_are_what_the_daemon_says_of_none() {
+    for r in ["beta_db".to_string(), beta_db(), "b1".to_string()] {
+        // looked up at create: the daemon's 400
+        for field in ["PidMode", "IpcMode"] {
             let mut hc = serde_json::Map::new();
             hc.insert(field.into(), json!(format!("container:{r}")));
-            assert_not_found(create(Value::Object(hc)));
+            assert_missing_in_body(
+                create(Value::Object(hc)),
+                &format!("No such container: {r}"),
+            );
+        }
+        // looked up when it starts (or never): the tenant's scoped name,
+        // which is nobody else's
+        for field in ["NetworkMode", "UTSMode", "Cgroup"] {
+            let mut hc = serde_json::Map::new();
+            hc.insert(field.into(), json!(format!("container:{r}")));
+            let f = forwarded(create(Value::Object(hc)));
+            names_nothing_of_betas(&f);
+            assert_eq!(
+                body_of(&f)["HostConfig"][field],
+                format!("container:alpha_{r}"),
+                "{field}"
+            );
         }
     }
     let f = forwarded(create(json!({"PidMode": "container:web"})));
@@ -517,20 +566,34 @@ fn container_namespace_modes_naming_foreign_containers_are_not_found() {
 }
 
 #[test]
-fn networking_config_naming_foreign_networks_or_containers_is_not_found() {
+fn networking_config_naming_foreign_networks_or_containers_names_only_the_tenants_scope() {
     let run = |ec: Value| {
-        send_json(
+        forwarded(send_json(
             "POST",
             "/v1.41/containers/create",
             json!({"Image": "busybox", "NetworkingConfig": {"EndpointsConfig": ec}}),
-        )
+        ))
     };
-    assert_not_found(run(json!({"beta_net": {}})));
-    assert_not_found(run(json!({ beta_net(): {} })));
-    assert_not_found(run(json!({"host": {}})));
-    assert_not_found(run(json!({"bridge": {"NetworkID": beta_net()}})));
-    assert_not_found(run(json!({"bridge": {"Links": ["beta_db:db"]}})));
-    let f = forwarded(run(json!({"bridge": {"Aliases": ["x"]}})));
+    let eps = |f: &Forward| body_of(f)["NetworkingConfig"]["EndpointsConfig"].clone();
+    for (key, scoped) in [
+        ("beta_net".to_string(), "alpha_beta_net".to_string()),
+        (beta_net(), format!("alpha_{}", beta_net())),
+        ("host".to_string(), "alpha_host".to_string()),
+    ] {
+        let f = run(json!({ key.clone(): {} }));
+        names_nothing_of_betas(&f);
+        assert!(eps(&f).get(&scoped).is_some(), "{key}: {}", eps(&f));
+    }
+    let f = run(json!({"bridge": {"NetworkID": beta_net()}}));
+    names_nothing_of_betas(&f);
+    assert_eq!(
+        eps(&f)["alpha_bridge"]["NetworkID"],
+        format!("alpha_{}", beta_net())
+    );
+    let f = run(json!({"bridge": {"Links": ["beta_db:db"]}}));
+    names_nothing_of_betas(&f);
+    assert_eq!(eps(&f)["alpha_bridge"]["Links"][0], "alpha_beta_db:db");
+    let f = run(json!({"bridge": {"Aliases": ["x"]}}));
     let eps = body_of(&f)["NetworkingConfig"]["EndpointsConfig"]
         .as_object()
         .unwrap();
@@ -538,14 +601,16 @@ fn networking_config_naming_foreign_networks_or_containers_is_not_found() {
 }
 
 #[test]
-fn network_mode_naming_a_foreign_network_is_not_found() {
-    for m in ["beta_net", "alpha_net", "d1", "none2"] {
-        assert_not_found(create(json!({ "NetworkMode": m })));
-    }
+fn network_mode_naming_a_foreign_network_names_only_the_tenants_scope() {
     let mode = |m: &str| {
         let f = forwarded(create(json!({ "NetworkMode": m })));
+        names_nothing_of_betas(&f);
         body_of(&f)["HostConfig"]["NetworkMode"].clone()
     };
+    for m in ["beta_net", "alpha_net", "d1", "none2"] {
+        assert_eq!(mode(m), format!("alpha_{m}"));
+    }
+    assert_eq!(mode(&beta_net()), format!("alpha_{}", beta_net()));
     assert_eq!(mode("net"), "alpha_net");
     assert_eq!(mode(&alpha_net()), "alpha_net");
 }
@@ -574,14 +639,21 @@ fn network_connect_and_disconnect_with_foreign_parties_are_not_found() {
     assert_not_found(connect("net", json!({ "Container": beta_db() })));
     assert_not_found(connect("beta_net", json!({"Container": "web"})));
     assert_not_found(connect(&beta_net(), json!({"Container": "web"})));
-    assert_not_found(connect(
+    // the daemon reads these only when it connects: scoped, nobody else's
+    let f = forwarded(connect(
         "net",
         json!({"Container": "web", "EndpointConfig": {"NetworkID": beta_net()}}),
     ));
-    assert_not_found(connect(
+    names_nothing_of_betas(&f);
+    let f = forwarded(connect(
         "net",
         json!({"Container": "web", "EndpointConfig": {"Links": ["beta_db:db"]}}),
     ));
+    names_nothing_of_betas(&f);
+    assert_eq!(
+        body_of(&f)["EndpointConfig"]["Links"][0],
+        "alpha_beta_db:db"
+    );
     for (net, c) in [("net", "beta_db"), ("beta_net", "web")] {
         assert_not_found(send_json(
             "POST",
@@ -1503,7 +1575,6 @@ fn owner_label_filter_is_forced_on_lists_prunes_and_events() {
         ("GET", "/v1.41/containers/json?all=1"),
         ("GET", "/v1.41/networks"),
         ("GET", "/v1.41/volumes"),
-        ("GET", "/v1.41/events?since=0"),
         ("POST", "/v1.41/containers/prune"),
         ("POST", "/v1.41/networks/prune"),
         ("POST", "/v1.41/volumes/prune"),
@@ -1511,6 +1582,19 @@ fn owner_label_filter_is_forced_on_lists_prunes_and_events() {
         let f = forwarded(send(m, path, b""));
         assert_owner_filter_only_alpha(&forwarded_filters(&f));
     }
+    // events: no owner filter (network and volume events carry no labels);
+    // the stream is cut to the tenant's by the events rewriter
+    let f = forwarded(send("GET", "/v1.41/events?since=0", b""));
+    assert_no_label_filter_of_others(&forwarded_filters(&f));
+}
+
+/// What an events request may forward: no label filter but the tenant's own.
+fn assert_no_label_filter_of_others(filters: &Value) {
+    let text = filters.to_string();
+    assert!(
+        !text.contains("fdcs.") && !text.contains("beta"),
+        "{filters}"
+    );
 }
 
 #[test]
@@ -1524,11 +1608,12 @@ fn duplicated_and_encoded_filters_params_cannot_replace_the_owner_filter() {
         for (m, path) in [
             ("GET", "/v1.41/containers/json"),
             ("POST", "/v1.41/volumes/prune"),
-            ("GET", "/v1.41/events"),
         ] {
             let f = forwarded(send(m, &format!("{path}?{q}"), b""));
             assert_owner_filter_only_alpha(&forwarded_filters(&f));
         }
+        let f = forwarded(send("GET", &format!("/v1.41/events?{q}"), b""));
+        assert_no_label_filter_of_others(&forwarded_filters(&f));
     }
 }
 
@@ -1579,7 +1664,10 @@ fn events_reference_filters_are_scoped_to_engine_names() {
     assert_eq!(filters["container"]["alpha_beta_db"], true);
     assert_eq!(filters["network"]["alpha_n"], true);
     assert_eq!(filters["volume"]["alpha_v"], true);
-    assert_eq!(filters["label"]["fdcs.tenant=alpha"], true);
+    // network and volume events carry no labels: the owner label would hide
+    // them, so the events rewriter alone cuts the stream to the tenant's
+    // (`events_of_other_tenants_and_of_unowned_actors_are_dropped`)
+    assert!(filters.get("label").is_none(), "{filters}");
 }
 
 // ------------------------------------ images: shared store, write-denied --
@@ -1831,8 +1919,13 @@ fn events_of_other_tenants_and_of_unowned_actors_are_dropped() {
             "Attributes": {"name": "alpha_x", "FDCS.tenant": "alpha"}}}),
         json!({"Type": "container", "Action": "start", "Actor": {"ID": "x",
             "Attributes": {"name": "alpha_x"}}}),
+        // a network event is its network's, never its container's
         json!({"Type": "network", "Action": "connect", "Actor": {"ID": "n",
-            "Attributes": {"name": "alpha_net", "container": beta_db()}}}),
+            "Attributes": {"name": "beta_net", "container": alpha_web()}}}),
+        json!({"Type": "volume", "Action": "mount", "Actor": {"ID": "beta_data",
+            "Attributes": {"container": alpha_web(), "fdcs.tenant": "alpha"}}}),
+        json!({"Type": "network", "Action": "create", "Actor": {"ID": "n",
+            "Attributes": {"name": "alphanet", "fdcs.tenant": "alpha"}}}),
         json!({"Type": "daemon", "Action": "reload", "Actor": {"ID": "d",
             "Attributes": {"name": "prod-host-7"}}}),
     ] {
@@ -1900,6 +1993,44 @@ fn network_connect_to_predefined_networks_is_not_found() {
             json!({"Container": "web"}),
         ));
     }
+}
+
+#[test]
+fn removing_a_predefined_network_is_refused_as_the_engine_refuses_it() {
+    // dockerd 20.10: `DELETE /networks/bridge` is 403 with these words; a
+    // tenant's `bridge` is its default network, which must stay
+    let bridge = alpha_bridge();
+    for (reference, name) in [
+        ("bridge", "bridge"),
+        (bridge.as_str(), "bridge"),
+        ("alpha_bridge", "alpha_bridge"),
+        ("host", "host"),
+        ("none", "none"),
+    ] {
+        let v = send("DELETE", &format!("/v1.41/networks/{reference}"), b"");
+        if name == "alpha_bridge" {
+            // the engine-side name is no name of the tenant's
+            assert_not_found(v);
+            continue;
+        }
+        let d = denied(v);
+        assert_eq!(
+            (d.status, d.message.as_str()),
+            (
+                403,
+                format!("{name} is a pre-defined network and cannot be removed").as_str()
+            ),
+            "{reference}"
+        );
+    }
+    let f = forwarded(send("DELETE", "/v1.41/networks/net", b""));
+    assert_eq!(f.path, format!("/v1.41/networks/{}", alpha_net()));
+    assert_not_found(send("DELETE", "/v1.41/networks/beta_net", b""));
+    assert_not_found(send(
+        "DELETE",
+        &format!("/v1.41/networks/{}", beta_net()),
+        b"",
+    ));
 }
 
 #[test]

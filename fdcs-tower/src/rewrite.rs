@@ -1,10 +1,10 @@
 //! Treating the engine's answer as the core planned: pass it through,
 //! rewrite a buffered JSON answer, or rewrite `/events` line by line.
 //!
-//! A buffered answer is rewritten whatever its status: the daemon's own
-//! error messages keep its wording, with engine-side names and claims
-//! shown as the tenant's names; an error body that is not the daemon's
-//! `{"message": ...}` passes as it is.
+//! An error answer (400 and up) of any route, whatever its plan, is read
+//! and rewritten by the core ([`error`]): the daemon's own messages keep
+//! their wording, with engine-side names and claims shown as the tenant's
+//! names and ids the request did not name hidden, JSON or plain text.
 
 mod events;
 
@@ -13,7 +13,7 @@ use crate::config::Limits;
 use crate::engine::read_limited;
 use crate::error::Rejection;
 use bytes::Bytes;
-use fdcs_policy::{ResponsePlan, ResponseRewrite, Tenant};
+use fdcs_policy::{Forward, ResponsePlan, ResponseRewrite, Tenant};
 use http::{header, HeaderValue, Response};
 use http_body::Body;
 
@@ -44,6 +44,36 @@ where
         }
         _ => Ok(Response::from_parts(parts, boxed(body))),
     }
+}
+
+/// Whether the engine's answer is an error (400 and up) that the core
+/// rewrites whatever the plan: the daemon's messages quote engine-side
+/// names and ids on every route, streaming and hijacking ones included.
+pub(crate) fn is_error<RB>(resp: &Response<RB>) -> bool {
+    resp.status().as_u16() >= 400
+}
+
+/// An error answer of the engine, read (bounded) and shown in the
+/// tenant's names ([`fdcs_policy::rewrite_error`]): JSON or plain text,
+/// any route, ids the judged request did not name hidden.
+pub(crate) async fn error<RB>(
+    fwd: &Forward,
+    tenant: &Tenant,
+    resp: Response<RB>,
+    limits: &Limits,
+) -> Result<Response<FdcsBody>, Rejection>
+where
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let (mut parts, body) = resp.into_parts();
+    let bytes = read_limited(body, limits.max_response_body).await?;
+    let out = fdcs_policy::rewrite_error(tenant, fwd, &bytes);
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+    Ok(Response::from_parts(parts, full(out)))
 }
 
 /// A buffered answer, rewritten by the core for the tenant.

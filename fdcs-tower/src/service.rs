@@ -264,7 +264,10 @@ where
         postludes(inner, &fwd, limits).await;
     }
 
-    // 6 the answer
+    // 6 the answer; the daemon's errors in the tenant's names, any plan
+    if rewrite::is_error(&resp) {
+        return rewrite::error(&fwd, &tenant, resp, limits).await;
+    }
     match &fwd.response {
         ResponsePlan::Pull { claim } => Ok(pull::watch(inner.clone(), claim.clone(), resp, limits)),
         ResponsePlan::Hijack => Ok(hijack::tunnel(

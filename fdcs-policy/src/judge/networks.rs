@@ -7,7 +7,7 @@ use super::ctx::{Ctx, Stop};
 use crate::decode::{decode, encode, NetworkConnect, NetworkCreate, NetworkDisconnect};
 use crate::route::Endpoint;
 use crate::tenancy::filters::FilterScope;
-use crate::tenancy::{claim_labels, scoped_name};
+use crate::tenancy::{claim_labels, engine_name, scoped_name, DEFAULT_NETWORK};
 use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
 
 /// Rule id for network drivers and options.
@@ -31,7 +31,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Network,
             ResponsePlan::Rewrite(ResponseRewrite::NetworkInspect),
         ),
-        Endpoint::NetworkDelete => cx.to_ref(Network, ResponsePlan::PassThrough),
+        Endpoint::NetworkDelete => delete(cx),
         Endpoint::NetworkCreate => create(cx),
         Endpoint::NetworkConnect => connect(cx),
         Endpoint::NetworkDisconnect => {
@@ -49,6 +49,38 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         _ => prune(cx, FilterScope::Prune),
     }
 }
+
+/// The networks every engine has: never removed, and never a tenant's
+/// name (`bridge` is each tenant's own default network instead).
+const PREDEFINED: &[&str] = &["bridge", "host", "none"];
+
+/// `docker network rm`: the tenant's own networks, except its default one,
+/// which stands for the engine's `bridge` and is refused as the engine
+/// refuses to remove a predefined network (by name or by id: the daemon
+/// checks the network it found), with the daemon's own 403 and words.
+/// `host` and `none` get the same answer; nothing is forwarded.
+fn delete(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let reference = cx.route.reference();
+    let predefined = |name: &str| {
+        Stop::Deny(Denial {
+            status: 403,
+            rule: Some(PREDEFINED_RULE.into()),
+            message: format!("{name} is a pre-defined network and cannot be removed"),
+            field: None,
+        })
+    };
+    if let Some(name) = PREDEFINED.iter().find(|n| **n == reference) {
+        return Err(predefined(name));
+    }
+    let owned = cx.resolve(ResourceKind::Network, reference)?;
+    if owned.name == engine_name(&cx.tenant.id, DEFAULT_NETWORK) {
+        return Err(predefined(DEFAULT_NETWORK));
+    }
+    cx.to_ref(ResourceKind::Network, ResponsePlan::PassThrough)
+}
+
+/// Rule id (for the audit line) of refusing to remove a predefined network.
+const PREDEFINED_RULE: &str = "networks.predefined";
 
 fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut body: NetworkCreate = decode(&cx.req.body)?;

@@ -219,12 +219,18 @@ pub fn scope(
                     }
                 }
                 "container" | "network" | "volume" if scope == FilterScope::Events => {
-                    // Events filters only narrow (the owner label is ANDed in);
-                    // names are shown to the engine in their scoped form.
-                    if is_full_id(&v) {
-                        out_values.push(v);
-                    } else {
+                    // Events filters only narrow (the stream is cut to the
+                    // tenant's by the rewriter); names are shown to the
+                    // engine in their scoped form, and an id or id prefix
+                    // as it is (the daemon matches both as prefixes).
+                    let hex = !v.is_empty()
+                        && v.bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                    if !is_full_id(&v) {
                         out_values.push(engine_name(tenant, &v));
+                    }
+                    if hex {
+                        out_values.push(v);
                     }
                 }
                 _ => out_values.push(v),
@@ -237,7 +243,10 @@ pub fn scope(
             }
         }
     }
-    if scope != FilterScope::Images {
+    // Network and volume events carry no labels: the owner label would
+    // let only container events through, so the events rewriter alone
+    // decides whose an event is (`rewrite::events`).
+    if !matches!(scope, FilterScope::Images | FilterScope::Events) {
         upstream
             .entry("label".to_string())
             .or_default()
@@ -259,7 +268,7 @@ fn resolved_id(
     match resolve(facts, tenant, kind, reference) {
         Resolution::Owned(o) => Ok(o.id.clone()),
         Resolution::Need(o) => Err(Ok(o)),
-        Resolution::NotFound(d) => Err(Err(d)),
+        Resolution::NotFound(d) | Resolution::Ambiguous(d) => Err(Err(d)),
     }
 }
 

@@ -2,7 +2,12 @@
 //! engine-side names and fdcs labels, and drop anything not the tenant's
 //! (defence in depth behind the forced owner-label filter).
 
+mod errors;
+mod events;
 mod images;
+
+pub use errors::{rewrite_error, HIDDEN_ID};
+pub use events::rewrite_event;
 
 use serde_json::{Map, Value};
 
@@ -32,7 +37,7 @@ fn rewrite_value(plan: &ResponseRewrite, tenant: &Tenant, mut v: Value) -> Vec<u
     // The daemon's error shape is exactly `{"message": "..."}`.
     if let Some(obj) = v.as_object_mut().filter(|o| o.len() == 1) {
         if let Some(Value::String(m)) = obj.get_mut("message") {
-            *m = unclaim_text(id, &unscope_text(id, m));
+            *m = errors::error_text(id, &[], m);
             return to_bytes(&v);
         }
     }
@@ -133,36 +138,6 @@ fn to_bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
-/// Rewrites one line of the `/events` stream; `None` drops it.
-///
-/// Only events whose actor carries the tenant's owner label pass.
-pub fn rewrite_event(tenant: &Tenant, line: &[u8]) -> Option<Vec<u8>> {
-    let id = &tenant.id;
-    let mut v: Value = serde_json::from_slice(line).ok()?;
-    // Image and daemon events carry image labels or engine facts, never a
-    // tenant's ownership: an image labelled `fdcs.tenant=x` must not show
-    // everyone's pulls to x.
-    let kind = v.get("Type").and_then(Value::as_str).unwrap_or("");
-    if !matches!(kind, "container" | "network" | "volume") {
-        return None;
-    }
-    let attrs = v.get_mut("Actor")?.get_mut("Attributes")?.as_object_mut()?;
-    if attrs.get(OWNER_LABEL).and_then(Value::as_str) != Some(id.as_str()) {
-        return None;
-    }
-    attrs.retain(|k, _| !is_reserved_label(k));
-    for key in ["name", "container"] {
-        if let Some(s) = attrs.get_mut(key) {
-            unscope_string(id, s);
-        }
-    }
-    unclaim_image(id, attrs.get_mut("image"));
-    unclaim_image(id, v.get_mut("from"));
-    let mut out = to_bytes(&v);
-    out.push(b'\n');
-    Some(out)
-}
-
 /// Rewrites one line of a `docker stats` stream ([`ResponsePlan::Stats`]):
 /// the engine-side name (`"name":"/alpha_web"`) becomes the tenant's own.
 /// The container was resolved to one the tenant owns before the request
@@ -192,13 +167,18 @@ pub fn rewrite_stats_line(tenant: &Tenant, line: &[u8]) -> Vec<u8> {
 /// Rewrites a buffered answer of any status for the tenant, and gives the
 /// status to send with it: an image the tenant may not see is answered
 /// `404` in the daemon's words, whatever the engine said. An error answer
-/// that is not the daemon's `{"message": ...}` passes as it is.
+/// (400 and up) of any shape is rewritten as [`rewrite_error`] rewrites it,
+/// with every id hidden (no request to vouch for one); another answer that
+/// is not the daemon's `{"message": ...}` passes as it is.
 pub fn rewrite_answer(
     plan: &ResponseRewrite,
     tenant: &Tenant,
     status: u16,
     body: &[u8],
 ) -> (u16, Vec<u8>) {
+    if status >= 400 {
+        return (status, errors::rewrite_error_naming(&tenant.id, &[], body));
+    }
     if !(200..300).contains(&status) {
         let is_message = serde_json::from_slice::<Value>(body).is_ok_and(|v| {
             v.as_object()
@@ -362,14 +342,42 @@ fn container_summary(id: &TenantId, c: &mut Value) {
     if let Some(ns) = c.get_mut("NetworkSettings") {
         rename_keys(id, ns.get_mut("Networks"));
     }
-    each_in(c.get_mut("Mounts"), |m| {
-        if let Some(n) = m.get_mut("Name") {
-            unscope_string(id, n);
-        }
-    });
+    each_in(c.get_mut("Mounts"), |m| mount(id, m));
 }
 
+/// A mount of a container, in a list or an inspect: a volume's name as
+/// the tenant's, and not where the volume lives on the host. A bind's
+/// source is the path the creator gave (only a policy that allows binds
+/// lets one through), so it stays.
+fn mount(id: &TenantId, m: &mut Value) {
+    if let Some(n) = m.get_mut("Name") {
+        unscope_string(id, n);
+    }
+    if m.get("Type").and_then(Value::as_str) == Some("volume") {
+        blank(m, "Source");
+    }
+}
+
+/// An inspect's string field emptied, where it is present: the host's
+/// paths are no tenant's business (invariant 11), and an empty string is
+/// what a Go client reads for a path the engine does not have.
+fn blank(v: &mut Value, key: &str) {
+    if let Some(s) = v.get_mut(key).filter(|s| s.is_string()) {
+        *s = Value::String(String::new());
+    }
+}
+
+/// Where the daemon keeps a container's files on the host.
+const HOST_PATHS: &[&str] = &["LogPath", "ResolvConfPath", "HostnamePath", "HostsPath"];
+
 fn container_inspect(id: &TenantId, c: &mut Value) {
+    for key in HOST_PATHS {
+        blank(c, key);
+    }
+    // the storage driver's directories on the host (image inspect drops it too)
+    if let Some(o) = c.as_object_mut() {
+        o.remove("GraphDriver");
+    }
     if let Some(n) = c.get_mut("Name") {
         unscope_segments_value(id, n);
     }
@@ -390,11 +398,7 @@ fn container_inspect(id: &TenantId, c: &mut Value) {
     if let Some(ns) = c.get_mut("NetworkSettings") {
         rename_keys(id, ns.get_mut("Networks"));
     }
-    each_in(c.get_mut("Mounts"), |m| {
-        if let Some(n) = m.get_mut("Name") {
-            unscope_string(id, n);
-        }
-    });
+    each_in(c.get_mut("Mounts"), |m| mount(id, m));
 }
 
 fn network(id: &TenantId, n: &mut Value) {
@@ -415,6 +419,8 @@ fn volume(id: &TenantId, v: &mut Value) {
     if let Some(name) = v.get_mut("Name") {
         unscope_string(id, name);
     }
+    // `/var/lib/docker/volumes/<engine name>/_data`: a host path
+    blank(v, "Mountpoint");
     strip_labels(v.get_mut("Labels"));
 }
 
@@ -545,7 +551,11 @@ fn layers_size(imgs: &[Value]) -> i64 {
         .iter()
         .map(|i| (field(i, "Size") - field(i, "SharedSize")).max(0))
         .fold(0, i64::saturating_add);
-    let shared = imgs.iter().map(|i| field(i, "SharedSize")).max().unwrap_or(0);
+    let shared = imgs
+        .iter()
+        .map(|i| field(i, "SharedSize"))
+        .max()
+        .unwrap_or(0);
     own.saturating_add(shared)
 }
 
