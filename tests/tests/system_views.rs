@@ -233,6 +233,12 @@ fn info_df_and_system_prune_show_and_touch_only_the_tenants_own() {
     let i = info(&sva.docker(&["info", "--format", "{{json .}}"]));
     assert_eq!(count(&i, "Containers"), 3, "{i}");
 
+    // the filters `docker system prune` takes reach every step, the
+    // image and build-cache prunes included
+    for filter in ["until=1h", "label=fdcs-e2e-nothing", "label!=fdcs-e2e-keep"] {
+        let out = sva.docker(&["system", "prune", "-f", "--filter", filter]);
+        assert!(out.ok().contains("Total reclaimed space"), "{out}");
+    }
     // -a and --volumes: whatever the tenant owns goes, nothing shared
     let out = sva.docker(&["system", "prune", "-a", "-f", "--volumes"]);
     eprintln!("{out}");
