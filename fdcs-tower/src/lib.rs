@@ -20,7 +20,11 @@
 //!    daemon's `101`.
 //!
 //! Every refusal is Docker's own `{"message": ...}` shape, and each request
-//! leaves one audit line (`tracing` target `fdcs::audit`).
+//! leaves one audit line (`tracing` target `fdcs::audit`) and one count in
+//! [`Metrics`] — also when its client goes away before the answer
+//! (`outcome="client-gone"`). Each answer carries the line's request id as
+//! `X-Request-Id` (made here; a client's own is ignored); put a
+//! [`PeerAddr`] in the request's extensions and the line names the client.
 //!
 //! ## In a plain hyper server
 //!
