@@ -77,10 +77,9 @@ impl Engine {
     }
 
     /// Makes sure `busybox:latest` is the image `.ci/run setup` builds: the
-    /// suite and the README's examples rely on what it has (EXPOSE 80, an
-    /// index page, every applet as a file, a writable /tmp; the list and
-    /// the reasons are in `tests/image/busybox.sh`, the one recipe both
-    /// use). When there is none it is imported from the static
+    /// suite relies on what it has (EXPOSE 80, an index page, every applet
+    /// as a file, a writable /tmp; the list and the reasons are in
+    /// `tests/image/busybox.sh`, the one recipe both use). When there is none it is imported from the static
     /// `/bin/busybox`, as `.ci/run` does (no registry is reachable); when
     /// another image holds the name the error lists what it lacks and how
     /// to replace it, instead of letting tests fail far from the cause.

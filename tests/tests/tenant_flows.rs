@@ -121,6 +121,49 @@ fn web_serves_its_own_page_on_a_published_port_and_obeys_lifecycle_commands() {
     c.finish();
 }
 
+/// The README, read at test time: its examples are what these tests run.
+fn readme() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The words of the README's first `docker ... run -d` command as alpha,
+/// after `-H tcp://127.0.0.1:2375` (single quotes as a shell reads them).
+fn readme_main_command() -> Vec<String> {
+    let prefix = "docker --config ~/.docker-alpha -H tcp://127.0.0.1:2375 run -d ";
+    let text = readme();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("README.md has no line starting with `{prefix}`"));
+    let rest = line.strip_prefix("docker --config ~/.docker-alpha -H tcp://127.0.0.1:2375 ");
+    let mut words = Vec::new();
+    let (mut word, mut quoted, mut any) = (String::new(), false, false);
+    for ch in rest.unwrap_or_default().chars() {
+        match ch {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            _ => {
+                word.push(ch);
+                any = true;
+            }
+        }
+    }
+    assert!(!quoted, "unbalanced quote in the README's command: {line}");
+    if any {
+        words.push(word);
+    }
+    words
+}
+
 #[test]
 fn readme_main_command_serves_a_page() {
     // Exactly the README's command (only the name is the test's own): with
@@ -129,23 +172,45 @@ fn readme_main_command_serves_a_page() {
     let Some(c) = case() else { return };
     let web = c.name("web");
     let t = c.alpha();
-    t.docker(&[
-        "run",
-        "-d",
-        "-p",
-        "80",
-        "--name",
-        &web,
-        "busybox",
-        "sh",
-        "-c",
-        "echo hello from alpha > /index.html && exec httpd -f -p 80",
-    ])
-    .ok();
+    let mut args = readme_main_command();
+    let at = args
+        .iter()
+        .position(|w| w == "--name")
+        .unwrap_or_else(|| panic!("the README's command names no container: {args:?}"));
+    assert_eq!(
+        args.get(at + 1).map(String::as_str),
+        Some("web"),
+        "{args:?}"
+    );
+    args[at + 1] = web.clone();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    t.docker(&args).ok();
     let p = published_port(t, &web);
     let r = fetch(p, "/");
     assert_eq!(r.body.trim(), "hello from alpha", "page: {:?}", r.body);
     c.finish();
+}
+
+#[test]
+fn readme_test_command_is_what_ci_runs() {
+    // No engine needed: the README's test command and .ci/run's are one.
+    let command = "cargo test --workspace --no-fail-fast";
+    let ci_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/run");
+    let ci = std::fs::read_to_string(&ci_path).unwrap();
+    let text = readme();
+    let section = text
+        .split("\n## Test it\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("README.md has no `## Test it` section"));
+    let first_block = section
+        .split("```")
+        .nth(1)
+        .unwrap_or_else(|| panic!("`## Test it` has no code block"));
+    assert_eq!(first_block.trim(), command, "README's test command");
+    assert!(
+        ci.lines().any(|l| l.trim() == command),
+        ".ci/run does not run `{command}` on a line of its own"
+    );
 }
 
 #[test]
