@@ -134,11 +134,24 @@ async fn ping(engine: &EngineAddr) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let resp = tower::Service::call(&mut Upstream::new(engine), req)
         .await
-        .map_err(|e| format!("cannot be reached: {e}"))?;
+        .map_err(|e| format!("cannot be reached: {}", chain(&e)))?;
     match resp.status() {
         StatusCode::OK => Ok(()),
         s => Err(format!("answered /_ping with {s}")),
     }
+}
+
+/// An error with its causes (`client error (Connect): No such file or
+/// directory`): the outermost alone rarely says what to fix.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
 }
 
 /// `fdcs_build_info{version,commit} 1`: which build runs, for dashboards
