@@ -26,6 +26,10 @@ pub const RESERVED_LABEL_PREFIX: &str = "fdcs.";
 /// The tenant-side name of the network that replaces the default bridge.
 pub const DEFAULT_NETWORK: &str = "bridge";
 
+/// The label on a tenant's default network: a network prune leaves it
+/// alone, as an engine never prunes its predefined `bridge`.
+pub const DEFAULT_NETWORK_LABEL: &str = "fdcs.default-network";
+
 /// The engine-side name of a tenant's resource: `<tenant>_<name>`.
 pub fn engine_name(tenant: &TenantId, name: &str) -> String {
     let mut s = String::with_capacity(tenant.as_str().len() + 1 + name.len());

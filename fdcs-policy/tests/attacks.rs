@@ -727,7 +727,19 @@ fn container_list_before_since_and_reference_filters_are_scoped() {
         r#"filters={"since":{"b1":true}}"#.to_string(),
         r#"filters={"network":["beta_net"]}"#.to_string(),
     ] {
-        assert_not_found(send("GET", &format!("/v1.41/containers/json?{q}"), b""));
+        // the engine's answer for a name nobody has (500 "no such
+        // container", or an empty list for `network`): the tenant's
+        // scoped name goes, never beta's name or id
+        let f = forwarded(send("GET", &format!("/v1.41/containers/json?{q}"), b""));
+        let mut filters = format!("{} {}", forwarded_filters(&f), f.query.clone().unwrap());
+        for theirs in [beta_db(), beta_net()] {
+            filters = filters.replace(&format!("alpha_{theirs}"), "alpha_x");
+            assert!(!filters.contains(&theirs[..12]), "{q}: {filters}");
+        }
+        for theirs in ["\"beta_", "\"b1\""] {
+            assert!(!filters.contains(theirs), "{q}: {filters}");
+        }
+        assert!(filters.contains("\"alpha_"), "{q}: {filters}");
     }
     let f = forwarded(send("GET", "/v1.41/containers/json?before=web", b""));
     assert!(f
@@ -1576,12 +1588,21 @@ fn owner_label_filter_is_forced_on_lists_prunes_and_events() {
         ("GET", "/v1.41/networks"),
         ("GET", "/v1.41/volumes"),
         ("POST", "/v1.41/containers/prune"),
-        ("POST", "/v1.41/networks/prune"),
         ("POST", "/v1.41/volumes/prune"),
     ] {
         let f = forwarded(send(m, path, b""));
         assert_owner_filter_only_alpha(&forwarded_filters(&f));
     }
+    // a network prune spares the tenant's default network, as an engine
+    // spares its `bridge`: fdcs's own `label!`, and only that
+    let f = forwarded(send("POST", "/v1.41/networks/prune", b""));
+    let mut filters = forwarded_filters(&f);
+    let not = filters
+        .as_object_mut()
+        .and_then(|m| m.remove("label!"))
+        .unwrap_or_default();
+    assert_eq!(not, json!({"fdcs.default-network": true}), "{filters}");
+    assert_owner_filter_only_alpha(&filters);
     // events: no owner filter (network and volume events carry no labels);
     // the stream is cut to the tenant's by the events rewriter
     let f = forwarded(send("GET", "/v1.41/events?since=0", b""));

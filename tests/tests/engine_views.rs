@@ -27,6 +27,8 @@ struct Views {
     evc: Tenant,
     /// A tenant whose id is a prefix of the other two.
     ev: Tenant,
+    /// A tenant that prunes (nothing else of it runs meanwhile).
+    evd: Tenant,
 }
 
 fn views(engine: &Engine) -> &'static Views {
@@ -36,7 +38,7 @@ fn views(engine: &Engine) -> &'static Views {
         let quotas = "{ containers: 1000, memory: 256Gi, cpus: 256, pids: 1000000, \
                       publishedPorts: 1000, volumes: 1000, networks: 200 }";
         let mut text = String::from("tenants:\n");
-        for id in ["evb", "evc", "ev"] {
+        for id in ["evb", "evc", "ev", "evd"] {
             text.push_str(&format!(
                 "  - id: {id}\n    tokens: [{id}-token]\n    quotas: {quotas}\n"
             ));
@@ -54,6 +56,7 @@ fn views(engine: &Engine) -> &'static Views {
             evb: Tenant::new("evb", "evb-token", &host, &dir),
             evc: Tenant::new("evc", "evc-token", &host, &dir),
             ev: Tenant::new("ev", "ev-token", &host, &dir),
+            evd: Tenant::new("evd", "evd-token", &host, &dir),
             proxy,
         }
     })
@@ -258,6 +261,24 @@ fn network_rm_bridge_is_refused_as_the_engine_refuses_it_and_the_default_network
     assert!(!out.ok().contains("evb_"), "{out}");
     let out = t.docker(&["inspect", "--format", "{{.HostConfig.NetworkMode}}", &ctr]);
     assert_eq!(out.ok(), "bridge");
+    finish(&c, v);
+}
+
+#[test]
+fn network_prune_leaves_the_default_network_as_an_engine_leaves_bridge() {
+    let Some((c, v)) = start() else { return };
+    let t = &v.evd;
+    let (ctr, idle) = (c.name("ev-pruned"), c.name("ev-idle"));
+    t.docker(&["run", "--name", &ctr, "busybox", "true"]).ok();
+    t.docker(&["rm", &ctr]).ok();
+    t.docker(&["network", "create", &idle]).ok();
+    // `bridge` is unused now, like the idle network
+    let out = t.docker(&["network", "prune", "-f"]);
+    let text = out.ok();
+    assert!(text.contains(&idle), "{out}");
+    assert!(!text.lines().any(|l| l.trim() == "bridge"), "{out}");
+    let out = t.docker(&["network", "ls", "--format", "{{.Name}}"]);
+    assert_eq!(out.ok(), "bridge", "{out}");
     finish(&c, v);
 }
 

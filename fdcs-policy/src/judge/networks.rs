@@ -1,13 +1,15 @@
 //! Network endpoints: a tenant's networks are scoped by name, labelled, and
 //! bridge-only; connect and disconnect take only own containers.
 
-use super::containers::{filtered, prune};
+use super::containers::{filtered, prune, scoped_filters};
 use super::containers_create_scope_endpoint as scope_endpoint;
 use super::ctx::{Ctx, Stop};
 use crate::decode::{decode, encode, NetworkConnect, NetworkCreate, NetworkDisconnect};
 use crate::route::Endpoint;
 use crate::tenancy::filters::FilterScope;
-use crate::tenancy::{claim_labels, engine_name, scoped_name, DEFAULT_NETWORK};
+use crate::tenancy::{
+    claim_labels, engine_name, scoped_name, DEFAULT_NETWORK, DEFAULT_NETWORK_LABEL,
+};
 use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
 
 /// Rule id for network drivers and options.
@@ -46,8 +48,41 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             fwd.body = Some(encode(&body));
             Ok(fwd)
         }
+        Endpoint::NetworkPrune => prune_networks(cx),
         _ => prune(cx, FilterScope::Prune),
     }
+}
+
+/// `docker network prune`: the tenant's unused networks, but never its
+/// default one (`bridge` to it), which an engine never prunes. Default
+/// networks made before fdcs labelled them can still go; the next
+/// container on `bridge` makes it again.
+fn prune_networks(cx: &Ctx<'_>) -> Result<Forward, Stop> {
+    let scoped = scoped_filters(cx, FilterScope::Prune)?;
+    // our own JSON; were it unreadable, nothing is pruned (fail closed:
+    // a default would lose the owner label)
+    let mut filters: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&scoped.upstream).map_err(|_| {
+            Stop::Deny(Denial::malformed(
+                "tenancy.filter",
+                "the prune filters could not be scoped",
+                "send filters as the docker CLI does",
+            ))
+        })?;
+    let not = filters
+        .entry("label!")
+        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    if let Some(m) = not.as_object_mut() {
+        m.insert(DEFAULT_NETWORK_LABEL.into(), serde_json::Value::Bool(true));
+    }
+    let mut q = cx.query.clone();
+    q.set("filters", serde_json::Value::Object(filters).to_string());
+    Ok(cx.forward(
+        cx.req.path.clone(),
+        &q,
+        None,
+        ResponsePlan::Rewrite(ResponseRewrite::Prune),
+    ))
 }
 
 /// The networks every engine has: never removed, and never a tenant's

@@ -114,7 +114,10 @@ fn default_network(cx: &Ctx<'_>, name: &str) -> Prelude {
             "Name": name,
             "CheckDuplicate": true,
             "Driver": "bridge",
-            "Labels": { OWNER_LABEL: cx.tenant.id.as_str() },
+            "Labels": {
+                OWNER_LABEL: cx.tenant.id.as_str(),
+                crate::tenancy::DEFAULT_NETWORK_LABEL: "true",
+            },
         }),
     }
 }
