@@ -458,7 +458,7 @@ fn volumes_from_a_container_asks_where_it_mounts_things() {
         v,
         Verdict::Need(vec![Obligation::ContainerMounts { id: OWN_DB.into() }])
     );
-    // beta's container is not found, mounts or not
+    // beta's container is not found, mounts or not: the daemon's 400
     let req = Request::new(
         "POST",
         "/v1.41/containers/create",
@@ -467,7 +467,7 @@ fn volumes_from_a_container_asks_where_it_mounts_things() {
     let mut f = facts(image(&["/var/lib/db"], &[]));
     f.lookups.clear();
     f.containers = Some(vec![]);
-    denied(judge(policy(), &alpha(), &req, &f), 404, None);
+    denied(judge(policy(), &alpha(), &req, &f), 400, None);
 }
 
 #[test]

@@ -58,10 +58,12 @@ fn list(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let scoped = scoped_filters(cx, FilterScope::ContainerList)?;
     let mut q = cx.query.clone();
     q.set("filters", scoped.upstream);
-    // Legacy `before`/`since` query parameters name containers too.
+    // Legacy `before`/`since` query parameters name containers too (an
+    // API 1.41 engine ignores them; one it does not have is the tenant's
+    // scoped name, nobody else's).
     for key in ["before", "since"] {
         if let Some(r) = q.get(key).filter(|v| !v.is_empty()).map(str::to_string) {
-            let id = cx.resolve(ResourceKind::Container, &r)?.id.clone();
+            let id = cx.scoped_ref(ResourceKind::Container, &r, |o| o.id.clone())?;
             q.set(key, id);
         }
     }

@@ -8,7 +8,7 @@ use crate::query::Query;
 use crate::route::Endpoint;
 use crate::route::RouteMatch;
 use crate::tenancy::engine_name;
-use crate::tenancy::resolve::{resolve_at, Resolution};
+use crate::tenancy::resolve::{resolve_at, BodyRef, Resolution};
 use crate::{
     Denial, Facts, Forward, Obligation, Owned, Policy, Request, ResourceKind, ResponsePlan, Tenant,
 };
@@ -58,8 +58,60 @@ impl<'a> Ctx<'a> {
         ) {
             Resolution::Owned(o) => Ok(o),
             Resolution::Need(o) => Err(Stop::Need(o)),
-            Resolution::NotFound(d) => Err(Stop::Deny(d)),
+            Resolution::NotFound(d) | Resolution::Ambiguous(d) => Err(Stop::Deny(d)),
         }
+    }
+
+    /// Resolves a reference in a body: the tenant's own resource, or
+    /// `None` when it has none of that name (another tenant's looks the
+    /// same); an ambiguous prefix is the daemon's 400.
+    pub(crate) fn resolve_in_body(
+        &self,
+        kind: ResourceKind,
+        reference: &str,
+    ) -> Result<Option<&'a Owned>, Stop> {
+        match resolve_at(
+            self.facts,
+            &self.tenant.id,
+            kind,
+            reference,
+            &self.route.prefix(),
+        ) {
+            Resolution::Owned(o) => Ok(Some(o)),
+            Resolution::Need(o) => Err(Stop::Need(o)),
+            Resolution::NotFound(_) => Ok(None),
+            Resolution::Ambiguous(d) => Err(Stop::Deny(d)),
+        }
+    }
+
+    /// A container named in a create body that the daemon looks up at
+    /// create time: the tenant's own, or the daemon's answer for `field`.
+    pub(crate) fn body_container(
+        &self,
+        field: BodyRef,
+        reference: &str,
+    ) -> Result<&'a Owned, Stop> {
+        self.resolve_in_body(ResourceKind::Container, reference)?
+            .ok_or_else(|| Stop::Deny(field.missing(reference)))
+    }
+
+    /// A reference the daemon resolves only later (at start): the engine
+    /// name or id of the tenant's own resource (`pick`), or, when it has
+    /// none, the tenant's scoped name, which is nobody else's: the engine
+    /// then answers as it does for any name that does not exist.
+    pub(crate) fn scoped_ref(
+        &self,
+        kind: ResourceKind,
+        reference: &str,
+        pick: impl FnOnce(&Owned) -> String,
+    ) -> Result<String, Stop> {
+        Ok(match self.resolve_in_body(kind, reference)? {
+            Some(o) => pick(o),
+            None => engine_name(
+                &self.tenant.id,
+                reference.strip_prefix('/').unwrap_or(reference),
+            ),
+        })
     }
 
     /// The raw path without its `/vX.Y` prefix.

@@ -268,7 +268,14 @@ fn resolved_id(
     match resolve(facts, tenant, kind, reference) {
         Resolution::Owned(o) => Ok(o.id.clone()),
         Resolution::Need(o) => Err(Ok(o)),
-        Resolution::NotFound(d) | Resolution::Ambiguous(d) => Err(Err(d)),
+        // as the engine answers for a name nobody has ("no such container
+        // x" for `before`/`since`, an empty list for `network`): the
+        // tenant's scoped name, which is nobody else's
+        Resolution::NotFound(_) => Ok(engine_name(
+            tenant,
+            reference.strip_prefix('/').unwrap_or(reference),
+        )),
+        Resolution::Ambiguous(d) => Err(Err(d)),
     }
 }
 

@@ -14,8 +14,52 @@ pub enum Resolution<'f> {
     Owned(&'f Owned),
     /// The facts to decide are not there yet.
     Need(Obligation),
-    /// Not owned, or does not exist: the daemon's own 404.
+    /// Not owned, or does not exist: the daemon's own 404 for a path
+    /// reference. A body reference gets the daemon's answer for its field
+    /// instead ([`BodyRef`], or the tenant's scoped name forwarded).
     NotFound(Denial),
+    /// An id prefix two of the tenant's own resources share: the daemon's
+    /// 400 (it can only ever reveal the tenant's own).
+    Ambiguous(Denial),
+}
+
+/// A container named in a create body whose absence the daemon reports at
+/// create time, each with its own status and wording (measured on dockerd
+/// 20.10, API 1.41; `tests/tests/daemon_exact.rs` compares them with the
+/// engine's). References the daemon only resolves when the container
+/// starts (`NetworkMode`, `container:` UTS and cgroup modes, endpoint
+/// networks, links and `NetworkID`) are forwarded as the tenant's scoped
+/// name instead, which names nothing of anyone else's: the engine then
+/// answers as it does for any missing name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRef {
+    /// `HostConfig.VolumesFrom` (`name[:mode]`).
+    VolumesFrom,
+    /// `HostConfig.Links` (`name[:alias]`).
+    Link,
+    /// `HostConfig.PidMode` / `IpcMode` `container:<ref>`.
+    NamespaceMode,
+}
+
+impl BodyRef {
+    /// The daemon's answer when `reference` names no container: 400 (the
+    /// docker CLI reads a 404 at create as "no such image" and pulls).
+    pub fn missing(self, reference: &str) -> Denial {
+        let message = match self {
+            BodyRef::VolumesFrom | BodyRef::NamespaceMode => {
+                format!("No such container: {reference}")
+            }
+            BodyRef::Link => {
+                format!("could not get container for {reference}: No such container: {reference}")
+            }
+        };
+        Denial {
+            status: 400,
+            rule: None,
+            message,
+            field: None,
+        }
+    }
 }
 
 /// The daemon's wording for a missing resource of `kind`.
@@ -119,7 +163,7 @@ fn by_prefix<'f>(
 ) -> Resolution<'f> {
     match (matches.next(), matches.next()) {
         (Some(one), None) => Resolution::Owned(one),
-        (Some(_), Some(_)) => Resolution::NotFound(Denial {
+        (Some(_), Some(_)) => Resolution::Ambiguous(Denial {
             status: 400,
             rule: None,
             message: format!("multiple IDs found with provided prefix: {reference}"),
@@ -214,7 +258,7 @@ mod tests {
     fn ambiguous_prefix_among_own_only() {
         let f = facts();
         match resolve(&f, &alpha(), ResourceKind::Container, "a") {
-            Resolution::NotFound(d) => assert!(d.message.contains("multiple IDs")),
+            Resolution::Ambiguous(d) => assert!(d.message.contains("multiple IDs")),
             other => panic!("{other:?}"),
         }
     }
@@ -260,7 +304,7 @@ mod tests {
         f.lookups.insert(prefix, two);
         assert!(matches!(
             resolve(&f, &alpha(), ResourceKind::Container, "abc"),
-            Resolution::NotFound(d) if d.status == 400
+            Resolution::Ambiguous(d) if d.status == 400
         ));
         f.lookups.insert(
             by_name,

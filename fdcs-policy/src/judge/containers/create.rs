@@ -10,8 +10,9 @@ use crate::decode::{
 };
 use crate::rules::resources::Mode;
 use crate::rules::{bounds, mounts, namespaces, ports, privileges, resources};
+use crate::tenancy::resolve::BodyRef;
 use crate::tenancy::{claim_labels, engine_name, names, scoped_name, DEFAULT_NETWORK, OWNER_LABEL};
-use crate::{Denial, Forward, Prelude, ResourceKind, ResponsePlan, ResponseRewrite};
+use crate::{Forward, Prelude, ResourceKind, ResponsePlan, ResponseRewrite};
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let tenant = &cx.tenant.id;
@@ -132,31 +133,39 @@ pub(in crate::judge) fn volume_prelude(cx: &Ctx<'_>, engine: &str) -> Prelude {
 }
 
 /// `Links`, `VolumesFrom` and `container:<ref>` modes name containers: each
-/// must be the tenant's own, and is rewritten to its engine-side identity.
+/// is rewritten to the engine-side identity of the tenant's own. One it
+/// does not own gets the daemon's answer for that field, as if it did not
+/// exist: 400 with the daemon's wording where the daemon looks it up at
+/// create time ([`BodyRef`]); the tenant's scoped name (nobody else's)
+/// where it looks only when the container starts (UTS and cgroup modes).
 fn scope_container_refs(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<(), Stop> {
     for link in hc.links.iter_mut().flatten() {
-        *link = scope_link(cx, link)?;
+        *link = scope_link(cx, link, Some(BodyRef::Link))?;
     }
     for vf in hc.volumes_from.iter_mut().flatten() {
         let (r, mode) = match vf.split_once(':') {
             Some((r, m)) => (r, Some(m)),
             None => (vf.as_str(), None),
         };
-        let id = &cx.resolve(ResourceKind::Container, r)?.id;
+        let id = &cx.body_container(BodyRef::VolumesFrom, r)?.id;
         *vf = match mode {
             Some(m) => format!("{id}:{m}"),
             None => id.clone(),
         };
     }
-    for mode in [
-        &mut hc.pid_mode,
-        &mut hc.ipc_mode,
-        &mut hc.uts_mode,
-        &mut hc.cgroup,
+    for (mode, at_create) in [
+        (&mut hc.pid_mode, true),
+        (&mut hc.ipc_mode, true),
+        (&mut hc.uts_mode, false),
+        (&mut hc.cgroup, false),
     ] {
         if let Some(v) = mode.as_mut() {
             if let Some(r) = v.strip_prefix("container:") {
-                let id = &cx.resolve(ResourceKind::Container, r)?.id;
+                let id = if at_create {
+                    cx.body_container(BodyRef::NamespaceMode, r)?.id.clone()
+                } else {
+                    cx.scoped_ref(ResourceKind::Container, r, |o| o.id.clone())?
+                };
                 *v = format!("container:{id}");
             }
         }
@@ -165,19 +174,28 @@ fn scope_container_refs(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<(), Stop> {
 }
 
 /// `name[:alias]` → `<engine name>:<alias>` (the alias stays the tenant's).
-fn scope_link(cx: &Ctx<'_>, link: &str) -> Result<String, Stop> {
+/// A container the tenant does not own is the daemon's answer for `field`
+/// (`HostConfig.Links`), or its scoped name (an endpoint's `Links`, which
+/// the daemon does not look up at create).
+fn scope_link(cx: &Ctx<'_>, link: &str, field: Option<BodyRef>) -> Result<String, Stop> {
+    // as the daemon's `opts.ParseLink`: `/name:/c/alias` is `name`
     let (target, alias) = match link.split_once(':') {
-        Some((t, a)) => (t, a),
+        Some((t, a)) => (t.strip_prefix('/').unwrap_or(t), a),
         None => (link, link),
     };
-    let owned = cx.resolve(ResourceKind::Container, target)?;
+    let engine = match field {
+        Some(f) => cx.body_container(f, target)?.name.clone(),
+        None => cx.scoped_ref(ResourceKind::Container, target, |o| o.name.clone())?,
+    };
     let alias = alias.trim_start_matches('/');
-    Ok(format!("{}:{alias}", owned.name))
+    Ok(format!("{engine}:{alias}"))
 }
 
 /// `NetworkMode`: the default bridge becomes the tenant's own default
 /// network (returned, so it is created first); `container:<ref>` and
-/// network names resolve to the tenant's own.
+/// network names resolve to the tenant's own, or to its scoped name when it
+/// has none: the daemon looks them up when the container starts, and then
+/// says "network x not found" / "No such container: x" as for any name.
 fn scope_network_mode(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<Option<String>, Stop> {
     let mode = hc.network_mode.clone().unwrap_or_default();
     match mode.as_str() {
@@ -189,11 +207,11 @@ fn scope_network_mode(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<Option<String
         "none" => Ok(None),
         m => {
             if let Some(r) = m.strip_prefix("container:") {
-                let id = &cx.resolve(ResourceKind::Container, r)?.id;
+                let id = cx.scoped_ref(ResourceKind::Container, r, |o| o.id.clone())?;
                 hc.network_mode = Some(format!("container:{id}"));
             } else {
-                let owned = cx.resolve(ResourceKind::Network, m)?;
-                hc.network_mode = Some(owned.name.clone());
+                let net = cx.scoped_ref(ResourceKind::Network, m, |o| o.name.clone())?;
+                hc.network_mode = Some(net);
             }
             Ok(None)
         }
@@ -218,10 +236,11 @@ fn scope_endpoints(
     for (net, settings) in old {
         let (engine, id) = match (net.as_str(), default_net) {
             ("default" | DEFAULT_NETWORK, Some(d)) => (d.to_string(), None),
-            _ => {
-                let o = cx.resolve(ResourceKind::Network, &net)?;
-                (o.name.clone(), Some(o.id.as_str()))
-            }
+            _ => match cx.resolve_in_body(ResourceKind::Network, &net)? {
+                Some(o) => (o.name.clone(), Some(o.id.as_str())),
+                // looked up when the container starts, as `NetworkMode`
+                None => (engine_name(&cx.tenant.id, &net), None),
+            },
         };
         let settings = match settings {
             Some(s) => Some(scope_endpoint(cx, s, id)?),
@@ -238,16 +257,17 @@ pub(in crate::judge) fn scope_endpoint(
     mut s: EndpointSettings,
     network_id: Option<&str>,
 ) -> Result<EndpointSettings, Stop> {
-    if let Some(given) = s.network_id.as_deref().filter(|n| !n.is_empty()) {
-        if network_id != Some(given) {
-            return Err(Stop::Deny(Denial::not_found(format!(
-                "network {given} not found"
-            ))));
+    // The daemon finds a user-defined network by `NetworkID` when the
+    // container starts: it must be the tenant's own network's id, or a
+    // scoped name that is nobody else's ("network x not found" then).
+    if let Some(given) = s.network_id.clone().filter(|n| !n.is_empty()) {
+        if network_id != Some(given.as_str()) {
+            s.network_id = Some(cx.scoped_ref(ResourceKind::Network, &given, |o| o.id.clone())?);
         }
     }
     if let Some(links) = s.links.as_mut() {
         for link in links.iter_mut() {
-            *link = scope_link(cx, link)?;
+            *link = scope_link(cx, link, None)?;
         }
     }
     Ok(s)
