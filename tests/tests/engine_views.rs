@@ -13,7 +13,9 @@
     reason = "test code: failing is panicking"
 )]
 
-use fdcs_e2e::{assert_isolated, case, scratch_dir, Case, Engine, Out, Proxy, Tenant};
+use fdcs_e2e::{
+    assert_isolated, case, engine_required, registry, scratch_dir, Case, Engine, Out, Proxy, Tenant,
+};
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -469,6 +471,136 @@ fn each_tenant_sees_its_own_network_volume_container_and_exec_events_only() {
     let seen = events(&v.ev, &since, &until, &[]);
     assert!(seen.is_empty(), "ev sees: {seen:?}");
     finish(&c, v);
+}
+
+/// Removes the private image (every tag: the pull's and the claim) however
+/// the test ends; the image is this run's own (pushed by the test).
+struct RemoveImage<'a>(&'a Engine, String);
+
+impl Drop for RemoveImage<'_> {
+    fn drop(&mut self) {
+        if self.0.docker(&["image", "inspect", &self.1]).success() {
+            let _ = self.0.docker(&["rmi", "-f", &self.1]);
+        }
+    }
+}
+
+#[test]
+fn image_events_show_a_tenant_its_own_pull_of_a_private_image_and_no_one_else() {
+    let Some((c, _)) = start() else { return };
+    if let Some(why) = registry::missing_tools() {
+        assert!(!engine_required(), "CI needs the registry tools: {why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let e = &c.env.engine;
+    let dir = scratch_dir("views-registry");
+    let (user, pass) = ("evuser", "evpass");
+    let reg = registry::Registry::start(&dir, user, pass).unwrap();
+    let secret = format!("ev-secret-{}-{}", std::process::id(), c.tag);
+    let image = reg
+        .push_private(&e.host, &dir, "ev/app", "1", &secret)
+        .unwrap();
+    let _remove = RemoveImage(e, image.id.clone());
+    let policy = dir.join("policy.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "apiVersion: fdcs/v1\nkind: Policy\nname: e2e-views\nrules:\n  images:\n    \
+             registries: [docker.io, \"{}\"]\n",
+            reg.host()
+        ),
+    )
+    .unwrap();
+    let tenants = dir.join("tenants.yaml");
+    std::fs::write(
+        &tenants,
+        "tenants:\n  - id: evb\n    tokens: [evb-token]\n  - id: evc\n    tokens: [evc-token]\n",
+    )
+    .unwrap();
+    let proxy = Proxy::start(
+        &e.host,
+        &[
+            "--policy",
+            &policy.display().to_string(),
+            "--tenants",
+            &tenants.display().to_string(),
+        ],
+        &dir,
+    )
+    .unwrap();
+    let evb = Tenant::new("evb", "evb-token", &proxy.host(), &dir);
+    let evc = Tenant::new("evc", "evc-token", &proxy.host(), &dir);
+    evb.docker(&["login", &reg.host(), "-u", user, "-p", pass])
+        .ok();
+
+    let since = unix_now().to_string();
+    evb.docker_timeout(
+        &["pull", &image.reference],
+        std::time::Duration::from_secs(120),
+    )
+    .ok();
+    // fdcs writes its claim once the pull stream ended: wait for it
+    let (host, path) = image.repository.split_once('/').unwrap();
+    let claim = format!(
+        "fdcs.invalid/evb/{}/{path}:{}",
+        host.replace(':', "__"),
+        image.tag
+    );
+    let claimed = (0..100).any(|_| {
+        let tags = e.docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{json .RepoTags}}",
+            &image.id,
+        ]);
+        let done = tags.stdout.contains(&claim);
+        if !done {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        done
+    });
+    assert!(claimed, "fdcs never tagged its claim {claim}");
+    let until = (unix_now() + 1).to_string();
+
+    // the engine saw the pull and fdcs's claim on it
+    let out = e.docker(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--filter",
+        "type=image",
+        "--format",
+        "{{.Action}} {{.Actor.Attributes.name}}",
+    ]);
+    assert!(
+        out.ok().lines().any(|l| l == format!("tag {claim}")),
+        "no claim tag among the engine's events:\n{out}"
+    );
+    // evb: the tag of what it pulled, in the name it pulled; no claim
+    let seen = events(&evb, &since, &until, &["type=image"]);
+    assert!(
+        seen.iter()
+            .any(|ev| ev["Action"] == "tag" && attr(ev, "name") == image.reference),
+        "{seen:?}"
+    );
+    for ev in &seen {
+        let line = ev.to_string();
+        assert!(!line.contains("fdcs.") && !line.contains("evb"), "{line}");
+    }
+    // evc pulled nothing: it sees nothing of it
+    let seen = events(&evc, &since, &until, &[]);
+    for ev in &seen {
+        let line = ev.to_string();
+        assert!(
+            !line.contains(&image.id) && !line.contains("ev/app"),
+            "evc sees evb's pull: {line}"
+        );
+    }
+    assert!(proxy.alive(), "{}", proxy.log_tail());
 }
 
 fn unix_now() -> u64 {
