@@ -194,12 +194,14 @@ fn inspect_answers_show_no_host_paths() {
     let out = t.docker(&["inspect", &ctr]);
     let text = out.ok();
     assert!(!text.contains("/var/lib/docker"), "{out}");
+    assert!(!text.contains("/var/run/docker"), "{out}");
     let inspect: Value = serde_json::from_str(text).unwrap();
     let c0 = &inspect[0];
     for key in ["LogPath", "ResolvConfPath", "HostnamePath", "HostsPath"] {
         assert_eq!(c0[key], "", "{key}: {out}");
     }
     assert!(c0.get("GraphDriver").is_none(), "{out}");
+    assert_eq!(c0["NetworkSettings"]["SandboxKey"], "", "{out}");
     assert_eq!(c0["Mounts"][0]["Name"], vol.as_str(), "{out}");
     assert_eq!(c0["Mounts"][0]["Source"], "", "{out}");
     assert_eq!(c0["Mounts"][0]["Destination"], "/data", "{out}");

@@ -397,6 +397,8 @@ fn container_inspect(id: &TenantId, c: &mut Value) {
     }
     if let Some(ns) = c.get_mut("NetworkSettings") {
         rename_keys(id, ns.get_mut("Networks"));
+        // `/var/run/docker/netns/<id>`: the namespace's file on the host
+        blank(ns, "SandboxKey");
     }
     each_in(c.get_mut("Mounts"), |m| mount(id, m));
 }
@@ -621,6 +623,38 @@ mod tests {
         assert_eq!(out["HostConfig"]["Binds"][0], "data:/data");
         assert_eq!(out["HostConfig"]["Links"][0], "/db:/web/db");
         assert!(out["NetworkSettings"]["Networks"].get("bridge").is_some());
+    }
+
+    #[test]
+    fn inspect_and_lists_show_no_host_paths() {
+        let v = json!({"Name":"/alpha_web","LogPath":"/var/lib/docker/containers/x/x-json.log",
+            "ResolvConfPath":"/var/lib/docker/containers/x/resolv.conf","HostnamePath":"/h","HostsPath":"/hs",
+            "GraphDriver":{"Data":{"MergedDir":"/var/lib/docker/overlay2/x/merged"},"Name":"overlay2"},
+            "NetworkSettings":{"SandboxKey":"/var/run/docker/netns/abc","Networks":{}},
+            "Mounts":[{"Type":"volume","Name":"alpha_data","Source":"/var/lib/docker/volumes/alpha_data/_data","Destination":"/data"},
+                      {"Type":"bind","Source":"/srv/given","Destination":"/b"}]});
+        let out = rw(ResponseRewrite::ContainerInspect, v);
+        let text = out.to_string();
+        assert!(!text.contains("/var/"), "{text}");
+        assert_eq!(out["LogPath"], "");
+        assert_eq!(out["Mounts"][0]["Name"], "data");
+        assert_eq!(out["Mounts"][0]["Destination"], "/data");
+        // what a bind's creator gave stays (binds are a policy's choice)
+        assert_eq!(out["Mounts"][1]["Source"], "/srv/given");
+        let vols = json!({"Volumes":[{"Name":"alpha_data","Labels":{"fdcs.tenant":"alpha"},
+            "Mountpoint":"/var/lib/docker/volumes/alpha_data/_data"}],"Warnings":null});
+        let out = rw(
+            ResponseRewrite::VolumeList {
+                name_filters: vec![],
+            },
+            vols,
+        );
+        assert_eq!(out["Volumes"][0]["Mountpoint"], "");
+        let out = rw(
+            ResponseRewrite::VolumeInspect,
+            json!({"Name":"alpha_data","Mountpoint":"/var/lib/docker/volumes/alpha_data/_data"}),
+        );
+        assert_eq!(out, json!({"Name":"data","Mountpoint":""}));
     }
 
     #[test]
