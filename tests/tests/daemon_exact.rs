@@ -503,6 +503,32 @@ fn bad_references_in_paths_and_bodies_answer_as_the_engine_does() {
             "/networks/{OWN_NET}/disconnect",
             Some(json!({"Container": "{R}"})),
         );
+        for (m, route) in [
+            ("POST", "/containers/{R}/restart?t=0"),
+            ("POST", "/containers/{R}/kill"),
+            ("POST", "/containers/{R}/pause"),
+            ("POST", "/containers/{R}/unpause"),
+            ("POST", "/containers/{R}/wait"),
+            ("POST", "/containers/{R}/rename?name=dx-renamed"),
+            ("POST", "/containers/{R}/resize?h=10&w=10"),
+            ("POST", "/containers/{R}/attach?stream=1&stdout=1"),
+            ("GET", "/containers/{R}/top"),
+            ("GET", "/containers/{R}/changes"),
+            ("GET", "/containers/{R}/export"),
+            ("GET", "/containers/{R}/stats?stream=0"),
+            ("GET", "/containers/{R}/archive?path=/etc"),
+            ("HEAD", "/containers/{R}/archive?path=/etc"),
+        ] {
+            let label = format!("{m} {}", route.replace("{R}", "{id}"));
+            check(&label, r, m, route, None);
+        }
+        check(
+            "POST /containers/{id}/update",
+            r,
+            "POST",
+            "/containers/{R}/update",
+            Some(json!({"CpuShares": 512})),
+        );
         check(
             "GET /containers/json before",
             r,
@@ -549,6 +575,13 @@ fn bad_references_in_paths_and_bodies_answer_as_the_engine_does() {
     }
     for r in &w.execs {
         check("GET /exec/{id}/json", r, "GET", "/exec/{R}/json", None);
+        check(
+            "POST /exec/{id}/start",
+            r,
+            "POST",
+            "/exec/{R}/start",
+            Some(json!({"Detach": true})),
+        );
         check(
             "POST /exec/{id}/resize",
             r,

@@ -8,7 +8,7 @@ use crate::query::Query;
 use crate::route::Endpoint;
 use crate::route::RouteMatch;
 use crate::tenancy::engine_name;
-use crate::tenancy::resolve::{resolve_at, BodyRef, Resolution};
+use crate::tenancy::resolve::{not_found_at, resolve_at, BodyRef, Resolution};
 use crate::{
     Denial, Facts, Forward, Obligation, Owned, Policy, Request, ResourceKind, ResponsePlan, Tenant,
 };
@@ -58,7 +58,12 @@ impl<'a> Ctx<'a> {
         ) {
             Resolution::Owned(o) => Ok(o),
             Resolution::Need(o) => Err(Stop::Need(o)),
-            Resolution::NotFound(d) | Resolution::Ambiguous(d) => Err(Stop::Deny(d)),
+            Resolution::NotFound(_) => Err(Stop::Deny(not_found_at(
+                self.route.endpoint,
+                kind,
+                reference,
+            ))),
+            Resolution::Ambiguous(d) => Err(Stop::Deny(d)),
         }
     }
 
