@@ -125,6 +125,8 @@ fn docker_py_as_two_tenants_sees_only_its_own() {
     ] {
         c.env_remove(v);
     }
+    // No __pycache__ left in the source tree.
+    c.env("PYTHONDONTWRITEBYTECODE", "1");
     let out = cmd::run(c, Duration::from_secs(300));
     eprintln!(
         "tests/py/tenant_flow.py with docker-py {version}:\n{}",
