@@ -41,6 +41,27 @@ impl Dockerd {
         }
     }
 
+    /// A started throwaway dockerd in a fresh scratch directory, or `None`
+    /// (after saying why) where this machine cannot run one; in CI it must,
+    /// so there it panics instead of skipping.
+    #[track_caller]
+    pub fn throwaway(label: &str) -> Option<(Dockerd, PathBuf)> {
+        if let Err(why) = Dockerd::possible() {
+            eprintln!("skipped: cannot run a throwaway dockerd ({why})");
+            assert!(
+                !crate::engine_required(),
+                "CI must be able to run a throwaway dockerd: {why}"
+            );
+            return None;
+        }
+        let dir = crate::scratch_dir(label);
+        let mut d = Dockerd::new(&dir);
+        if let Err(why) = d.start() {
+            panic!("throwaway dockerd in {}: {why}", dir.display());
+        }
+        Some((d, dir))
+    }
+
     /// Prepares (does not start) a dockerd rooted in `dir`.
     pub fn new(dir: &Path) -> Dockerd {
         let _ = std::fs::create_dir_all(dir);

@@ -116,15 +116,48 @@ pub fn scratch_dir(label: &str) -> PathBuf {
 /// tested with the policy's defaults in `tests/tests/quotas.rs`.
 pub fn roomy_tenants(scratch: &Path) -> Result<PathBuf, String> {
     let path = scratch.join("tenants-roomy.yaml");
-    let quotas = "{ containers: 1000, memory: 256Gi, cpus: 256, pids: 1000000, \
-                  publishedPorts: 1000, volumes: 1000, networks: 200 }";
     let text = format!(
-        "tenants:\n  - id: alpha\n    tokens: [alpha-token]\n    quotas: {quotas}\n  \
-         - id: beta\n    tokens: [beta-token]\n    quotas: {quotas}\n    \
+        "tenants:\n  - id: alpha\n    tokens: [alpha-token]\n    quotas: {ROOMY_QUOTAS}\n  \
+         - id: beta\n    tokens: [beta-token]\n    quotas: {ROOMY_QUOTAS}\n    \
          limits: {{ memory: 512Mi, cpus: 1, pids: 512, images: [\"busybox*\"] }}\n"
     );
     std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(path)
+}
+
+/// Quotas no suite reaches: the suites of one binary run in parallel.
+const ROOMY_QUOTAS: &str = "{ containers: 1000, memory: 256Gi, cpus: 256, pids: 1000000, \
+                            publishedPorts: 1000, volumes: 1000, networks: 200 }";
+
+/// A `serve` of a suite's own in front of `upstream`, for tenants of its own
+/// (`<id>` with token `<id>-token`, roomy quotas): suites that need ids no
+/// other suite uses (a prefix of another id, tenants that prune) get them
+/// without sharing the binary's alpha and beta. The tenants come back in the
+/// order of `ids`.
+pub fn serve_for(
+    upstream: &str,
+    ids: &[&str],
+    scratch: &Path,
+) -> Result<(Proxy, Vec<Tenant>), String> {
+    let mut text = String::from("tenants:\n");
+    for id in ids {
+        text.push_str(&format!(
+            "  - id: {id}\n    tokens: [{id}-token]\n    quotas: {ROOMY_QUOTAS}\n"
+        ));
+    }
+    let path = scratch.join(format!("tenants-{}.yaml", ids.join("-")));
+    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let proxy = Proxy::start(
+        upstream,
+        &["--tenants", &path.display().to_string()],
+        scratch,
+    )?;
+    let host = proxy.host();
+    let tenants = ids
+        .iter()
+        .map(|id| Tenant::new(id, &format!("{id}-token"), &host, scratch))
+        .collect();
+    Ok((proxy, tenants))
 }
 
 enum Setup {

@@ -17,7 +17,7 @@
     reason = "test code: failing is panicking"
 )]
 
-use fdcs_e2e::{assert_isolated, case, http, scratch_dir, Case, Engine, Proxy, Tenant};
+use fdcs_e2e::{assert_isolated, case, http, scratch_dir, serve_for, Case, Engine, Proxy, Tenant};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -35,28 +35,9 @@ fn exact(engine: &Engine) -> &'static Exact {
     static X: OnceLock<Exact> = OnceLock::new();
     X.get_or_init(|| {
         let dir = scratch_dir("exact");
-        let quotas = "{ containers: 1000, memory: 256Gi, cpus: 256, pids: 1000000, \
-                      publishedPorts: 1000, volumes: 1000, networks: 200 }";
-        let mut text = String::from("tenants:\n");
-        for id in ["dxa", "dxb"] {
-            text.push_str(&format!(
-                "  - id: {id}\n    tokens: [{id}-token]\n    quotas: {quotas}\n"
-            ));
-        }
-        let tenants = dir.join("tenants-exact.yaml");
-        std::fs::write(&tenants, text).unwrap();
-        let proxy = Proxy::start(
-            &engine.host,
-            &["--tenants", &tenants.display().to_string()],
-            &dir,
-        )
-        .unwrap();
-        let host = proxy.host();
-        Exact {
-            dxa: Tenant::new("dxa", "dxa-token", &host, &dir),
-            dxb: Tenant::new("dxb", "dxb-token", &host, &dir),
-            proxy,
-        }
+        let (proxy, tenants) = serve_for(&engine.host, &["dxa", "dxb"], &dir).unwrap();
+        let [dxa, dxb]: [Tenant; 2] = tenants.try_into().unwrap();
+        Exact { dxa, dxb, proxy }
     })
 }
 

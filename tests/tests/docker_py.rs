@@ -20,8 +20,8 @@
 )]
 
 use fdcs_e2e::cmd;
-use fdcs_e2e::{engine_required, scratch_dir, upstream, Engine, Proxy, Tenant};
-use std::path::{Path, PathBuf};
+use fdcs_e2e::{engine_required, scratch_dir, serve_for, upstream, Engine, Tenant};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -61,18 +61,6 @@ impl Drop for Cleanup<'_> {
     }
 }
 
-fn tenants_file(scratch: &Path) -> PathBuf {
-    let path = scratch.join("tenants-py.yaml");
-    let quotas = "{ containers: 100, memory: 64Gi, cpus: 64, pids: 100000, \
-                  publishedPorts: 100, volumes: 100, networks: 50 }";
-    let text = format!(
-        "tenants:\n  - id: pya\n    tokens: [pya-token]\n    quotas: {quotas}\n  \
-         - id: pyb\n    tokens: [pyb-token]\n    quotas: {quotas}\n"
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[test]
 fn docker_py_as_two_tenants_sees_only_its_own() {
     let scratch = scratch_dir("docker-py");
@@ -95,20 +83,13 @@ fn docker_py_as_two_tenants_sees_only_its_own() {
         }
     };
     engine.ensure_busybox(&scratch).unwrap();
-    let tenants = tenants_file(&scratch);
-    let proxy = Proxy::start(
-        &engine.host,
-        &["--tenants", &tenants.display().to_string()],
-        &scratch,
-    )
-    .unwrap();
+    let (proxy, tenants) = serve_for(&engine.host, &["pya", "pyb"], &scratch).unwrap();
+    let [pya, pyb]: [Tenant; 2] = tenants.try_into().unwrap();
     let tag = format!("x{:x}p", std::process::id());
     let _cleanup = Cleanup {
         engine: &engine,
         tag: &tag,
     };
-    let pya = Tenant::new("pya", "pya-token", &proxy.host(), &scratch);
-    let pyb = Tenant::new("pyb", "pyb-token", &proxy.host(), &scratch);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("py/tenant_flow.py");
     let mut c = Command::new(&py);
     c.arg(&script)

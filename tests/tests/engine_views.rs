@@ -14,7 +14,8 @@
 )]
 
 use fdcs_e2e::{
-    assert_isolated, case, engine_required, registry, scratch_dir, Case, Engine, Out, Proxy, Tenant,
+    assert_isolated, case, engine_required, registry, scratch_dir, serve_for, Case, Engine, Out,
+    Proxy, Tenant,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -37,28 +38,13 @@ fn views(engine: &Engine) -> &'static Views {
     static V: OnceLock<Views> = OnceLock::new();
     V.get_or_init(|| {
         let dir = scratch_dir("views");
-        let quotas = "{ containers: 1000, memory: 256Gi, cpus: 256, pids: 1000000, \
-                      publishedPorts: 1000, volumes: 1000, networks: 200 }";
-        let mut text = String::from("tenants:\n");
-        for id in ["evb", "evc", "ev", "evd"] {
-            text.push_str(&format!(
-                "  - id: {id}\n    tokens: [{id}-token]\n    quotas: {quotas}\n"
-            ));
-        }
-        let tenants = dir.join("tenants-views.yaml");
-        std::fs::write(&tenants, text).unwrap();
-        let proxy = Proxy::start(
-            &engine.host,
-            &["--tenants", &tenants.display().to_string()],
-            &dir,
-        )
-        .unwrap();
-        let host = proxy.host();
+        let (proxy, tenants) = serve_for(&engine.host, &["evb", "evc", "ev", "evd"], &dir).unwrap();
+        let [evb, evc, ev, evd]: [Tenant; 4] = tenants.try_into().unwrap();
         Views {
-            evb: Tenant::new("evb", "evb-token", &host, &dir),
-            evc: Tenant::new("evc", "evc-token", &host, &dir),
-            ev: Tenant::new("ev", "ev-token", &host, &dir),
-            evd: Tenant::new("evd", "evd-token", &host, &dir),
+            evb,
+            evc,
+            ev,
+            evd,
             proxy,
         }
     })

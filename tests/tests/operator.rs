@@ -170,17 +170,9 @@ fn remove_opd(c: &fdcs_e2e::Case) {
 #[test]
 fn an_engine_that_is_down_is_not_ready_still_alive_and_counted_as_error() {
     let Some(c) = case() else { return };
-    if let Err(why) = Dockerd::possible() {
-        eprintln!("skipped: cannot run a throwaway dockerd ({why})");
-        assert!(
-            !fdcs_e2e::engine_required(),
-            "CI must be able to run a throwaway dockerd: {why}"
-        );
+    let Some((mut d, dir)) = Dockerd::throwaway("operator-down") else {
         return;
-    }
-    let dir = scratch_dir("operator-down");
-    let mut d = Dockerd::new(&dir);
-    d.start().unwrap();
+    };
     let (proxy, admin) = opd_proxy(&d.host(), &dir);
     let ready = http::get(admin, "/_fdcs/ready", &[]).unwrap();
     assert_eq!(ready.status, 200, "engine up: ready:\n{}", ready.body);

@@ -12,22 +12,14 @@
 )]
 
 use fdcs_e2e::dockerd::Dockerd;
-use fdcs_e2e::{assert_isolated, case, scratch_dir, Engine, Proxy, Tenant};
+use fdcs_e2e::{assert_isolated, case, Engine, Proxy, Tenant};
 
 #[test]
 fn prune_and_image_management_touch_only_what_the_tenant_owns() {
     let Some(c) = case() else { return };
-    if let Err(why) = Dockerd::possible() {
-        eprintln!("skipped: cannot run a throwaway dockerd ({why})");
-        assert!(
-            !fdcs_e2e::engine_required(),
-            "CI must be able to run a throwaway dockerd: {why}"
-        );
+    let Some((d, dir)) = Dockerd::throwaway("prune") else {
         return;
-    }
-    let dir = scratch_dir("prune");
-    let mut d = Dockerd::new(&dir);
-    d.start().unwrap();
+    };
     let engine = Engine::new(&d.host(), &dir);
     engine.ensure_busybox(&dir).unwrap();
     let proxy = Proxy::start(&d.host(), &[], &dir).unwrap();

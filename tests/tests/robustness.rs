@@ -254,17 +254,9 @@ fn clients_that_stop_mid_body_or_mid_headers_do_not_block_others() {
 #[test]
 fn engine_down_gives_502_and_service_resumes_when_it_returns() {
     let Some(c) = case() else { return };
-    if let Err(why) = Dockerd::possible() {
-        eprintln!("skipped: cannot run a throwaway dockerd ({why})");
-        assert!(
-            !fdcs_e2e::engine_required(),
-            "CI must be able to run a throwaway dockerd: {why}"
-        );
+    let Some((mut d, dir)) = Dockerd::throwaway("dockerd") else {
         return;
-    }
-    let dir = scratch_dir("dockerd");
-    let mut d = Dockerd::new(&dir);
-    d.start().unwrap();
+    };
     let proxy = Proxy::start(&d.host(), &[], &dir).unwrap();
     let t = Tenant::new("alpha", "alpha-token", &proxy.host(), &dir);
     t.docker(&["ps"]).ok();

@@ -19,7 +19,7 @@
 use std::collections::BTreeSet;
 
 use fdcs_e2e::dockerd::Dockerd;
-use fdcs_e2e::{case, docker_cli, scratch_dir, Engine, Out, Proxy, Tenant};
+use fdcs_e2e::{case, docker_cli, Engine, Out, Proxy, Tenant};
 use serde_json::Value;
 
 /// The Debian CLI 20.10, when the machine has it beside CLI 28.
@@ -99,17 +99,9 @@ fn populate(c: &fdcs_e2e::Case, sva: &Tenant, svb: &Tenant) -> String {
 #[test]
 fn info_df_and_system_prune_show_and_touch_only_the_tenants_own() {
     let Some(c) = case() else { return };
-    if let Err(why) = Dockerd::possible() {
-        eprintln!("skipped: cannot run a throwaway dockerd ({why})");
-        assert!(
-            !fdcs_e2e::engine_required(),
-            "CI must be able to run a throwaway dockerd: {why}"
-        );
+    let Some((d, dir)) = Dockerd::throwaway("system-views") else {
         return;
-    }
-    let dir = scratch_dir("system-views");
-    let mut d = Dockerd::new(&dir);
-    d.start().unwrap();
+    };
     let engine = Engine::new(&d.host(), &dir);
     engine.ensure_busybox(&dir).unwrap();
     let tenants = dir.join("tenants.yaml");
