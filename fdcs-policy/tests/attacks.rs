@@ -1609,6 +1609,37 @@ fn owner_label_filter_is_forced_on_lists_prunes_and_events() {
     assert_no_label_filter_of_others(&forwarded_filters(&f));
 }
 
+#[test]
+fn a_network_prune_label_not_filter_cannot_take_the_default_network() {
+    // The daemon skips a network only when it carries *every* `label!`
+    // value: a tenant's own `label!=x` next to fdcs's
+    // `label!=fdcs.default-network` would let the default network go
+    // (it has no `x`). Measured on dockerd 20.10: `{"label!":["x"]}` pruned
+    // the tenant's `bridge`.
+    for q in [
+        r#"filters={"label!":["x"]}"#,
+        r#"filters={"label!":{"x":true}}"#,
+        r#"filters={"label!":["x=1"],"until":["1h"]}"#,
+    ] {
+        let v = send("POST", &format!("/v1.41/networks/prune?{q}"), b"");
+        if let Verdict::Allow(f) | Verdict::Rewrite(f) = &v {
+            let filters = forwarded_filters(f);
+            panic!("{q}: forwarded {filters}: the default network could be pruned");
+        }
+        let d = denied(v);
+        assert_eq!(d.status, 400, "{q}: {d:?}");
+        assert_eq!(d.rule.as_deref(), Some("tenancy.filter"), "{q}: {d:?}");
+    }
+    // a label filter still works as on an engine
+    let f = forwarded(send(
+        "POST",
+        r#"/v1.41/networks/prune?filters={"label":["x"]}"#,
+        b"",
+    ));
+    let filters = forwarded_filters(&f);
+    assert_eq!(filters["label!"], json!({"fdcs.default-network": true}));
+}
+
 /// What an events request may forward: no label filter but the tenant's own.
 fn assert_no_label_filter_of_others(filters: &Value) {
     let text = filters.to_string();

@@ -69,6 +69,15 @@ fn prune_networks(cx: &Ctx<'_>) -> Result<Forward, Stop> {
                 "send filters as the docker CLI does",
             ))
         })?;
+    // The daemon spares a network only when it carries every `label!`
+    // value: the tenant's own next to fdcs's would let the default go.
+    if filters.contains_key("label!") {
+        return Err(Stop::Deny(Denial::malformed(
+            "tenancy.filter",
+            "the network prune filter `label!` is not supported: with it the daemon would prune your default network (`bridge`)",
+            "prune with --filter label=... or until=..., or remove the networks by name (docker network rm)",
+        )));
+    }
     let not = filters
         .entry("label!")
         .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
