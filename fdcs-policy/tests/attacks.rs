@@ -2170,3 +2170,32 @@ fn a_create_without_a_name_is_named_in_the_tenants_scope_never_by_the_daemon() {
     assert_ne!(named(Some(1)), named(Some(2)));
     assert_eq!(named(None), named(None));
 }
+
+#[test]
+fn an_id_prefix_other_tenants_containers_share_is_no_oracle() {
+    // dockerd 20.10 answers an inspect of a container id prefix that two
+    // containers (anyone's) share with 500 "Multiple IDs found with
+    // provided prefix"; were that surfaced, `docker inspect 7` would tell
+    // "no such container" from "engine error" and so map other tenants'
+    // ids digit by digit. The prefix must be asked again as the tenant's
+    // own owner-filtered list, whatever error status the inspect got.
+    use fdcs_policy::tenancy::lookup::{Lookup, LookupBy};
+    use fdcs_policy::ResourceKind;
+    for kind in [ResourceKind::Container, ResourceKind::Network] {
+        let q = Obligation::Lookup(Lookup {
+            kind,
+            by: LookupBy::Prefix("7".into()),
+            api: "/v1.41".into(),
+        })
+        .engine_query(&alpha().id)
+        .expect("a prefix lookup asks the engine");
+        for status in [400, 500] {
+            let list = q
+                .instead(status)
+                .unwrap_or_else(|| panic!("{kind:?} {status}: surfaced, not asked as a list"));
+            assert!(list.list, "{list:?}");
+            assert!(list.target.contains("fdcs.tenant%3Dalpha"), "{list:?}");
+        }
+        assert!(q.instead(404).is_none(), "404 is none of anyone's");
+    }
+}

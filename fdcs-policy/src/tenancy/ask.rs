@@ -55,9 +55,15 @@ impl EngineQuery {
     }
 
     /// The call to make instead, after the engine answered `status` to this
-    /// one: only an ambiguous id prefix (400) is asked again, as a list.
+    /// one: an id prefix the inspect did not answer is asked again, as a
+    /// list. Ambiguity is 400 for networks but 500 for containers on dockerd
+    /// 20.10, and any error about the object it found may be about another
+    /// tenant's: only the owner-filtered list may decide (no oracle).
     pub fn instead(&self, status: u16) -> Option<EngineQuery> {
-        let list = self.on_ambiguous.as_ref().filter(|_| status == 400)?;
+        let list = self
+            .on_ambiguous
+            .as_ref()
+            .filter(|_| status >= 400 && status != 404)?;
         Some(EngineQuery {
             target: list.clone(),
             list: true,
