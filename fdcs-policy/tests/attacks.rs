@@ -2199,3 +2199,29 @@ fn an_id_prefix_other_tenants_containers_share_is_no_oracle() {
         assert!(q.instead(404).is_none(), "404 is none of anyone's");
     }
 }
+
+#[test]
+fn daemon_errors_show_no_host_paths() {
+    use fdcs_policy::rewrite_error;
+    // measured on dockerd 20.10 through serve: `docker run -v vol:/etc/hostname`
+    // answered "source /var/lib/docker/overlay2/<hidden id>/merged/etc/hostname
+    // is not directory" (invariant 11: host paths never reach a tenant)
+    let fwd = forwarded(send("POST", "/v1.41/containers/web/start", b""));
+    let overlay = hex_id("9f", '7');
+    for message in [
+        format!("source /var/lib/docker/overlay2/{overlay}/merged/etc/hostname is not directory"),
+        "error mounting \"/var/lib/docker/volumes/alpha_v/_data\" to rootfs at \"/etc/hostname\": not a directory".to_string(),
+        "error while creating mount source path '/var/lib/docker/volumes/alpha_v/_data': mkdir /var/lib/docker/volumes/alpha_v: permission denied".to_string(),
+        "open /run/containerd/io.containerd.runtime.v2.task/moby/x/config.json: no such file".to_string(),
+    ] {
+        let body = json!({ "message": message }).to_string();
+        let out = String::from_utf8(rewrite_error(&alpha(), &fwd, body.as_bytes())).unwrap();
+        for leak in ["/var/lib/docker", "/run/containerd", "overlay2", "_data"] {
+            assert!(!out.contains(leak), "{leak} in {out}");
+        }
+        // what the tenant's own paths are stays readable
+        if message.contains("rootfs at") {
+            assert!(out.contains("/etc/hostname"), "{out}");
+        }
+    }
+}

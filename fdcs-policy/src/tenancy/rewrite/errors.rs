@@ -53,8 +53,50 @@ pub(super) fn rewrite_error_naming(id: &TenantId, named: &[&str], body: &[u8]) -
 /// One message: ids hidden first (a tenant's hex-looking name inside an
 /// engine-side name is no id), then names and claims shown back.
 pub(super) fn error_text(id: &TenantId, named: &[&str], text: &str) -> String {
-    let hidden = hide_ids(text, named);
+    let hidden = hide_ids(&hide_host_paths(text), named);
     unclaim_text(id, &unscope_text(id, &hidden))
+}
+
+/// What a host path in a message is replaced with.
+const HIDDEN_PATH: &str = "<host path>";
+
+/// Where the engine and its runtime keep their state on the host (the
+/// defaults): a path under one of them is the host's, never the tenant's.
+const ENGINE_ROOTS: &[&str] = &[
+    "/var/lib/docker",
+    "/var/run/docker",
+    "/run/docker",
+    "/var/lib/containerd",
+    "/var/run/containerd",
+    "/run/containerd",
+];
+
+/// Hides every path under an engine root (invariant 11: host paths never
+/// reach a tenant; a mount or start error quotes the overlay or volume
+/// directory it failed on).
+fn hide_host_paths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = ENGINE_ROOTS
+        .iter()
+        .filter_map(|r| rest.find(r).map(|i| (i, r.len())))
+        .filter(|(i, len)| {
+            let after = rest.as_bytes().get(i + len).copied();
+            after.is_none_or(|c| c == b'/' || !wordy(c))
+        })
+        .min()
+    {
+        let (i, _) = at;
+        let end = rest
+            .get(i..)
+            .and_then(|t| t.find(|c: char| c.is_whitespace() || "\"'`:,;)]}".contains(c)))
+            .map_or(rest.len(), |e| i + e);
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str(HIDDEN_PATH);
+        rest = rest.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 fn strings_in(v: &mut Value, f: &mut impl FnMut(&mut String)) {
