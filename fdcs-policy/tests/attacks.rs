@@ -1615,22 +1615,43 @@ fn a_network_prune_label_not_filter_cannot_take_the_default_network() {
     // value: a tenant's own `label!=x` next to fdcs's
     // `label!=fdcs.default-network` would let the default network go
     // (it has no `x`). Measured on dockerd 20.10: `{"label!":["x"]}` pruned
-    // the tenant's `bridge`.
+    // the tenant's `bridge`. With the tenant's `label!`, only the networks
+    // it created (labelled so at create) may be asked for.
     for q in [
         r#"filters={"label!":["x"]}"#,
         r#"filters={"label!":{"x":true}}"#,
         r#"filters={"label!":["x=1"],"until":["1h"]}"#,
     ] {
-        let v = send("POST", &format!("/v1.41/networks/prune?{q}"), b"");
-        if let Verdict::Allow(f) | Verdict::Rewrite(f) = &v {
-            let filters = forwarded_filters(f);
-            panic!("{q}: forwarded {filters}: the default network could be pruned");
-        }
-        let d = denied(v);
-        assert_eq!(d.status, 400, "{q}: {d:?}");
-        assert_eq!(d.rule.as_deref(), Some("tenancy.filter"), "{q}: {d:?}");
+        let f = forwarded(send("POST", &format!("/v1.41/networks/prune?{q}"), b""));
+        let filters = forwarded_filters(&f);
+        let must = filters["label"].as_object().cloned().unwrap_or_default();
+        assert!(
+            must.contains_key("fdcs.tenant-network=true") && must.contains_key("fdcs.tenant=alpha"),
+            "{q}: {filters}"
+        );
+        let not = filters["label!"].as_object().cloned().unwrap_or_default();
+        assert!(
+            !not.is_empty() && !not.contains_key("fdcs.tenant-network=true"),
+            "{filters}"
+        );
     }
-    // a label filter still works as on an engine
+    // what a tenant creates carries the label; the default network does not
+    let f = forwarded(send_json(
+        "POST",
+        "/v1.41/networks/create",
+        json!({"Name": "lab", "Labels": {"app": "x"}}),
+    ));
+    let labels = &f.body.as_ref().expect("a body")["Labels"];
+    assert_eq!(labels["fdcs.tenant-network"], "true", "{labels}");
+    assert_eq!(labels["app"], "x", "{labels}");
+    // the tenant cannot set it itself (reserved), nor filter on it
+    let d = denied(send_json(
+        "POST",
+        "/v1.41/networks/create",
+        json!({"Name": "lab2", "Labels": {"fdcs.tenant-network": "true"}}),
+    ));
+    assert_eq!(d.rule.as_deref(), Some("tenancy.reserved-label"), "{d:?}");
+    // without the tenant's `label!`, fdcs's alone, as before
     let f = forwarded(send(
         "POST",
         r#"/v1.41/networks/prune?filters={"label":["x"]}"#,

@@ -12,6 +12,10 @@ use crate::tenancy::{
 };
 use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
 
+/// The label on every network a tenant creates (never on its default one):
+/// a prune with the tenant's own `label!` filter asks for these only.
+const TENANT_NETWORK_LABEL: &str = "fdcs.tenant-network";
+
 /// Rule id for network drivers and options.
 const DRIVER: &str = "networks.driver";
 
@@ -69,20 +73,20 @@ fn prune_networks(cx: &Ctx<'_>) -> Result<Forward, Stop> {
                 "send filters as the docker CLI does",
             ))
         })?;
-    // The daemon spares a network only when it carries every `label!`
-    // value: the tenant's own next to fdcs's would let the default go.
-    if filters.contains_key("label!") {
-        return Err(Stop::Deny(Denial::malformed(
-            "tenancy.filter",
-            "the network prune filter `label!` is not supported: with it the daemon would prune your default network (`bridge`)",
-            "prune with --filter label=... or until=..., or remove the networks by name (docker network rm)",
-        )));
-    }
-    let not = filters
-        .entry("label!")
+    // The daemon spares a network only when it carries *every* `label!`
+    // value: the tenant's own `label!` next to fdcs's would let the default
+    // go. With the tenant's, only the networks it created are asked for
+    // (a positive label, which the daemon ANDs with the owner label).
+    let (key, value) = if filters.contains_key("label!") {
+        ("label", format!("{TENANT_NETWORK_LABEL}=true"))
+    } else {
+        ("label!", DEFAULT_NETWORK_LABEL.to_string())
+    };
+    let entry = filters
+        .entry(key)
         .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-    if let Some(m) = not.as_object_mut() {
-        m.insert(DEFAULT_NETWORK_LABEL.into(), serde_json::Value::Bool(true));
+    if let Some(m) = entry.as_object_mut() {
+        m.insert(value, serde_json::Value::Bool(true));
     }
     let mut q = cx.query.clone();
     q.set("filters", serde_json::Value::Object(filters).to_string());
@@ -198,6 +202,9 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         }
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;
+    body.labels
+        .get_or_insert_with(Default::default)
+        .insert(TENANT_NETWORK_LABEL.into(), "true".into());
     super::quotas::on_network_create(cx)?;
     cx.mark_rewritten();
     // Two networks of one name would make a name ambiguous; ask the daemon
