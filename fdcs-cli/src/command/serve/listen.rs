@@ -86,15 +86,31 @@ impl SocketPerms {
         })
     }
 
+    /// Gives the socket its group and mode without following a link: in a
+    /// directory others can write to, the path could be swapped for a link
+    /// to another file between bind and here (the socket's directory should
+    /// be writable by serve's user alone, as systemd's `RuntimeDirectory=`
+    /// makes it; this narrows what is left to a race).
     fn apply(&self, path: &std::path::Path) -> anyhow::Result<()> {
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
         if let Some(gid) = self.gid {
-            std::os::unix::fs::chown(path, None, Some(gid)).with_context(|| {
+            std::os::unix::fs::lchown(path, None, Some(gid)).with_context(|| {
                 format!(
                     "giving `{}` the group {gid} (--listen-group)",
                     path.display()
                 )
             })?;
+        }
+        let is_socket = std::fs::symlink_metadata(path)
+            .with_context(|| format!("reading `{}` after binding it", path.display()))?
+            .file_type()
+            .is_socket();
+        if !is_socket {
+            anyhow::bail!(
+                "`{}` is no longer the socket serve bound (replaced meanwhile?); \
+                 put the socket in a directory only serve's user can write to",
+                path.display()
+            );
         }
         if let Some(mode) = self.mode {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).with_context(
