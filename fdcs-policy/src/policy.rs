@@ -47,6 +47,7 @@ mod cel_json;
 mod cel_rule;
 mod cel_value;
 mod err;
+mod lint;
 mod load;
 pub(crate) mod quantity;
 mod quotas;
@@ -59,6 +60,7 @@ pub use bounds::{
 pub use cel_rule::{CelRule, Limits, ENDPOINT_NAMES};
 pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};
 pub use err::PolicyError;
+pub use lint::{LintLevel, LintParams};
 pub(crate) use err::{Errs, Pos}; // shared with the tenants file loader
 pub(crate) use load::yaml_options;
 pub(crate) use quotas::quotas as read_quotas;
@@ -102,6 +104,8 @@ pub struct Policy {
     pub quotas: QuotasParams,
     /// Custom CEL rules, compiled.
     pub custom: Vec<CelRule>,
+    /// How `fdcs-policy lint` grades findings (`lint:`); the engine ignores it.
+    pub lint: LintParams,
 }
 
 impl Policy {

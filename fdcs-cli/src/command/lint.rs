@@ -102,11 +102,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
                 continue;
             }
         };
-        let dir = files
-            .first()
-            .and_then(|f| f.parent())
-            .map(PathBuf::from)
-            .unwrap_or_default();
+        // absolute when it exists; `.` for a bare file name (not empty)
+        let dir = project.dir.clone();
         for h in checks::check(&project) {
             let col = h
                 .needle

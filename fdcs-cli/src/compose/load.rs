@@ -87,6 +87,16 @@ pub(crate) struct LoadOptions {
     pub(crate) env: Vec<(String, String)>,
 }
 
+/// The directory of the first compose file, against which compose resolves
+/// relative paths: `.` for a bare file name (`compose.yml`), whose
+/// `parent()` is empty.
+pub(crate) fn project_dir(first: &Path) -> PathBuf {
+    match first.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// Loads the given files as one project (later files override earlier ones).
 pub(crate) fn load(
     files: &[PathBuf],
@@ -96,7 +106,7 @@ pub(crate) fn load(
     let first = files
         .first()
         .ok_or_else(|| LoadError::io(Path::new("."), "no compose file given"))?;
-    let dir = first.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = project_dir(first);
     let dotenv_path = opts.env_file.clone().unwrap_or_else(|| dir.join(".env"));
     let dotenv = match std::fs::read_to_string(&dotenv_path) {
         Ok(t) => Some(t),

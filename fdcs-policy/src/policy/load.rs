@@ -170,6 +170,7 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
     let bounds = super::bounds::bounds(r.bounds, &privileges.allow_log_drivers, errs)?;
     let volumes = super::bounds::volumes(r.volumes, errs)?;
     let quotas = super::quotas::quotas(r.quotas, super::quotas::FDCS_QUOTAS, None, errs)?;
+    let lint = super::lint::lint(raw.lint, errs)?;
     let custom = match raw.custom {
         None => Vec::new(),
         Some(list) => cel_rule::compile_all(list, &Limits::default(), errs)?,
@@ -188,6 +189,7 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
         volumes,
         quotas,
         custom,
+        lint,
     })
 }
 

@@ -7,6 +7,7 @@
 use super::quantity::Quantity;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -21,6 +22,18 @@ pub(crate) struct RawPolicy {
     pub(crate) rules: RawRules,
     #[serde(default)]
     pub(crate) custom: Option<Spanned<Vec<RawCustom>>>,
+    /// Read by `fdcs-policy lint` only; part of the schema so one file
+    /// drives every command.
+    #[serde(default)]
+    pub(crate) lint: RawLint,
+}
+
+/// `lint:`; an omitted block keeps every rule's built-in severity.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawLint {
+    /// Rule id → `error`, `warning`, `info` or `off`.
+    pub(crate) rules: Option<BTreeMap<String, Spanned<String>>>,
 }
 
 /// `rules:`; an omitted block keeps the FDCS defaults.
