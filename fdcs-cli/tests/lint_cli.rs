@@ -88,3 +88,246 @@ fn a_bare_file_name_resolves_relative_paths_from_its_own_directory() {
     assert_eq!(got, other);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Validates a SARIF document against the SARIF 2.1.0 schema shipped in
+/// `tests/data` (python3 with `jsonschema`, as the corpus test uses).
+fn assert_valid_sarif(doc: &[u8], name: &str) {
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/sarif-schema-2.1.0.json");
+    let file =
+        std::env::temp_dir().join(format!("fdcs-lint-cli-{}-{name}.sarif", std::process::id()));
+    std::fs::write(&file, doc).unwrap();
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg("import json,sys,jsonschema; jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))")
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .expect("python3 with the `jsonschema` package is needed (pip install jsonschema)");
+    std::fs::remove_file(&file).ok();
+    assert!(
+        check.status.success(),
+        "SARIF does not validate: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+fn sarif(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn a_yaml_error_is_exit_2_and_a_sarif_run_that_failed() {
+    let dir = scratch(
+        "yaml-error",
+        &[(
+            "compose.yml",
+            "services:\n  web:\n    image: nginx\n     ports: [\"80:80\"]\n",
+        )],
+    );
+    let out = lint(&dir, &["--format", "sarif", "compose.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc = sarif(&out);
+    let run = &doc["runs"][0];
+    let inv = &run["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false, "{doc:#}");
+    assert_eq!(inv["exitCode"], 2);
+    let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{doc:#}");
+    assert_eq!(notes[0]["level"], "error");
+    let loc = &notes[0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "compose.yml");
+    assert_eq!(loc["artifactLocation"]["uriBaseId"], "SRCROOT");
+    assert_eq!(loc["region"]["startLine"], 4);
+    assert_valid_sarif(&out.stdout, "yaml-error");
+
+    // a clean-looking run is only one that succeeded
+    let ok = scratch("yaml-ok", &[("compose.yml", BIND)]);
+    let out = lint(&ok, &["--format", "sarif", "compose.yml"]);
+    let inv = &sarif(&out)["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], true);
+    assert_eq!(inv["toolExecutionNotifications"], Value::Array(vec![]));
+
+    // JUnit: the file is an <error> case, counted in `errors`
+    let out = lint(&dir, &["--format", "junit", "compose.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.contains(
+            "<testsuites name=\"fdcs-policy lint\" tests=\"1\" failures=\"0\" errors=\"1\">"
+        ),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<error ").count(), 1, "{xml}");
+    assert!(xml.contains("compose.yml:4:"), "{xml}");
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&ok).ok();
+}
+
+fn fingerprints(doc: &Value) -> Vec<(String, String, u64)> {
+    let mut v: Vec<(String, String, u64)> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["partialFingerprints"]["fdcsFindingHash/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn sarif_fingerprints_survive_lines_moving_and_tell_findings_apart() {
+    let two = "services:\n  web:\n    image: nginx:1.25\n    ports: [\"8080:80\", \"8081:81\"]\n  api:\n    image: nginx:1.25\n    ports: [\"8080:80\"]\n";
+    let dir = scratch("fp", &[("compose.yml", two)]);
+    let before = sarif(&lint(&dir, &["--format", "sarif", "."]));
+    std::fs::write(dir.join("compose.yml"), format!("# moved\n# down\n{two}")).unwrap();
+    let after = sarif(&lint(&dir, &["--format", "sarif", "."]));
+    let (b, a) = (fingerprints(&before), fingerprints(&after));
+    assert!(b.len() > 4, "{b:?}");
+    let strip = |v: &[(String, String, u64)]| -> Vec<(String, String)> {
+        v.iter().map(|(r, f, _)| (r.clone(), f.clone())).collect()
+    };
+    assert_eq!(strip(&b), strip(&a), "same findings, same fingerprints");
+    assert_ne!(
+        b.iter().map(|x| x.2).collect::<Vec<_>>(),
+        a.iter().map(|x| x.2).collect::<Vec<_>>(),
+        "the lines did move"
+    );
+    let mut prints: Vec<&String> = b.iter().map(|(_, f, _)| f).collect();
+    prints.sort();
+    prints.dedup();
+    assert_eq!(
+        prints.len(),
+        b.len(),
+        "every result has its own fingerprint: {b:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sarif_uris_are_relative_to_base_with_rules_described_and_code_point_columns() {
+    let text = "services:\n  web: { image: \"ñginx:1.25\", privileged: true }\n";
+    let dir = scratch("base", &[("app/compose.yml", text)]);
+    // default base outside a repository: the current directory
+    let out = lint(&dir, &["--format", "sarif", "app/compose.yml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = sarif(&out);
+    let run = &doc["runs"][0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let base = run["originalUriBaseIds"]["SRCROOT"]["uri"]
+        .as_str()
+        .unwrap();
+    let canon = std::fs::canonicalize(&dir).unwrap();
+    assert_eq!(base, format!("file://{}/", canon.display()));
+    let priv_result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "privileges.privileged")
+        .unwrap_or_else(|| panic!("{doc:#}"));
+    let phys = &priv_result["locations"][0]["physicalLocation"];
+    assert_eq!(phys["artifactLocation"]["uri"], "app/compose.yml");
+    assert_eq!(phys["artifactLocation"]["uriBaseId"], "SRCROOT");
+    let line = text.lines().nth(1).unwrap();
+    let want = line[..line.find("privileged").unwrap()].chars().count() + 1;
+    assert_eq!(
+        phys["region"]["startColumn"], want as u64,
+        "code points, not bytes"
+    );
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        assert!(rule["shortDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+        assert!(
+            rule["help"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("How to comply"),
+            "{rule:#}"
+        );
+        assert!(rule.get("helpUri").is_none(), "no invented URL: {rule:#}");
+    }
+    assert_valid_sarif(&out.stdout, "base");
+
+    // --base elsewhere: relative to it
+    let out = lint(
+        &dir.join("app"),
+        &["--format", "sarif", "--base", ".", "compose.yml"],
+    );
+    let doc = sarif(&out);
+    assert_eq!(
+        doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "compose.yml"
+    );
+    // a file outside the base: an absolute file:// URI, no base id
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    std::fs::write(dir.join("other/compose.yml"), text).unwrap();
+    let out = lint(
+        &dir,
+        &["--format", "sarif", "--base", "app", "other/compose.yml"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc = sarif(&out);
+    let art = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(
+        art["uri"],
+        format!("file://{}/other/compose.yml", canon.display())
+    );
+    assert!(art.get("uriBaseId").is_none(), "{art}");
+    assert_valid_sarif(&out.stdout, "outside");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn junit_fails_only_at_or_above_fail_on_and_counts_cases() {
+    // `web` has warnings only, `root` an error
+    let text = "services:\n  web:\n    image: nginx:1.25\n  root:\n    image: nginx:1.25\n    privileged: true\n";
+    let dir = scratch("junit", &[("compose.yml", text)]);
+    let out = lint(&dir, &["--format", "junit", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.contains(
+            "<testsuites name=\"fdcs-policy lint\" tests=\"2\" failures=\"1\" errors=\"0\">"
+        ),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert!(
+        xml.contains("<testcase name=\"web\" classname=\"compose.yml\" file=\"compose.yml\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<system-out>"),
+        "warnings are listed, not failed: {xml}"
+    );
+    let out = lint(&dir, &["--format", "junit", "--fail-on", "warning", "."]);
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.contains("tests=\"2\" failures=\"2\" errors=\"0\""),
+        "{xml}"
+    );
+    // a clean service is a passing case too
+    let clean = "services:\n  ok:\n    image: nginx:1.25\n    mem_limit: 64m\n    cpus: 0.2\n    pids_limit: 50\n    security_opt: [\"no-new-privileges:true\"]\n    healthcheck: { test: [\"CMD\", \"true\"] }\n";
+    std::fs::write(dir.join("compose.yml"), clean).unwrap();
+    let out = lint(&dir, &["--format", "junit", "."]);
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.contains("tests=\"1\" failures=\"0\" errors=\"0\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<testcase name=\"ok\""), "{xml}");
+    std::fs::remove_dir_all(&dir).ok();
+}

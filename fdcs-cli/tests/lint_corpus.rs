@@ -245,7 +245,12 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert!(results.len() > 5);
     let r = &results[0]["locations"][0]["physicalLocation"];
-    assert_eq!(r["artifactLocation"]["uri"], "docker-compose.yml");
+    // relative to the repository root (the default `--base`), as code scanning resolves it
+    assert_eq!(
+        r["artifactLocation"]["uri"],
+        "tests/compose/prometheus-node-exporter/docker-compose.yml"
+    );
+    assert_eq!(r["artifactLocation"]["uriBaseId"], "SRCROOT");
     assert!(r["region"]["startLine"].as_u64().unwrap() >= 1);
     let rules = doc["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
@@ -285,19 +290,48 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
 }
 
 #[test]
-fn junit_output_has_one_failure_per_finding() {
+fn junit_output_has_one_case_per_service_failing_on_findings_at_or_above_fail_on() {
     let dir = corpus().join("watchtower");
     let out = lint(&dir, &["--format", "junit", "."]);
     let xml = String::from_utf8(out.stdout).unwrap();
     assert!(xml.starts_with("<?xml"));
     let json = lint(&dir, &["--format", "json", "."]);
-    let n = serde_json::from_slice::<Value>(&json.stdout)
+    let findings: Vec<Value> = serde_json::from_slice::<Value>(&json.stdout)
         .unwrap()
         .as_array()
         .unwrap()
-        .len();
-    assert_eq!(xml.matches("<failure ").count(), n);
-    assert!(xml.contains("docker-compose.yml:6:9 compose.docker-socket"));
+        .clone();
+    let mut services: Vec<&str> = findings
+        .iter()
+        .map(|f| f["subject"].as_str().unwrap())
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    assert_eq!(xml.matches("<testcase ").count(), services.len(), "{xml}");
+    let failing = services
+        .iter()
+        .filter(|s| {
+            findings
+                .iter()
+                .any(|f| f["subject"] == **s && f["severity"] == "error")
+        })
+        .count();
+    assert_eq!(xml.matches("<failure ").count(), failing, "{xml}");
+    assert!(
+        xml.contains(&format!(
+            "tests=\"{}\" failures=\"{failing}\" errors=\"0\"",
+            services.len()
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("docker-compose.yml:6:9: error[compose.docker-socket]"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("file=\"tests/compose/watchtower/docker-compose.yml\""),
+        "{xml}"
+    );
 }
 
 #[test]

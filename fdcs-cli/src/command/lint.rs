@@ -10,8 +10,9 @@ mod judge;
 use crate::compose::{checks, engine, load};
 use crate::report::{self, Finding, Format, Severity};
 use crate::Exit;
+use anyhow::Context as _;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `lint`.
 #[derive(Debug, clap::Args)]
@@ -34,6 +35,11 @@ pub(crate) struct Args {
     /// Variables file, instead of the project's `.env`.
     #[arg(long, value_name = "FILE")]
     env_file: Option<PathBuf>,
+    /// Directory SARIF and JUnit paths are relative to (SARIF's `SRCROOT`);
+    /// default: the repository root (the nearest directory up with a `.git`),
+    /// else the current directory.
+    #[arg(long, value_name = "DIR")]
+    base: Option<PathBuf>,
     /// Compose file; repeat to merge several into one project, as compose does.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -94,7 +100,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     };
     let mut sources = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
+    let mut subjects: Vec<(usize, String)> = Vec::new();
     for files in &projects {
+        let first = sources.len();
         let project = match load::load(files, &opts, &mut sources) {
             Ok(p) => p,
             Err(e) => {
@@ -104,6 +112,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         };
         // absolute when it exists; `.` for a bare file name (not empty)
         let dir = project.dir.clone();
+        subjects.extend(
+            project
+                .doc
+                .get("services")
+                .map(crate::compose::node::Node::entries)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|(k, _)| k.as_scalar())
+                .map(|name| (first, name)),
+        );
         for h in checks::check(&project) {
             let col = h
                 .needle
@@ -129,7 +147,30 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let color = args.format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let out = report::render(args.format, &findings, &sources, color);
+    let cwd = std::env::current_dir().context("the current directory")?;
+    let base = match &args.base {
+        Some(b) => std::fs::canonicalize(b).with_context(|| format!("--base `{}`", b.display()))?,
+        None => repository_root(&cwd),
+    };
+    let input_errors: Vec<report::InputError> = errors
+        .iter()
+        .map(|e| report::InputError {
+            path: e.path.clone(),
+            line: e.line,
+            col: e.col,
+            message: e.message.clone(),
+        })
+        .collect();
+    let run = report::Run {
+        findings: &findings,
+        sources: &sources,
+        errors: &input_errors,
+        subjects: &subjects,
+        base: &base,
+        cwd: &cwd,
+        fail_on: args.fail_on,
+    };
+    let out = report::render(args.format, &run, color);
     let mut stdout = std::io::stdout().lock();
     // a closed pipe (`| head`) is not an error
     // text with nothing linted: the error on stderr says it all
@@ -144,13 +185,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
             report::render_error(&e.path, &text, e.line, e.col, &e.message, color_err)
         );
     }
-    Ok(if !errors.is_empty() {
-        Exit::Error
-    } else if findings.iter().any(|f| f.severity >= args.fail_on) {
-        Exit::Found
-    } else {
-        Exit::Ok
+    Ok(match run.exit_code() {
+        0 => Exit::Ok,
+        1 => Exit::Found,
+        _ => Exit::Error,
     })
+}
+
+/// The default `--base`: the nearest directory at or above `cwd` holding a
+/// `.git` (directory, or file in a worktree), else `cwd` itself.
+fn repository_root(cwd: &Path) -> PathBuf {
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(cwd)
+        .to_path_buf()
 }
 
 /// The column of `needle` (a variable) on the finding's line, at or after
