@@ -331,3 +331,102 @@ fn junit_fails_only_at_or_above_fail_on_and_counts_cases() {
     assert!(xml.contains("<testcase name=\"ok\""), "{xml}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The value of `name="..."` in the first tag `tag` of `xml`.
+fn attr(xml: &str, tag: &str, name: &str) -> usize {
+    let start = xml.find(&format!("<{tag} ")).unwrap();
+    let head = &xml[start..start + xml[start..].find('>').unwrap()];
+    let key = format!(" {name}=\"");
+    let at = head
+        .find(&key)
+        .unwrap_or_else(|| panic!("{name} in {head}"))
+        + key.len();
+    head[at..at + head[at..].find('"').unwrap()]
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn every_corpus_case_gives_valid_sarif_and_junit_whose_totals_add_up() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/compose");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.json").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 30);
+    let scratch = scratch("corpus-sarif", &[]);
+    let mut files = Vec::new();
+    for dir in &dirs {
+        let args: Vec<String> = std::fs::read_to_string(dir.join("args")).map_or_else(
+            |_| vec![".".to_string()],
+            |t| {
+                t.lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            },
+        );
+        let argv = |format: &'static str| {
+            let mut v = vec!["--format", format];
+            v.extend(args.iter().map(String::as_str));
+            v
+        };
+        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let s = lint(dir, &argv("sarif"));
+        let doc = sarif(&s);
+        let inv = &doc["runs"][0]["invocations"][0];
+        assert_eq!(
+            inv["executionSuccessful"],
+            s.status.code() != Some(2),
+            "{name}: {inv}"
+        );
+        assert_eq!(
+            inv["exitCode"].as_i64(),
+            s.status.code().map(i64::from),
+            "{name}"
+        );
+        let file = scratch.join(format!("{name}.sarif"));
+        std::fs::write(&file, &s.stdout).unwrap();
+        files.push(file);
+
+        let j = lint(dir, &argv("junit"));
+        assert_eq!(j.status.code(), s.status.code(), "{name}");
+        let xml = String::from_utf8(j.stdout).unwrap();
+        let cases = xml.matches("<testcase ").count();
+        assert!(cases > 0, "{name}: {xml}");
+        assert_eq!(attr(&xml, "testsuites", "tests"), cases, "{name}: {xml}");
+        assert_eq!(
+            attr(&xml, "testsuites", "failures"),
+            xml.matches("<failure ").count(),
+            "{name}"
+        );
+        assert_eq!(
+            attr(&xml, "testsuites", "errors"),
+            xml.matches("<error ").count(),
+            "{name}"
+        );
+        assert_eq!(xml.matches(" file=\"").count(), cases, "{name}");
+        assert_eq!(
+            xml.matches("<error ").count() > 0,
+            j.status.code() == Some(2),
+            "{name}: input errors are <error>s: {xml}"
+        );
+    }
+    let schema =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/sarif-schema-2.1.0.json");
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg("import json,sys,jsonschema\nv=jsonschema.Draft4Validator(json.load(open(sys.argv[1])))\nfor f in sys.argv[2:]:\n    try: v.validate(json.load(open(f)))\n    except Exception as e: print(f, e); sys.exit(1)")
+        .arg(&schema)
+        .args(&files)
+        .output()
+        .expect("python3 with the `jsonschema` package is needed (pip install jsonschema)");
+    assert!(
+        check.status.success(),
+        "SARIF does not validate: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    std::fs::remove_dir_all(&scratch).ok();
+}

@@ -35,6 +35,8 @@
 //!     variables: [ { name: labels, expression: "has(object.Labels) ? object.Labels : {}" } ]
 //!     expression: "'owner' in variables.labels"  # true = allowed
 //!     message: "an owner label is required; add --label owner=<you>"   # or messageExpression
+//! lint:                                     # read by `fdcs-policy lint` only
+//!   rules: { compose.host-port: error, compose.healthcheck-unset: off }
 //! ```
 //!
 //! Unknown keys, YAML 1.1 booleans (`yes`), duplicate keys, invalid values and
