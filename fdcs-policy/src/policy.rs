@@ -62,8 +62,8 @@ pub use bounds::{
 pub use cel_rule::{CelRule, Limits, ENDPOINT_NAMES};
 pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};
 pub use err::PolicyError;
-pub use lint::{LintLevel, LintParams};
 pub(crate) use err::{Errs, Pos}; // shared with the tenants file loader
+pub use lint::{LintLevel, LintParams};
 pub(crate) use load::yaml_options;
 pub(crate) use quotas::quotas as read_quotas;
 pub use quotas::{QuotasParams, FDCS_QUOTAS};
