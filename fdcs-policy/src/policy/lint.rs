@@ -52,12 +52,27 @@ pub struct LintParams {
     pub rules: BTreeMap<String, LintLevel>,
 }
 
-/// Validates the raw block.
-pub(super) fn lint(raw: RawLint, errs: Errs<'_>) -> Result<LintParams, PolicyError> {
+/// Validates the raw block. `known` says whether a rule id exists (the
+/// catalog's, or one of this policy's custom rules): a misspelt id would
+/// otherwise change nothing, silently.
+pub(super) fn lint(
+    raw: RawLint,
+    known: impl Fn(&str) -> bool,
+    errs: Errs<'_>,
+) -> Result<LintParams, PolicyError> {
     let mut rules = BTreeMap::new();
     for (id, level) in raw.rules.unwrap_or_default() {
         if id.trim().is_empty() {
             return Err(errs.at(Pos::of(&level), "lint rule id must not be empty"));
+        }
+        if !known(&id) {
+            return Err(errs.at(
+                Pos::of(&level),
+                format!(
+                    "unknown rule id `{id}` in lint.rules: `fdcs-policy explain --list` lists \
+                     the rule ids (custom rules as `custom.<id>`)"
+                ),
+            ));
         }
         let parsed = LintLevel::parse(&level.value).ok_or_else(|| {
             errs.at(
@@ -106,10 +121,37 @@ mod tests {
         let e = load("  rulez:\n    compose.a: off\n").unwrap_err();
         assert!(e.starts_with("t.yaml:5:"), "{e}");
         assert!(e.contains("rulez"), "{e}");
-        let e = load("  rules:\n    compose.a: loud\n").unwrap_err();
-        assert!(e.starts_with("t.yaml:6:16:"), "{e}");
-        assert!(e.contains("unknown level `loud` for `compose.a`"), "{e}");
-        let e = load("  rules:\n    compose.a: off\n    compose.a: error\n").unwrap_err();
-        assert!(e.contains("duplicate") || e.contains("compose.a"), "{e}");
+        let e = load("  rules:\n    compose.host-port: loud\n").unwrap_err();
+        assert!(e.starts_with("t.yaml:6:24:"), "{e}");
+        assert!(
+            e.contains("unknown level `loud` for `compose.host-port`"),
+            "{e}"
+        );
+        let e = load("  rules:\n    compose.host-port: off\n    compose.host-port: error\n")
+            .unwrap_err();
+        assert!(
+            e.contains("duplicate") || e.contains("compose.host-port"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_rule_id_is_an_error_not_a_silent_no_op() {
+        let e = load("  rules:\n    compose.host-prot: off\n").unwrap_err();
+        assert!(e.starts_with("t.yaml:6:"), "{e}");
+        assert!(e.contains("unknown rule id `compose.host-prot`"), "{e}");
+        assert!(e.contains("explain --list"), "{e}");
+        // a custom rule of the same policy, by the id lint reports
+        let src = "apiVersion: fdcs/v1\nkind: Policy\nname: t\n\
+                   custom:\n  - id: env.small\n    match: { endpoints: [ContainerCreate] }\n    \
+                   expression: \"true\"\n    message: \"m\"\n\
+                   lint:\n  rules:\n    custom.env.small: off\n";
+        let p = Policy::from_yaml(src, "t.yaml").unwrap();
+        assert_eq!(p.lint.rules.get("custom.env.small"), Some(&LintLevel::Off));
+        let e = load("  rules:\n    custom.nope: off\n").unwrap_err();
+        assert!(e.contains("unknown rule id `custom.nope`"), "{e}");
+        let bare = src.replace("custom.env.small: off", "env.small: off");
+        let e = Policy::from_yaml(&bare, "t.yaml").unwrap_err().to_string();
+        assert!(e.contains("unknown rule id `env.small`"), "{e}");
     }
 }

@@ -170,11 +170,17 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
     let bounds = super::bounds::bounds(r.bounds, &privileges.allow_log_drivers, errs)?;
     let volumes = super::bounds::volumes(r.volumes, errs)?;
     let quotas = super::quotas::quotas(r.quotas, super::quotas::FDCS_QUOTAS, None, errs)?;
-    let lint = super::lint::lint(raw.lint, errs)?;
     let custom = match raw.custom {
         None => Vec::new(),
         Some(list) => cel_rule::compile_all(list, &Limits::default(), errs)?,
     };
+    // a custom rule is graded by the id lint reports: `custom.<id>`
+    let is_custom = |id: &str| custom.iter().any(|c| c.id() == id);
+    let lint = super::lint::lint(
+        raw.lint,
+        |id| crate::rules::catalog::lookup(id).is_some() || is_custom(id),
+        errs,
+    )?;
     Ok(Policy {
         name: raw.name.value,
         min_api_version,

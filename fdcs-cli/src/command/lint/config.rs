@@ -85,10 +85,10 @@ mod tests {
 
     #[test]
     fn the_policy_lint_block_sets_and_silences_severities() {
-        let src = "apiVersion: fdcs/v1\nkind: Policy\nname: x\nlint:\n  rules:\n    compose.a: off\n    compose.b: error\n";
+        let src = "apiVersion: fdcs/v1\nkind: Policy\nname: x\nlint:\n  rules:\n    compose.healthcheck-unset: off\n    compose.host-port: error\n";
         let p = Policy::from_yaml(src, "p").unwrap();
         let sev = Severities::from_policy(&p.lint);
-        assert_eq!(sev.0.get("compose.a"), Some(&None));
-        assert_eq!(sev.0.get("compose.b"), Some(&Some(Severity::Error)));
+        assert_eq!(sev.0.get("compose.healthcheck-unset"), Some(&None));
+        assert_eq!(sev.0.get("compose.host-port"), Some(&Some(Severity::Error)));
     }
 }
