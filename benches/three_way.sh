@@ -416,20 +416,8 @@ fcurl() {
 }
 
 import_busybox() {
-  log "importing busybox:latest from /bin/busybox"
-  local dir="$WORK/busybox" applet
-  mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp" "$dir/root" "$dir/www"
-  chmod 1777 "$dir/tmp"
-  cp /bin/busybox "$dir/bin/busybox"
-  for applet in $(/bin/busybox --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$dir/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
-  echo '<html><body>fdcs busybox</body></html>' >"$dir/www/index.html"
-  tar -c -C "$dir" . | D import --change 'ENV PATH=/bin' --change 'CMD ["sh"]' \
-    --change 'EXPOSE 80' - busybox:latest >/dev/null
-  rm -rf "$dir"
+  log "importing busybox:latest from /bin/busybox (tests/image/busybox.sh)"
+  sh "$root/tests/image/busybox.sh" import docker -H "unix://$sock"
 }
 
 # create_many TENANT FROM TO: containers TENANT_cFROM..TENANT_cTO, created
