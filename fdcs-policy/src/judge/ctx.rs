@@ -49,22 +49,8 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Resolves a reference among the tenant's own resources.
     pub(crate) fn resolve(&self, kind: ResourceKind, reference: &str) -> Result<&'a Owned, Stop> {
-        match resolve_at(
-            self.facts,
-            &self.tenant.id,
-            kind,
-            reference,
-            &self.route.prefix(),
-        ) {
-            Resolution::Owned(o) => Ok(o),
-            Resolution::Need(o) => Err(Stop::Need(o)),
-            Resolution::NotFound(_) => Err(Stop::Deny(not_found_at(
-                self.route.endpoint,
-                kind,
-                reference,
-            ))),
-            Resolution::Ambiguous(d) => Err(Stop::Deny(d)),
-        }
+        self.resolve_in_body(kind, reference)?
+            .ok_or_else(|| Stop::Deny(not_found_at(self.route.endpoint, kind, reference)))
     }
 
     /// Resolves a reference in a body: the tenant's own resource, or
