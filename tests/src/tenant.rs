@@ -133,6 +133,27 @@ impl Tenant {
         let bin = std::env::var("FDCS_E2E_COMPOSE").unwrap_or_else(|_| "docker-compose".to_owned());
         let mut c = Command::new(bin);
         scrub_env(&mut c);
+        self.compose_run(c, dir, args)
+    }
+
+    /// Like [`Tenant::compose`] with an environment of `PATH` and `HOME`
+    /// only, as `fdcs-cli/tests/lint_corpus.rs` lints the corpus: compose
+    /// interpolates `${VAR}` from the environment, so a variable of the CI
+    /// runner would make compose deploy another file than the one lint read.
+    pub fn compose_clean_env(&self, dir: &Path, args: &[&str]) -> Out {
+        let bin = std::env::var("FDCS_E2E_COMPOSE").unwrap_or_else(|_| "docker-compose".to_owned());
+        let mut c = Command::new(bin);
+        c.env_clear();
+        for keep in ["PATH", "HOME"] {
+            if let Some(v) = std::env::var_os(keep) {
+                c.env(keep, v);
+            }
+        }
+        c.env("DOCKER_CLI_HINTS", "false");
+        self.compose_run(c, dir, args)
+    }
+
+    fn compose_run(&self, mut c: Command, dir: &Path, args: &[&str]) -> Out {
         c.env("DOCKER_HOST", &self.host)
             .env("DOCKER_CONFIG", &self.config)
             .env("COMPOSE_INTERACTIVE_NO_CLI", "1")
