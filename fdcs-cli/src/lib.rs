@@ -6,8 +6,8 @@
 #![forbid(unsafe_code)]
 
 mod command;
-mod compose;
 mod exit;
+mod files;
 mod rawhttp;
 mod report;
 mod state;

@@ -8,63 +8,10 @@ mod junit;
 mod sarif;
 mod text;
 
-use crate::compose::load::Source;
-use serde::Serialize;
+use fdcs_compose::load::Source;
 use std::path::{Component, Path, PathBuf};
 
-/// How serious a finding is; `--fail-on` compares against this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Severity {
-    /// Worth knowing.
-    Info,
-    /// Should be fixed.
-    Warning,
-    /// Would be refused at runtime, or is a host escape.
-    Error,
-}
-
-impl Severity {
-    /// Parses `error`, `warning`, `info` (also `warn`, `note`).
-    pub(crate) fn parse(s: &str) -> Option<Severity> {
-        match s.to_ascii_lowercase().as_str() {
-            "error" => Some(Severity::Error),
-            "warning" | "warn" => Some(Severity::Warning),
-            "info" | "note" => Some(Severity::Info),
-            _ => None,
-        }
-    }
-
-    /// Lowercase name.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-/// One finding, located in a source file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Finding {
-    /// Rule id (`compose.privileged`, `mounts.no-host-path`).
-    pub(crate) rule: String,
-    /// Severity after the policy's `lint:` overrides.
-    pub(crate) severity: Severity,
-    /// What is wrong.
-    pub(crate) message: String,
-    /// What to do instead.
-    pub(crate) help: String,
-    /// Index into the source list.
-    pub(crate) file: usize,
-    /// 1-based line.
-    pub(crate) line: u32,
-    /// 1-based column.
-    pub(crate) col: u32,
-    /// The service (or `networks.x`, `volumes.x`) it concerns.
-    pub(crate) subject: String,
-}
+pub(crate) use fdcs_compose::{Finding, Severity};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -175,7 +175,7 @@ fn text_output_points_at_line_and_column_with_a_caret_and_no_colour_in_a_pipe() 
         !text.contains('\x1b'),
         "no ANSI colour when stdout is not a terminal"
     );
-    let expected = "error[compose.privileged]: service `cadvisor` runs privileged\n --> docker-compose.yml:5:5\n  |\n5 |     privileged: true\n  |     ^^^^^^^^^^\n";
+    let expected = "error[privileges.privileged]: privileged mode is not allowed (POST /v1.41/containers/create?name=cadvisor_cadvisor_1)\n --> docker-compose.yml:5:5\n  |\n5 |     privileged: true\n  |     ^^^^^^^^^^\n";
     assert!(text.contains(expected), "{text}");
     assert!(text.contains("error[ports.ephemeral-only]"), "{text}");
 }
@@ -325,7 +325,7 @@ fn junit_output_has_one_case_per_service_failing_on_findings_at_or_above_fail_on
         "{xml}"
     );
     assert!(
-        xml.contains("docker-compose.yml:6:9: error[compose.docker-socket]"),
+        xml.contains("docker-compose.yml:6:9: error[mounts.no-host-path]"),
         "{xml}"
     );
     assert!(
@@ -338,7 +338,7 @@ fn junit_output_has_one_case_per_service_failing_on_findings_at_or_above_fail_on
 fn explain_documents_rules_from_denials_and_checks() {
     for id in [
         "ports.ephemeral-only",
-        "compose.docker-socket",
+        "compose.memory-unset",
         "compose.unresolved-variable",
     ] {
         let out = Command::new(bin()).args(["explain", id]).output().unwrap();

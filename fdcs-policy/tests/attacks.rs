@@ -2246,3 +2246,32 @@ fn daemon_errors_show_no_host_paths() {
         }
     }
 }
+
+#[test]
+fn allow_host_lets_the_hosts_network_through_and_only_its_exact_spelling() {
+    // issue 11: with `allowHost: true`, `network_mode: host` was refused as a
+    // network the tenant does not own (404) by both lint and serve
+    let p = Policy::from_yaml(
+        "apiVersion: fdcs/v1\nkind: Policy\nname: allow-host\nrules:\n  namespaces:\n    allowHost: true\n",
+        "allow-host.yaml",
+    )
+    .unwrap();
+    let judge_hc = |hc: Value| {
+        let body = json!({"Image": "busybox", "HostConfig": hc}).to_string();
+        let req = Request::new("POST", "/v1.41/containers/create", body.into_bytes());
+        judge(&p, &alpha(), &req, &facts())
+    };
+    let fwd = forwarded(judge_hc(json!({"NetworkMode": "host"})));
+    let sent = fwd.body.unwrap();
+    assert_eq!(sent["HostConfig"]["NetworkMode"], "host");
+    assert!(fwd.prelude.is_empty(), "no default network for the host's");
+    // any other spelling is a network name of the tenant's, as the daemon reads it
+    let fwd = forwarded(judge_hc(json!({"NetworkMode": "HOST"})));
+    assert_eq!(fwd.body.unwrap()["HostConfig"]["NetworkMode"], "alpha_HOST");
+    // and the default policy still refuses it
+    assert_rule(
+        create(json!({"NetworkMode": "host"})),
+        403,
+        "namespaces.no-host",
+    );
+}

@@ -8,7 +8,7 @@ use fdcs_policy::rules::catalog;
 /// Arguments of `explain`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Rule id, e.g. `ports.ephemeral-only` or `compose.privileged`; `--list` for all.
+    /// Rule id, e.g. `ports.ephemeral-only` or `compose.memory-unset`; `--list` for all.
     #[arg(required_unless_present = "list")]
     rule: Option<String>,
     /// List every rule id with its title.
@@ -33,7 +33,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let Some(d) = catalog::lookup(&id) else {
         let close: Vec<&str> = catalog::catalog()
             .iter()
-            .map(|d| d.id)
+            .map(|d| d.id.as_str())
             .filter(|c| {
                 c.contains(&id) || id.split('.').next().is_some_and(|fam| c.starts_with(fam))
             })
@@ -69,7 +69,7 @@ fn explain_custom(id: &str, policy: Option<&std::path::Path>) -> anyhow::Result<
             "the embedded FDCS profile".to_string(),
         ),
     };
-    let doc = crate::compose::node::parse(&text, 0)
+    let doc = fdcs_compose::node::parse(&text, 0)
         .map_err(|e| anyhow::anyhow!("{origin}:{}:{}: {}", e.line, e.col, e.message))?;
     let rules = doc.get("custom").map(|c| c.items()).unwrap_or_default();
     let Some(rule) = rules

@@ -5,12 +5,12 @@
 //! YAML or policy error.
 
 mod config;
-mod judge;
 
-use crate::compose::{checks, engine, load};
+use crate::files::DiskFiles;
 use crate::report::{self, Finding, Format, Severity};
 use crate::Exit;
 use anyhow::Context as _;
+use fdcs_compose::load;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -86,7 +86,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     };
     for p in paths {
         if p.is_dir() {
-            match load::discover(&p) {
+            match load::discover(&p, &DiskFiles) {
                 Ok(files) => projects.push(files),
                 Err(e) => errors.push(e),
             }
@@ -103,45 +103,26 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let mut subjects: Vec<(usize, String)> = Vec::new();
     for files in &projects {
         let first = sources.len();
-        let project = match load::load(files, &opts, &mut sources) {
+        let project = match load::load(files, &opts, &DiskFiles, &mut sources) {
             Ok(p) => p,
             Err(e) => {
                 errors.push(e);
                 continue;
             }
         };
-        // absolute when it exists; `.` for a bare file name (not empty)
-        let dir = project.dir.clone();
         subjects.extend(
             project
                 .doc
                 .get("services")
-                .map(crate::compose::node::Node::entries)
+                .map(fdcs_compose::node::Node::entries)
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|(k, _)| k.as_scalar())
                 .map(|name| (first, name)),
         );
-        for h in checks::check(&project) {
-            let col = h
-                .needle
-                .as_deref()
-                .map_or(h.pos.col, |n| refine(&sources, h.pos, n));
-            findings.push(Finding {
-                rule: h.rule.to_string(),
-                severity: h.severity,
-                message: h.message,
-                help: h.help,
-                file: h.pos.file,
-                line: h.pos.line,
-                col,
-                subject: h.subject,
-            });
-        }
-        let facts = crate::compose::judge::project_facts(&project, &tenant);
-        for req in engine::requests(&project, &dir) {
-            findings.extend(judge::judge(&policy, &tenant, &req, &facts));
-        }
+        findings.extend(fdcs_compose::lint::lint(
+            &project, &sources, &policy, &tenant,
+        ));
     }
     let findings = severities.apply(findings);
     let color = args.format == Format::Text
@@ -199,32 +180,4 @@ fn repository_root(cwd: &Path) -> PathBuf {
         .find(|d| d.join(".git").exists())
         .unwrap_or(cwd)
         .to_path_buf()
-}
-
-/// The column of `needle` (a variable) on the finding's line, at or after
-/// the value's start; the value's own column when it spans lines.
-fn refine(sources: &[load::Source], pos: crate::compose::node::Pos, needle: &str) -> u32 {
-    let Some(line) = sources
-        .get(pos.file)
-        .and_then(|s| s.text.lines().nth(pos.line.saturating_sub(1) as usize))
-    else {
-        return pos.col;
-    };
-    let start: usize = line
-        .chars()
-        .take(pos.col.saturating_sub(1) as usize)
-        .map(char::len_utf8)
-        .sum();
-    let rest = line.get(start..).unwrap_or("");
-    let candidates = if needle.starts_with('$') {
-        vec![needle.to_string()]
-    } else {
-        vec![format!("${{{needle}"), format!("${needle}")]
-    };
-    candidates
-        .iter()
-        .find_map(|c| rest.find(c.as_str()))
-        .map_or(pos.col, |off| {
-            pos.col + rest.get(..off).map_or(0, |p| p.chars().count()) as u32
-        })
 }

@@ -1,7 +1,7 @@
 //! `--format json`: an array of findings, one object each, stable keys.
 
 use super::{path_of, Finding};
-use crate::compose::load::Source;
+use fdcs_compose::load::Source;
 use serde_json::json;
 
 pub(super) fn render(findings: &[Finding], sources: &[Source]) -> String {

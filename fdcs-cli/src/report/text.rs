@@ -1,7 +1,7 @@
 //! `--format text`: rustc/clippy style.
 //!
 //! ```text
-//! error[compose.privileged]: service `web` runs privileged
+//! error[privileges.privileged]: privileged mode is not allowed (POST /v1.41/containers/create?name=app_web_1)
 //!   --> docker-compose.yml:7:5
 //!    |
 //!  7 |     privileged: true
@@ -10,7 +10,7 @@
 //! ```
 
 use super::{path_of, Finding, Severity};
-use crate::compose::load::Source;
+use fdcs_compose::load::Source;
 use std::fmt::Write;
 
 struct Paint(bool);

@@ -8,7 +8,7 @@
 //! ```yaml
 //! lint:
 //!   rules:
-//!     compose.host-port: error          # raise
+//!     compose.memory-unset: error          # raise
 //!     compose.healthcheck-unset: off    # silence
 //! ```
 
@@ -47,7 +47,7 @@ impl LintLevel {
 /// every rule keeps its built-in severity.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LintParams {
-    /// Per-rule level overrides, keyed by rule id (`compose.host-port`,
+    /// Per-rule level overrides, keyed by rule id (`compose.memory-unset`,
     /// `mounts.no-host-path`, `custom.x`).
     pub rules: BTreeMap<String, LintLevel>,
 }
@@ -100,9 +100,9 @@ mod tests {
 
     #[test]
     fn the_lint_block_is_part_of_the_policy() {
-        let p = load("  rules:\n    compose.host-port: error\n    compose.healthcheck-unset: off\n    mounts.no-host-path: warn\n").unwrap();
+        let p = load("  rules:\n    compose.memory-unset: error\n    compose.healthcheck-unset: off\n    mounts.no-host-path: warn\n").unwrap();
         assert_eq!(
-            p.lint.rules.get("compose.host-port"),
+            p.lint.rules.get("compose.memory-unset"),
             Some(&LintLevel::Error)
         );
         assert_eq!(
@@ -121,16 +121,16 @@ mod tests {
         let e = load("  rulez:\n    compose.a: off\n").unwrap_err();
         assert!(e.starts_with("t.yaml:5:"), "{e}");
         assert!(e.contains("rulez"), "{e}");
-        let e = load("  rules:\n    compose.host-port: loud\n").unwrap_err();
+        let e = load("  rules:\n    compose.memory-unset: loud\n").unwrap_err();
         assert!(e.starts_with("t.yaml:6:24:"), "{e}");
         assert!(
-            e.contains("unknown level `loud` for `compose.host-port`"),
+            e.contains("unknown level `loud` for `compose.memory-unset`"),
             "{e}"
         );
-        let e = load("  rules:\n    compose.host-port: off\n    compose.host-port: error\n")
+        let e = load("  rules:\n    compose.memory-unset: off\n    compose.memory-unset: error\n")
             .unwrap_err();
         assert!(
-            e.contains("duplicate") || e.contains("compose.host-port"),
+            e.contains("duplicate") || e.contains("compose.memory-unset"),
             "{e}"
         );
     }

@@ -19,8 +19,9 @@
 //!     rule: privileges.privileged  # also `compose.*` ids of the lint checks
 //! ```
 
-use crate::compose::{checks, engine, interp::Vars, load};
+use crate::files::DiskFiles;
 use anyhow::{anyhow, Context};
+use fdcs_compose::{checks, engine, judge, load, Severity, Vars};
 use fdcs_policy::{Facts, NoAnswers, Policy, Session, Tenant, TenantId, Verdict};
 use std::path::Path;
 
@@ -41,7 +42,7 @@ pub(super) fn run_file(
 ) -> anyhow::Result<Vec<Outcome>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
-    let doc = crate::compose::node::parse(&text, 0)
+    let doc = fdcs_compose::node::parse(&text, 0)
         .map_err(|e| anyhow!("{}:{}:{}: {}", path.display(), e.line, e.col, e.message))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let policy = match (
@@ -83,7 +84,7 @@ struct Got {
     rules: Vec<String>,
 }
 
-fn run_case(case: &crate::compose::node::Node, policy: &Policy, dir: &Path) -> anyhow::Result<()> {
+fn run_case(case: &fdcs_compose::node::Node, policy: &Policy, dir: &Path) -> anyhow::Result<()> {
     let tenant_id = case
         .get("tenant")
         .and_then(|t| t.as_scalar())
@@ -155,14 +156,15 @@ fn compose(snippet: &str, policy: &Policy, tenant: &Tenant, dir: &Path) -> anyho
         vec![("compose snippet".into(), snippet.to_string())],
         &vars,
         dir,
+        &DiskFiles,
         &mut sources,
     )
     .map_err(|e| anyhow!("{e}"))?;
     let mut kind = "allow";
     let mut rules = Vec::new();
-    let facts = crate::compose::judge::project_facts(&project, tenant);
+    let facts = judge::project_facts(&project, tenant);
     for req in engine::requests(&project, dir) {
-        let v = crate::compose::judge::verdict(policy, tenant, &req, &req.body, &facts);
+        let v = judge::verdict(policy, tenant, &req, &req.body, &facts);
         let rank = |k: &str| {
             ["allow", "rewrite", "need", "deny"]
                 .iter()
@@ -177,7 +179,7 @@ fn compose(snippet: &str, policy: &Policy, tenant: &Tenant, dir: &Path) -> anyho
         }
     }
     for h in checks::check(&project) {
-        if h.severity == crate::report::Severity::Error {
+        if h.severity == Severity::Error {
             rules.push(h.rule.to_string());
         }
     }

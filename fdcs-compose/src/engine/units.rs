@@ -1,8 +1,10 @@
 //! Small parsers compose applies to field values: byte sizes, CPU counts,
 //! port specs, command lines.
 
+use std::path::Path;
+
 /// `64m`, `1g`, `512MB`, `1.5g`, `1024` → bytes (compose's `parse_bytes`).
-pub(crate) fn bytes(s: &str) -> Option<i64> {
+pub fn bytes(s: &str) -> Option<i64> {
     let t = s.trim().to_ascii_lowercase();
     let t = t
         .strip_suffix('b')
@@ -22,7 +24,7 @@ pub(crate) fn bytes(s: &str) -> Option<i64> {
 }
 
 /// `0.5` → 500000000 nano-CPUs.
-pub(crate) fn nano_cpus(s: &str) -> Option<i64> {
+pub fn nano_cpus(s: &str) -> Option<i64> {
     let v: f64 = s.trim().parse().ok()?;
     let r = (v * 1e9).round();
     (0.0..9.2e18).contains(&r).then_some(r as i64)
@@ -30,19 +32,19 @@ pub(crate) fn nano_cpus(s: &str) -> Option<i64> {
 
 /// One published port after parsing the short syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PortSpec {
+pub struct PortSpec {
     /// Host IP (`""` for all).
-    pub(crate) host_ip: String,
+    pub host_ip: String,
     /// Host port (`""` for daemon-assigned).
-    pub(crate) host_port: String,
+    pub host_port: String,
     /// Container port.
-    pub(crate) container: String,
+    pub container: String,
     /// `tcp`, `udp`, `sctp`.
-    pub(crate) proto: String,
+    pub proto: String,
 }
 
 /// `[ip:][host[-h2]:]container[-c2][/proto]` → one spec per port of the range.
-pub(crate) fn ports(spec: &str) -> Option<Vec<PortSpec>> {
+pub fn ports(spec: &str) -> Option<Vec<PortSpec>> {
     let (rest, proto) = match spec.rsplit_once('/') {
         Some((r, p)) => (r, p.to_string()),
         None => (spec, "tcp".to_string()),
@@ -87,7 +89,7 @@ pub(crate) fn ports(spec: &str) -> Option<Vec<PortSpec>> {
 }
 
 /// Splits a command string as a POSIX shell would (quotes, backslashes).
-pub(crate) fn shell_words(s: &str) -> Vec<String> {
+pub fn shell_words(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
@@ -130,6 +132,30 @@ pub(crate) fn shell_words(s: &str) -> Vec<String> {
     out
 }
 
+/// A host path as the kernel will resolve it: `~` and relative paths
+/// anchored (home, project directory), `.`/`..`/`//` folded, so
+/// `/var/run/../run/docker.sock` is seen as `/run/docker.sock`.
+pub(crate) fn host_path(src: &str, dir: &Path, home: &str) -> String {
+    let joined = if let Some(rest) = src.strip_prefix('~') {
+        format!("{home}/{rest}")
+    } else if src.starts_with('/') {
+        src.to_string()
+    } else {
+        format!("{}/{src}", dir.display())
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +195,14 @@ mod tests {
             shell_words("sh -c 'echo hi; ls' \"a b\" c\\ d"),
             ["sh", "-c", "echo hi; ls", "a b", "c d"]
         );
+    }
+
+    #[test]
+    fn host_path_folding() {
+        let d = Path::new("/srv/app");
+        assert_eq!(host_path("/a/../b//c/.", d, "/root"), "/b/c");
+        assert_eq!(host_path("../../../../etc", d, "/root"), "/etc");
+        assert_eq!(host_path("./x", d, "/root"), "/srv/app/x");
+        assert_eq!(host_path("/", d, "/root"), "/");
     }
 }

@@ -2,8 +2,8 @@
 //! `NetworkingConfig`.
 
 use super::{object_name, PathMap};
-use crate::compose::load::Project;
-use crate::compose::node::Node;
+use crate::load::Project;
+use crate::node::Node;
 use serde_json::{json, Map, Value};
 
 /// `network_mode` or the first of `networks` (compose connects the others

@@ -3,7 +3,7 @@
 
 use super::units::{bytes, nano_cpus};
 use super::PathMap;
-use crate::compose::node::Node;
+use crate::node::Node;
 use serde_json::{json, Map, Value};
 
 /// `mem_limit`, `cpus`, `pids_limit` and their `deploy.resources` forms

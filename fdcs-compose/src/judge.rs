@@ -17,7 +17,7 @@ use fdcs_policy::{
 
 /// The networks, volumes and containers `up` creates for the tenant: a
 /// service may name the others (`links`, `network_mode: service:x`).
-pub(crate) fn project_facts(project: &Project, tenant: &Tenant) -> Facts {
+pub fn project_facts(project: &Project, tenant: &Tenant) -> Facts {
     let owned = |section: &str, implicit_default: bool| -> Vec<Owned> {
         let mut names: Vec<String> = project
             .doc
@@ -80,7 +80,7 @@ fn fake_id(name: &str) -> String {
 }
 
 /// Judges one request body (bytes as compose would send them).
-pub(crate) fn verdict(
+pub fn verdict(
     policy: &Policy,
     tenant: &Tenant,
     req: &EngineRequest,

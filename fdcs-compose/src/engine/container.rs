@@ -7,9 +7,9 @@ use super::resources::resources;
 use super::secrets::secrets;
 use super::units::{ports, shell_words};
 use super::{labels, object_name, EngineRequest, PathMap, API};
-use crate::compose::load::Project;
-use crate::compose::merge::to_map;
-use crate::compose::node::{Kind, Node};
+use crate::load::Project;
+use crate::merge::to_map;
+use crate::node::{Kind, Node};
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
@@ -107,7 +107,7 @@ pub(super) fn create(
                 let k = k.as_scalar()?;
                 match v.as_scalar() {
                     Some(v) => Some(format!("{k}={v}")),
-                    None => std::env::var(&k).ok().map(|v| format!("{k}={v}")),
+                    None => project.vars.lookup(&k).map(|v| format!("{k}={v}")),
                 }
             })
             .collect();
@@ -479,14 +479,16 @@ fn host_or_volume(project: &Project, dir: &Path, src: &str) -> String {
     if src.starts_with('/') {
         src.to_string()
     } else if src.starts_with('.') {
-        let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        abs.join(src).display().to_string().replace("/./", "/")
+        dir.join(src).display().to_string().replace("/./", "/")
     } else if let Some(rest) = src.strip_prefix('~') {
-        format!(
-            "{}{rest}",
-            std::env::var("HOME").unwrap_or_else(|_| "/root".into())
-        )
+        format!("{}{rest}", home(project))
     } else {
         object_name(project, "volumes", src)
     }
+}
+
+/// `~` in a host path: `HOME` from the variables the project was loaded
+/// with, `/root` when unset (compose runs as root on these hosts).
+pub fn home(project: &Project) -> &str {
+    project.vars.lookup("HOME").unwrap_or("/root")
 }

@@ -1,5 +1,6 @@
 //! Finding, reading, interpolating and merging the files of one project.
 
+use super::files::Files;
 use super::interp::{interpolate, Miss, Vars};
 use super::merge::merge_documents;
 use super::node::{parse, Node};
@@ -7,39 +8,42 @@ use std::path::{Path, PathBuf};
 
 /// One file read from disk, kept for snippets in reports.
 #[derive(Debug, Clone)]
-pub(crate) struct Source {
+pub struct Source {
     /// The path as shown to the user.
-    pub(crate) path: String,
+    pub path: String,
     /// The whole text.
-    pub(crate) text: String,
+    pub text: String,
 }
 
 /// A compose project: its merged, interpolated document.
 #[derive(Debug, Clone)]
-pub(crate) struct Project {
+pub struct Project {
     /// Project name, as compose derives it (used in engine-side names).
-    pub(crate) name: String,
+    pub name: String,
     /// The merged document.
-    pub(crate) doc: Node,
+    pub doc: Node,
     /// Variables that did not resolve.
-    pub(crate) misses: Vec<Miss>,
+    pub misses: Vec<Miss>,
     /// The project directory, absolute when it exists: relative host paths
     /// resolve against it, as in compose.
-    pub(crate) dir: PathBuf,
+    pub dir: PathBuf,
+    /// The variables it was interpolated with (the environment and `.env`):
+    /// `environment: [KEY]` and `~` read them, as compose does.
+    pub vars: Vars,
 }
 
 /// Why a project could not be loaded (exit code 2).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{path}:{line}:{col}: {message}")]
-pub(crate) struct LoadError {
+pub struct LoadError {
     /// The file.
-    pub(crate) path: String,
+    pub path: String,
     /// 1-based line (0: not known).
-    pub(crate) line: u32,
+    pub line: u32,
     /// 1-based column (0: not known).
-    pub(crate) col: u32,
+    pub col: u32,
     /// What went wrong.
-    pub(crate) message: String,
+    pub message: String,
 }
 
 impl LoadError {
@@ -62,14 +66,14 @@ const CANDIDATES: &[&str] = &[
 ];
 
 /// The files a directory stands for: its compose file and the matching override.
-pub(crate) fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+pub fn discover(dir: &Path, files: &dyn Files) -> Result<Vec<PathBuf>, LoadError> {
     for name in CANDIDATES {
         let p = dir.join(name);
-        if p.is_file() {
+        if files.is_file(&p) {
             let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "yml"));
             let over = dir.join(format!("{stem}.override.{ext}"));
             let mut out = vec![p];
-            if over.is_file() {
+            if files.is_file(&over) {
                 out.push(over);
             }
             return Ok(out);
@@ -80,17 +84,17 @@ pub(crate) fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Options that shape interpolation.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct LoadOptions {
+pub struct LoadOptions {
     /// `--env-file`: replaces the project's `.env`.
-    pub(crate) env_file: Option<PathBuf>,
+    pub env_file: Option<PathBuf>,
     /// The process environment.
-    pub(crate) env: Vec<(String, String)>,
+    pub env: Vec<(String, String)>,
 }
 
 /// The directory of the first compose file, against which compose resolves
 /// relative paths: `.` for a bare file name (`compose.yml`), whose
 /// `parent()` is empty.
-pub(crate) fn project_dir(first: &Path) -> PathBuf {
+pub fn project_dir(first: &Path) -> PathBuf {
     match first.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -98,25 +102,26 @@ pub(crate) fn project_dir(first: &Path) -> PathBuf {
 }
 
 /// Loads the given files as one project (later files override earlier ones).
-pub(crate) fn load(
-    files: &[PathBuf],
+pub fn load(
+    paths: &[PathBuf],
     opts: &LoadOptions,
+    files: &dyn Files,
     sources: &mut Vec<Source>,
 ) -> Result<Project, LoadError> {
-    let first = files
+    let first = paths
         .first()
         .ok_or_else(|| LoadError::io(Path::new("."), "no compose file given"))?;
     let dir = project_dir(first);
     let dotenv_path = opts.env_file.clone().unwrap_or_else(|| dir.join(".env"));
-    let dotenv = match std::fs::read_to_string(&dotenv_path) {
+    let dotenv = match files.read(&dotenv_path) {
         Ok(t) => Some(t),
         Err(e) if opts.env_file.is_some() => return Err(LoadError::io(&dotenv_path, e)),
         Err(_) => None,
     };
     let vars = Vars::new(opts.env.iter().cloned(), dotenv.as_deref());
     let mut texts = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| LoadError::io(f, e))?;
+    for f in paths {
+        let text = files.read(f).map_err(|e| LoadError::io(f, e))?;
         let shown = f.display().to_string();
         texts.push((
             shown
@@ -126,15 +131,16 @@ pub(crate) fn load(
             text,
         ));
     }
-    from_texts(texts, &vars, &dir, sources)
+    from_texts(texts, &vars, &dir, files, sources)
 }
 
 /// Builds a project from file contents already in memory (also used for
 /// compose snippets in policy test suites).
-pub(crate) fn from_texts(
+pub fn from_texts(
     texts: Vec<(String, String)>,
     vars: &Vars,
     dir: &Path,
+    files: &dyn Files,
     sources: &mut Vec<Source>,
 ) -> Result<Project, LoadError> {
     let mut doc: Option<Node> = None;
@@ -167,14 +173,15 @@ pub(crate) fn from_texts(
         });
     }
     let mut doc = doc.ok_or_else(|| LoadError::io(dir, "no compose file given"))?;
-    super::extends::resolve(&mut doc, dir, vars, sources, &mut misses)?;
-    let name = project_name(&doc, vars, dir);
-    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    super::extends::resolve(&mut doc, dir, vars, files, sources, &mut misses)?;
+    let abs = files.canonical(dir).unwrap_or_else(|| dir.to_path_buf());
+    let name = project_name(&doc, vars, &abs);
     Ok(Project {
         name,
         doc,
         misses,
         dir: abs,
+        vars: vars.clone(),
     })
 }
 
@@ -185,12 +192,7 @@ fn project_name(doc: &Node, vars: &Vars, dir: &Path) -> String {
         .get("name")
         .and_then(Node::as_scalar)
         .or_else(|| vars.lookup("COMPOSE_PROJECT_NAME").map(str::to_string))
-        .or_else(|| {
-            std::fs::canonicalize(dir)
-                .unwrap_or_else(|_| dir.to_path_buf())
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default();
     let clean: String = raw
         .to_lowercase()

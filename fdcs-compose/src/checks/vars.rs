@@ -3,8 +3,8 @@
 //! empty string there), information elsewhere.
 
 use super::Hit;
-use crate::compose::interp::{Miss, Unresolved};
-use crate::report::Severity;
+use crate::finding::Severity;
+use crate::interp::{Miss, Unresolved};
 
 /// Service fields where an unresolved variable changes a host path, a port or a privilege.
 const SENSITIVE_FIELDS: &[&str] = &[

@@ -10,31 +10,32 @@
 #[cfg(test)]
 mod capture_tests;
 mod container;
+pub use container::home;
 mod network;
 mod resources;
 mod secrets;
-pub(crate) mod units;
+pub mod units;
 
 use super::load::Project;
 use super::node::{Node, Pos};
 use serde_json::{json, Map, Value};
 
 /// The API version compose 1.29 speaks to a 20.10 daemon.
-pub(crate) const API: &str = "/v1.41";
+pub const API: &str = "/v1.41";
 
 /// JSON path → the compose node that produced it.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct PathMap(Vec<(String, Pos)>);
+pub struct PathMap(Vec<(String, Pos)>);
 
 impl PathMap {
     /// Records that `path` came from `pos`.
-    pub(crate) fn set(&mut self, path: impl Into<String>, pos: Pos) {
+    pub fn set(&mut self, path: impl Into<String>, pos: Pos) {
         self.0.push((path.into(), pos));
     }
 
     /// The position of the longest recorded path that is a prefix of `field`
     /// (`HostConfig.Binds[0]` also answers `HostConfig.Binds[0].Source`).
-    pub(crate) fn find(&self, field: &str) -> Option<Pos> {
+    pub fn find(&self, field: &str) -> Option<Pos> {
         let norm = normalize(field);
         self.0
             .iter()
@@ -58,19 +59,19 @@ fn normalize(p: &str) -> String {
 
 /// One request compose would send, with what produced it.
 #[derive(Debug, Clone)]
-pub(crate) struct EngineRequest {
+pub struct EngineRequest {
     /// `POST`.
-    pub(crate) method: &'static str,
+    pub method: &'static str,
     /// Path and query.
-    pub(crate) target: String,
+    pub target: String,
     /// JSON body.
-    pub(crate) body: Value,
+    pub body: Value,
     /// `web`, `networks.back`, `volumes.data`.
-    pub(crate) subject: String,
+    pub subject: String,
     /// JSON path → compose node.
-    pub(crate) paths: PathMap,
+    pub paths: PathMap,
     /// Where to point when a denial names no mapped field.
-    pub(crate) anchor: Pos,
+    pub anchor: Pos,
 }
 
 /// The compose labels every object carries.
@@ -88,7 +89,7 @@ fn is_external(n: &Node) -> bool {
 }
 
 /// Engine-side name of a top-level network or volume.
-pub(crate) fn object_name(project: &Project, section: &str, key: &str) -> String {
+pub fn object_name(project: &Project, section: &str, key: &str) -> String {
     let def = project.doc.get(section).and_then(|s| s.get(key));
     if let Some(d) = def {
         if let Some(n) = d
@@ -109,7 +110,7 @@ pub(crate) fn object_name(project: &Project, section: &str, key: &str) -> String
 }
 
 /// Every request `docker-compose up` would send for the project, in order.
-pub(crate) fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineRequest> {
+pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineRequest> {
     let mut out = Vec::new();
     let services = project
         .doc
@@ -266,7 +267,7 @@ fn user_labels(l: &Node, lab: &mut Map<String, Value>, paths: &mut PathMap) {
 /// Removes the value at a JSON path (`HostConfig.Binds[0]`, `HostConfig.PortBindings["80/tcp"]`),
 /// matching object keys case-insensitively as the daemon does. Used to look
 /// for further denials after the first one. Returns whether anything was removed.
-pub(crate) fn remove_path(v: &mut Value, path: &str) -> bool {
+pub fn remove_path(v: &mut Value, path: &str) -> bool {
     let mut segs: Vec<Seg> = Vec::new();
     let mut rest = path;
     while !rest.is_empty() {

@@ -11,27 +11,27 @@ use std::fmt;
 
 /// Where a node starts: which source file, 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
-pub(crate) struct Pos {
+pub struct Pos {
     /// Index into the list of loaded sources.
-    pub(crate) file: usize,
+    pub file: usize,
     /// 1-based line (0: unknown).
-    pub(crate) line: u32,
+    pub line: u32,
     /// 1-based column (0: unknown).
-    pub(crate) col: u32,
+    pub col: u32,
 }
 
 /// One YAML node.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
+pub struct Node {
     /// Where the node starts.
-    pub(crate) pos: Pos,
+    pub pos: Pos,
     /// What it holds.
-    pub(crate) kind: Kind,
+    pub kind: Kind,
 }
 
 /// The shape of a node.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// `~`, `null` or nothing.
     Null,
     /// A boolean.
@@ -50,17 +50,17 @@ pub(crate) enum Kind {
 
 /// A YAML syntax or structure error, with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct YamlError {
+pub struct YamlError {
     /// 1-based line (0 if unknown).
-    pub(crate) line: u32,
+    pub line: u32,
     /// 1-based column (0 if unknown).
-    pub(crate) col: u32,
+    pub col: u32,
     /// What went wrong.
-    pub(crate) message: String,
+    pub message: String,
 }
 
 /// Parses one YAML document into a [`Node`] tree tagged with `file`.
-pub(crate) fn parse(src: &str, file: usize) -> Result<Node, YamlError> {
+pub fn parse(src: &str, file: usize) -> Result<Node, YamlError> {
     if src.trim().is_empty() {
         return Ok(Node {
             pos: Pos {
@@ -126,7 +126,7 @@ impl From<Spanned<Kind>> for Node {
 
 impl Node {
     /// A node with no position (synthesised values).
-    pub(crate) fn synthetic(kind: Kind, pos: Pos) -> Self {
+    pub fn synthetic(kind: Kind, pos: Pos) -> Self {
         Node { pos, kind }
     }
 
@@ -143,7 +143,7 @@ impl Node {
     }
 
     /// The value under `key` in a mapping, with its key node.
-    pub(crate) fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         match &self.kind {
             Kind::Map(entries) => entries
                 .iter()
@@ -155,12 +155,12 @@ impl Node {
     }
 
     /// The value under `key` in a mapping.
-    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The value under `key` in a mapping, mutable.
-    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
         match &mut self.kind {
             Kind::Map(entries) => entries
                 .iter_mut()
@@ -172,7 +172,7 @@ impl Node {
     }
 
     /// Mapping entries (empty for anything else).
-    pub(crate) fn entries(&self) -> &[(Node, Node)] {
+    pub fn entries(&self) -> &[(Node, Node)] {
         match &self.kind {
             Kind::Map(e) => e,
             _ => &[],
@@ -180,7 +180,7 @@ impl Node {
     }
 
     /// Sequence items (empty for anything else).
-    pub(crate) fn items(&self) -> &[Node] {
+    pub fn items(&self) -> &[Node] {
         match &self.kind {
             Kind::Seq(s) => s,
             _ => &[],
@@ -188,12 +188,12 @@ impl Node {
     }
 
     /// Whether this is a null node.
-    pub(crate) fn is_null(&self) -> bool {
+    pub fn is_null(&self) -> bool {
         matches!(self.kind, Kind::Null)
     }
 
     /// A scalar rendered as compose would read it as a string.
-    pub(crate) fn as_scalar(&self) -> Option<String> {
+    pub fn as_scalar(&self) -> Option<String> {
         match &self.kind {
             Kind::Str(s) => Some(s.clone()),
             Kind::Int(i) => Some(i.to_string()),
@@ -205,7 +205,7 @@ impl Node {
     }
 
     /// A boolean, also from the strings compose accepts (`"true"`, `"yes"`...).
-    pub(crate) fn as_bool(&self) -> Option<bool> {
+    pub fn as_bool(&self) -> Option<bool> {
         match &self.kind {
             Kind::Bool(b) => Some(*b),
             Kind::Str(s) => match s.to_ascii_lowercase().as_str() {

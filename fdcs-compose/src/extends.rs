@@ -6,6 +6,7 @@
 //! privileged base service is found in every service that extends it, and
 //! findings point into the file that set the value.
 
+use super::files::Files;
 use super::interp::{interpolate, Miss, Vars};
 use super::load::{LoadError, Source};
 use super::merge::merge_documents;
@@ -20,6 +21,7 @@ pub(crate) fn resolve(
     doc: &mut Node,
     dir: &Path,
     vars: &Vars,
+    files: &dyn Files,
     sources: &mut Vec<Source>,
     misses: &mut Vec<Miss>,
 ) -> Result<(), LoadError> {
@@ -34,7 +36,7 @@ pub(crate) fn resolve(
         let Some(svc) = doc.get("services").and_then(|s| s.get(&name)).cloned() else {
             continue;
         };
-        let resolved = extend(doc, svc, dir, vars, sources, misses, 0)?;
+        let resolved = extend(doc, svc, &Cx { dir, vars, files }, sources, misses, 0)?;
         if let Some(Kind::Map(entries)) = doc.get_mut("services").map(|s| &mut s.kind) {
             if let Some(slot) = entries
                 .iter_mut()
@@ -47,11 +49,17 @@ pub(crate) fn resolve(
     Ok(())
 }
 
+/// What a base in another file is read and interpolated with.
+struct Cx<'a> {
+    dir: &'a Path,
+    vars: &'a Vars,
+    files: &'a dyn Files,
+}
+
 fn extend(
     doc: &Node,
     svc: Node,
-    dir: &Path,
-    vars: &Vars,
+    cx: &Cx<'_>,
     sources: &mut Vec<Source>,
     misses: &mut Vec<Miss>,
     depth: usize,
@@ -84,8 +92,10 @@ fn extend(
     let base_doc = match file {
         None => doc.clone(),
         Some(f) => {
-            let path = dir.join(&f);
-            let text = std::fs::read_to_string(&path)
+            let path = cx.dir.join(&f);
+            let text = cx
+                .files
+                .read(&path)
                 .map_err(|e| err(format!("cannot read `{f}`: {e}")))?;
             let i = sources.len();
             let shown = path.display().to_string();
@@ -104,7 +114,7 @@ fn extend(
                 col: e.col,
                 message: e.message,
             })?;
-            misses.extend(interpolate(&mut node, vars));
+            misses.extend(interpolate(&mut node, cx.vars));
             node
         }
     };
@@ -115,7 +125,7 @@ fn extend(
     else {
         return Err(err(format!("`extends` names no service `{base_name}`")));
     };
-    let base = extend(&base_doc, base, dir, vars, sources, misses, depth + 1)?;
+    let base = extend(&base_doc, base, cx, sources, misses, depth + 1)?;
     // merge as documents so the service-level rules apply
     let wrap = |n: Node| {
         let pos = n.pos;
@@ -151,6 +161,7 @@ mod tests {
             vec![("c.yml".into(), yaml.into())],
             &Vars::new(Vec::new(), None),
             Path::new("/nonexistent"),
+            &crate::files::MemFiles::new(),
             &mut sources,
         )
     }

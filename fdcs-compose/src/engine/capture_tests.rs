@@ -3,8 +3,8 @@
 //! `docker-compose -H tcp://...` and the daemon's socket, project `lintcap`).
 
 use super::requests;
-use crate::compose::interp::Vars;
-use crate::compose::load::from_texts;
+use crate::interp::Vars;
+use crate::load::from_texts;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -44,6 +44,7 @@ fn built() -> Vec<super::EngineRequest> {
         vec![("docker-compose.yml".into(), COMPOSE.into())],
         &Vars::new(Vec::new(), None),
         Path::new("/nonexistent/lintcap"),
+        &crate::files::MemFiles::new(),
         &mut sources,
     )
     .unwrap();
@@ -160,6 +161,7 @@ fn file_secrets_become_read_only_bind_mounts_as_compose_sends_them() {
         vec![("c.yml".into(), yaml.into())],
         &Vars::new(Vec::new(), None),
         dir,
+        &crate::files::MemFiles::new(),
         &mut sources,
     )
     .unwrap();

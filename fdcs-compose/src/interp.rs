@@ -11,16 +11,13 @@ use std::collections::BTreeMap;
 
 /// The variables visible to a project: the shell's, then `.env`'s.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Vars {
+pub struct Vars {
     map: BTreeMap<String, String>,
 }
 
 impl Vars {
     /// Shell environment over the `.env` file contents (the shell wins, as in compose).
-    pub(crate) fn new(
-        env: impl IntoIterator<Item = (String, String)>,
-        dotenv: Option<&str>,
-    ) -> Self {
+    pub fn new(env: impl IntoIterator<Item = (String, String)>, dotenv: Option<&str>) -> Self {
         let mut map = BTreeMap::new();
         if let Some(text) = dotenv {
             map.extend(parse_dotenv(text));
@@ -30,14 +27,14 @@ impl Vars {
     }
 
     /// The value of a variable, if set.
-    pub(crate) fn lookup(&self, k: &str) -> Option<&str> {
+    pub fn lookup(&self, k: &str) -> Option<&str> {
         self.map.get(k).map(String::as_str)
     }
 }
 
 /// Parses a `.env` file: `KEY=VALUE` lines, `#` comments, optional quotes,
 /// optional `export ` prefix.
-pub(crate) fn parse_dotenv(text: &str) -> Vec<(String, String)> {
+pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for line in text.lines() {
         let line = line.trim();
@@ -64,7 +61,7 @@ pub(crate) fn parse_dotenv(text: &str) -> Vec<(String, String)> {
 
 /// How a variable failed to resolve.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Unresolved {
+pub enum Unresolved {
     /// Unset and no default: compose substitutes an empty string.
     Missing,
     /// `${VAR:?msg}` / `${VAR?msg}` with the variable unset: compose refuses.
@@ -75,19 +72,19 @@ pub(crate) enum Unresolved {
 
 /// One variable that did not resolve.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Miss {
+pub struct Miss {
     /// Position of the string value holding it.
-    pub(crate) pos: Pos,
+    pub pos: Pos,
     /// Key path from the document root (`services`, `web`, `ports`, `0`).
-    pub(crate) path: Vec<String>,
+    pub path: Vec<String>,
     /// Variable name (or the raw text for [`Unresolved::Invalid`]).
-    pub(crate) var: String,
+    pub var: String,
     /// Why.
-    pub(crate) why: Unresolved,
+    pub why: Unresolved,
 }
 
 /// Interpolates every string value of `node` in place; returns what was unresolved.
-pub(crate) fn interpolate(node: &mut Node, vars: &Vars) -> Vec<Miss> {
+pub fn interpolate(node: &mut Node, vars: &Vars) -> Vec<Miss> {
     let mut misses = Vec::new();
     let mut path = Vec::new();
     walk(node, vars, &mut path, &mut misses);
@@ -136,7 +133,7 @@ fn is_name(c: char) -> bool {
 }
 
 /// Substitutes variables in one string.
-pub(crate) fn substitute(s: &str, vars: &Vars) -> (String, Vec<(String, Unresolved)>) {
+pub fn substitute(s: &str, vars: &Vars) -> (String, Vec<(String, Unresolved)>) {
     let mut out = String::with_capacity(s.len());
     let mut errs = Vec::new();
     let mut rest = s;

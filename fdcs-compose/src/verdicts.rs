@@ -4,16 +4,16 @@
 //! problem of a service at once, the offending field is removed and the
 //! request judged again, until it passes or the denial names no field.
 
-use crate::compose::engine::{remove_path, EngineRequest};
-use crate::compose::judge::verdict;
-use crate::report::{Finding, Severity};
+use crate::engine::{remove_path, EngineRequest};
+use crate::finding::{Finding, Severity};
+use crate::judge::verdict;
 use fdcs_policy::{Facts, Policy, Tenant, Verdict};
 
 /// At most this many denials per request (a body has far fewer fields).
 const MAX_ROUNDS: usize = 64;
 
 /// The findings for one request; `Need` (ownership lookups) is no finding.
-pub(super) fn judge(
+pub(crate) fn judge(
     policy: &Policy,
     tenant: &Tenant,
     req: &EngineRequest,

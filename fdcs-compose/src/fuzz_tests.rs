@@ -13,6 +13,7 @@ fn pipeline(text: &str) {
         vec![("f.yml".into(), text.into())],
         &vars,
         Path::new("/srv/p"),
+        &crate::files::MemFiles::new(),
         &mut sources,
     ) {
         let _ = checks::check(&p);

@@ -10,7 +10,7 @@
 use super::node::{Kind, Node};
 
 /// Merges `over` into `base` (both whole documents).
-pub(crate) fn merge_documents(base: Node, over: Node) -> Node {
+pub fn merge_documents(base: Node, over: Node) -> Node {
     merge(&[], base, over)
 }
 
@@ -126,7 +126,7 @@ fn merge_maps(path: &[&str], base: Node, over: Node) -> Node {
 }
 
 /// `["A=1", "B"]` → `{A: "1", B: null}`; a mapping stays as it is.
-pub(crate) fn to_map(n: Node) -> Node {
+pub fn to_map(n: Node) -> Node {
     match n.kind {
         Kind::Seq(items) => {
             let entries = items

@@ -4,8 +4,8 @@
 //! That is a host bind mount like any other, and is judged as one.
 
 use super::PathMap;
-use crate::compose::load::Project;
-use crate::compose::node::Node;
+use crate::load::Project;
+use crate::node::Node;
 use serde_json::{json, Value};
 
 /// Appends the service's file secrets to `mounts`.
@@ -29,7 +29,7 @@ pub(super) fn secrets(project: &Project, svc: &Node, mounts: &mut Vec<Value>, p:
                 .and_then(|d| d.get("file"))
                 .and_then(Node::as_scalar);
             let Some(file) = file else { continue };
-            let host = crate::compose::checks::host_path(&file, &project.dir);
+            let host = super::units::host_path(&file, &project.dir, super::home(project));
             let target = match target {
                 Some(t) if t.starts_with('/') => t,
                 Some(t) => format!("/run/secrets/{t}"),
