@@ -5,16 +5,21 @@
 //! on reload) all read a policy with the core's one loader,
 //! `fdcs_policy::Policy::from_yaml`, and `lint` does too (its `lint:` block is
 //! part of the core's schema, not blanked out). So the test checks that loader
-//! on every file, and runs the real binary's `check`, `lint` and `test` on
-//! each: a policy that one command refuses exits 2 there.
+//! on every file, and runs the real binary's `check`, `lint`, `test` and
+//! `serve` on each: a policy that one command refuses exits 2 there. `serve`
+//! needs no engine to start (it answers 502 until one is there), so it is
+//! started on a scratch unix socket and asked for `/_ping`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     reason = "test helpers fail the test loudly"
 )]
 
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -51,6 +56,62 @@ fn policy_files() -> Vec<PathBuf> {
     }
     found.sort();
     found
+}
+
+/// Starts `serve` with the policy (no engine behind it) and sends one
+/// `/_ping`: any HTTP answer means the policy loaded and serve runs; an exit
+/// before that is the refusal, with its stderr.
+fn serve_answers(policy: &Path) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!(
+        "fdcs-policy-files-serve-{}-{}",
+        std::process::id(),
+        policy.file_stem().unwrap_or_default().to_string_lossy()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sock = dir.join("fdcs.sock");
+    let log = dir.join("serve.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fdcs-policy"))
+        .current_dir(root())
+        .args(["serve", "--policy"])
+        .arg(policy)
+        .args(["--tenants", "policies/demo-tenants.yaml", "--listen"])
+        .arg(format!("unix://{}", sock.display()))
+        .arg("--upstream")
+        .arg(format!("unix://{}", dir.join("no-engine.sock").display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start serve");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let result = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Err(format!(
+                "exited {status} before answering: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            ));
+        }
+        if let Ok(mut s) = UnixStream::connect(&sock) {
+            s.write_all(b"GET /_ping HTTP/1.1\r\nHost: fdcs\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            break if answer.starts_with("HTTP/1.1 ") {
+                Ok(())
+            } else {
+                Err(format!("no HTTP answer: {answer:?}"))
+            };
+        }
+        if Instant::now() > deadline {
+            break Err("did not listen within 20 s".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 #[test]
@@ -98,6 +159,9 @@ fn every_policy_loads_with_lint_check_test_and_serve() {
             ),
             ("test", vec!["test", "--policy", &path, "policies/tests"]),
         ];
+        if let Err(e) = serve_answers(rel) {
+            failures.push(format!("serve {path}: {e}"));
+        }
         for (name, args) in commands {
             let o = run(&args);
             let code = o.status.code().unwrap_or(-1);
@@ -133,5 +197,10 @@ fn a_policy_with_an_unknown_lint_key_is_refused_by_every_command_at_its_line() {
         assert!(err.contains(&format!("{b}:7:")), "{args:?}: {err}");
         assert!(err.contains("colour"), "{args:?}: {err}");
     }
+    let err = serve_answers(&bad).expect_err("serve refuses it");
+    assert!(
+        err.contains(&format!("{b}:7:")) && err.contains("colour"),
+        "serve: {err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
