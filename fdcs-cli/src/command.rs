@@ -4,7 +4,6 @@ mod check;
 mod completions;
 mod explain;
 mod lint;
-mod rawhttp;
 mod serve;
 mod test;
 mod usage;

@@ -8,7 +8,9 @@
 mod command;
 mod exit;
 mod files;
+mod rawhttp;
 mod report;
+mod state;
 
 pub use exit::Exit;
 

@@ -34,6 +34,7 @@ mod verdict;
 pub use judge::judge;
 pub use policy::{Policy, PolicyError};
 pub use request::Request;
+pub use rules::catalog::RuleId;
 pub use session::{Answer, NoAnswers, Session, Step, DEFAULT_MAX_ROUNDS};
 pub use tenancy::ask::{daemon_message, EngineQuery, UnreadableAnswer};
 pub use tenancy::rewrite::{

@@ -98,7 +98,7 @@ impl Query {
 
 fn bad_query(what: &str) -> Denial {
     Denial::malformed(
-        "route.ambiguous",
+        crate::RuleId::ROUTE_AMBIGUOUS,
         format!("the query string holds {what}"),
         "send a plain `key=value&key=value` query, as Docker clients do",
     )

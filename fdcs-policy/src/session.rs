@@ -176,7 +176,7 @@ impl Answer for NoAnswers {
 /// The denial for a conversation that did not end.
 fn undecided() -> Denial {
     Denial::policy(
-        "judge.undecided",
+        crate::RuleId::JUDGE_UNDECIDED,
         "the policy could not decide on this request after too many engine lookups",
         "nothing was forwarded; name fewer resources in one request, or report this to the operator",
     )

@@ -81,7 +81,7 @@ pub fn claim_labels(
     let map = labels.get_or_insert_with(Default::default);
     if let Some(key) = map.keys().find(|k| is_reserved_label(k)) {
         return Err(crate::Denial::policy(
-            "tenancy.reserved-label",
+            crate::RuleId::TENANCY_RESERVED_LABEL,
             format!("the label `{key}` is reserved for fdcs"),
             "choose a label key that does not start with `fdcs.`",
         )
@@ -96,7 +96,7 @@ pub fn scoped_name(tenant: &TenantId, name: &str, what: &str) -> Result<String, 
     let n = name.strip_prefix('/').unwrap_or(name);
     if !is_valid_name(n) {
         return Err(crate::Denial::malformed(
-            "tenancy.name",
+            crate::RuleId::TENANCY_NAME,
             format!("invalid {what} name `{name}`"),
             "use 2 to 200 characters from [a-zA-Z0-9_.-], starting with a letter or digit",
         ));

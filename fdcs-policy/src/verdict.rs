@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::tenancy::lookup::Lookup;
+use crate::RuleId;
 
 /// The decision for one request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,39 +44,64 @@ impl Verdict {
     }
 }
 
-/// A refusal: the rule that refused, an HTTP status and a message that says
-/// what to do instead. Reaches the client as Docker's `{"message": ...}`.
+/// A refusal: the rule that refused, an HTTP status, what was refused and
+/// what to do instead, and the field path. Reaches the client as Docker's
+/// `{"message": ...}`, rendered from those parts.
+///
+/// Built with [`Denial::policy`], [`Denial::malformed`] (the fdcs wording,
+/// `fdcs: <what> (rule <id>); <instead>`) or [`Denial::not_found`] and
+/// [`Denial::daemon`] (the daemon's own words, nothing of fdcs in them).
+/// Adapters that print for another audience read the parts: `lint` prints
+/// [`Denial::what`] and [`Denial::instead_compose`] at a compose key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Denial {
     /// HTTP status: 403 policy, 404 not owned, 400 malformed, 413 too large.
     pub status: u16,
-    /// Stable rule id, e.g. `ports.ephemeral-only`; `None` for a plain
-    /// not-found, which must look exactly like the daemon's own.
+    /// Stable rule id as text, e.g. `ports.ephemeral-only`; `None` for a
+    /// plain not-found, which must look exactly like the daemon's own. The
+    /// same id as [`Denial::rule_id`], kept as text for adapters that
+    /// print it.
     pub rule: Option<String>,
-    /// The message the client prints.
+    /// The message the client prints, rendered from the parts.
     pub message: String,
     /// JSON path of the offending field, when there is one (`HostConfig.Binds[0]`).
     pub field: Option<String>,
+    /// The parts the message is rendered from; boxed so that a `Result`
+    /// carrying a denial stays small on the happy path.
+    #[serde(skip)]
+    parts: Box<Parts>,
+}
+
+/// What a [`Denial`]'s message is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parts {
+    id: Option<RuleId>,
+    what: String,
+    instead: Option<String>,
+    instead_compose: Option<String>,
 }
 
 impl Denial {
     /// A policy denial (403). The message is prefixed with `fdcs: ` and
-    /// suffixed with the rule id, as DESIGN.md's error format shows.
-    pub fn policy(rule: &str, what: impl AsRef<str>, instead: impl AsRef<str>) -> Self {
+    /// carries the rule id, as DESIGN.md's error format shows.
+    pub fn policy(rule: RuleId, what: impl AsRef<str>, instead: impl AsRef<str>) -> Self {
+        let (what, instead) = (what.as_ref().to_string(), instead.as_ref().to_string());
         Denial {
             status: 403,
             rule: Some(rule.to_string()),
-            message: format!(
-                "fdcs: {} (rule {rule}); {}",
-                what.as_ref(),
-                instead.as_ref()
-            ),
+            message: format!("fdcs: {what} (rule {rule}); {instead}"),
             field: None,
+            parts: Box::new(Parts {
+                id: Some(rule),
+                what,
+                instead: Some(instead),
+                instead_compose: None,
+            }),
         }
     }
 
     /// A malformed-input denial (400).
-    pub fn malformed(rule: &str, what: impl AsRef<str>, instead: impl AsRef<str>) -> Self {
+    pub fn malformed(rule: RuleId, what: impl AsRef<str>, instead: impl AsRef<str>) -> Self {
         Denial {
             status: 400,
             ..Denial::policy(rule, what, instead)
@@ -85,10 +111,26 @@ impl Denial {
     /// The daemon's own "not found" (404), used for resources the tenant does
     /// not own so that their existence is not revealed.
     pub fn not_found(message: impl Into<String>) -> Self {
+        Denial::daemon(404, None, message)
+    }
+
+    /// An answer in the daemon's own words and status (`No such container`,
+    /// `multiple IDs found`, `is a pre-defined network`): the client sees
+    /// exactly what the engine would say. `rule` names the rule for the
+    /// audit line only (`None`: the daemon's plain answer); the message
+    /// never shows it.
+    pub fn daemon(status: u16, rule: Option<RuleId>, message: impl Into<String>) -> Self {
+        let message = message.into();
         Denial {
-            status: 404,
-            rule: None,
-            message: message.into(),
+            status,
+            rule: rule.as_ref().map(RuleId::to_string),
+            parts: Box::new(Parts {
+                id: rule,
+                what: message.clone(),
+                instead: None,
+                instead_compose: None,
+            }),
+            message,
             field: None,
         }
     }
@@ -97,6 +139,41 @@ impl Denial {
     pub fn at(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
+    }
+
+    /// Attaches what to do instead in a compose file's terms
+    /// (`ports: ["80"]` where the message says `-p 80`), for adapters that
+    /// report at a compose key; the client's message is unchanged.
+    pub fn compose(mut self, instead: impl Into<String>) -> Self {
+        self.parts.instead_compose = Some(instead.into());
+        self
+    }
+
+    /// The rule that refused; `None` for the daemon's plain not-found.
+    pub fn rule_id(&self) -> Option<&RuleId> {
+        self.parts.id.as_ref()
+    }
+
+    /// What was refused, without the `fdcs: ` prefix and the rule id
+    /// (`host port 8080 is not allowed`); for an answer in the daemon's
+    /// words, that answer.
+    pub fn what(&self) -> &str {
+        &self.parts.what
+    }
+
+    /// What to do instead, in the docker CLI's and the API's terms
+    /// (`publish with -P or -p 80 ...`); `None` for an answer in the
+    /// daemon's words, which says nothing of the kind.
+    pub fn instead(&self) -> Option<&str> {
+        self.parts.instead.as_deref()
+    }
+
+    /// What to do instead in a compose file's terms, where the rule has a
+    /// wording for it (`ports: ["80"]`); `None` where [`Denial::instead`]
+    /// reads as well for compose users, or the rule is rarely hit from
+    /// compose.
+    pub fn instead_compose(&self) -> Option<&str> {
+        self.parts.instead_compose.as_deref()
     }
 
     /// The body Docker clients expect: `{"message": "..."}`.

@@ -531,13 +531,12 @@ fn every_rule_and_bypass_family_is_covered() {
     let custom: Vec<String> = policy.custom.iter().map(|r| r.id().to_string()).collect();
     let unlisted: Vec<&str> = fdcs_policy::rules::catalog::catalog()
         .iter()
-        .map(|d| d.id)
-        .filter(|id| {
-            !["compose.", "auth.", "upstream."]
-                .iter()
-                .any(|p| id.starts_with(p))
-                && *id != "body.too-large"
-        })
+        // the proxy's and lint's ids are shown emitted by their own crates'
+        // tests; an undecided conversation needs more lookup rounds than a
+        // corpus case can hold (`session.rs` tests it)
+        .filter(|d| d.id.layer() == fdcs_policy::rules::catalog::Layer::Core)
+        .map(|d| d.id.as_str())
+        .filter(|id| *id != "judge.undecided")
         .chain(custom.iter().map(String::as_str))
         .filter(|id| !listed.contains(id))
         .collect();

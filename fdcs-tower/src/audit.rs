@@ -58,7 +58,7 @@ pub(crate) struct Audit {
     pub(crate) verdict: &'static str,
     /// What the policy decided (`allow`, `rewrite`, `deny`), once it did.
     pub(crate) decision: Option<&'static str>,
-    pub(crate) rule: Option<String>,
+    pub(crate) rule: Option<fdcs_policy::RuleId>,
     /// The engine's status for the judged request, once it answered.
     pub(crate) engine_status: Option<u16>,
     written: bool,
@@ -185,7 +185,7 @@ mod tests {
         {
             let mut a = Audit::start(Arc::clone(&m), "id".into(), None, "GET", "/x");
             a.decided("deny");
-            a.rule = Some("ports.ephemeral-only".into());
+            a.rule = Some(fdcs_policy::RuleId::PORTS_EPHEMERAL_ONLY);
             a.finish(403);
             assert_eq!(m.in_flight(), 1, "still in flight until the guard goes");
         }

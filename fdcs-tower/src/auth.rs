@@ -18,7 +18,7 @@ pub use keystone::{KeystoneAuth, KeystoneConfig, ServiceCredentials};
 pub use tenants_file::{TenantCredentials, TenantsAuth, TenantsError};
 
 use crate::error::Rejection;
-use fdcs_policy::{Tenant, TenantId};
+use fdcs_policy::{RuleId, Tenant, TenantId};
 use http::HeaderMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -72,7 +72,7 @@ pub fn credentials(headers: &HeaderMap) -> Result<Credentials, Rejection> {
     let one = |name: &str| -> Result<String, Rejection> {
         let mut values = headers.get_all(name).iter();
         let missing = || {
-            Rejection::Unauthorized(format!(
+            Rejection::Unauthorized(RuleId::AUTH_MISSING, format!(
                 "fdcs: authentication required: the X-Auth-Token and X-Auth-TenantId headers are missing or invalid; {HOW_TO}"
             ))
         };
@@ -89,14 +89,17 @@ pub fn credentials(headers: &HeaderMap) -> Result<Credentials, Rejection> {
     let token = one(TOKEN_HEADER)?;
     let claimed = one(TENANT_HEADER)?;
     let tenant = TenantId::new(&claimed).map_err(|e| {
-        Rejection::Unauthorized(format!("fdcs: authentication failed: {e}; {HOW_TO}"))
+        Rejection::Unauthorized(
+            RuleId::AUTH_INVALID,
+            format!("fdcs: authentication failed: {e}; {HOW_TO}"),
+        )
     })?;
     Ok(Credentials { token, tenant })
 }
 
 /// The 401 for a token that does not belong to the claimed tenant.
 pub(crate) fn wrong_token(tenant: &TenantId) -> Rejection {
-    Rejection::Unauthorized(format!(
+    Rejection::Unauthorized(RuleId::AUTH_INVALID, format!(
         "fdcs: authentication failed: the token is not valid for tenant `{tenant}`; check X-Auth-Token and X-Auth-TenantId in ~/.docker/config.json ({HOW_TO})"
     ))
 }

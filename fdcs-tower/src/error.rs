@@ -4,7 +4,7 @@
 
 use crate::body::{full, FdcsBody, ReadError};
 use crate::fair::Limited;
-use fdcs_policy::Denial;
+use fdcs_policy::{Denial, RuleId};
 use http::{header, HeaderValue, Response, StatusCode};
 
 /// Why the layer answered instead of the engine. Each variant maps to one
@@ -14,9 +14,9 @@ pub enum Rejection {
     /// The policy refused (403/404/400/413 as the denial says).
     #[error("{}", .0.message)]
     Denied(Denial),
-    /// Missing or wrong credentials (401).
-    #[error("{0}")]
-    Unauthorized(String),
+    /// Missing (`auth.missing`) or wrong (`auth.invalid`) credentials (401).
+    #[error("{1}")]
+    Unauthorized(RuleId, String),
     /// The identity service is down or slow (503); never an allow.
     #[error("{0}")]
     IdentityUnavailable(String),
@@ -40,7 +40,7 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::Denied(d) => StatusCode::from_u16(d.status).unwrap_or(StatusCode::FORBIDDEN),
-            Rejection::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Rejection::Unauthorized(..) => StatusCode::UNAUTHORIZED,
             Rejection::IdentityUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BadRequest(s, _) => *s,
@@ -49,16 +49,17 @@ impl Rejection {
         }
     }
 
-    /// The rule id for the audit line, when there is one.
-    pub fn rule(&self) -> Option<&str> {
+    /// The rule id for the audit line and the denial counter; `None` only
+    /// for the daemon's plain not-found.
+    pub fn rule(&self) -> Option<RuleId> {
         match self {
-            Rejection::Denied(d) => d.rule.as_deref(),
-            Rejection::Unauthorized(_) => Some("auth"),
-            Rejection::IdentityUnavailable(_) => Some("auth.unavailable"),
-            Rejection::TooLarge(_) => Some("body.too-large"),
-            Rejection::BadRequest(..) => Some("request.malformed"),
-            Rejection::Upstream(_) => Some("upstream"),
-            Rejection::Limited(l) => Some(l.rule),
+            Rejection::Denied(d) => d.rule_id().cloned(),
+            Rejection::Unauthorized(rule, _) => Some(rule.clone()),
+            Rejection::IdentityUnavailable(_) => Some(RuleId::AUTH_UNAVAILABLE),
+            Rejection::TooLarge(_) => Some(RuleId::BODY_TOO_LARGE),
+            Rejection::BadRequest(..) => Some(RuleId::REQUEST_MALFORMED),
+            Rejection::Upstream(_) => Some(RuleId::UPSTREAM_UNAVAILABLE),
+            Rejection::Limited(l) => Some(l.rule.clone()),
         }
     }
 
@@ -91,7 +92,8 @@ impl From<ReadError> for Rejection {
     fn from(e: ReadError) -> Self {
         match e {
             ReadError::TooLarge { .. } => Rejection::TooLarge(format!(
-                "fdcs: {e} (rule body.too-large); send a smaller request"
+                "fdcs: {e} (rule {}); send a smaller request",
+                RuleId::BODY_TOO_LARGE
             )),
             ReadError::TimedOut { .. } => {
                 Rejection::BadRequest(StatusCode::REQUEST_TIMEOUT, format!("fdcs: {e}"))
@@ -120,11 +122,11 @@ mod tests {
 
     #[test]
     fn denial_keeps_its_status_and_message() {
-        let d = Denial::policy("ports.ephemeral-only", "host port 8080", "use -P");
+        let d = Denial::policy(RuleId::PORTS_EPHEMERAL_ONLY, "host port 8080", "use -P");
         let r = Rejection::Denied(d.clone());
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert_eq!(r.body_json(), d.to_json());
-        assert_eq!(r.rule(), Some("ports.ephemeral-only"));
+        assert_eq!(r.rule(), Some(RuleId::PORTS_EPHEMERAL_ONLY));
     }
 
     #[test]

@@ -67,7 +67,7 @@ use crate::error::Rejection;
 use bucket::Bucket;
 use budget::Budget;
 use bytes::Bytes;
-use fdcs_policy::{Tenant, TenantId};
+use fdcs_policy::{RuleId, Tenant, TenantId};
 use http::{Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use std::collections::HashMap;
@@ -85,7 +85,7 @@ pub const MAX_TENANTS: usize = 4096;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limited {
     /// `fair.concurrency`, `fair.rate`, `fair.streams` or `fair.memory`.
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// 429, or 503 for `fair.memory`.
     pub status: StatusCode,
     /// The message the client prints.
@@ -95,11 +95,11 @@ pub struct Limited {
 }
 
 impl Limited {
-    fn new(rule: &'static str, status: StatusCode, what: String, instead: &str) -> Self {
+    fn new(rule: RuleId, status: StatusCode, what: String, instead: &str) -> Self {
         Limited {
+            message: format!("fdcs: {what} (rule {rule}); {instead}"),
             rule,
             status,
-            message: format!("fdcs: {what} (rule {rule}); {instead}"),
             retry_after: Some(1),
         }
     }
@@ -210,7 +210,7 @@ impl Fair {
             None => None,
             Some(s) => Some(Arc::clone(s).try_acquire_owned().map_err(|_| {
                 Limited::new(
-                    "fair.concurrency",
+                    RuleId::FAIR_CONCURRENCY,
                     StatusCode::TOO_MANY_REQUESTS,
                     format!("{id} already has {} requests in flight", share.concurrency),
                     "wait for some to finish (a stream such as `logs -f`, `events` or \
@@ -225,7 +225,7 @@ impl Fair {
                 .take(Instant::now());
             if let Err(wait) = taken {
                 let mut l = Limited::new(
-                    "fair.rate",
+                    RuleId::FAIR_RATE,
                     StatusCode::TOO_MANY_REQUESTS,
                     format!(
                         "{id} sent more than {} requests per second (burst {})",
@@ -275,7 +275,7 @@ impl Ticket {
             None => None,
             Some(s) => Some(Arc::clone(s).try_acquire_owned().map_err(|_| {
                 Limited::new(
-                    "fair.streams",
+                    RuleId::FAIR_STREAMS,
                     StatusCode::TOO_MANY_REQUESTS,
                     format!(
                         "{} already has {} attach or exec streams open",
@@ -291,7 +291,7 @@ impl Ticket {
     /// The refusal for an answer that did not fit the tenant's budget.
     fn over_budget(&self) -> Limited {
         Limited::new(
-            "fair.memory",
+            RuleId::FAIR_MEMORY,
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "{} has more than {} MiB of engine answers being read at once",

@@ -117,10 +117,10 @@ where
         Err(rej) => {
             let rej = fair::explain(rej, ticket.as_ref());
             if audit.rule.is_none() {
-                audit.rule = rej.rule().map(str::to_string);
+                audit.rule = rej.rule();
             }
             audit.verdict = match &rej {
-                Rejection::Unauthorized(_) => "unauthenticated",
+                Rejection::Unauthorized(..) => "unauthenticated",
                 // the identity service's outage is not the tenant's fault
                 Rejection::IdentityUnavailable(_) => "identity-unavailable",
                 Rejection::Denied(_)
@@ -371,7 +371,7 @@ where
                 return match verdict {
                     Verdict::Allow(f) | Verdict::Rewrite(f) => Ok(f),
                     Verdict::Deny(d) => {
-                        audit.rule = d.rule.clone();
+                        audit.rule = d.rule_id().cloned();
                         Err(Rejection::Denied(d))
                     }
                     // a session only ends in a question when answers stop

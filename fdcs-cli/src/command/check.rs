@@ -16,13 +16,12 @@
 
 mod judge;
 mod output;
-mod state;
 
-use super::rawhttp;
+use crate::rawhttp;
+use crate::state::State;
 use crate::Exit;
 use anyhow::Context;
 use fdcs_policy::{Policy, Tenant, TenantId};
-use state::State;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `check`. Scripts rely on this interface: keep it exactly.

@@ -18,11 +18,11 @@ pub enum DecodeErrorKind {
 
 impl DecodeErrorKind {
     /// The stable rule id a denial carries.
-    pub fn rule(self) -> &'static str {
+    pub fn rule(self) -> crate::RuleId {
         match self {
-            DecodeErrorKind::UnknownField => "decode.unknown-field",
-            DecodeErrorKind::Malformed => "decode.malformed",
-            DecodeErrorKind::Ambiguous => "decode.ambiguous",
+            DecodeErrorKind::UnknownField => crate::RuleId::DECODE_UNKNOWN_FIELD,
+            DecodeErrorKind::Malformed => crate::RuleId::DECODE_MALFORMED,
+            DecodeErrorKind::Ambiguous => crate::RuleId::DECODE_AMBIGUOUS,
         }
     }
 }

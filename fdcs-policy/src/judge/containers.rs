@@ -35,7 +35,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             if cx.query.get("checkpoint").is_some() || cx.query.get("checkpoint-dir").is_some() =>
         {
             Err(Stop::Deny(Denial::policy(
-                "system.admin",
+                crate::RuleId::SYSTEM_ADMIN,
                 "restoring a container from a checkpoint is not allowed",
                 "start the container without --checkpoint",
             )))
@@ -132,7 +132,7 @@ fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     crate::rules::privileges::check_resources(&body.resources, "")?;
     if body.resources.ulimits.is_some() || body.resources.oom_kill_disable.is_some() {
         return Err(Stop::Deny(Denial::malformed(
-            "privileges.devices",
+            crate::RuleId::PRIVILEGES_DEVICES,
             "Ulimits and OomKillDisable cannot be changed by update",
             "recreate the container with the settings you need",
         )));
@@ -162,7 +162,7 @@ fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
 fn rename(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let Some(name) = cx.query.get("name").filter(|n| !n.is_empty()) else {
         return Err(Stop::Deny(Denial::malformed(
-            "tenancy.name",
+            crate::RuleId::TENANCY_NAME,
             "rename needs a new name",
             "run docker rename OLD NEW",
         )));

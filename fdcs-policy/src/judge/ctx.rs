@@ -110,7 +110,7 @@ impl<'a> Ctx<'a> {
         let prefix = self.route.prefix();
         self.req.path.strip_prefix(prefix.as_str()).ok_or_else(|| {
             Stop::Deny(Denial::malformed(
-                "route.ambiguous",
+                crate::RuleId::ROUTE_AMBIGUOUS,
                 "the version prefix is not in canonical form",
                 "use a prefix like /v1.41",
             ))
@@ -244,6 +244,6 @@ impl<'a> Ctx<'a> {
 }
 
 /// A 403 for an operation the policy never allows a tenant.
-pub(crate) fn forbidden(rule: &str, what: &str, instead: &str) -> Stop {
+pub(crate) fn forbidden(rule: crate::RuleId, what: &str, instead: &str) -> Stop {
     Stop::Deny(Denial::policy(rule, what, instead))
 }

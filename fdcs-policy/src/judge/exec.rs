@@ -9,7 +9,7 @@ use crate::route::Endpoint;
 use crate::{Denial, Forward, Obligation, ResourceKind, ResponsePlan, ResponseRewrite};
 
 /// Rule id.
-const PRIVILEGED: &str = "exec.privileged";
+const PRIVILEGED: crate::RuleId = crate::RuleId::EXEC_PRIVILEGED;
 
 /// The body of `POST /exec/{id}/start` (`container.ExecStartOptions`).
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -22,7 +22,7 @@ use crate::tenancy::filters::{self, FilterScope};
 use crate::{Denial, Forward, Obligation, Prelude, PullClaim, ResponsePlan, ResponseRewrite};
 
 /// Rule id of a reference the engine would not read.
-pub(crate) const REFERENCE: &str = "images.reference";
+pub(crate) const REFERENCE: crate::RuleId = crate::RuleId::IMAGES_REFERENCE;
 
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let p = &cx.policy.images;
@@ -127,12 +127,11 @@ fn prune(cx: &Ctx<'_>, kind: Prune) -> Result<Forward, Stop> {
         .keys()
         .find(|k| !kind.accepted.contains(&k.as_str()))
     {
-        return Err(Stop::Deny(Denial {
-            status: 400,
-            rule: None,
-            message: format!("{}Invalid filter '{key}'", kind.refusal),
-            field: None,
-        }));
+        return Err(Stop::Deny(Denial::daemon(
+            400,
+            None,
+            format!("{}Invalid filter '{key}'", kind.refusal),
+        )));
     }
     let mut body = serde_json::Map::new();
     body.insert(kind.report.into(), serde_json::Value::Null);

@@ -17,7 +17,7 @@ use crate::{Denial, Forward, ResourceKind, ResponsePlan, ResponseRewrite};
 const TENANT_NETWORK_LABEL: &str = "fdcs.tenant-network";
 
 /// Rule id for network drivers and options.
-const DRIVER: &str = "networks.driver";
+const DRIVER: crate::RuleId = crate::RuleId::NETWORKS_DRIVER;
 
 /// Bridge options a tenant may set; anything else could attach the network
 /// to a host interface (`com.docker.network.bridge.name=docker0`) or change
@@ -68,7 +68,7 @@ fn prune_networks(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut filters: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&scoped.upstream).map_err(|_| {
             Stop::Deny(Denial::malformed(
-                "tenancy.filter",
+                crate::RuleId::TENANCY_FILTER,
                 "the prune filters could not be scoped",
                 "send filters as the docker CLI does",
             ))
@@ -110,12 +110,11 @@ const PREDEFINED: &[&str] = &["bridge", "host", "none"];
 fn delete(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let reference = cx.route.reference();
     let predefined = |name: &str| {
-        Stop::Deny(Denial {
-            status: 403,
-            rule: Some(PREDEFINED_RULE.into()),
-            message: format!("{name} is a pre-defined network and cannot be removed"),
-            field: None,
-        })
+        Stop::Deny(Denial::daemon(
+            403,
+            Some(PREDEFINED_RULE),
+            format!("{name} is a pre-defined network and cannot be removed"),
+        ))
     };
     if let Some(name) = PREDEFINED.iter().find(|n| **n == reference) {
         return Err(predefined(name));
@@ -128,14 +127,14 @@ fn delete(cx: &Ctx<'_>) -> Result<Forward, Stop> {
 }
 
 /// Rule id (for the audit line) of refusing to remove a predefined network.
-const PREDEFINED_RULE: &str = "networks.predefined";
+const PREDEFINED_RULE: crate::RuleId = crate::RuleId::NETWORKS_PREDEFINED;
 
 fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut body: NetworkCreate = decode(&cx.req.body)?;
     let name = body.name.clone().unwrap_or_default();
     if matches!(name.as_str(), "host" | "none" | "default" | "bridge") {
         return Err(Stop::Deny(Denial::policy(
-            "tenancy.name",
+            crate::RuleId::TENANCY_NAME,
             format!("`{name}` is a predefined network name"),
             "choose another name",
         )));

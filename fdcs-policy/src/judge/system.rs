@@ -71,7 +71,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             Ok(cx.forward(cx.req.path.clone(), &q, None, ResponsePlan::Events))
         }
         Endpoint::Session => Err(forbidden(
-            "system.session",
+            crate::RuleId::SYSTEM_SESSION,
             "BuildKit sessions (/session) are not allowed",
             "build elsewhere and pull the image",
         )),
@@ -87,7 +87,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             ))))
         }
         _ => Err(forbidden(
-            "system.admin",
+            crate::RuleId::SYSTEM_ADMIN,
             &format!("{} administration is not allowed", cx.route.endpoint.name()),
             "swarm, node, plugin and cluster administration belong to the operator",
         )),

@@ -23,7 +23,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         Endpoint::VolumeDelete => cx.to_ref(Volume, ResponsePlan::PassThrough),
         Endpoint::VolumeCreate => create(cx),
         Endpoint::VolumeUpdate => Err(forbidden(
-            "system.admin",
+            crate::RuleId::SYSTEM_ADMIN,
             "updating cluster volumes is not allowed",
             "use local named volumes",
         )),
@@ -41,7 +41,7 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     {
         return Err(Stop::Deny(
             Denial::policy(
-                "mounts.volume-driver",
+                crate::RuleId::MOUNTS_VOLUME_DRIVER,
                 "cluster volumes are not allowed",
                 "create a local named volume",
             )

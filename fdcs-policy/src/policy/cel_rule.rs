@@ -115,7 +115,7 @@ pub const ENDPOINT_NAMES: &[&str] = &[
 /// A compiled custom rule.
 #[derive(Clone)]
 pub struct CelRule {
-    id: String,
+    id: crate::RuleId,
     /// Endpoint names; empty means every endpoint (`"*"`).
     endpoints: Vec<String>,
     variables: Vec<(String, IdedExpr)>,
@@ -140,6 +140,11 @@ impl std::fmt::Debug for CelRule {
 impl CelRule {
     /// The rule id as it appears in denials: `custom.<id from the file>`.
     pub fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    /// The rule id, typed as every denial carries it.
+    pub fn rule_id(&self) -> &crate::RuleId {
         &self.id
     }
 
@@ -155,7 +160,7 @@ impl CelRule {
         root.set_variable_resolver(ctx);
         let fail = |what: String| {
             Denial::policy(
-                &self.id,
+                self.id.clone(),
                 format!("custom rule could not be evaluated: {what}"),
                 "the request is refused while the rule fails; ask the operator to fix the policy",
             )
@@ -203,7 +208,7 @@ impl CelRule {
             msg.as_str(),
             "change the request to satisfy the operator's policy",
         ));
-        Denial::policy(&self.id, what, instead)
+        Denial::policy(self.id.clone(), what, instead)
     }
 }
 
@@ -266,7 +271,7 @@ fn compile_one(
             format!("rule id `{id}` must start with a letter and use only [a-z0-9.-], at most 64 characters"),
         ));
     }
-    let full_id = format!("custom.{id}");
+    let full_id = crate::RuleId::custom(id);
     let mut endpoints = Vec::new();
     if raw.matcher.value.endpoints.value.is_empty() {
         return Err(errs.at(

@@ -63,7 +63,7 @@ pub fn route(method: &str, raw_path: &str, min_version: ApiVersion) -> Result<Ro
     if let Some(v) = segs.version {
         if v < min_version {
             return Err(Denial::malformed(
-                "route.version",
+                crate::RuleId::ROUTE_VERSION,
                 format!("requested API version {v} is older than the minimum this service allows ({min_version})"),
                 format!(
                     "use API version {min_version} or newer: upgrade the client, or set DOCKER_API_VERSION={min_version}"
@@ -72,7 +72,7 @@ pub fn route(method: &str, raw_path: &str, min_version: ApiVersion) -> Result<Ro
         }
         if v > MAX_API_VERSION {
             return Err(Denial::malformed(
-                "route.version",
+                crate::RuleId::ROUTE_VERSION,
                 format!("requested API version {v} is newer than fdcs knows ({MAX_API_VERSION})"),
                 format!(
                     "let the client negotiate the version, or set DOCKER_API_VERSION={MAX_API_VERSION}"
@@ -87,7 +87,7 @@ pub fn route(method: &str, raw_path: &str, min_version: ApiVersion) -> Result<Ro
             params: collect(&segs, params),
         }),
         SlashInReference(kind) => Err(Denial::malformed(
-            "route.ambiguous",
+            crate::RuleId::ROUTE_AMBIGUOUS,
             format!(
                 "{} {} would name a {kind} with `/` in it, which no {kind} has",
                 shown(method, 16),
@@ -96,7 +96,7 @@ pub fn route(method: &str, raw_path: &str, min_version: ApiVersion) -> Result<Ro
             format!("name the {kind} by its name or id, without `/`"),
         )),
         Unknown => Err(Denial::policy(
-            "route.unknown",
+            crate::RuleId::ROUTE_UNKNOWN,
             format!(
                 "{} {} is not a Docker Engine API route fdcs allows",
                 shown(method, 16),
@@ -110,7 +110,7 @@ pub fn route(method: &str, raw_path: &str, min_version: ApiVersion) -> Result<Ro
 /// The 400 for a path the daemon might read differently from us.
 fn ambiguous(raw_path: &str, why: Malformed) -> Denial {
     Denial::malformed(
-        "route.ambiguous",
+        crate::RuleId::ROUTE_AMBIGUOUS,
         format!("path `{}` {}", shown(raw_path, 200), why.reason()),
         "send the canonical path the docker client sends (`/vX.Y/containers/NAME/json`), without encoded or duplicate separators",
     )

@@ -22,19 +22,19 @@ use crate::policy::{BoundsParams, VolumesParams};
 use crate::Denial;
 
 /// Published and exposed ports.
-pub const PORTS: &str = "bounds.ports";
+pub const PORTS: crate::RuleId = crate::RuleId::BOUNDS_PORTS;
 /// tmpfs mounts and `/dev/shm`.
-pub const TMPFS: &str = "bounds.tmpfs";
+pub const TMPFS: crate::RuleId = crate::RuleId::BOUNDS_TMPFS;
 /// Log size and files.
-pub const LOGS: &str = "bounds.logs";
+pub const LOGS: crate::RuleId = crate::RuleId::BOUNDS_LOGS;
 /// `CpuShares`, `BlkioWeight`.
-pub const CPU_WEIGHT: &str = "bounds.cpu-weight";
+pub const CPU_WEIGHT: crate::RuleId = crate::RuleId::BOUNDS_CPU_WEIGHT;
 /// Realtime CPU.
-pub const REALTIME: &str = "bounds.realtime";
+pub const REALTIME: crate::RuleId = crate::RuleId::BOUNDS_REALTIME;
 /// Health-check frequency.
-pub const HEALTHCHECK: &str = "bounds.healthcheck";
+pub const HEALTHCHECK: crate::RuleId = crate::RuleId::BOUNDS_HEALTHCHECK;
 /// `local` volumes of type tmpfs.
-pub const VOLUME_TMPFS: &str = "volumes.tmpfs";
+pub const VOLUME_TMPFS: crate::RuleId = crate::RuleId::VOLUMES_TMPFS;
 
 /// Judges a create body and injects what is missing; runs after
 /// `resources::apply`, so the memory limit is settled.
@@ -239,7 +239,7 @@ mod tests {
         ] {
             let d = check_resources(&b, &bad, "").unwrap_err();
             assert_eq!(
-                (d.status, d.rule.as_deref()),
+                (d.status, d.rule_id().cloned()),
                 (status, Some(CPU_WEIGHT)),
                 "{bad:?}"
             );
@@ -272,7 +272,7 @@ mod tests {
             },
         ] {
             let d = check_resources(&b, &bad, "HostConfig").unwrap_err();
-            assert_eq!(d.rule.as_deref(), Some(REALTIME), "{bad:?}");
+            assert_eq!(d.rule_id().cloned(), Some(REALTIME), "{bad:?}");
         }
         let zero = Resources {
             ulimits: Some(vec![Ulimit {

@@ -7,15 +7,15 @@ use crate::policy::ImagesParams;
 use crate::{Denial, Tenant};
 
 /// Rule ids.
-pub const ALLOWED: &str = "images.allowed";
+pub const ALLOWED: crate::RuleId = crate::RuleId::IMAGES_ALLOWED;
 /// `docker build`.
-pub const BUILD: &str = "images.build";
+pub const BUILD: crate::RuleId = crate::RuleId::IMAGES_BUILD;
 /// `docker push`.
-pub const PUSH: &str = "images.push";
+pub const PUSH: crate::RuleId = crate::RuleId::IMAGES_PUSH;
 /// tag, commit, import, load, save, delete, prune.
-pub const MANAGE: &str = "images.manage";
+pub const MANAGE: crate::RuleId = crate::RuleId::IMAGES_MANAGE;
 /// `docker pull`.
-pub const PULL: &str = "images.pull";
+pub const PULL: crate::RuleId = crate::RuleId::IMAGES_PULL;
 
 /// Checks an image reference against the tenant's (or the policy's)
 /// patterns; an empty list allows any image from an allowed registry.
@@ -40,7 +40,7 @@ pub fn check_image(
 
 /// An image operation the policy may forbid.
 pub fn operation(
-    rule: &'static str,
+    rule: crate::RuleId,
     allowed: bool,
     what: &str,
     instead: &str,

@@ -9,9 +9,9 @@ use crate::policy::MountsParams;
 use crate::Denial;
 
 /// Rule id for host paths.
-pub const RULE: &str = "mounts.no-host-path";
+pub const RULE: crate::RuleId = crate::RuleId::MOUNTS_NO_HOST_PATH;
 /// Rule id for volume drivers.
-pub const DRIVER_RULE: &str = "mounts.volume-driver";
+pub const DRIVER_RULE: crate::RuleId = crate::RuleId::MOUNTS_VOLUME_DRIVER;
 
 /// What the source of a `Binds` entry is, read as the daemon's Linux parser reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

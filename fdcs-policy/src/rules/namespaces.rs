@@ -7,7 +7,7 @@ use crate::policy::NamespacesParams;
 use crate::Denial;
 
 /// Rule id.
-pub const RULE: &str = "namespaces.no-host";
+pub const RULE: crate::RuleId = crate::RuleId::NAMESPACES_NO_HOST;
 
 /// The namespace fields of a host config, with their JSON names and the CLI
 /// flag that sets them.

@@ -5,7 +5,7 @@ use crate::policy::PortsParams;
 use crate::Denial;
 
 /// Rule id.
-pub const RULE: &str = "ports.ephemeral-only";
+pub const RULE: crate::RuleId = crate::RuleId::PORTS_EPHEMERAL_ONLY;
 
 /// Refuses any explicit host port or host IP in `PortBindings`.
 ///

@@ -7,25 +7,25 @@ use crate::policy::PrivilegesParams;
 use crate::Denial;
 
 /// Rule ids.
-pub const PRIVILEGED: &str = "privileges.privileged";
+pub const PRIVILEGED: crate::RuleId = crate::RuleId::PRIVILEGES_PRIVILEGED;
 /// Capabilities.
-pub const CAPABILITIES: &str = "privileges.capabilities";
+pub const CAPABILITIES: crate::RuleId = crate::RuleId::PRIVILEGES_CAPABILITIES;
 /// Devices, device requests, device cgroup rules.
-pub const DEVICES: &str = "privileges.devices";
+pub const DEVICES: crate::RuleId = crate::RuleId::PRIVILEGES_DEVICES;
 /// Security options.
-pub const SECURITY_OPT: &str = "privileges.security-opt";
+pub const SECURITY_OPT: crate::RuleId = crate::RuleId::PRIVILEGES_SECURITY_OPT;
 /// Sysctls.
-pub const SYSCTLS: &str = "privileges.sysctls";
+pub const SYSCTLS: crate::RuleId = crate::RuleId::PRIVILEGES_SYSCTLS;
 /// Masked / read-only paths.
-pub const PATHS: &str = "privileges.paths";
+pub const PATHS: crate::RuleId = crate::RuleId::PRIVILEGES_PATHS;
 /// Cgroup parent.
-pub const CGROUP_PARENT: &str = "privileges.cgroup-parent";
+pub const CGROUP_PARENT: crate::RuleId = crate::RuleId::PRIVILEGES_CGROUP_PARENT;
 /// Runtime.
-pub const RUNTIME: &str = "privileges.runtime";
+pub const RUNTIME: crate::RuleId = crate::RuleId::PRIVILEGES_RUNTIME;
 /// Log driver.
-pub const LOG_DRIVER: &str = "privileges.log-driver";
+pub const LOG_DRIVER: crate::RuleId = crate::RuleId::PRIVILEGES_LOG_DRIVER;
 /// OOM-killer protection.
-pub const OOM: &str = "privileges.oom-score-adj";
+pub const OOM: crate::RuleId = crate::RuleId::PRIVILEGES_OOM_SCORE_ADJ;
 
 /// Log options of the allowed local drivers (json-file, local); options of
 /// network drivers (syslog-address, gelf-address, fluentd-address...) would

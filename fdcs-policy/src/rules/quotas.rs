@@ -15,19 +15,19 @@ use crate::tenancy::usage::{Reservation, Usage};
 use crate::{Denial, ResourceKind, Tenant};
 
 /// Rule ids.
-pub const CONTAINERS: &str = "quota.containers";
+pub const CONTAINERS: crate::RuleId = crate::RuleId::QUOTA_CONTAINERS;
 /// Memory.
-pub const MEMORY: &str = "quota.memory";
+pub const MEMORY: crate::RuleId = crate::RuleId::QUOTA_MEMORY;
 /// CPUs.
-pub const CPUS: &str = "quota.cpus";
+pub const CPUS: crate::RuleId = crate::RuleId::QUOTA_CPUS;
 /// Pids.
-pub const PIDS: &str = "quota.pids";
+pub const PIDS: crate::RuleId = crate::RuleId::QUOTA_PIDS;
 /// Published host ports.
-pub const PORTS: &str = "quota.ports";
+pub const PORTS: crate::RuleId = crate::RuleId::QUOTA_PORTS;
 /// Volumes.
-pub const VOLUMES: &str = "quota.volumes";
+pub const VOLUMES: crate::RuleId = crate::RuleId::QUOTA_VOLUMES;
 /// Networks.
-pub const NETWORKS: &str = "quota.networks";
+pub const NETWORKS: crate::RuleId = crate::RuleId::QUOTA_NETWORKS;
 
 /// What to do instead, for every quota.
 const INSTEAD_RESERVE: &str = "stop or remove a container, or ask for a larger quota";
@@ -80,7 +80,7 @@ pub fn more_of(
 
 /// Denies when one more than `have` exceeds `quota`.
 fn count(
-    rule: &str,
+    rule: crate::RuleId,
     noun: &str,
     remove: &str,
     tenant: &Tenant,
@@ -115,7 +115,7 @@ pub fn reserve(
     unknown: Reservation,
 ) -> Result<(), Denial> {
     let sum = usage.reserved(unknown, own).plus(new);
-    let over = |rule: &str, what: String, quota: String| {
+    let over = |rule: crate::RuleId, what: String, quota: String| {
         Err(Denial::policy(
             rule,
             format!("{} would reserve {what}, quota {quota}", tenant.id),
@@ -154,7 +154,7 @@ pub fn update_within(
     nano_cpus: i64,
     pids: i64,
 ) -> Result<(), Denial> {
-    let deny = |rule: &str, what: String| {
+    let deny = |rule: crate::RuleId, what: String| {
         Err(Denial::policy(
             rule,
             format!("an update cannot raise a container's {what}: quotas count what it was created with"),
@@ -273,7 +273,7 @@ mod tests {
             offline: false,
         };
         let d = reserve(&quotas(), &alpha(), &usage, None, gig(GI / 2), gig(GI)).unwrap_err();
-        assert_eq!(d.rule.as_deref(), Some(MEMORY));
+        assert_eq!(d.rule_id().cloned(), Some(MEMORY));
         assert_eq!(
             d.message,
             "fdcs: alpha would reserve 4.5 GiB of memory, quota 4 GiB (rule quota.memory); stop or remove a container, or ask for a larger quota"
@@ -317,8 +317,8 @@ mod tests {
         assert_eq!(
             more_of(&quotas(), &alpha(), ResourceKind::Volume, 1, 2)
                 .unwrap_err()
-                .rule
-                .as_deref(),
+                .rule_id()
+                .cloned(),
             Some(VOLUMES)
         );
         assert!(more_of(&quotas(), &alpha(), ResourceKind::Network, 2, 0).is_ok());
@@ -333,18 +333,18 @@ mod tests {
         assert!(update_within(r, GI, 0, 0).is_ok());
         assert!(update_within(r, GI / 2, 500_000_000, 100).is_ok());
         assert_eq!(
-            update_within(r, 2 * GI, 0, 0).unwrap_err().rule.as_deref(),
+            update_within(r, 2 * GI, 0, 0).unwrap_err().rule_id().cloned(),
             Some(MEMORY)
         );
         assert_eq!(
             update_within(r, 0, 600_000_000, 0)
                 .unwrap_err()
-                .rule
-                .as_deref(),
+                .rule_id()
+                .cloned(),
             Some(CPUS)
         );
         assert_eq!(
-            update_within(r, 0, 0, 257).unwrap_err().rule.as_deref(),
+            update_within(r, 0, 0, 257).unwrap_err().rule_id().cloned(),
             Some(PIDS)
         );
     }

@@ -21,11 +21,11 @@ use crate::tenancy::claims::CLAIM_DOMAIN;
 use crate::{Denial, Tenant};
 
 /// A registry not on the operator's list.
-pub const REGISTRY: &str = "images.registry";
+pub const REGISTRY: crate::RuleId = crate::RuleId::IMAGES_REGISTRY;
 /// Registry credentials that do not belong to the request's registry.
-pub const CREDENTIALS: &str = "images.credentials";
+pub const CREDENTIALS: crate::RuleId = crate::RuleId::IMAGES_CREDENTIALS;
 /// fdcs's own records (the `fdcs.invalid` registry).
-pub const RESERVED: &str = "images.reserved";
+pub const RESERVED: crate::RuleId = crate::RuleId::IMAGES_RESERVED;
 
 /// Every registry this tenant may have the daemon contact.
 pub fn allowed_registries<'a>(

@@ -8,11 +8,11 @@ use crate::policy::{Limit, ResourcesParams};
 use crate::{Denial, Tenant};
 
 /// Rule ids.
-pub const MEMORY: &str = "resources.memory";
+pub const MEMORY: crate::RuleId = crate::RuleId::RESOURCES_MEMORY;
 /// CPU.
-pub const CPU: &str = "resources.cpu";
+pub const CPU: crate::RuleId = crate::RuleId::RESOURCES_CPU;
 /// Pids.
-pub const PIDS: &str = "resources.pids";
+pub const PIDS: crate::RuleId = crate::RuleId::RESOURCES_PIDS;
 
 /// Whether the body creates (absent means "no limit": inject) or updates
 /// (absent or 0 means "unchanged": leave alone).
@@ -297,8 +297,8 @@ mod tests {
             assert_eq!(
                 apply(&params(), &tenant(), &mut r, mode, "")
                     .unwrap_err()
-                    .rule
-                    .as_deref(),
+                    .rule_id()
+                    .cloned(),
                 Some(MEMORY)
             );
             let mut r = Resources {
@@ -308,8 +308,8 @@ mod tests {
             assert_eq!(
                 apply(&params(), &tenant(), &mut r, mode, "")
                     .unwrap_err()
-                    .rule
-                    .as_deref(),
+                    .rule_id()
+                    .cloned(),
                 Some(CPU)
             );
             let mut r = Resources {
@@ -320,8 +320,8 @@ mod tests {
             assert_eq!(
                 apply(&params(), &tenant(), &mut r, mode, "")
                     .unwrap_err()
-                    .rule
-                    .as_deref(),
+                    .rule_id()
+                    .cloned(),
                 Some(CPU)
             );
             let mut r = Resources {
@@ -336,8 +336,8 @@ mod tests {
             assert_eq!(
                 apply(&params(), &tenant(), &mut r, mode, "")
                     .unwrap_err()
-                    .rule
-                    .as_deref(),
+                    .rule_id()
+                    .cloned(),
                 Some(PIDS)
             );
         }

@@ -66,7 +66,7 @@ pub fn is_reserved(r: &Reference) -> bool {
 pub fn claim_for(tenant: &TenantId, r: &Reference) -> Result<Reference, Denial> {
     let refuse = |why: &str| {
         Denial::policy(
-            "images.private",
+            crate::RuleId::IMAGES_PRIVATE,
             format!(
                 "fdcs cannot keep a private record of `{}`: {why}",
                 r.canonical()

@@ -82,7 +82,7 @@ pub fn parse(raw: &str) -> Result<BTreeMap<String, Vec<String>>, Denial> {
 
 fn bad_filter(what: &str) -> Denial {
     Denial::malformed(
-        "tenancy.filter",
+        crate::RuleId::TENANCY_FILTER,
         what,
         "send filters as the docker CLI does, e.g. --filter name=web",
     )
@@ -152,7 +152,7 @@ pub fn scope(
     for (key, values) in parsed {
         if !allowed.contains(&key.as_str()) {
             return Err(Err(Denial::malformed(
-                "tenancy.filter",
+                crate::RuleId::TENANCY_FILTER,
                 format!("the filter `{key}` is not supported here"),
                 format!("use one of: {}", allowed.join(", ")),
             )));
@@ -164,7 +164,7 @@ pub fn scope(
                     let k = v.split_once('=').map(|(k, _)| k).unwrap_or(&v);
                     if is_reserved_label(k) {
                         return Err(Err(Denial::policy(
-                            "tenancy.reserved-label",
+                            crate::RuleId::TENANCY_RESERVED_LABEL,
                             format!(
                                 "the label `{k}` is reserved for fdcs and cannot be filtered on"
                             ),
@@ -184,7 +184,7 @@ pub fn scope(
                         .contains(crate::tenancy::claims::CLAIM_DOMAIN)
                     {
                         return Err(Err(Denial::policy(
-                            "images.reserved",
+                            crate::RuleId::IMAGES_RESERVED,
                             format!("the image filter `{key}={v}` names fdcs's records"),
                             "filter on the names you pulled images by",
                         )));
@@ -197,7 +197,7 @@ pub fn scope(
                     // an oracle of what others pulled
                     if !crate::tenancy::claims::is_shared_name(shared, &v) {
                         return Err(Err(Denial::malformed(
-                            "tenancy.filter",
+                            crate::RuleId::TENANCY_FILTER,
                             format!("the image filter `{key}={v}` is not supported here"),
                             "filter on images of the shared registries by name, or on labels",
                         )));

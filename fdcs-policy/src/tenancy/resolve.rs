@@ -53,12 +53,7 @@ impl BodyRef {
                 format!("could not get container for {reference}: No such container: {reference}")
             }
         };
-        Denial {
-            status: 400,
-            rule: None,
-            message,
-            field: None,
-        }
+        Denial::daemon(400, None, message)
     }
 }
 
@@ -180,12 +175,11 @@ fn by_prefix<'f>(
 ) -> Resolution<'f> {
     match (matches.next(), matches.next()) {
         (Some(one), None) => Resolution::Owned(one),
-        (Some(_), Some(_)) => Resolution::Ambiguous(Denial {
-            status: 400,
-            rule: None,
-            message: format!("multiple IDs found with provided prefix: {reference}"),
-            field: None,
-        }),
+        (Some(_), Some(_)) => Resolution::Ambiguous(Denial::daemon(
+            400,
+            None,
+            format!("multiple IDs found with provided prefix: {reference}"),
+        )),
         _ => Resolution::NotFound(not_found(kind, reference)),
     }
 }

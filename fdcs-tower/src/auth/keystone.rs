@@ -11,7 +11,7 @@ use super::time::parse_utc;
 use super::{wrong_token, AuthFuture, Authenticate, Credentials, TenantsAuth};
 use crate::error::Rejection;
 use bytes::Bytes;
-use fdcs_policy::{Tenant, TenantId};
+use fdcs_policy::{RuleId, Tenant, TenantId};
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
@@ -190,7 +190,10 @@ where
                 .header("accept", "application/json")
                 .body(Full::new(Bytes::new()))
                 .map_err(|_| {
-                    Rejection::Unauthorized("fdcs: the token is not a valid header value".into())
+                    Rejection::Unauthorized(
+                        RuleId::AUTH_INVALID,
+                        "fdcs: the token is not a valid header value".into(),
+                    )
                 })?;
             let (status, _, body) = self.call(req).await?;
             match status {
@@ -201,6 +204,7 @@ where
                         .as_str()
                         .ok_or_else(|| {
                             Rejection::Unauthorized(
+                                RuleId::AUTH_INVALID,
                                 "fdcs: authentication failed: the token is not scoped to a project; ask Keystone for a project-scoped token".into(),
                             )
                         })?
@@ -211,7 +215,7 @@ where
                         .ok_or_else(|| unavailable("Keystone sent no readable token expiry"))?;
                     let left = until
                         .duration_since(SystemTime::now())
-                        .map_err(|_| Rejection::Unauthorized("fdcs: authentication failed: the token has expired".into()))?;
+                        .map_err(|_| Rejection::Unauthorized(RuleId::AUTH_INVALID, "fdcs: authentication failed: the token has expired".into()))?;
                     return Ok(Validated {
                         project,
                         until: Instant::now() + left.min(self.cfg.cache_ttl),
@@ -219,6 +223,7 @@ where
                 }
                 StatusCode::NOT_FOUND => {
                     return Err(Rejection::Unauthorized(
+                        RuleId::AUTH_INVALID,
                         "fdcs: authentication failed: Keystone does not know this token (expired or revoked); get a new one and update X-Auth-Token in ~/.docker/config.json".into(),
                     ))
                 }

@@ -28,7 +28,7 @@ use crate::tenancy::{is_full_id, is_reserved_label, scoped_name, OWNER_LABEL};
 use crate::{Denial, ImageFacts, Obligation, Prelude, ResourceKind};
 
 /// Rule id: an anonymous volume on a path the daemon cannot mount one on.
-pub(crate) const ANONYMOUS: &str = "volumes.anonymous";
+pub(crate) const ANONYMOUS: crate::RuleId = crate::RuleId::VOLUMES_ANONYMOUS;
 
 /// `Binds` and `Mounts`: named volumes scoped (and created first), lone
 /// `/path` binds turned into labelled anonymous volume mounts, volume
@@ -65,7 +65,7 @@ pub(super) fn scope_mounts(
             if let Some(key) = labels.keys().find(|k| is_reserved_label(k)) {
                 return Err(Stop::Deny(
                     Denial::policy(
-                        "tenancy.reserved-label",
+                        crate::RuleId::TENANCY_RESERVED_LABEL,
                         format!("the label `{key}` is reserved for fdcs"),
                         "choose a label key that does not start with `fdcs.`",
                     )

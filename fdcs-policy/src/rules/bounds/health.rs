@@ -160,7 +160,7 @@ mod tests {
         ] {
             let d = check(&p(), Some(&bad)).unwrap_err();
             assert_eq!(
-                (d.status, d.rule.as_deref()),
+                (d.status, d.rule_id().cloned()),
                 (status, Some(HEALTHCHECK)),
                 "{bad:?}"
             );

@@ -206,7 +206,7 @@ mod tests {
             let before = h.clone();
             let d = apply(&logs(), &mut h).unwrap_err();
             assert_eq!(
-                (d.status, d.rule.as_deref()),
+                (d.status, d.rule_id().cloned()),
                 (status, Some(LOGS)),
                 "{k}={v}"
             );

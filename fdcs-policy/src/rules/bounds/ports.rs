@@ -212,7 +212,7 @@ mod tests {
             ..HostConfig::default()
         };
         let d = check(&bounds(), None, &[], &hc).unwrap_err();
-        assert_eq!(d.rule.as_deref(), Some(PORTS));
+        assert_eq!(d.rule_id().cloned(), Some(PORTS));
         assert!(d.message.contains("11 host ports"), "{}", d.message);
     }
 }

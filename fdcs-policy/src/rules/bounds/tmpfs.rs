@@ -368,7 +368,7 @@ mod tests {
     fn the_sum_may_not_exceed_the_memory_limit() {
         let mut h = hc(128 * M, &[("/a", "size=100m"), ("/b", "size=100m")]);
         let d = apply(&bounds(), &mut h).unwrap_err();
-        assert_eq!((d.status, d.rule.as_deref()), (403, Some(TMPFS)));
+        assert_eq!((d.status, d.rule_id().cloned()), (403, Some(TMPFS)));
         let mut h = hc(128 * M, &[("/a", "size=128m")]);
         assert!(
             apply(&bounds(), &mut h).is_err(),
@@ -409,7 +409,7 @@ mod tests {
         ] {
             let mut h = hc(256 * M, &[("/x", opts)]);
             let d = apply(&bounds(), &mut h).unwrap_err();
-            assert_eq!((d.status, d.rule.as_deref()), (400, Some(TMPFS)), "{opts}");
+            assert_eq!((d.status, d.rule_id().cloned()), (400, Some(TMPFS)), "{opts}");
         }
         let mut h = hc(1 << 30, &[("/x", "size=1G")]);
         let d = apply(&bounds(), &mut h).unwrap_err();
