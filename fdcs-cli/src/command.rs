@@ -4,6 +4,7 @@ mod check;
 mod completions;
 mod explain;
 mod lint;
+mod rawhttp;
 mod serve;
 mod test;
 mod usage;

@@ -8,9 +8,7 @@
 mod command;
 mod exit;
 mod files;
-mod rawhttp;
 mod report;
-mod state;
 
 pub use exit::Exit;
 

@@ -11,8 +11,12 @@
 //! "Engine findings" are the core's verdicts on the requests lint derives
 //! from the file; the `compose.*` checks (limits left unset, health checks,
 //! ...) are lint's own advice that serve does not enforce, and are left out.
-//! A file docker-compose itself cannot load (YAML or interpolation errors)
-//! must fail lint as well, and compose must fail before sending anything.
+//! A file docker-compose 1.29 cannot load must be listed in
+//! [`COMPOSE_129_CANNOT_LOAD`]: compose must then fail before sending
+//! anything, and lint must fail a YAML or interpolation error too; compose
+//! spec files 1.29's schemas reject have twins it loads. Disagreements on
+//! what lint does not model yet are listed in [`KNOWN_DIVERGENCES`]; any
+//! other disagreement fails.
 //!
 //! No registry is reachable: before a case deploys, the operator (on the
 //! engine's socket, not through serve) tags the local `busybox:latest` under
@@ -23,6 +27,14 @@
 //! ships a Dockerfile `FROM busybox:latest`), so the build request is judged
 //! like any other. Cleanup is `down -v` through serve, then (whatever
 //! happened) the engine's own view of this run's project prefix.
+//!
+//! What `up --no-start` cannot show: compose 1.29 connects a service's
+//! second and later networks when it starts the container, so those
+//! `network connect` requests are never judged here.
+//!
+//! The CI log shows one line per case (lint's exit and engine errors, what
+//! serve did, seconds). Run alone: `CI=true FDCS_E2E=1 cargo test -p
+//! fdcs-e2e --test lint_parity -- --nocapture`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -16,12 +16,13 @@
 
 mod judge;
 mod output;
+mod state;
 
-use crate::rawhttp;
-use crate::state::State;
+use super::rawhttp;
 use crate::Exit;
 use anyhow::Context;
 use fdcs_policy::{Policy, Tenant, TenantId};
+use state::State;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `check`. Scripts rely on this interface: keep it exactly.

@@ -1,7 +1,7 @@
 //! The judge loop: ask the core, answer its obligations from the state
 //! file, ask again — what `serve` does with the engine, done offline.
 
-use crate::state::State;
+use super::state::State;
 use fdcs_policy::{Answer, Facts, Obligation, Policy, Request, Session, Tenant, Verdict};
 
 /// Judging rounds before giving up, as `serve` does: the core asks one

@@ -103,7 +103,7 @@ fn run_case(case: &fdcs_compose::node::Node, policy: &Policy, dir: &Path) -> any
         } else {
             format!("{}\n\n", raw.trim_end())
         };
-        let req = crate::rawhttp::parse(raw.as_bytes()).context("parsing `request`")?;
+        let req = crate::command::rawhttp::parse(raw.as_bytes()).context("parsing `request`")?;
         let Ok((v, _)) = Session::new(policy, &tenant, &req)
             .with_facts(Facts::offline())
             .run(&mut NoAnswers);
