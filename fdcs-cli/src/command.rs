@@ -4,6 +4,7 @@ mod check;
 mod completions;
 mod explain;
 mod lint;
+mod policy_args;
 mod rawhttp;
 mod serve;
 mod test;

@@ -98,3 +98,45 @@ fn a_broken_suite_is_an_error_with_its_position() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--tenants` (the one argument group every command shares): a case's
+/// tenant is judged with its own ceilings, and a tenant the file does not
+/// have fails that case with the ones it has.
+#[test]
+fn with_tenants_a_case_is_judged_with_its_tenants_own_ceilings() {
+    let tenants = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/demo-tenants.yaml");
+    let body = r#"{"Image":"busybox","HostConfig":{"Memory":1073741824}}"#;
+    let suite = format!(
+        "cases:\n{}",
+        [("alpha", "allowed"), ("beta", "deny"), ("gamma", "allowed")]
+            .iter()
+            .map(|(tenant, expect)| format!(
+                "  - name: one gig for {tenant}\n    tenant: {tenant}\n    request: |\n      \
+                 POST /v1.41/containers/create HTTP/1.1\n      Content-Type: application/json\n\n      \
+                 {body}\n    expect: {expect}\n"
+            ))
+            .collect::<String>()
+    );
+    let dir = temp_suite("tenants", &suite);
+    let out = run(&[
+        dir.to_str().unwrap(),
+        "--tenants",
+        tenants.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(last_line(&out), "2 passed, 1 failed", "{text}");
+    assert!(
+        text.contains("one gig for gamma — tenant `gamma` is not in `")
+            && text.contains("(its tenants: alpha, beta)"),
+        "{text}"
+    );
+    // without the file beta has the policy's ceilings: one gig passes
+    let out = run(&[dir.to_str().unwrap()]);
+    assert_eq!(last_line(&out), "2 passed, 1 failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("FAIL ") && text.contains("one gig for beta"),
+        "{text}"
+    );
+}

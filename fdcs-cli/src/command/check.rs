@@ -18,16 +18,21 @@ mod judge;
 mod output;
 mod state;
 
+use super::policy_args::PolicyArgs;
 use super::rawhttp;
 use crate::Exit;
 use anyhow::Context;
-use fdcs_policy::{Policy, Tenant, TenantId};
+use fdcs_policy::TenantId;
 use state::State;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `check`. Scripts rely on this interface: keep it exactly.
 #[derive(Debug, clap::Args)]
 #[command(
+    mut_arg("tenants", |a| a.help(
+        "Tenants file: `--tenant` must be one of its tenants, judged with its own ceilings, \
+         images and limits (default: none, the policy's defaults)"
+    )),
     after_help = "Exit status: 0 every request allowed or rewritten (or needing facts \
     without --state), 1 at least one denied, 2 usage or input error.\n\
     --state JSON: {\"containers\":[{\"id\":\"<64 hex>\",\"tenant\":\"beta\",\"name\":\"db\"}],\
@@ -38,12 +43,8 @@ pub(crate) struct Args {
     /// The tenant the requests come from.
     #[arg(long, value_name = "ID", value_parser = parse_tenant_id)]
     tenant: TenantId,
-    /// Policy YAML; default: the embedded `policies/default.yaml`.
-    #[arg(long, value_name = "FILE")]
-    policy: Option<PathBuf>,
-    /// Tenants file; `--tenant` must be one of its tenants.
-    #[arg(long, value_name = "FILE")]
-    tenants: Option<PathBuf>,
+    #[command(flatten)]
+    source: PolicyArgs,
     /// The engine's world as JSON, to answer ownership questions offline.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
@@ -69,8 +70,8 @@ fn parse_tenant_id(s: &str) -> Result<TenantId, String> {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
-    let policy = load_policy(args.policy.as_deref())?;
-    let tenant = load_tenant(&args.tenant, args.tenants.as_deref())?;
+    let policy = args.source.load_policy()?;
+    let tenant = args.source.tenant(&args.tenant)?;
     let state = match &args.state {
         Some(p) => Some(State::from_json(&read_text(p)?, &p.display().to_string())?),
         None => None,
@@ -101,23 +102,4 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn load_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
-    match path {
-        // PolicyError displays as `file:line:col: message`
-        Some(p) => Ok(Policy::from_yaml(&read_text(p)?, &p.display().to_string())?),
-        None => Ok(Policy::embedded_default().context("the embedded default policy")?),
-    }
-}
-
-fn load_tenant(id: &TenantId, tenants: Option<&Path>) -> anyhow::Result<Tenant> {
-    let Some(path) = tenants else {
-        return Ok(Tenant::new(id.clone()));
-    };
-    // PolicyError displays as `file:line:col: message`
-    let file = fdcs_policy::TenantsFile::from_yaml(&read_text(path)?, &path.display().to_string())?;
-    file.get(id)
-        .map(|e| e.tenant.clone())
-        .with_context(|| format!("tenant `{id}` is not in {}", path.display()))
 }

@@ -2,11 +2,15 @@
 //! that breaks it, how to comply — from the core's rule catalog, so the ids
 //! in denials, lint findings and SARIF reports all have a page.
 
+use super::policy_args::PolicyArg;
 use crate::Exit;
 use fdcs_policy::rules::catalog;
 
 /// Arguments of `explain`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("policy", |a| a.help(
+    "Policy whose `custom.*` rules to explain (default: the embedded FDCS profile)"
+)))]
 pub(crate) struct Args {
     /// Rule id, e.g. `ports.ephemeral-only` or `compose.memory-unset`; `--list` for all.
     #[arg(required_unless_present = "list")]
@@ -14,9 +18,8 @@ pub(crate) struct Args {
     /// List every rule id with its title.
     #[arg(long)]
     list: bool,
-    /// Policy whose `custom.*` rules to explain (default: the embedded FDCS profile).
-    #[arg(long, value_name = "FILE")]
-    policy: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    source: PolicyArg,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
@@ -28,7 +31,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     }
     let id = args.rule.unwrap_or_default();
     if let Some(custom) = id.strip_prefix("custom.") {
-        return explain_custom(custom, args.policy.as_deref());
+        return explain_custom(custom, &args.source);
     }
     let Some(d) = catalog::lookup(&id) else {
         let close: Vec<&str> = catalog::catalog()
@@ -61,14 +64,10 @@ fn indent(s: &str) -> String {
 
 /// A custom CEL rule is documented by its policy: show its match, the
 /// expression that must hold and its message.
-fn explain_custom(id: &str, policy: Option<&std::path::Path>) -> anyhow::Result<Exit> {
-    let (text, origin) = match policy {
-        Some(p) => (std::fs::read_to_string(p)?, p.display().to_string()),
-        None => (
-            fdcs_policy::policy::DEFAULT_POLICY_YAML.to_string(),
-            "the embedded FDCS profile".to_string(),
-        ),
-    };
+fn explain_custom(id: &str, source: &PolicyArg) -> anyhow::Result<Exit> {
+    let (text, origin) = source.text()?;
+    // a policy the core refuses is reported at its line, as every command does
+    fdcs_policy::Policy::from_yaml(&text, &origin)?;
     let doc = fdcs_compose::node::parse(&text, 0)
         .map_err(|e| anyhow::anyhow!("{origin}:{}:{}: {}", e.line, e.col, e.message))?;
     let rules = doc.get("custom").map(|c| c.items()).unwrap_or_default();

@@ -15,6 +15,7 @@ mod load;
 mod peers;
 mod tls;
 
+use super::policy_args::PolicyArgs;
 use crate::Exit;
 use anyhow::Context as _;
 use fdcs_tower::{EngineAddr, FdcsLayer, Limits, Metrics, Upstream};
@@ -31,6 +32,13 @@ use tower::Layer as _;
 /// the command line wins. Repeatable flags take a comma-separated list
 /// (`FDCS_LISTEN=tcp://0.0.0.0:2376,unix:///run/fdcs/docker.sock`).
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("policy", |a| a.env("FDCS_POLICY")),
+    mut_arg("tenants", |a| a
+        .env("FDCS_TENANTS")
+        .help("Tenants file: tokens, ceilings, images and limits of each tenant \
+               (default: the embedded demo tenants alpha and beta)"))
+)]
 pub(crate) struct Args {
     /// Where tenants connect: `tcp://HOST:PORT` or `unix:///PATH` (repeatable).
     #[arg(
@@ -49,12 +57,8 @@ pub(crate) struct Args {
         env = "FDCS_UPSTREAM"
     )]
     upstream: String,
-    /// Policy file (default: the embedded FDCS profile).
-    #[arg(long, env = "FDCS_POLICY")]
-    policy: Option<PathBuf>,
-    /// Tenants file (default: the embedded demo tenants alpha and beta).
-    #[arg(long, env = "FDCS_TENANTS")]
-    tenants: Option<PathBuf>,
+    #[command(flatten)]
+    source: PolicyArgs,
     /// Admin listener for /_fdcs/health (liveness), /_fdcs/ready (readiness:
     /// the engine answers) and /_fdcs/metrics (`tcp://HOST:PORT` or
     /// `unix:///PATH`); keep it off the tenants' network, the metrics show

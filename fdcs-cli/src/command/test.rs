@@ -8,19 +8,28 @@
 
 mod suite;
 
+use super::policy_args::PolicyArgs;
 use crate::Exit;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `test`.
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("policy", |a| a.help(
+        "Policy to test (default: the suite's `policy:`, else the embedded FDCS profile)"
+    )),
+    mut_arg("tenants", |a| a.help(
+        "Tenants file: each case's `tenant:` must be one of its tenants, judged with its own \
+         ceilings, images and limits (default: none, the policy's defaults)"
+    ))
+)]
 pub(crate) struct Args {
     /// A suite file or a directory of suites (`*.yaml`, `*.yml`, searched recursively).
     #[arg(default_value = "policies/tests")]
     dir: PathBuf,
-    /// Policy to test (default: the suite's `policy:` or the embedded FDCS profile).
-    #[arg(long, value_name = "FILE")]
-    policy: Option<PathBuf>,
+    #[command(flatten)]
+    source: PolicyArgs,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
@@ -30,9 +39,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     if files.is_empty() {
         anyhow::bail!("no test suites (*.yaml) under `{}`", args.dir.display());
     }
+    let tenants = args.source.tenants()?;
     let (mut passed, mut failed) = (0usize, 0usize);
     for f in &files {
-        let outcomes = suite::run_file(f, args.policy.as_deref())?;
+        let outcomes = suite::run_file(f, &args.source.policy, &tenants)?;
         for o in outcomes {
             match &o.failure {
                 None => {

@@ -7,21 +7,30 @@ use fdcs_policy::policy::QuotasParams;
 use fdcs_policy::rules::{quotas, resources};
 use fdcs_policy::tenancy::usage::{Reservation, Tally};
 use fdcs_policy::tenancy::OWNER_LABEL;
-use fdcs_policy::{Policy, Tenant, TenantsFile};
+use fdcs_policy::{Policy, Tenant};
 use fdcs_tower::{EngineAddr, Upstream};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use std::path::PathBuf;
 
+use super::policy_args::PolicyArgs;
 use crate::Exit;
-
-use crate::command::DEMO_TENANTS;
 
 /// Largest list answer read from the engine.
 const MAX_ANSWER: usize = 64 << 20;
 
 /// Show every tenant's usage against its quotas, read from the engine.
+///
+/// `--policy`, `--tenants` and `--upstream` read `FDCS_POLICY`,
+/// `FDCS_TENANTS` and `FDCS_UPSTREAM` as `serve` does, so that on the
+/// proxy's host the command sees what the proxy enforces.
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("policy", |a| a.env("FDCS_POLICY")),
+    mut_arg("tenants", |a| a
+        .env("FDCS_TENANTS")
+        .help("Tenants file: whose usage to show, against their own quotas \
+               (default: the embedded demo tenants alpha and beta)"))
+)]
 pub(crate) struct Args {
     /// The Docker engine: `unix:///PATH` or `tcp://HOST:PORT`.
     #[arg(
@@ -30,12 +39,8 @@ pub(crate) struct Args {
         default_value = "unix:///var/run/docker.sock"
     )]
     upstream: String,
-    /// Policy file (default: the embedded FDCS profile).
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// Tenants file (default: the embedded demo tenants alpha and beta).
-    #[arg(long)]
-    tenants: Option<PathBuf>,
+    #[command(flatten)]
+    source: PolicyArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -50,24 +55,8 @@ enum Format {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
-    let policy = match &args.policy {
-        None => Policy::embedded_default().context("the embedded default policy")?,
-        Some(p) => Policy::from_yaml(
-            &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
-            &p.display().to_string(),
-        )?,
-    };
-    let (src, origin) = match &args.tenants {
-        None => (
-            DEMO_TENANTS.to_string(),
-            "the embedded demo tenants".to_string(),
-        ),
-        Some(p) => (
-            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
-            p.display().to_string(),
-        ),
-    };
-    let tenants = TenantsFile::from_yaml(&src, &origin)?;
+    let policy = args.source.load_policy()?;
+    let tenants = args.source.tenants_or_demo()?;
     let addr: EngineAddr = args.upstream.parse()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -120,7 +109,9 @@ pub(crate) async fn read_lists(addr: &EngineAddr) -> anyhow::Result<Lists> {
             let body = http_body_util::Limited::new(resp.into_body(), MAX_ANSWER)
                 .collect()
                 .await
-                .map_err(|e| anyhow::anyhow!("reading the engine's answer to `{target}`: {e}"))?
+                // a boxed error: anyhow! keeps it (and its sources) as the cause
+                .map_err(|e| anyhow::anyhow!(e))
+                .with_context(|| format!("reading the engine's answer to `{target}`"))?
                 .to_bytes();
             if !status.is_success() {
                 anyhow::bail!(

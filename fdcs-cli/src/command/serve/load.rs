@@ -2,65 +2,37 @@
 //! authenticator. Only this binary reads files; the crates take strings.
 
 use super::Args;
+use crate::command::policy_args::PolicyArgs;
 use anyhow::Context as _;
-use fdcs_policy::{Policy, TenantsFile};
+use fdcs_policy::Policy;
 use fdcs_tower::{
     Authenticate, KeystoneAuth, KeystoneConfig, ServiceCredentials, SharedPolicy,
     TenantCredentials, TenantsAuth,
 };
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-// the demo tenants alpha and beta, so that the README's one command works
-// with no files at all
-use crate::command::DEMO_TENANTS;
 
 /// The authenticator in force.
 pub(super) type Auth = Arc<dyn Authenticate>;
 
-/// Where policy and tenants come from (`None`: embedded).
+/// Where policy and tenants come from (`--policy`, `--tenants`; none:
+/// embedded), read again on SIGHUP.
 #[derive(Debug, Clone)]
-pub(super) struct Sources {
-    policy: Option<PathBuf>,
-    tenants: Option<PathBuf>,
-}
+pub(super) struct Sources(PolicyArgs);
 
 impl Sources {
     pub(super) fn from_args(a: &Args) -> Self {
-        Sources {
-            policy: a.policy.clone(),
-            tenants: a.tenants.clone(),
-        }
+        Sources(a.source.clone())
     }
 
     fn read_policy(&self) -> anyhow::Result<Policy> {
-        match &self.policy {
-            None => Policy::embedded_default().context("loading the embedded default policy"),
-            Some(p) => {
-                let src = std::fs::read_to_string(p)
-                    .with_context(|| format!("reading policy `{}`", p.display()))?;
-                Policy::from_yaml(&src, &p.display().to_string())
-                    .with_context(|| format!("loading policy `{}`", p.display()))
-            }
-        }
+        self.0.load_policy()
     }
 
     fn read_tenants(&self) -> anyhow::Result<Vec<TenantCredentials>> {
-        let (src, origin) = match &self.tenants {
-            None => (
-                DEMO_TENANTS.to_string(),
-                "policies/demo-tenants.yaml (embedded)".to_string(),
-            ),
-            Some(p) => (
-                std::fs::read_to_string(p)
-                    .with_context(|| format!("reading tenants `{}`", p.display()))?,
-                p.display().to_string(),
-            ),
-        };
-        let file = TenantsFile::from_yaml(&src, &origin)
-            .with_context(|| format!("loading tenants `{origin}`"))?;
-        Ok(file
+        Ok(self
+            .0
+            .tenants_or_demo()?
             .tenants
             .into_iter()
             .map(|e| TenantCredentials {
@@ -169,14 +141,25 @@ pub(super) fn read_secret(path: &std::path::Path) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::policy_args::PolicyArg;
     use fdcs_policy::TenantId;
     use fdcs_tower::Credentials;
+    use std::path::PathBuf;
 
     fn creds(token: &str, tenant: &str) -> Credentials {
         Credentials {
             token: token.into(),
             tenant: TenantId::new(tenant).unwrap(),
         }
+    }
+
+    fn sources(policy: Option<&PathBuf>, tenants: Option<&PathBuf>) -> Sources {
+        Sources(PolicyArgs {
+            policy: PolicyArg {
+                policy: policy.cloned(),
+            },
+            tenants: tenants.cloned(),
+        })
     }
 
     fn scratch(name: &str) -> PathBuf {
@@ -187,11 +170,7 @@ mod tests {
 
     #[test]
     fn with_no_files_the_embedded_policy_and_demo_tenants_load() {
-        let l = Loaded::load(&Sources {
-            policy: None,
-            tenants: None,
-        })
-        .unwrap();
+        let l = Loaded::load(&sources(None, None)).unwrap();
         assert!(l.tenants.check(&creds("alpha-token", "alpha")).is_ok());
         assert!(l.tenants.check(&creds("beta-token", "beta")).is_ok());
         assert!(l.tenants.check(&creds("alpha-token", "beta")).is_err());
@@ -201,10 +180,7 @@ mod tests {
     fn a_reload_with_a_broken_file_keeps_the_old_tenants() {
         let path = scratch("tenants.yaml");
         std::fs::write(&path, "tenants:\n  - id: alpha\n    tokens: [one]\n").unwrap();
-        let src = Sources {
-            policy: None,
-            tenants: Some(path.clone()),
-        };
+        let src = sources(None, Some(&path));
         let l = Loaded::load(&src).unwrap();
         assert!(l.tenants.check(&creds("one", "alpha")).is_ok());
 
@@ -234,10 +210,7 @@ mod tests {
         std::fs::write(&pol, fdcs_policy::policy::DEFAULT_POLICY_YAML).unwrap();
         let ten = scratch("tenants2.yaml");
         std::fs::write(&ten, "tenants:\n  - id: alpha\n    tokens: [one]\n").unwrap();
-        let src = Sources {
-            policy: Some(pol.clone()),
-            tenants: Some(ten.clone()),
-        };
+        let src = sources(Some(&pol), Some(&ten));
         let l = Loaded::load(&src).unwrap();
         std::fs::write(&pol, "this: is: not: a policy").unwrap();
         std::fs::write(&ten, "tenants:\n  - id: alpha\n    tokens: [two]\n").unwrap();

@@ -19,6 +19,7 @@
 //!     rule: privileges.privileged  # also `compose.*` ids of the lint checks
 //! ```
 
+use crate::command::policy_args::{PolicyArg, Tenants};
 use crate::files::DiskFiles;
 use anyhow::{anyhow, Context};
 use fdcs_compose::{checks, engine, judge, load, Severity, Vars};
@@ -38,20 +39,24 @@ pub(super) struct Outcome {
 /// Runs every case of a suite file.
 pub(super) fn run_file(
     path: &Path,
-    policy_override: Option<&Path>,
+    policy_override: &PolicyArg,
+    tenants: &Tenants,
 ) -> anyhow::Result<Vec<Outcome>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading `{}`", path.display()))?;
     let doc = fdcs_compose::node::parse(&text, 0)
         .map_err(|e| anyhow!("{}:{}:{}: {}", path.display(), e.line, e.col, e.message))?;
     let dir = path.parent().unwrap_or(Path::new("."));
+    // `--policy` wins over the suite's `policy:` (relative to the suite)
     let policy = match (
-        policy_override,
+        &policy_override.policy,
         doc.get("policy").and_then(|p| p.as_scalar()),
     ) {
-        (Some(p), _) => load_policy(p)?,
-        (None, Some(rel)) => load_policy(&dir.join(rel))?,
-        (None, None) => Policy::embedded_default().map_err(|e| anyhow!("{e}"))?,
+        (None, Some(rel)) => PolicyArg {
+            policy: Some(dir.join(rel)),
+        }
+        .load()?,
+        _ => policy_override.load()?,
     };
     let cases = doc
         .get("cases")
@@ -62,7 +67,9 @@ pub(super) fn run_file(
             .get("name")
             .and_then(|n| n.as_scalar())
             .unwrap_or_else(|| format!("case {}", i + 1));
-        let failure = run_case(case, &policy, dir).err().map(|e| format!("{e:#}"));
+        let failure = run_case(case, &policy, tenants, dir)
+            .err()
+            .map(|e| format!("{e:#}"));
         out.push(Outcome {
             name,
             line: case.pos.line,
@@ -72,24 +79,23 @@ pub(super) fn run_file(
     Ok(out)
 }
 
-fn load_policy(p: &Path) -> anyhow::Result<Policy> {
-    let src =
-        std::fs::read_to_string(p).with_context(|| format!("reading policy `{}`", p.display()))?;
-    Policy::from_yaml(&src, &p.display().to_string()).map_err(|e| anyhow!("{e}"))
-}
-
 /// What a case produced: its verdict kind and the rules that denied.
 struct Got {
     kind: &'static str,
     rules: Vec<String>,
 }
 
-fn run_case(case: &fdcs_compose::node::Node, policy: &Policy, dir: &Path) -> anyhow::Result<()> {
+fn run_case(
+    case: &fdcs_compose::node::Node,
+    policy: &Policy,
+    tenants: &Tenants,
+    dir: &Path,
+) -> anyhow::Result<()> {
     let tenant_id = case
         .get("tenant")
         .and_then(|t| t.as_scalar())
         .unwrap_or_else(|| "alpha".into());
-    let tenant = Tenant::new(TenantId::new(&tenant_id)?);
+    let tenant = tenants.get(&TenantId::new(&tenant_id)?)?;
     let expect = case
         .get("expect")
         .and_then(|e| e.as_scalar())
@@ -152,14 +158,14 @@ fn run_case(case: &fdcs_compose::node::Node, policy: &Policy, dir: &Path) -> any
 fn compose(snippet: &str, policy: &Policy, tenant: &Tenant, dir: &Path) -> anyhow::Result<Got> {
     let mut sources = Vec::new();
     let vars = Vars::new(Vec::new(), None);
+    // LoadError displays as `compose snippet:LINE:COL: message`
     let project = load::from_texts(
         vec![("compose snippet".into(), snippet.to_string())],
         &vars,
         dir,
         &DiskFiles,
         &mut sources,
-    )
-    .map_err(|e| anyhow!("{e}"))?;
+    )?;
     let mut kind = "allow";
     let mut rules = Vec::new();
     let facts = judge::project_facts(&project, tenant);
