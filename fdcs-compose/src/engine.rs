@@ -1,7 +1,9 @@
 //! A compose project → the Engine API requests docker-compose 1.29 sends
 //! for `up` (captured with a logging proxy between docker-compose 1.29.2
 //! and dockerd 20.10): `POST /networks/create`, `POST /volumes/create`,
-//! `POST /containers/create?name=<project>_<service>_1`.
+//! `POST /containers/create?name=<project>_<service>_1`, then, as each
+//! container starts, `POST /networks/<net>/disconnect` and `.../connect`
+//! for the service's networks (in the order `engine/network.rs` explains).
 //!
 //! While a body is built, every JSON path written is mapped to the compose
 //! node that produced it, so a denial's `field` leads back to a line and
@@ -83,7 +85,8 @@ fn labels(project: &str, kind: &str, name: &str) -> Map<String, Value> {
     m
 }
 
-fn is_external(n: &Node) -> bool {
+/// `external: true` or `external: {name: ...}`: made by someone else.
+pub(crate) fn is_external(n: &Node) -> bool {
     n.get("external")
         .is_some_and(|e| e.as_bool() == Some(true) || !e.entries().is_empty())
 }
@@ -250,6 +253,7 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
             out.push(b);
         }
         out.push(container::create(project, project_dir, &name, k, svc));
+        out.extend(network::connects(project, &name, k, svc));
     }
     out
 }

@@ -7,7 +7,7 @@
 //! project's own networks and volumes (and nothing else) and the request is
 //! judged again. A reference to anything else stays unowned, as it would be.
 
-use super::engine::{object_name, EngineRequest};
+use super::engine::{is_external, object_name, EngineRequest};
 use super::load::Project;
 use super::node::Node;
 use fdcs_policy::tenancy::engine_name;
@@ -16,7 +16,9 @@ use fdcs_policy::{
 };
 
 /// The networks, volumes and containers `up` creates for the tenant: a
-/// service may name the others (`links`, `network_mode: service:x`).
+/// service may name the others (`links`, `network_mode: service:x`, a
+/// further network it is connected to). External networks and volumes are
+/// not among them: compose only looks them up.
 pub fn project_facts(project: &Project, tenant: &Tenant) -> Facts {
     let owned = |section: &str, implicit_default: bool| -> Vec<Owned> {
         let mut names: Vec<String> = project
@@ -25,6 +27,9 @@ pub fn project_facts(project: &Project, tenant: &Tenant) -> Facts {
             .map(Node::entries)
             .unwrap_or_default()
             .iter()
+            // an external network or volume is someone else's until the
+            // daemon says otherwise: compose does not create it
+            .filter(|(_, def)| !is_external(def))
             .filter_map(|(k, _)| k.as_scalar())
             .map(|k| object_name(project, section, &k))
             .collect();

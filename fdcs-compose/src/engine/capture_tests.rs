@@ -70,6 +70,8 @@ fn requests_come_in_compose_order_with_compose_targets() {
             "/v1.41/volumes/create",
             "/v1.41/containers/create?name=lintcap_web_1",
             "/v1.41/containers/create?name=lintcap_db_1",
+            "/v1.41/networks/lintcap_back/disconnect",
+            "/v1.41/networks/lintcap_back/connect",
         ]
     );
     // captured: {"Name": "lintcap_back", "CheckDuplicate": true, "Labels": {...project, network...}}
@@ -189,5 +191,217 @@ fn file_secrets_become_read_only_bind_mounts_as_compose_sends_them() {
             .find("HostConfig.Mounts[1].Source")
             .map(|p| p.line),
         Some(7)
+    );
+}
+
+fn project_of(yaml: &str, dir: &str) -> Vec<super::EngineRequest> {
+    let mut sources = Vec::new();
+    let p = from_texts(
+        vec![("docker-compose.yml".into(), yaml.into())],
+        &Vars::new(Vec::new(), None),
+        Path::new(dir),
+        &crate::files::MemFiles::new(),
+        &mut sources,
+    )
+    .unwrap();
+    requests(&p, Path::new(dir))
+}
+
+fn create_of<'a>(r: &'a [super::EngineRequest], svc: &str) -> &'a super::EngineRequest {
+    r.iter()
+        .find(|r| r.target.contains("containers/create") && r.subject == svc)
+        .unwrap()
+}
+
+#[test]
+fn blkio_config_and_device_cgroup_rules_match_the_capture() {
+    // docker-compose 1.29.2, project hcapcblk, `up --no-start`
+    let yaml = r#"version: "2.4"
+services:
+  app:
+    image: example/app:1.0
+    command: sleep 1000
+    device_cgroup_rules: ["c 1:3 mr", 'a *:* rwm']
+    blkio_config:
+      weight: 300
+      weight_device:
+        - path: /dev/loop0
+          weight: 400
+      device_read_bps:
+        - path: /dev/loop0
+          rate: '12mb'
+        - path: /dev/loop1
+          rate: 1024
+      device_write_bps:
+        - {path: /dev/loop0, rate: 1g}
+      device_read_iops:
+        - {path: /dev/loop0, rate: 120}
+      device_write_iops:
+        - {path: /dev/loop0, rate: "30"}
+    network_mode: none
+"#;
+    let r = project_of(yaml, "/nonexistent/hcapcblk");
+    let c = create_of(&r, "app");
+    let captured = json!({"BlkioDeviceReadBps": [{"Path": "/dev/loop0", "Rate": 12582912}, {"Path": "/dev/loop1", "Rate": 1024}],
+        "BlkioDeviceReadIOps": [{"Path": "/dev/loop0", "Rate": 120}], "BlkioDeviceWriteBps": [{"Path": "/dev/loop0", "Rate": 1073741824}],
+        "BlkioDeviceWriteIOps": [{"Path": "/dev/loop0", "Rate": 30}], "BlkioWeight": 300, "BlkioWeightDevice": [{"Path": "/dev/loop0", "Weight": 400}],
+        "DeviceCgroupRules": ["c 1:3 mr", "a *:* rwm"], "NetworkMode": "none"});
+    for (k, v) in captured.as_object().unwrap() {
+        assert_eq!(&c.body["HostConfig"][k], v, "HostConfig.{k}");
+    }
+    let line = |f: &str| c.paths.find(f).map(|p| (p.line, p.col));
+    assert_eq!(line("HostConfig.DeviceCgroupRules[1]"), Some((6, 39)));
+    assert_eq!(line("HostConfig.BlkioWeight"), Some((8, 7)));
+    assert_eq!(line("HostConfig.BlkioWeightDevice"), Some((9, 7)));
+    assert_eq!(
+        line("HostConfig.BlkioDeviceReadBps[1].Path"),
+        Some((15, 11))
+    );
+    assert_eq!(line("HostConfig.BlkioDeviceReadIOps[0]"), Some((20, 11)));
+    // a service with none sends none of them (docker-py leaves them out)
+    let plain = project_of(
+        "services:\n  a:\n    image: x\n    blkio_config: {weight: 0, device_read_bps: []}\n",
+        "/nonexistent/p",
+    );
+    let hc = &create_of(&plain, "a").body["HostConfig"];
+    for k in ["BlkioWeight", "BlkioDeviceReadBps", "DeviceCgroupRules"] {
+        assert!(hc.get(k).is_none(), "{k}: {hc}");
+    }
+}
+
+#[test]
+fn further_networks_are_connected_after_create_as_compose_does() {
+    // docker-compose 1.29.2, project hcapcnet, `up -d`: `app` sets a
+    // priority, so its order is by priority then file order; `one` sets
+    // none, so its order is by engine name (`back` before `zeta`)
+    let yaml = r#"version: "2.4"
+services:
+  app:
+    image: example/app:1.0
+    command: sleep 1000
+    networks:
+      zeta:
+      back:
+        aliases: [db-alias]
+      front:
+        priority: 10
+  one:
+    image: example/app:1.0
+    command: sleep 1000
+    networks: [zeta, back]
+networks:
+  zeta: {}
+  back: {}
+  front: {}
+"#;
+    let r = project_of(yaml, "/nonexistent/hcapcnet");
+    let seq: Vec<(&str, &str)> = r
+        .iter()
+        .filter(|r| !r.target.ends_with("/networks/create"))
+        .map(|r| (r.subject.as_str(), r.target.as_str()))
+        .collect();
+    assert_eq!(
+        seq,
+        [
+            ("app", "/v1.41/containers/create?name=hcapcnet_app_1"),
+            ("app", "/v1.41/networks/hcapcnet_front/disconnect"),
+            ("app", "/v1.41/networks/hcapcnet_front/connect"),
+            ("app", "/v1.41/networks/hcapcnet_zeta/connect"),
+            ("app", "/v1.41/networks/hcapcnet_back/connect"),
+            ("one", "/v1.41/containers/create?name=hcapcnet_one_1"),
+            ("one", "/v1.41/networks/hcapcnet_back/disconnect"),
+            ("one", "/v1.41/networks/hcapcnet_back/connect"),
+            ("one", "/v1.41/networks/hcapcnet_zeta/connect"),
+        ]
+    );
+    // captured create of `one`: only the primary network
+    let one = create_of(&r, "one");
+    assert_eq!(one.body["HostConfig"]["NetworkMode"], "hcapcnet_back");
+    assert_eq!(
+        one.body["NetworkingConfig"],
+        json!({"EndpointsConfig": {"hcapcnet_back": {"Aliases": ["one"], "IPAMConfig": {}}}})
+    );
+    // captured: {"Container": "<id>", "EndpointConfig": {"Aliases": ["app", "db-alias", "<short id>"]}}
+    let back = r
+        .iter()
+        .find(|r| r.subject == "app" && r.target == "/v1.41/networks/hcapcnet_back/connect")
+        .unwrap();
+    assert_eq!(
+        back.body,
+        json!({"Container": "hcapcnet_app_1", "EndpointConfig": {"Aliases": ["app", "db-alias"]}})
+    );
+    assert_eq!((back.anchor.line, back.anchor.col), (8, 7));
+    let disc = r
+        .iter()
+        .find(|r| r.target == "/v1.41/networks/hcapcnet_back/disconnect")
+        .unwrap();
+    assert_eq!(disc.body, json!({"Container": "hcapcnet_one_1"}));
+    assert_eq!((disc.anchor.line, disc.anchor.col), (15, 22));
+}
+
+#[test]
+fn links_and_addresses_match_the_capture() {
+    // docker-compose 1.29.2, project hcapclnk, `up -d`
+    let yaml = r#"version: "2.4"
+services:
+  db:
+    image: example/app:1.0
+    command: sleep 1000
+  web:
+    image: example/app:1.0
+    command: sleep 1000
+    links: ["db:database"]
+    networks:
+      default:
+      other:
+        ipv4_address: 10.213.77.10
+networks:
+  other:
+    ipam:
+      config:
+        - subnet: 10.213.77.0/24
+"#;
+    let r = project_of(yaml, "/nonexistent/hcapclnk");
+    let links = json!([
+        "hcapclnk_db_1:database",
+        "hcapclnk_db_1:db_1",
+        "hcapclnk_db_1:hcapclnk_db_1"
+    ]);
+    let web = create_of(&r, "web");
+    assert_eq!(web.body["HostConfig"]["Links"], links);
+    assert_eq!(web.body["HostConfig"]["NetworkMode"], "hcapclnk_default");
+    assert_eq!(
+        web.paths.find("HostConfig.Links[2]").map(|p| p.line),
+        Some(9)
+    );
+    let other = r
+        .iter()
+        .find(|r| r.target == "/v1.41/networks/hcapclnk_other/connect")
+        .unwrap();
+    // captured: {"Aliases": ["web", "<short id>"], "IPAMConfig": {"IPv4Address": "10.213.77.10"}, "Links": [...]}
+    assert_eq!(
+        other.body,
+        json!({"Container": "hcapclnk_web_1", "EndpointConfig": {"Aliases": ["web"], "IPAMConfig": {"IPv4Address": "10.213.77.10"}, "Links": links}})
+    );
+    assert_eq!(
+        other
+            .paths
+            .find("EndpointConfig.IPAMConfig.IPv4Address")
+            .map(|p| (p.line, p.col)),
+        Some((13, 9))
+    );
+    // a service without `networks:` is reconnected to the default network
+    let db: Vec<&str> = r
+        .iter()
+        .filter(|r| r.subject == "db")
+        .map(|r| r.target.as_str())
+        .collect();
+    assert_eq!(
+        db,
+        [
+            "/v1.41/containers/create?name=hcapclnk_db_1",
+            "/v1.41/networks/hcapclnk_default/disconnect",
+            "/v1.41/networks/hcapclnk_default/connect"
+        ]
     );
 }

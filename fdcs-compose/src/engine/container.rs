@@ -2,8 +2,8 @@
 //! the body docker-compose 1.29.2 sends (field by field as captured), and
 //! `POST /build` when the service builds its image.
 
-use super::network::networking;
-use super::resources::resources;
+use super::network::{links, networking};
+use super::resources::{blkio, resources};
 use super::secrets::secrets;
 use super::units::{ports, shell_words};
 use super::{labels, object_name, EngineRequest, PathMap, API};
@@ -293,21 +293,12 @@ pub(super) fn create(
         ("dns_search", "DnsSearch"),
         ("group_add", "GroupAdd"),
         ("volumes_from", "VolumesFrom"),
-        ("links", "Links"),
         ("extra_hosts", "ExtraHosts"),
+        ("device_cgroup_rules", "DeviceCgroupRules"),
     ];
     for (field, json_name) in lists {
         if let Some((k, v)) = svc.entry(field) {
-            let items: Vec<String> = if field == "links" {
-                // compose links `svc[:alias]` to the service's first container
-                strs(v)
-                    .into_iter()
-                    .map(|l| {
-                        let (svc, alias) = l.split_once(':').unwrap_or((&l, &l));
-                        format!("{}_{svc}_1:{alias}", project.name)
-                    })
-                    .collect()
-            } else if field == "volumes_from" {
+            let items: Vec<String> = if field == "volumes_from" {
                 strs(v)
                     .into_iter()
                     .map(|f| match f.strip_prefix("container:") {
@@ -341,6 +332,15 @@ pub(super) fn create(
             hc.insert(json_name.into(), json!(items));
             p.set(format!("HostConfig.{json_name}"), k.pos);
         }
+    }
+    if let Some((k, _)) = svc.entry("links") {
+        let list = links(project, svc);
+        for (i, (_, pos)) in list.iter().enumerate() {
+            p.set(format!("HostConfig.Links[{i}]"), *pos);
+        }
+        let l: Vec<String> = list.into_iter().map(|(s, _)| s).collect();
+        hc.insert("Links".into(), json!(l));
+        p.set("HostConfig.Links", k.pos);
     }
     let strings = [
         ("pid", "PidMode"),
@@ -460,6 +460,7 @@ pub(super) fn create(
         p.set("HostConfig.RestartPolicy", k.pos);
     }
     resources(svc, &mut hc, &mut p);
+    blkio(svc, &mut hc, &mut p);
     networking(project, name, svc, &mut body, &mut hc, &mut p);
     body.insert("HostConfig".into(), Value::Object(hc));
     p.set("HostConfig", key.pos);

@@ -1,5 +1,6 @@
 //! Resource limits of a service → `HostConfig` (`Memory`, `NanoCpus`,
-//! `PidsLimit`, ...), from the service keys or `deploy.resources`.
+//! `PidsLimit`, ...), from the service keys or `deploy.resources`, and
+//! `blkio_config` → `BlkioWeight` and the per-device `Blkio*` lists.
 
 use super::units::{bytes, nano_cpus};
 use super::PathMap;
@@ -62,5 +63,82 @@ pub(super) fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap
     if let Some((k, s)) = pick("shm_size", None, "") {
         hc.insert("ShmSize".into(), json!(bytes(&s).unwrap_or(0)));
         p.set("HostConfig.ShmSize", k.pos);
+    }
+}
+
+/// `blkio_config` as docker-compose 1.29 sends it (captured, project
+/// `hcapcblk`): `weight` → `BlkioWeight`; each per-device list → its
+/// `Blkio*` field, every item's keys capitalised (`path` → `Path`, `rate` →
+/// `Rate`, `weight` → `Weight`, compose's `convert_blkio_config`), `bps`
+/// rates in bytes (`12mb` → 12582912, compose's `parse_bytes`), `iops`
+/// rates as integers (`"30"` → 30). docker-py leaves out a zero weight and
+/// empty lists.
+pub(super) fn blkio(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
+    let Some(b) = svc.get("blkio_config") else {
+        return;
+    };
+    if let Some((k, w)) = b.entry("weight") {
+        let n = w.as_scalar().and_then(|s| s.trim().parse::<i64>().ok());
+        if n != Some(0) && !w.is_null() {
+            hc.insert(
+                "BlkioWeight".into(),
+                n.map_or_else(|| json!(w.as_scalar()), |n| json!(n)),
+            );
+            p.set("HostConfig.BlkioWeight", k.pos);
+        }
+    }
+    for (field, json_name) in [
+        ("weight_device", "BlkioWeightDevice"),
+        ("device_read_bps", "BlkioDeviceReadBps"),
+        ("device_read_iops", "BlkioDeviceReadIOps"),
+        ("device_write_bps", "BlkioDeviceWriteBps"),
+        ("device_write_iops", "BlkioDeviceWriteIOps"),
+    ] {
+        let Some((k, list)) = b.entry(field) else {
+            continue;
+        };
+        let items: Vec<Value> = list
+            .items()
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                p.set(format!("HostConfig.{json_name}[{i}]"), it.pos);
+                let m: Map<String, Value> = it
+                    .entries()
+                    .iter()
+                    .map(|(ik, iv)| {
+                        let key = ik.as_scalar().unwrap_or_default();
+                        let raw = iv.as_scalar().unwrap_or_default();
+                        let num = if key == "rate" && field.ends_with("_bps") {
+                            bytes(&raw)
+                        } else {
+                            raw.trim().parse::<i64>().ok()
+                        };
+                        let v = match (key.as_str(), num) {
+                            ("path", _) | (_, None) => json!(raw),
+                            (_, Some(n)) => json!(n),
+                        };
+                        (capitalize(&key), v)
+                    })
+                    .collect();
+                Value::Object(m)
+            })
+            .collect();
+        if !items.is_empty() {
+            hc.insert(json_name.into(), Value::Array(items));
+            p.set(format!("HostConfig.{json_name}"), k.pos);
+        }
+    }
+}
+
+/// Python's `str.capitalize`: first letter upper, the rest lower.
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f
+            .to_uppercase()
+            .chain(c.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
     }
 }
