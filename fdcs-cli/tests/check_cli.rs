@@ -452,3 +452,41 @@ fn another_policy_file_with_cel_rules_is_used() {
     let o = check(&["--tenant", "alpha", s(&foreign_image)]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+/// `check | head`: a reader that went away is no error (ripgrep's rule),
+/// nothing on stderr and exit 0; the read end is closed before `check`
+/// writes, so every write meets a broken pipe.
+#[test]
+fn a_closed_stdout_pipe_exits_quietly() {
+    let ping = corpus("cli28/ping.http");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_fdcs-policy"))
+        .args(["check", "--tenant", "alpha", s(&ping), s(&ping)])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+}
+
+/// Any other write error (a full disk) is an input/output error: exit 2
+/// and a message, not a silent success with a truncated report.
+#[test]
+fn a_stdout_that_cannot_be_written_is_exit_2_with_a_message() {
+    let ping = corpus("cli28/ping.http");
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full on this system
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_fdcs-policy"))
+        .args(["check", "--tenant", "alpha", s(&ping)])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot write to stdout: No space left on device"),
+        "{}",
+        stderr(&o)
+    );
+}
