@@ -243,6 +243,8 @@ struct Refusal {
     /// The service compose was working on, when its output says.
     service: Option<String>,
     rule: String,
+    /// serve's message from `fdcs:` on (or the daemon's not-found line).
+    message: String,
 }
 
 /// What deploying did.
@@ -307,9 +309,14 @@ fn refusals(stderr: &str, project: &str) -> Vec<Refusal> {
             None
         };
         if let Some(rule) = rule {
-            let r = Refusal { service, rule };
-            if !out.contains(&r) {
-                out.push(r);
+            // compose prints each error twice (container, then service)
+            if !out.iter().any(|r| r.rule == rule && r.service == service) {
+                let message = line.find("fdcs: ").map_or(line, |i| &line[i..]);
+                out.push(Refusal {
+                    service,
+                    rule,
+                    message: message.trim().to_owned(),
+                });
             }
         }
     }
@@ -499,8 +506,13 @@ fn judge(lint: &Lint, outcome: &Outcome, listed: Option<LintMust>) -> Result<(),
         )),
         Outcome::Refused(rs) => {
             if lint.engine_errors.is_empty() {
+                let said: Vec<String> = rs
+                    .iter()
+                    .map(|r| format!("{} ({:?}): {}", r.rule, r.service, r.message))
+                    .collect();
                 return Err(format!(
-                    "(a) lint has no engine error but serve refused: {rs:?}"
+                    "(a) lint has no engine error but serve refused:\n  {}",
+                    said.join("\n  ")
                 ));
             }
             for r in rs {
@@ -510,10 +522,11 @@ fn judge(lint: &Lint, outcome: &Outcome, listed: Option<LintMust>) -> Result<(),
                 if !known {
                     return Err(format!(
                         "(b) serve refused with {} (service {:?}), which is not among lint's \
-                         engine errors [{}]",
+                         engine errors [{}]:\n  {}",
                         r.rule,
                         r.service,
-                        rules()
+                        rules(),
+                        r.message
                     ));
                 }
             }
