@@ -51,6 +51,18 @@ enum Command {
     Completions(completions::Args),
 }
 
+/// What a failed write to stdout means for a command's outcome: a reader
+/// that went away (`| head`) ends the run quietly with exit 0, as in
+/// ripgrep; any other error (a full disk, `>/dev/full`) is exit 2 with the
+/// error, never a silent success with a cut-off report.
+pub(crate) fn stdout_failed(e: std::io::Error) -> anyhow::Result<Exit> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(Exit::Ok)
+    } else {
+        Err(anyhow::Error::new(e).context("cannot write to stdout"))
+    }
+}
+
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Check(a) => check::run(a),

@@ -90,11 +90,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     for (path, req) in &requests {
         let outcome = judge::judge_with_state(&policy, &tenant, req, state.as_ref());
         denied |= outcome.is_denied();
-        match out.print(path, &outcome) {
-            Ok(()) => {}
-            // stdout closed (`| head`): like ripgrep, a broken pipe is not an error
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Exit::Ok),
-            Err(e) => return Err(anyhow::Error::new(e).context("cannot write to stdout")),
+        if let Err(e) = out.print(path, &outcome) {
+            return super::stdout_failed(e);
         }
     }
     Ok(if denied { Exit::Found } else { Exit::Ok })

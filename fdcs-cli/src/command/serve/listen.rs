@@ -135,7 +135,9 @@ fn group_id(g: &str) -> anyhow::Result<u32> {
     match nix::unistd::Group::from_name(g) {
         Ok(Some(group)) => Ok(group.gid.as_raw()),
         Ok(None) => anyhow::bail!("--listen-group `{g}`: no such group on this host"),
-        Err(e) => anyhow::bail!("--listen-group `{g}`: cannot read the group database: {e}"),
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "--listen-group `{g}`: cannot read the group database"
+        ))),
     }
 }
 
