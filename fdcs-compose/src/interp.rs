@@ -13,17 +13,26 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     map: BTreeMap<String, String>,
+    /// The shell's part alone: an included project reads its own `.env`
+    /// under the same shell ([`Vars::with_dotenv`]).
+    shell: BTreeMap<String, String>,
 }
 
 impl Vars {
     /// Shell environment over the `.env` file contents (the shell wins, as in compose).
     pub fn new(env: impl IntoIterator<Item = (String, String)>, dotenv: Option<&str>) -> Self {
+        let shell: BTreeMap<String, String> = env.into_iter().collect();
         let mut map = BTreeMap::new();
         if let Some(text) = dotenv {
             map.extend(parse_dotenv(text));
         }
-        map.extend(env);
-        Vars { map }
+        map.extend(shell.clone());
+        Vars { map, shell }
+    }
+
+    /// The same shell over another `.env` (an `include:`d project's own).
+    pub fn with_dotenv(&self, dotenv: Option<&str>) -> Self {
+        Vars::new(self.shell.clone(), dotenv)
     }
 
     /// The value of a variable, if set.

@@ -1,6 +1,6 @@
 //! docker-compose projects for fdcs, without I/O: loading, interpolation,
-//! merging and `extends`, the Engine API requests docker-compose 1.29 sends
-//! for them, and lint's findings.
+//! merging, `include:`, `extends` and `profiles`, the Engine API requests
+//! docker-compose 1.29 sends for them, and lint's findings.
 //!
 //! The crate reads nothing itself: file texts come in through [`Files`] and
 //! the environment as [`Vars`], so `lint` in CI, `fdcs-policy test` suites
@@ -36,12 +36,14 @@ pub mod engine;
 mod extends;
 pub mod files;
 pub mod finding;
+mod include;
 pub mod interp;
 pub mod judge;
 pub mod lint;
 pub mod load;
 pub mod merge;
 pub mod node;
+mod profiles;
 mod verdicts;
 
 pub use files::{Files, MemFiles};

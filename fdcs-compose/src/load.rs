@@ -30,6 +30,11 @@ pub struct Project {
     /// The variables it was interpolated with (the environment and `.env`):
     /// `environment: [KEY]` and `~` read them, as compose does.
     pub vars: Vars,
+    /// The active profiles (`--profile`, else `COMPOSE_PROFILES`).
+    pub profiles: Vec<String>,
+    /// Services left out because none of their `profiles:` is active: `up`
+    /// sends nothing for them, so they are not in `doc` and not linted.
+    pub inactive: Vec<String>,
 }
 
 /// Why a project could not be loaded (exit code 2).
@@ -82,13 +87,16 @@ pub fn discover(dir: &Path, files: &dyn Files) -> Result<Vec<PathBuf>, LoadError
     Err(LoadError::io(dir, "no compose file here (looked for compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml)"))
 }
 
-/// Options that shape interpolation.
+/// Options that shape interpolation and what `up` would start.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// `--env-file`: replaces the project's `.env`.
     pub env_file: Option<PathBuf>,
     /// The process environment.
     pub env: Vec<(String, String)>,
+    /// `--profile` (repeatable): the active profiles, replacing
+    /// `COMPOSE_PROFILES` as compose's flag does; empty: the variable's.
+    pub profiles: Vec<String>,
 }
 
 /// The directory of the first compose file, against which compose resolves
@@ -131,11 +139,12 @@ pub fn load(
             text,
         ));
     }
-    from_texts(texts, &vars, &dir, files, sources)
+    from_texts_with(texts, vars.clone(), &dir, files, sources, &opts.profiles)
 }
 
 /// Builds a project from file contents already in memory (also used for
-/// compose snippets in policy test suites).
+/// compose snippets in policy test suites); the active profiles are
+/// `COMPOSE_PROFILES`'s.
 pub fn from_texts(
     texts: Vec<(String, String)>,
     vars: &Vars,
@@ -143,6 +152,28 @@ pub fn from_texts(
     files: &dyn Files,
     sources: &mut Vec<Source>,
 ) -> Result<Project, LoadError> {
+    from_texts_with(texts, vars.clone(), dir, files, sources, &[])
+}
+
+/// [`from_texts`] with `--profile`s (empty: `COMPOSE_PROFILES`'s).
+pub fn from_texts_with(
+    texts: Vec<(String, String)>,
+    vars: Vars,
+    dir: &Path,
+    files: &dyn Files,
+    sources: &mut Vec<Source>,
+    profiles: &[String],
+) -> Result<Project, LoadError> {
+    let vars = &vars;
+    let top: Vec<PathBuf> = texts
+        .iter()
+        .map(|(p, _)| {
+            let name = Path::new(p)
+                .file_name()
+                .map_or_else(|| PathBuf::from(p), PathBuf::from);
+            super::include::clean(&dir.join(name))
+        })
+        .collect();
     let mut doc: Option<Node> = None;
     let mut misses = Vec::new();
     for (path, text) in texts {
@@ -173,8 +204,17 @@ pub fn from_texts(
         });
     }
     let mut doc = doc.ok_or_else(|| LoadError::io(dir, "no compose file given"))?;
-    super::extends::resolve(&mut doc, dir, vars, files, sources, &mut misses)?;
     let abs = files.canonical(dir).unwrap_or_else(|| dir.to_path_buf());
+    let cx = super::include::Cx {
+        files,
+        vars,
+        main_abs: &abs,
+    };
+    let mut stack = top;
+    super::include::resolve(&mut doc, dir, &cx, sources, &mut misses, &mut stack)?;
+    super::extends::resolve(&mut doc, dir, vars, files, sources, &mut misses)?;
+    let active = super::profiles::active(Some(profiles), vars);
+    let inactive = super::profiles::apply(&mut doc, &active, sources)?;
     let name = project_name(&doc, vars, &abs);
     Ok(Project {
         name,
@@ -182,6 +222,8 @@ pub fn from_texts(
         misses,
         dir: abs,
         vars: vars.clone(),
+        profiles: active,
+        inactive,
     })
 }
 

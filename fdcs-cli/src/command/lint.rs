@@ -35,6 +35,12 @@ pub(crate) struct Args {
     /// Variables file, instead of the project's `.env`.
     #[arg(long, value_name = "FILE")]
     env_file: Option<PathBuf>,
+    /// Profile to activate (repeat for several), as `docker-compose
+    /// --profile`: replaces `COMPOSE_PROFILES`. A service with `profiles:`
+    /// none of which is active is not linted, as `up` does not start it
+    /// (text output notes it on stderr).
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
     /// Directory SARIF and JUnit paths are relative to (SARIF's `SRCROOT`);
     /// default: the repository root (the nearest directory up with a `.git`),
     /// else the current directory.
@@ -97,10 +103,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let opts = load::LoadOptions {
         env_file: args.env_file.clone(),
         env: std::env::vars().collect(),
+        profiles: args.profiles.clone(),
     };
     let mut sources = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut subjects: Vec<(usize, String)> = Vec::new();
+    let mut inactive: Vec<String> = Vec::new();
     for files in &projects {
         let first = sources.len();
         let project = match load::load(files, &opts, &DiskFiles, &mut sources) {
@@ -110,6 +118,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
                 continue;
             }
         };
+        if !project.inactive.is_empty() {
+            inactive.push(format!(
+                "note: {}: not linted, as `up` would not start them: {} (no active profile of theirs; \
+                 lint them with --profile NAME or COMPOSE_PROFILES)",
+                sources.get(first).map_or("", |s| s.path.as_str()),
+                project
+                    .inactive
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         subjects.extend(
             project
                 .doc
@@ -157,6 +178,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     // text with nothing linted: the error on stderr says it all
     if !(args.format == Format::Text && findings.is_empty() && !errors.is_empty()) {
         let _ = stdout.write_all(out.as_bytes());
+    }
+    if args.format == Format::Text {
+        for note in &inactive {
+            eprintln!("{note}");
+        }
     }
     let color_err = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for e in &errors {
