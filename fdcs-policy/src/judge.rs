@@ -40,6 +40,7 @@ pub fn judge(policy: &Policy, tenant: &Tenant, req: &Request, facts: &Facts) -> 
         route,
         query,
         rewritten: std::cell::Cell::new(false),
+        enforcer: crate::Enforcer::new(&policy.enforcement),
     };
     let outcome = match cx.route.endpoint {
         Endpoint::ContainerList
@@ -112,7 +113,17 @@ pub fn judge(policy: &Policy, tenant: &Tenant, req: &Request, facts: &Facts) -> 
         | Endpoint::Admin(_) => system::judge(&cx),
     };
     match outcome.and_then(|fwd| cx.custom_rules(&fwd).map(|()| fwd)) {
-        Ok(fwd) => {
+        Ok(mut fwd) => {
+            // allowed although rules in warn or audit mode refused parts
+            // of it: the verdict says which, and where the client can be told
+            fwd.warnings = cx.enforcer.take();
+            if !fwd.warnings.is_empty() {
+                fwd.warnings_field = match cx.route.endpoint {
+                    Endpoint::ContainerCreate => Some(crate::WarningsField::List),
+                    Endpoint::NetworkCreate => Some(crate::WarningsField::Text),
+                    _ => None,
+                };
+            }
             if cx.changed(&fwd) {
                 Verdict::Rewrite(fwd)
             } else {

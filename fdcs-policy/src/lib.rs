@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod decode;
+mod enforce;
 pub mod image;
 mod judge;
 pub mod policy;
@@ -31,8 +32,9 @@ mod tenant;
 pub mod tenants;
 mod verdict;
 
+pub use enforce::{add_warnings, Enforcer, Warning, WarningsField};
 pub use judge::judge;
-pub use policy::{Policy, PolicyError};
+pub use policy::{EnforcementMode, Policy, PolicyError};
 pub use request::Request;
 pub use rules::catalog::RuleId;
 pub use session::{Answer, NoAnswers, Session, Step, DEFAULT_MAX_ROUNDS};

@@ -37,6 +37,8 @@
 //!     message: "an owner label is required; add --label owner=<you>"   # or messageExpression
 //! lint:                                     # read by `fdcs-policy lint` only
 //!   rules: { compose.host-port: error, compose.healthcheck-unset: off }
+//! enforcement:                              # deny (default), warn or audit
+//!   { privileges.capabilities: warn, custom.labels.owner-required: audit }
 //! ```
 //!
 //! Unknown keys, YAML 1.1 booleans (`yes`), duplicate keys, invalid values and
@@ -48,6 +50,7 @@ mod cel_bounds;
 mod cel_json;
 mod cel_rule;
 mod cel_value;
+mod enforcement;
 mod err;
 mod lint;
 mod load;
@@ -61,6 +64,7 @@ pub use bounds::{
 };
 pub use cel_rule::{CelRule, Limits, ENDPOINT_NAMES};
 pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};
+pub use enforcement::{downgradable, EnforcementMode, EnforcementParams};
 pub use err::PolicyError;
 pub(crate) use err::{Errs, Pos}; // shared with the tenants file loader
 pub use lint::{LintLevel, LintParams};
@@ -108,6 +112,9 @@ pub struct Policy {
     pub custom: Vec<CelRule>,
     /// How `fdcs-policy lint` grades findings (`lint:`); the engine ignores it.
     pub lint: LintParams,
+    /// Rules in `warn` or `audit` mode (`enforcement:`); every other rule
+    /// denies.
+    pub enforcement: EnforcementParams,
 }
 
 impl Policy {
@@ -120,7 +127,13 @@ impl Policy {
     pub fn embedded_default() -> Result<Policy, PolicyError> {
         Policy::from_yaml(DEFAULT_POLICY_YAML, "policies/default.yaml")
     }
-}
+
+    /// How a violation of `rule` is enforced: `deny` unless the policy's
+    /// `enforcement:` block says `warn` or `audit`. `lint` grades a `warn`
+    /// rule's findings as warnings with it.
+    pub fn mode(&self, rule: &crate::RuleId) -> EnforcementMode {
+        self.enforcement.mode(rule)
+    }
 
 /// `ports.ephemeral-only`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,6 +33,14 @@ impl Verdict {
         }
     }
 
+    /// The rules in `warn` or `audit` mode this request broke although it
+    /// was allowed (none for a denial or a question): `lint` reports a
+    /// `warn` rule's as warnings, the tower layer tells the client, the
+    /// audit log and the metrics.
+    pub fn warnings(&self) -> &[crate::Warning] {
+        self.forward().map_or(&[], |f| f.warnings.as_slice())
+    }
+
     /// Short lowercase name: `allow`, `rewrite`, `deny`, `need`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -214,6 +222,15 @@ pub struct Forward {
     pub postlude: Vec<Prelude>,
     /// How to treat the engine's response.
     pub response: ResponsePlan,
+    /// The refusals of rules in `warn` or `audit` mode that let this
+    /// request through (`enforcement:`), in the order the rules ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::Warning>,
+    /// Where a successful answer has room for the `warn`-mode ones
+    /// ([`crate::add_warnings`]); `None`: nowhere (audit log and metrics
+    /// only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings_field: Option<crate::WarningsField>,
 }
 
 /// Client request headers that may reach the engine as the client sent

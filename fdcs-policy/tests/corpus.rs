@@ -617,6 +617,8 @@ fn the_assert_checker_can_fail() {
         postlude: vec![],
         prelude: vec![],
         response: fdcs_policy::ResponsePlan::PassThrough,
+        warnings: Vec::new(),
+        warnings_field: None,
     });
     for bad in [
         "/HostConfig/PidsLimit > 0",

@@ -1,7 +1,8 @@
 //! One audit line per request, through `tracing` (target `fdcs::audit`):
 //! request id, peer, tenant, method, path, endpoint, verdict, the policy's
-//! decision, rule, status, outcome, latency. Tokens and bodies are never
-//! logged.
+//! decision, rule, the rules it allowed in `warn` or `audit` mode
+//! (`warnings=privileges.capabilities=warn,custom.x=audit`, `-` for none),
+//! status, outcome, latency. Tokens and bodies are never logged.
 //!
 //! [`Audit`] is a drop guard: hyper drops a request's future when its client
 //! goes away, and a request the engine may well have carried out (a `stop`,
@@ -59,6 +60,9 @@ pub(crate) struct Audit {
     /// What the policy decided (`allow`, `rewrite`, `deny`), once it did.
     pub(crate) decision: Option<&'static str>,
     pub(crate) rule: Option<fdcs_policy::RuleId>,
+    /// `(rule, mode)` of every rule in `warn` or `audit` mode the allowed
+    /// request broke, once each ([`Audit::warned`]).
+    warnings: Vec<(String, &'static str)>,
     /// The engine's status for the judged request, once it answered.
     pub(crate) engine_status: Option<u16>,
     written: bool,
@@ -86,6 +90,7 @@ impl Audit {
             verdict: PENDING,
             decision: None,
             rule: None,
+            warnings: Vec::new(),
             engine_status: None,
             written: false,
         }
@@ -96,6 +101,19 @@ impl Audit {
         self.verdict = kind;
         if kind != "need" {
             self.decision = Some(kind);
+        }
+    }
+
+    /// The policy allowed the request with these warnings (the verdict of
+    /// the last judging counts: a request judged again replaces them).
+    pub(crate) fn warned(&mut self, warnings: &[fdcs_policy::Warning]) {
+        self.warnings.clear();
+        for w in warnings {
+            let rule = w.denial.rule.clone().unwrap_or_else(|| "-".into());
+            let key = (rule, w.mode.as_str());
+            if !self.warnings.contains(&key) {
+                self.warnings.push(key);
+            }
         }
     }
 
@@ -119,6 +137,18 @@ impl Audit {
         if let (Some(rule), "deny") = (&self.rule, self.verdict) {
             self.metrics.denied(rule);
         }
+        for (rule, mode) in &self.warnings {
+            self.metrics.policy_warned(rule, mode);
+        }
+        let warnings = match self.warnings.is_empty() {
+            true => "-".to_string(),
+            false => self
+                .warnings
+                .iter()
+                .map(|(r, m)| format!("{r}={m}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        };
         tracing::info!(
             target: "fdcs::audit",
             request_id = %self.id,
@@ -130,6 +160,7 @@ impl Audit {
             verdict = self.verdict,
             decision = self.decision.unwrap_or("-"),
             rule = self.rule.as_deref().unwrap_or("-"),
+            warnings = %warnings,
             // absent when the client left before the engine answered
             status,
             outcome,
@@ -193,6 +224,40 @@ mod tests {
         assert_eq!(count(&m, "fdcs_request_duration_seconds_count"), Some(1));
         assert_eq!(
             count(&m, "fdcs_denials_total{rule=\"ports.ephemeral-only\"}"),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn warnings_are_counted_once_per_request_and_rule() {
+        use fdcs_policy::{Denial, EnforcementMode, RuleId, Warning};
+        let m = Arc::new(Metrics::default());
+        let w = |rule: RuleId, mode| Warning {
+            mode,
+            denial: Denial::policy(rule, "x", "y"),
+        };
+        {
+            let mut a = Audit::start(Arc::clone(&m), "id".into(), None, "POST", "/x");
+            a.decided("rewrite");
+            a.warned(&[
+                w(RuleId::PRIVILEGES_CAPABILITIES, EnforcementMode::Warn),
+                w(RuleId::PRIVILEGES_CAPABILITIES, EnforcementMode::Warn),
+                w(RuleId::custom("x"), EnforcementMode::Audit),
+            ]);
+            a.finish(201);
+        }
+        assert_eq!(
+            count(
+                &m,
+                "fdcs_policy_warnings_total{rule=\"privileges.capabilities\",mode=\"warn\"}"
+            ),
+            Some(1)
+        );
+        assert_eq!(
+            count(
+                &m,
+                "fdcs_policy_warnings_total{rule=\"custom.x\",mode=\"audit\"}"
+            ),
             Some(1)
         );
     }

@@ -173,6 +173,8 @@ mod tests {
             registry_auth: None,
             registry_config: None,
             response: plan,
+            warnings: vec![],
+            warnings_field: None,
         }
     }
 

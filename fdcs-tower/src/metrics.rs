@@ -47,6 +47,9 @@ pub struct Metrics {
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
     denials: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    /// `(rule, mode)` → requests allowed although they broke a rule in
+    /// `warn` or `audit` mode.
+    warnings: std::sync::Mutex<std::collections::BTreeMap<(String, &'static str), u64>>,
 }
 
 /// Most distinct rule ids counted in `fdcs_denials_total`; the rest count as
@@ -100,6 +103,24 @@ impl Metrics {
             "other"
         };
         *m.entry(key.to_string()).or_insert(0) += 1;
+    }
+
+    /// Records a request the policy allowed although it broke `rule`, which
+    /// is in `mode` (`warn` or `audit`): what enforcing the rule would have
+    /// refused, counted once per request and rule. An operator rolling a
+    /// rule out in `audit` watches this before enforcing it.
+    pub fn policy_warned(&self, rule: &str, mode: &'static str) {
+        let mut m = match self.warnings.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let key = (rule.to_string(), mode);
+        let key = if m.contains_key(&key) || m.len() < MAX_DENIAL_RULES {
+            key
+        } else {
+            ("other".to_string(), mode)
+        };
+        *m.entry(key).or_insert(0) += 1;
     }
 
     /// A request entered (for the in-flight gauge).
@@ -200,6 +221,21 @@ impl Metrics {
         for (rule, n) in denials {
             let _ = writeln!(s, "fdcs_denials_total{{rule=\"{rule}\"}} {n}");
         }
+        let _ = writeln!(
+            s,
+            "# HELP fdcs_policy_warnings_total Requests allowed although they broke a rule in warn or audit mode, by rule and mode."
+        );
+        let _ = writeln!(s, "# TYPE fdcs_policy_warnings_total counter");
+        let warnings = match self.warnings.lock() {
+            Ok(m) => m.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for ((rule, mode), n) in warnings {
+            let _ = writeln!(
+                s,
+                "fdcs_policy_warnings_total{{rule=\"{rule}\",mode=\"{mode}\"}} {n}"
+            );
+        }
         s
     }
 }
@@ -215,7 +251,20 @@ mod tests {
         m.record("allow", Some(200), Duration::from_millis(2));
         m.denied("quota.memory");
         m.denied("quota.memory");
+        m.policy_warned("privileges.capabilities", "warn");
+        m.policy_warned("custom.no-latest", "audit");
+        m.policy_warned("custom.no-latest", "audit");
         let text = m.render();
+        assert!(
+            text.contains(
+                "fdcs_policy_warnings_total{rule=\"privileges.capabilities\",mode=\"warn\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("fdcs_policy_warnings_total{rule=\"custom.no-latest\",mode=\"audit\"} 2"),
+            "{text}"
+        );
         assert!(
             text.contains("fdcs_denials_total{rule=\"quota.memory\"} 2"),
             "{text}"

@@ -20,8 +20,11 @@ use http_body::Body;
 pub(crate) use events::EventLines;
 
 /// Applies the response plan (hijack excepted: see [`crate::hijack`]).
+/// A successful create answer also gets the warnings of the rules the
+/// policy allowed in `warn` mode, where the API has room for them
+/// ([`fdcs_policy::add_warnings`]): the docker CLI prints each one.
 pub(crate) async fn respond<RB>(
-    plan: &ResponsePlan,
+    fwd: &Forward,
     tenant: &Tenant,
     resp: Response<RB>,
     limits: &Limits,
@@ -32,18 +35,39 @@ where
 {
     let ok = resp.status().is_success();
     let (mut parts, body) = resp.into_parts();
-    match plan {
+    match &fwd.response {
         ResponsePlan::Rewrite(rw) => {
             let bytes = read_limited(body, limits.max_response_body).await?;
-            Ok(rewritten(rw, tenant, parts, &bytes))
+            Ok(rewritten(rw, tenant, parts, &bytes, ok.then_some(fwd)))
         }
         ResponsePlan::Events if ok => {
             parts.headers.remove(header::CONTENT_LENGTH);
             let lines = EventLines::events(boxed(body), tenant.clone(), limits.max_event_line);
             Ok(Response::from_parts(parts, boxed(lines)))
         }
+        // a network create's answer (`{"Id", "Warning"}`), small and bounded:
+        // read only when a `warn`-mode warning has a place in it
+        ResponsePlan::PassThrough if ok && shows_warnings(fwd) => {
+            let bytes = read_limited(body, limits.max_response_body).await?;
+            let out = fdcs_policy::add_warnings(&fwd.warnings, fwd.warnings_field, &bytes)
+                .unwrap_or_else(|| bytes.to_vec());
+            parts.headers.remove(header::TRANSFER_ENCODING);
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+            Ok(Response::from_parts(parts, full(out)))
+        }
         _ => Ok(Response::from_parts(parts, boxed(body))),
     }
+}
+
+/// Whether the answer has a place for a `warn`-mode warning of `fwd`.
+fn shows_warnings(fwd: &Forward) -> bool {
+    fwd.warnings_field.is_some()
+        && fwd
+            .warnings
+            .iter()
+            .any(|w| w.mode == fdcs_policy::EnforcementMode::Warn)
 }
 
 /// Whether the engine's answer is an error (400 and up) that the core
@@ -77,13 +101,21 @@ where
 }
 
 /// A buffered answer, rewritten by the core for the tenant.
+/// With `warned`, the answer also gets that forward's `warn`-mode
+/// warnings where the API has room for them.
 pub(crate) fn rewritten(
     rw: &ResponseRewrite,
     tenant: &Tenant,
     mut parts: http::response::Parts,
     bytes: &[u8],
+    warned: Option<&Forward>,
 ) -> Response<FdcsBody> {
-    let (status, out) = fdcs_policy::rewrite_answer(rw, tenant, parts.status.as_u16(), bytes);
+    let (status, mut out) = fdcs_policy::rewrite_answer(rw, tenant, parts.status.as_u16(), bytes);
+    if let Some(fwd) = warned {
+        if let Some(with) = fdcs_policy::add_warnings(&fwd.warnings, fwd.warnings_field, &out) {
+            out = with;
+        }
+    }
     parts.status = http::StatusCode::from_u16(status).unwrap_or(parts.status);
     parts.headers.remove(header::TRANSFER_ENCODING);
     parts

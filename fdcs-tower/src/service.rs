@@ -276,7 +276,7 @@ where
             hijack::Tunnel::new(&fwd, inner, stream, limits),
         )),
         ResponsePlan::Stats => Ok(rewrite::stats(&tenant, resp, limits)),
-        plan => rewrite::respond(plan, &tenant, resp, limits).await,
+        _ => rewrite::respond(&fwd, &tenant, resp, limits).await,
     }
 }
 
@@ -369,7 +369,10 @@ where
             Step::Decided(verdict) => {
                 audit.decided(verdict.kind());
                 return match verdict {
-                    Verdict::Allow(f) | Verdict::Rewrite(f) => Ok(f),
+                    Verdict::Allow(f) | Verdict::Rewrite(f) => {
+                        audit.warned(&f.warnings);
+                        Ok(f)
+                    }
                     Verdict::Deny(d) => {
                         audit.rule = d.rule_id().cloned();
                         Err(Rejection::Denied(d))

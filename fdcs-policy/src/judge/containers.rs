@@ -129,7 +129,8 @@ pub(super) fn prune(cx: &Ctx<'_>, scope: FilterScope) -> Result<Forward, Stop> {
 
 fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let mut body: ContainerUpdate = decode(&cx.req.body)?;
-    crate::rules::privileges::check_resources(&body.resources, "")?;
+    let en = &cx.enforcer;
+    crate::rules::privileges::check_resources(&body.resources, "", en)?;
     if body.resources.ulimits.is_some() || body.resources.oom_kill_disable.is_some() {
         return Err(Stop::Deny(Denial::malformed(
             crate::RuleId::PRIVILEGES_DEVICES,
@@ -137,7 +138,7 @@ fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             "recreate the container with the settings you need",
         )));
     }
-    crate::rules::bounds::check_resources(&cx.policy.bounds, &body.resources, "")?;
+    crate::rules::bounds::check_resources(&cx.policy.bounds, &body.resources, "", en)?;
     let before = body.resources.clone();
     resources::apply(
         &cx.policy.resources,
@@ -145,6 +146,7 @@ fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         &mut body.resources,
         Mode::Update,
         "",
+        en,
     )?;
     if body.resources != before {
         cx.mark_rewritten();

@@ -44,6 +44,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) query: Query,
     /// Set by a family judge when it changed the body (labels, limits, names).
     pub(crate) rewritten: std::cell::Cell<bool>,
+    /// Where every rule hands its refusals: a rule in `warn` or `audit`
+    /// mode is recorded there and judging goes on (`enforce.rs`).
+    pub(crate) enforcer: crate::Enforcer<'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -158,6 +161,8 @@ impl<'a> Ctx<'a> {
             prelude: Vec::new(),
             postlude: Vec::new(),
             response,
+            warnings: Vec::new(),
+            warnings_field: None,
         }
     }
 
@@ -221,7 +226,9 @@ impl<'a> Ctx<'a> {
         };
         let ctx = CelContext::new(&input);
         for rule in rules {
-            rule.check(&ctx)?;
+            if let Err(d) = rule.check(&ctx) {
+                self.enforcer.refuse(d)?;
+            }
         }
         Ok(())
     }

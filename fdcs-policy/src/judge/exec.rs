@@ -49,14 +49,14 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         cx.mark_rewritten();
     }
     if body.privileged == Some(true) && !cx.policy.exec.allow_privileged {
-        return Err(Stop::Deny(
+        cx.enforcer.refuse(
             Denial::policy(
                 PRIVILEGED,
                 "privileged exec is not allowed",
                 "run docker exec without --privileged",
             )
             .at("Privileged"),
-        ));
+        )?;
     }
     let mut fwd = cx.to_ref(ResourceKind::Container, ResponsePlan::PassThrough)?;
     fwd.body = Some(encode(&body));

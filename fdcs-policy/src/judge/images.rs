@@ -67,6 +67,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
                 p.allow_manage,
                 what,
                 "images on this engine are shared and managed by the operator",
+                &cx.enforcer,
             )?;
             Ok(cx.as_is(ResponsePlan::PassThrough))
         }
@@ -156,7 +157,13 @@ fn malformed(e: impl std::fmt::Display, field: &str) -> Stop {
 /// records.
 fn named(cx: &Ctx<'_>, r: Reference, field: &str) -> Result<Reference, Stop> {
     if claims::is_reserved(&r) {
-        registries::check_registry(&cx.policy.images, cx.tenant, claims::CLAIM_DOMAIN, field)?;
+        registries::check_registry(
+            &cx.policy.images,
+            cx.tenant,
+            claims::CLAIM_DOMAIN,
+            field,
+            &cx.enforcer,
+        )?;
     }
     Ok(r)
 }
@@ -229,9 +236,9 @@ pub(crate) fn container_image(cx: &Ctx<'_>, given: &str) -> Result<String, Stop>
             // a private image comes only from a listed registry (so compose
             // lint reports the registry a deploy's pull would be refused)
             if !is_shared(&p.shared, r) {
-                registries::check_registry(p, cx.tenant, &r.domain, "Image")?;
+                registries::check_registry(p, cx.tenant, &r.domain, "Image", &cx.enforcer)?;
             }
-            images::check_image(p, cx.tenant, &r.with_default_tag(), "Image")?;
+            images::check_image(p, cx.tenant, &r.with_default_tag(), "Image", &cx.enforcer)?;
             return Ok(claim_of(cx, r)?.unwrap_or_else(|| given.to_string()));
         }
     }
@@ -254,16 +261,24 @@ pub(crate) fn container_image(cx: &Ctx<'_>, given: &str) -> Result<String, Stop>
         .iter()
         .chain(view.repo_digests.iter())
         .filter_map(|n| Reference::parse(n).ok())
-        .any(|r| images::check_image(p, cx.tenant, &r.with_default_tag(), "Image").is_ok());
+        .any(|r| {
+            // a probe: only the refusal below counts
+            let probe = crate::Enforcer::deny_all();
+            images::check_image(p, cx.tenant, &r.with_default_tag(), "Image", &probe).is_ok()
+        });
     if !allowed {
         let named = view.repo_tags.first().or(view.repo_digests.first());
         let r = named.and_then(|n| Reference::parse(n).ok());
-        return match r {
-            Some(r) => Err(images::check_image(p, cx.tenant, &r, "Image")
-                .err()
-                .map_or_else(|| Stop::Deny(no_such_image(given)), Stop::Deny)),
-            None => Err(Stop::Deny(no_such_image(given))),
-        };
+        match r {
+            Some(r) => {
+                let probe = crate::Enforcer::deny_all();
+                match images::check_image(p, cx.tenant, &r, "Image", &probe) {
+                    Err(d) => cx.enforcer.refuse(d)?,
+                    Ok(()) => return Err(Stop::Deny(no_such_image(given))),
+                }
+            }
+            None => return Err(Stop::Deny(no_such_image(given))),
+        }
     }
     cx.mark_rewritten();
     Ok(img.id.clone())
@@ -315,6 +330,7 @@ fn pull(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         p.allow_pull,
         "pulling images",
         "ask the operator for the images you need",
+        &cx.enforcer,
     )?;
     let from = cx.query.get("fromImage").unwrap_or("");
     if from.is_empty() {
@@ -330,7 +346,8 @@ fn pull(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let tag = cx.query.get("tag").unwrap_or("");
     let r = Reference::parse_pull(from, tag).map_err(|e| malformed(e, "fromImage"))?;
     let r = named(cx, r, "fromImage")?;
-    registries::check_registry(p, cx.tenant, &r.domain, "fromImage")?;
+    registries::check_registry(p, cx.tenant, &r.domain, "fromImage", &cx.enforcer)?;
+    // refused whatever the mode: the claim of a private pull records one tag
     if r.is_name_only() {
         return Err(Stop::Deny(
             Denial::policy(
@@ -341,7 +358,7 @@ fn pull(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             .at("tag"),
         ));
     }
-    images::check_image(p, cx.tenant, &r, "fromImage")?;
+    images::check_image(p, cx.tenant, &r, "fromImage", &cx.enforcer)?;
     let auth = registries::judge_auth_header(cx.req.registry_auth.as_deref(), &r.domain)?;
 
     let mut q = Query::default();
@@ -381,6 +398,7 @@ fn import(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         cx.policy.images.allow_manage,
         "importing an image (fromSrc)",
         "pull images from a registry instead",
+        &cx.enforcer,
     )?;
     if cx.query.get("fromImage").is_some_and(|s| !s.is_empty()) {
         // the daemon pulls whenever `fromImage` is set
@@ -415,7 +433,13 @@ fn as_is_to_registry(cx: &Ctx<'_>, registry: &str) -> Result<Forward, Stop> {
 fn search(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let term = cx.query.get("term").unwrap_or("");
     let registry = search_registry(term);
-    registries::check_registry(&cx.policy.images, cx.tenant, &registry, "term")?;
+    registries::check_registry(
+        &cx.policy.images,
+        cx.tenant,
+        &registry,
+        "term",
+        &cx.enforcer,
+    )?;
     as_is_to_registry(cx, &registry)
 }
 
@@ -432,7 +456,13 @@ fn distribution(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             )))
         }
     };
-    registries::check_registry(&cx.policy.images, cx.tenant, &r.domain, "name")?;
+    registries::check_registry(
+        &cx.policy.images,
+        cx.tenant,
+        &r.domain,
+        "name",
+        &cx.enforcer,
+    )?;
     as_is_to_registry(cx, &r.domain)
 }
 
@@ -442,7 +472,13 @@ pub(super) fn login(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let auth: crate::decode::AuthConfig = crate::decode::decode(&cx.req.body)?;
     let registry = server_address_registry(auth.server_address.as_deref().unwrap_or(""))
         .map_err(|e| malformed(e, "serveraddress"))?;
-    registries::check_registry(&cx.policy.images, cx.tenant, &registry, "serveraddress")?;
+    registries::check_registry(
+        &cx.policy.images,
+        cx.tenant,
+        &registry,
+        "serveraddress",
+        &cx.enforcer,
+    )?;
     let body = crate::decode::encode(&auth);
     Ok(cx.forward(
         cx.req.path.clone(),
@@ -461,6 +497,7 @@ fn build(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         p.allow_build,
         "building images on the shared engine",
         "build elsewhere, push to a registry, then pull",
+        &cx.enforcer,
     )?;
     // Even when allowed, a build's remote context would make the daemon
     // fetch a URL of the tenant's choosing.
@@ -501,11 +538,12 @@ fn push(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         p.allow_push,
         "pushing images from the shared engine",
         "push from your own build machine",
+        &cx.enforcer,
     )?;
     let tag = cx.query.get("tag").unwrap_or("");
     let r = Reference::parse_pull(cx.route.reference(), tag).map_err(|e| malformed(e, "name"))?;
     let r = named(cx, r, "name")?;
-    registries::check_registry(p, cx.tenant, &r.domain, "name")?;
+    registries::check_registry(p, cx.tenant, &r.domain, "name", &cx.enforcer)?;
     if !is_shared(&p.shared, &r) {
         return Err(forbidden(
             PUSH,
@@ -531,6 +569,7 @@ fn delete(cx: &Ctx<'_>) -> Result<Forward, Stop> {
                 p.allow_manage,
                 "deleting shared images",
                 "images on this engine are shared and managed by the operator",
+                &cx.enforcer,
             )?;
             return Ok(cx.as_is(ResponsePlan::PassThrough));
         }

@@ -108,8 +108,17 @@ pub(super) fn on_create(
     let q = effective(cx);
     if q.containers.is_some() || reserves(&q) {
         let usage = usage(cx)?;
-        quotas::one_more_container(&q, cx.tenant, usage)?;
-        quotas::reserve(&q, cx.tenant, usage, None, reserved, unknown(cx))?;
+        cx.enforcer
+            .check(quotas::one_more_container(&q, cx.tenant, usage))?;
+        quotas::reserve(
+            &q,
+            cx.tenant,
+            usage,
+            None,
+            reserved,
+            unknown(cx),
+            &cx.enforcer,
+        )?;
     }
     let creates = |tail: &str| {
         prelude
@@ -137,7 +146,8 @@ pub(super) fn on_create(
             .count()
             + anonymous;
         if new > 0 {
-            quotas::more_of(&q, cx.tenant, kind, have.len(), new)?;
+            cx.enforcer
+                .check(quotas::more_of(&q, cx.tenant, kind, have.len(), new))?;
         }
     }
     Ok(())
@@ -157,12 +167,13 @@ pub(super) fn on_start(cx: &Ctx<'_>, id: &str) -> Result<(), Stop> {
     }
     let unknown = unknown(cx);
     let new = own.and_then(|c| c.reserved).unwrap_or(unknown);
-    quotas::reserve(&q, cx.tenant, usage, Some(id), new, unknown)?;
+    quotas::reserve(&q, cx.tenant, usage, Some(id), new, unknown, &cx.enforcer)?;
     Ok(())
 }
 
 /// Update of the container `id`: limits stay at or below what its create
-/// recorded (quotas count that record).
+/// recorded (quotas count that record). Never downgraded: a limit raised
+/// past its record would stay uncounted once the quota is enforced again.
 pub(super) fn on_update(cx: &Ctx<'_>, id: &str, r: &Resources) -> Result<(), Stop> {
     let q = effective(cx);
     let (memory, cpus, pids) = (
@@ -194,13 +205,13 @@ pub(super) fn on_volume_create(cx: &Ctx<'_>, engine: Option<&str>) -> Result<(),
         // an existing volume: the daemon answers with it, nothing new
         return Ok(());
     }
-    Ok(quotas::more_of(
+    Ok(cx.enforcer.check(quotas::more_of(
         &q,
         cx.tenant,
         ResourceKind::Volume,
         have.len(),
         1,
-    )?)
+    ))?)
 }
 
 /// Network create.
@@ -210,11 +221,11 @@ pub(super) fn on_network_create(cx: &Ctx<'_>) -> Result<(), Stop> {
         return Ok(());
     }
     let have = owned(cx, ResourceKind::Network)?;
-    Ok(quotas::more_of(
+    Ok(cx.enforcer.check(quotas::more_of(
         &q,
         cx.tenant,
         ResourceKind::Network,
         have.len(),
         1,
-    )?)
+    ))?)
 }

@@ -58,11 +58,12 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         .as_deref()
         .filter(|d| !d.is_empty())
         .unwrap_or("local");
-    mounts::check_driver(p, driver, "Driver")?;
+    let en = &cx.enforcer;
+    mounts::check_driver(p, driver, "Driver", en)?;
     if let Some(opts) = body.driver_opts.as_mut() {
-        mounts::check_driver_opts(p, opts, "DriverOpts")?;
+        mounts::check_driver_opts(p, opts, "DriverOpts", en)?;
         if driver == "local" {
-            bounds::volume_create(&cx.policy.volumes, opts, "DriverOpts")?;
+            bounds::volume_create(&cx.policy.volumes, opts, "DriverOpts", en)?;
         }
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;

@@ -181,6 +181,11 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
         |id| crate::rules::catalog::lookup(id).is_some() || is_custom(id),
         errs,
     )?;
+    let enforcement = super::enforcement::enforcement(
+        raw.enforcement,
+        |id| crate::RuleId::parse(id).filter(|r| !r.is_custom() || is_custom(id)),
+        errs,
+    )?;
     Ok(Policy {
         name: raw.name.value,
         min_api_version,
@@ -196,6 +201,7 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
         quotas,
         custom,
         lint,
+        enforcement,
     })
 }
 

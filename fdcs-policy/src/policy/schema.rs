@@ -26,6 +26,9 @@ pub(crate) struct RawPolicy {
     /// drives every command.
     #[serde(default)]
     pub(crate) lint: RawLint,
+    /// Rule id → `deny`, `warn` or `audit` (`enforcement.rs`).
+    #[serde(default)]
+    pub(crate) enforcement: Option<BTreeMap<String, Spanned<String>>>,
 }
 
 /// `lint:`; an omitted block keeps every rule's built-in severity.

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::decode::{ContainerCreate, HostConfig, Resources};
 use crate::policy::{BoundsParams, VolumesParams};
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 /// Published and exposed ports.
 pub const PORTS: crate::RuleId = crate::RuleId::BOUNDS_PORTS;
@@ -42,13 +42,14 @@ pub fn apply_create(
     b: &BoundsParams,
     v: &VolumesParams,
     body: &mut ContainerCreate,
+    en: &Enforcer,
 ) -> Result<(), Denial> {
-    health::check(&b.healthcheck, body.healthcheck.as_ref())?;
+    health::check(&b.healthcheck, body.healthcheck.as_ref(), en)?;
     let hc = body.host_config.get_or_insert_with(HostConfig::default);
     // the body's own ports here; what the image adds under -P once the
     // core has asked for the image (`image_ports`)
-    ports::check(&b.ports, body.exposed_ports.as_ref(), &[], hc)?;
-    check_resources(b, &hc.resources, "HostConfig")?;
+    ports::check(&b.ports, body.exposed_ports.as_ref(), &[], hc, en)?;
+    check_resources(b, &hc.resources, "HostConfig", en)?;
     for (i, m) in hc.mounts.iter_mut().flatten().enumerate() {
         if m.type_.as_deref() != Some("volume") {
             continue;
@@ -62,11 +63,11 @@ pub fn apply_create(
             .is_some_and(|d| matches!(d.name.as_deref(), None | Some("" | "local")));
         if let Some(opts) = dc.and_then(|d| d.options.as_mut()).filter(|_| local) {
             let field = format!("HostConfig.Mounts[{i}].VolumeOptions.DriverConfig.Options");
-            tmpfs::volume(v, opts, &field)?;
+            tmpfs::volume(v, opts, &field, en)?;
         }
     }
-    tmpfs::apply(&b.tmpfs, hc)?;
-    logs::apply(&b.logs, hc)
+    tmpfs::apply(&b.tmpfs, hc, en)?;
+    logs::apply(&b.logs, hc, en)
 }
 
 /// `bounds.ports` again with what the image exposes, which `-P` publishes
@@ -75,10 +76,11 @@ pub fn image_ports(
     b: &BoundsParams,
     body: &ContainerCreate,
     image: &[String],
+    en: &Enforcer,
 ) -> Result<(), Denial> {
     match body.host_config.as_ref() {
         Some(hc) if hc.publish_all_ports == Some(true) && !image.is_empty() => {
-            ports::check(&b.ports, body.exposed_ports.as_ref(), image, hc)
+            ports::check(&b.ports, body.exposed_ports.as_ref(), image, hc, en)
         }
         _ => Ok(()),
     }
@@ -89,14 +91,20 @@ pub fn volume_create(
     v: &VolumesParams,
     opts: &mut BTreeMap<String, String>,
     field: &str,
+    en: &Enforcer,
 ) -> Result<(), Denial> {
-    tmpfs::volume(v, opts, field)
+    tmpfs::volume(v, opts, field, en)
 }
 
 /// The weights and realtime fields of `Resources`, shared by create and
 /// update (`docker update --cpu-shares`, `--blkio-weight`, and the
 /// realtime fields all change a running container).
-pub fn check_resources(b: &BoundsParams, r: &Resources, prefix: &str) -> Result<(), Denial> {
+pub fn check_resources(
+    b: &BoundsParams,
+    r: &Resources,
+    prefix: &str,
+    en: &Enforcer,
+) -> Result<(), Denial> {
     let at = |f: &str| {
         if prefix.is_empty() {
             f.to_string()
@@ -115,18 +123,20 @@ pub fn check_resources(b: &BoundsParams, r: &Resources, prefix: &str) -> Result<
             .at(at("CpuShares")))
         }
         Some(s) if s > w.max_cpu_shares => {
-            return Err(Denial::policy(
-                CPU_WEIGHT,
-                format!(
-                    "a CPU weight (--cpu-shares) of {s} is above the ceiling of {}",
-                    w.max_cpu_shares
-                ),
-                format!(
-                    "set --cpu-shares to {} or less, or leave it unset",
-                    w.max_cpu_shares
-                ),
-            )
-            .at(at("CpuShares")))
+            en.refuse(
+                Denial::policy(
+                    CPU_WEIGHT,
+                    format!(
+                        "a CPU weight (--cpu-shares) of {s} is above the ceiling of {}",
+                        w.max_cpu_shares
+                    ),
+                    format!(
+                        "set --cpu-shares to {} or less, or leave it unset",
+                        w.max_cpu_shares
+                    ),
+                )
+                .at(at("CpuShares")),
+            )?;
         }
         _ => {}
     }
@@ -146,18 +156,20 @@ pub fn check_resources(b: &BoundsParams, r: &Resources, prefix: &str) -> Result<
         );
     for (bw, field) in weights {
         if bw > w.max_blkio_weight {
-            return Err(Denial::policy(
-                CPU_WEIGHT,
-                format!(
-                    "a block-IO weight of {bw} is above the ceiling of {}",
-                    w.max_blkio_weight
-                ),
-                format!(
-                    "set --blkio-weight to {} or less, or leave it unset",
-                    w.max_blkio_weight
-                ),
-            )
-            .at(field));
+            en.refuse(
+                Denial::policy(
+                    CPU_WEIGHT,
+                    format!(
+                        "a block-IO weight of {bw} is above the ceiling of {}",
+                        w.max_blkio_weight
+                    ),
+                    format!(
+                        "set --blkio-weight to {} or less, or leave it unset",
+                        w.max_blkio_weight
+                    ),
+                )
+                .at(field),
+            )?;
         }
     }
     if b.allow_realtime {
@@ -172,10 +184,10 @@ pub fn check_resources(b: &BoundsParams, r: &Resources, prefix: &str) -> Result<
         .at(at(field))
     };
     if r.cpu_realtime_runtime.is_some_and(|v| v != 0) {
-        return Err(realtime("CpuRealtimeRuntime"));
+        en.refuse(realtime("CpuRealtimeRuntime"))?;
     }
     if r.cpu_realtime_period.is_some_and(|v| v != 0) {
-        return Err(realtime("CpuRealtimePeriod"));
+        en.refuse(realtime("CpuRealtimePeriod"))?;
     }
     for (i, u) in r.ulimits.iter().flatten().enumerate() {
         // the engine upper-cases the name into RLIMIT_<NAME>
@@ -184,7 +196,7 @@ pub fn check_resources(b: &BoundsParams, r: &Resources, prefix: &str) -> Result<
             .as_deref()
             .is_some_and(|n| n.trim().eq_ignore_ascii_case("rtprio"));
         if rtprio && (u.soft.unwrap_or(0) != 0 || u.hard.unwrap_or(0) != 0) {
-            return Err(realtime(&format!("Ulimits[{i}]")));
+            en.refuse(realtime(&format!("Ulimits[{i}]")))?;
         }
     }
     Ok(())
@@ -194,6 +206,10 @@ pub fn check_resources(b: &BoundsParams, r: &Resources, prefix: &str) -> Result<
 mod tests {
     use super::*;
     use crate::decode::{Ulimit, WeightDevice};
+
+    fn check_resources(b: &BoundsParams, r: &Resources, prefix: &str) -> Result<(), Denial> {
+        super::check_resources(b, r, prefix, &Enforcer::deny_all())
+    }
 
     #[test]
     fn weights_under_ceilings_at_create_and_update() {

@@ -4,7 +4,7 @@
 
 use crate::image::{ImagePattern, Reference};
 use crate::policy::ImagesParams;
-use crate::{Denial, Tenant};
+use crate::{Denial, Enforcer, Tenant};
 
 /// Rule ids.
 pub const ALLOWED: crate::RuleId = crate::RuleId::IMAGES_ALLOWED;
@@ -24,31 +24,36 @@ pub fn check_image(
     tenant: &Tenant,
     image: &Reference,
     field: &str,
+    en: &Enforcer,
 ) -> Result<(), Denial> {
     let allow = tenant.limits.images.as_ref().unwrap_or(&params.allow);
     if allow.is_empty() || allow.iter().any(|p| p.matches(image)) {
         return Ok(());
     }
     let list: Vec<&str> = allow.iter().map(ImagePattern::as_str).collect();
-    Err(Denial::policy(
-        ALLOWED,
-        format!("the image `{}` is not allowed", image.familiar()),
-        format!("use an image matching one of: {}", list.join(", ")),
+    en.refuse(
+        Denial::policy(
+            ALLOWED,
+            format!("the image `{}` is not allowed", image.familiar()),
+            format!("use an image matching one of: {}", list.join(", ")),
+        )
+        .at(field),
     )
-    .at(field))
 }
 
-/// An image operation the policy may forbid.
+/// An image operation the policy may forbid (only `images.pull` may be
+/// downgraded: the others act on the shared image store).
 pub fn operation(
     rule: crate::RuleId,
     allowed: bool,
     what: &str,
     instead: &str,
+    en: &Enforcer,
 ) -> Result<(), Denial> {
     if allowed {
         Ok(())
     } else {
-        Err(Denial::policy(
+        en.refuse(Denial::policy(
             rule,
             format!("{what} is not allowed"),
             instead,

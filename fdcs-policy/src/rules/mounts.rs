@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::decode::{HostConfig, Mount};
 use crate::policy::MountsParams;
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 /// Rule id for host paths.
 pub const RULE: crate::RuleId = crate::RuleId::MOUNTS_NO_HOST_PATH;
@@ -57,36 +57,44 @@ fn host_path_denial(path: &str, field: String) -> Denial {
         format!("bind-mounting the host path `{path}` is not allowed"),
         "use a named volume instead (-v data:/path) or --tmpfs /path",
     )
+    .compose(
+        "use a named volume (volumes: [\"data:/path\"] with `data: {}` under the top-level volumes:) or tmpfs: [/path]",
+    )
     .at(field)
 }
 
 /// Checks `Binds`, `Mounts` and `VolumeDriver` of a host config.
-pub fn check(params: &MountsParams, hc: &HostConfig) -> Result<(), Denial> {
+pub fn check(params: &MountsParams, hc: &HostConfig, en: &Enforcer) -> Result<(), Denial> {
     for (i, spec) in hc.binds.iter().flatten().enumerate() {
         if let (BindSource::HostPath(p), _) = parse_bind(spec) {
             if !host_path_allowed(params, p) {
-                return Err(host_path_denial(p, format!("HostConfig.Binds[{i}]")));
+                en.refuse(host_path_denial(p, format!("HostConfig.Binds[{i}]")))?;
             }
         }
     }
     for (i, m) in hc.mounts.iter().flatten().enumerate() {
-        check_mount(params, m, &format!("HostConfig.Mounts[{i}]"))?;
+        check_mount(params, m, &format!("HostConfig.Mounts[{i}]"), en)?;
     }
     if let Some(driver) = hc.volume_driver.as_deref().filter(|d| !d.is_empty()) {
-        check_driver(params, driver, "HostConfig.VolumeDriver")?;
+        check_driver(params, driver, "HostConfig.VolumeDriver", en)?;
     }
     Ok(())
 }
 
 /// Checks one `Mounts` entry (containers now, service specs later).
-pub fn check_mount(params: &MountsParams, m: &Mount, field: &str) -> Result<(), Denial> {
+pub fn check_mount(
+    params: &MountsParams,
+    m: &Mount,
+    field: &str,
+    en: &Enforcer,
+) -> Result<(), Denial> {
     let source = m.source.as_deref().unwrap_or("");
     match m.type_.as_deref().unwrap_or("") {
         "bind" => {
             if host_path_allowed(params, source) {
                 Ok(())
             } else {
-                Err(host_path_denial(source, format!("{field}.Source")))
+                en.refuse(host_path_denial(source, format!("{field}.Source")))
             }
         }
         "volume" => {
@@ -100,38 +108,49 @@ pub fn check_mount(params: &MountsParams, m: &Mount, field: &str) -> Result<(), 
                     params,
                     driver,
                     &format!("{field}.VolumeOptions.DriverConfig.Name"),
+                    en,
                 )?;
                 if let Some(opts) = &dc.options {
                     check_driver_opts(
                         params,
                         opts,
                         &format!("{field}.VolumeOptions.DriverConfig.Options"),
+                        en,
                     )?;
                 }
             }
             Ok(())
         }
         "tmpfs" | "image" => Ok(()),
-        other => Err(Denial::policy(
-            RULE,
-            format!("mount type `{other}` is not allowed"),
-            "use type=volume, type=tmpfs or type=image",
-        )
-        .at(format!("{field}.Type"))),
+        other => en.refuse(
+            Denial::policy(
+                RULE,
+                format!("mount type `{other}` is not allowed"),
+                "use type=volume, type=tmpfs or type=image",
+            )
+            .at(format!("{field}.Type")),
+        ),
     }
 }
 
 /// Checks a volume driver name against the allowed list.
-pub fn check_driver(params: &MountsParams, driver: &str, field: &str) -> Result<(), Denial> {
+pub fn check_driver(
+    params: &MountsParams,
+    driver: &str,
+    field: &str,
+    en: &Enforcer,
+) -> Result<(), Denial> {
     if params.allow_volume_drivers.iter().any(|d| d == driver) {
         Ok(())
     } else {
-        Err(Denial::policy(
-            DRIVER_RULE,
-            format!("volume driver `{driver}` is not allowed"),
-            format!("use one of: {}", params.allow_volume_drivers.join(", ")),
+        en.refuse(
+            Denial::policy(
+                DRIVER_RULE,
+                format!("volume driver `{driver}` is not allowed"),
+                format!("use one of: {}", params.allow_volume_drivers.join(", ")),
+            )
+            .at(field),
         )
-        .at(field))
     }
 }
 
@@ -142,6 +161,7 @@ pub fn check_driver_opts(
     params: &MountsParams,
     opts: &BTreeMap<String, String>,
     field: &str,
+    en: &Enforcer,
 ) -> Result<(), Denial> {
     for (key, value) in opts {
         let k = key.to_ascii_lowercase();
@@ -159,12 +179,12 @@ pub fn check_driver_opts(
             _ => true,
         };
         if bad {
-            return Err(Denial::policy(
+            en.refuse(Denial::policy(
                 RULE,
                 format!("volume driver option `{key}={value}` would mount a host path or a remote filesystem"),
                 "create a plain named volume without driver options (or with type=tmpfs)",
             )
-            .at(format!("{field}.{key}")));
+            .at(format!("{field}.{key}")))?;
         }
     }
     Ok(())
@@ -173,6 +193,14 @@ pub fn check_driver_opts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check_driver_opts(
+        p: &MountsParams,
+        opts: &BTreeMap<String, String>,
+        field: &str,
+    ) -> Result<(), Denial> {
+        super::check_driver_opts(p, opts, field, &Enforcer::deny_all())
+    }
 
     fn params() -> MountsParams {
         MountsParams {

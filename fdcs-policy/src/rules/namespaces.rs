@@ -4,7 +4,7 @@
 
 use crate::decode::HostConfig;
 use crate::policy::NamespacesParams;
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 /// Rule id.
 pub const RULE: crate::RuleId = crate::RuleId::NAMESPACES_NO_HOST;
@@ -23,17 +23,31 @@ pub fn modes(hc: &HostConfig) -> [(&'static str, &'static str, Option<&str>); 7]
     ]
 }
 
+/// The compose key that sets a namespace field (`PidMode` is `pid:`), for
+/// what to do instead in a compose file's terms.
+fn compose_key(field: &str) -> &'static str {
+    match field {
+        "NetworkMode" => "network_mode",
+        "PidMode" => "pid",
+        "IpcMode" => "ipc",
+        "UTSMode" => "uts",
+        "UsernsMode" => "userns_mode",
+        "CgroupnsMode" | "Cgroup" => "cgroup",
+        _ => "the namespace key",
+    }
+}
+
 /// Refuses `host` in any namespace mode. The daemon compares these values
 /// exactly, but `HOST` or ` host` are refused too: a daemon version that
 /// folds or trims must not turn them into a host namespace.
-pub fn check(params: &NamespacesParams, hc: &HostConfig) -> Result<(), Denial> {
+pub fn check(params: &NamespacesParams, hc: &HostConfig, en: &Enforcer) -> Result<(), Denial> {
     if params.allow_host {
         return Ok(());
     }
     for (field, flag, value) in modes(hc) {
         let Some(v) = value else { continue };
         if v.trim().eq_ignore_ascii_case("host") {
-            return Err(Denial::policy(
+            en.refuse(Denial::policy(
                 RULE,
                 format!(
                     "the host {} namespace is not allowed",
@@ -41,7 +55,13 @@ pub fn check(params: &NamespacesParams, hc: &HostConfig) -> Result<(), Denial> {
                 ),
                 format!("drop {flag} host; containers get their own namespace"),
             )
-            .at(format!("HostConfig.{field}")));
+            .compose(
+                format!(
+                    "remove `{}: host`; services get their own namespaces and the project's networks",
+                    compose_key(field)
+                )
+            )
+            .at(format!("HostConfig.{field}")))?;
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 
 use crate::decode::HostConfig;
 use crate::policy::PortsParams;
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 /// Rule id.
 pub const RULE: crate::RuleId = crate::RuleId::PORTS_EPHEMERAL_ONLY;
@@ -13,7 +13,7 @@ pub const RULE: crate::RuleId = crate::RuleId::PORTS_EPHEMERAL_ONLY;
 /// `-p 8080:80` sets `HostPort`, a range `8000-8010:80` too: denied. A host
 /// IP is refused as well, since binding to a chosen address is a host-level
 /// decision (`-p 127.0.0.1::80`).
-pub fn check(params: &PortsParams, hc: &HostConfig) -> Result<(), Denial> {
+pub fn check(params: &PortsParams, hc: &HostConfig, en: &Enforcer) -> Result<(), Denial> {
     if !params.ephemeral_only {
         return Ok(());
     }
@@ -24,7 +24,7 @@ pub fn check(params: &PortsParams, hc: &HostConfig) -> Result<(), Denial> {
         for (i, b) in list.iter().flatten().enumerate() {
             let host_port = b.host_port.as_deref().unwrap_or("").trim();
             if !host_port.is_empty() && host_port != "0" {
-                return Err(Denial::policy(
+                en.refuse(Denial::policy(
                     RULE,
                     format!("host port {host_port} is not allowed"),
                     format!(
@@ -32,16 +32,30 @@ pub fn check(params: &PortsParams, hc: &HostConfig) -> Result<(), Denial> {
                         port.split('/').next().unwrap_or(port)
                     ),
                 )
-                .at(format!("HostConfig.PortBindings[\"{port}\"][{i}].HostPort")));
+                .compose(
+                    format!(
+                        "publish only the container port: ports: [\"{}\"], and read the host port with `docker compose port`",
+                        port.split('/').next().unwrap_or(port)
+                    )
+                )
+                .at(format!("HostConfig.PortBindings[\"{port}\"][{i}].HostPort")))?;
             }
             let host_ip = b.host_ip.as_deref().unwrap_or("").trim();
             if !host_ip.is_empty() && host_ip != "0.0.0.0" && host_ip != "::" {
-                return Err(Denial::policy(
-                    RULE,
-                    format!("binding a published port to host address {host_ip} is not allowed"),
-                    "publish without a host address (-p 80)",
-                )
-                .at(format!("HostConfig.PortBindings[\"{port}\"][{i}].HostIp")));
+                en.refuse(
+                    Denial::policy(
+                        RULE,
+                        format!(
+                            "binding a published port to host address {host_ip} is not allowed"
+                        ),
+                        "publish without a host address (-p 80)",
+                    )
+                    .compose(format!(
+                        "publish without a host address: ports: [\"{}\"]",
+                        port.split('/').next().unwrap_or(port)
+                    ))
+                    .at(format!("HostConfig.PortBindings[\"{port}\"][{i}].HostIp")),
+                )?;
             }
         }
     }

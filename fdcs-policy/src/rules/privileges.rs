@@ -4,7 +4,7 @@
 
 use crate::decode::{HostConfig, Resources};
 use crate::policy::PrivilegesParams;
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 /// Rule ids.
 pub const PRIVILEGED: crate::RuleId = crate::RuleId::PRIVILEGES_PRIVILEGED;
@@ -62,99 +62,134 @@ fn security_opt_allowed(params: &PrivilegesParams, opt: &str) -> bool {
     params.allow_security_opt.iter().any(|a| norm(a) == o)
 }
 
-/// Checks every privilege-raising field of a host config.
-pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
+/// Checks every privilege-raising field of a host config; each refusal
+/// goes to `en` (a rule in `warn` or `audit` is recorded and checking
+/// goes on).
+pub fn check(params: &PrivilegesParams, hc: &HostConfig, en: &Enforcer) -> Result<(), Denial> {
     if hc.privileged == Some(true) && !params.allow_privileged {
-        return Err(Denial::policy(
-            PRIVILEGED,
-            "privileged mode is not allowed",
-            "drop --privileged; add only the capabilities the policy allows",
-        )
-        .at("HostConfig.Privileged"));
+        en.refuse(
+            Denial::policy(
+                PRIVILEGED,
+                "privileged mode is not allowed",
+                "drop --privileged; add only the capabilities the policy allows",
+            )
+            .compose(
+                "remove `privileged: true`; list only the capabilities the policy allows under cap_add",
+            )
+            .at("HostConfig.Privileged"),
+        )?;
     }
     for (i, c) in hc.cap_add.iter().flatten().enumerate() {
         let name = cap_name(c);
         if !params.allow_cap_add.iter().any(|a| cap_name(a) == name) {
-            return Err(Denial::policy(
-                CAPABILITIES,
-                format!("adding the capability `{c}` is not allowed"),
-                "drop --cap-add; the default capability set is what fdcs grants",
-            )
-            .at(format!("HostConfig.CapAdd[{i}]")));
+            en.refuse(
+                Denial::policy(
+                    CAPABILITIES,
+                    format!("adding the capability `{c}` is not allowed"),
+                    "drop --cap-add; the default capability set is what fdcs grants",
+                )
+                .compose(format!(
+                    "remove {c} from cap_add; the default capability set is what fdcs grants"
+                ))
+                .at(format!("HostConfig.CapAdd[{i}]")),
+            )?;
         }
     }
     if non_empty(&hc.capabilities) {
-        return Err(Denial::policy(
-            CAPABILITIES,
-            "setting the full capability set (`Capabilities`) is not allowed",
-            "leave Capabilities unset",
-        )
-        .at("HostConfig.Capabilities"));
+        en.refuse(
+            Denial::policy(
+                CAPABILITIES,
+                "setting the full capability set (`Capabilities`) is not allowed",
+                "leave Capabilities unset",
+            )
+            .at("HostConfig.Capabilities"),
+        )?;
     }
-    check_resources(&hc.resources, "HostConfig")?;
+    check_resources(&hc.resources, "HostConfig", en)?;
     if hc.oom_score_adj.is_some_and(|v| v < 0) {
-        return Err(Denial::policy(
+        en.refuse(Denial::policy(
             OOM,
             "a negative OOM score adjustment is not allowed (it makes the host's OOM killer pick other tenants first)",
             "drop --oom-score-adj or give it a value of 0 or more",
         )
-        .at("HostConfig.OomScoreAdj"));
+        .at("HostConfig.OomScoreAdj"))?;
     }
     for (i, opt) in hc.security_opt.iter().flatten().enumerate() {
         if !security_opt_allowed(params, opt) {
-            return Err(Denial::policy(
-                SECURITY_OPT,
-                format!("the security option `{opt}` is not allowed"),
-                format!(
-                    "use only: {}",
+            en.refuse(
+                Denial::policy(
+                    SECURITY_OPT,
+                    format!("the security option `{opt}` is not allowed"),
+                    format!(
+                        "use only: {}",
+                        if params.allow_security_opt.is_empty() {
+                            "none".to_string()
+                        } else {
+                            params.allow_security_opt.join(", ")
+                        }
+                    ),
+                )
+                .compose(format!(
+                    "keep only these in security_opt: {}",
                     if params.allow_security_opt.is_empty() {
                         "none".to_string()
                     } else {
                         params.allow_security_opt.join(", ")
                     }
-                ),
-            )
-            .at(format!("HostConfig.SecurityOpt[{i}]")));
+                ))
+                .at(format!("HostConfig.SecurityOpt[{i}]")),
+            )?;
         }
     }
     if hc.sysctls.as_ref().is_some_and(|s| !s.is_empty()) {
-        return Err(
+        en.refuse(
             Denial::policy(SYSCTLS, "setting sysctls is not allowed", "drop --sysctl")
+                .compose("remove sysctls:")
                 .at("HostConfig.Sysctls"),
-        );
+        )?;
     }
     for (v, field) in [
         (&hc.masked_paths, "HostConfig.MaskedPaths"),
         (&hc.readonly_paths, "HostConfig.ReadonlyPaths"),
     ] {
         if v.is_some() {
-            return Err(Denial::policy(
-                PATHS,
-                "changing the masked or read-only /proc and /sys paths is not allowed",
-                "leave MaskedPaths and ReadonlyPaths unset",
-            )
-            .at(field));
+            en.refuse(
+                Denial::policy(
+                    PATHS,
+                    "changing the masked or read-only /proc and /sys paths is not allowed",
+                    "leave MaskedPaths and ReadonlyPaths unset",
+                )
+                .at(field),
+            )?;
         }
     }
     if let Some(rt) = hc.runtime.as_deref().filter(|s| !s.is_empty()) {
         if !params.allow_runtimes.iter().any(|a| a == rt) {
-            return Err(Denial::policy(
-                RUNTIME,
-                format!("the runtime `{rt}` is not allowed"),
-                "drop --runtime to use the daemon's default runtime",
-            )
-            .at("HostConfig.Runtime"));
+            en.refuse(
+                Denial::policy(
+                    RUNTIME,
+                    format!("the runtime `{rt}` is not allowed"),
+                    "drop --runtime to use the daemon's default runtime",
+                )
+                .at("HostConfig.Runtime"),
+            )?;
         }
     }
     if let Some(lc) = &hc.log_config {
         let driver = lc.type_.as_deref().unwrap_or("");
         if !driver.is_empty() && !params.allow_log_drivers.iter().any(|a| a == driver) {
-            return Err(Denial::policy(
-                LOG_DRIVER,
-                format!("the log driver `{driver}` is not allowed"),
-                format!("use one of: {}", params.allow_log_drivers.join(", ")),
-            )
-            .at("HostConfig.LogConfig.Type"));
+            en.refuse(
+                Denial::policy(
+                    LOG_DRIVER,
+                    format!("the log driver `{driver}` is not allowed"),
+                    format!("use one of: {}", params.allow_log_drivers.join(", ")),
+                )
+                .compose(format!(
+                    "use logging: {{driver: ...}} with one of: {}, or leave logging unset",
+                    params.allow_log_drivers.join(", ")
+                ))
+                .at("HostConfig.LogConfig.Type"),
+            )?;
         }
         if let Some(key) = lc
             .config
@@ -163,21 +198,29 @@ pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
             .map(|(k, _)| k)
             .find(|k| !LOG_OPTIONS.contains(&k.as_str()))
         {
-            return Err(Denial::policy(
-                LOG_DRIVER,
-                format!("the log option `{key}` is not allowed"),
-                format!("use only: {}", LOG_OPTIONS.join(", ")),
-            )
-            .at(format!("HostConfig.LogConfig.Config.{key}")));
+            en.refuse(
+                Denial::policy(
+                    LOG_DRIVER,
+                    format!("the log option `{key}` is not allowed"),
+                    format!("use only: {}", LOG_OPTIONS.join(", ")),
+                )
+                .compose(format!(
+                    "keep only these under logging.options: {}",
+                    LOG_OPTIONS.join(", ")
+                ))
+                .at(format!("HostConfig.LogConfig.Config.{key}")),
+            )?;
         }
     }
     if hc.annotations.as_ref().is_some_and(|a| !a.is_empty()) {
-        return Err(Denial::policy(
-            RUNTIME,
-            "OCI annotations are not allowed (they steer the runtime)",
-            "drop --annotation",
-        )
-        .at("HostConfig.Annotations"));
+        en.refuse(
+            Denial::policy(
+                RUNTIME,
+                "OCI annotations are not allowed (they steer the runtime)",
+                "drop --annotation",
+            )
+            .at("HostConfig.Annotations"),
+        )?;
     }
     Ok(())
 }
@@ -185,7 +228,7 @@ pub fn check(params: &PrivilegesParams, hc: &HostConfig) -> Result<(), Denial> {
 /// The privilege-raising fields of `Resources`, shared by create and
 /// update: host devices (also as blkio throttling targets, which the daemon
 /// looks up on the host) and the cgroup parent.
-pub fn check_resources(r: &Resources, prefix: &str) -> Result<(), Denial> {
+pub fn check_resources(r: &Resources, prefix: &str, en: &Enforcer) -> Result<(), Denial> {
     let at = |f: &str| {
         if prefix.is_empty() {
             f.to_string()
@@ -207,21 +250,30 @@ pub fn check_resources(r: &Resources, prefix: &str) -> Result<(), Denial> {
         ),
     ] {
         if present {
-            return Err(Denial::policy(
-                DEVICES,
-                "access to host devices is not allowed",
-                "drop --device, --gpus, --device-cgroup-rule and per-device blkio limits",
-            )
-            .at(at(field)));
+            en.refuse(
+                Denial::policy(
+                    DEVICES,
+                    "access to host devices is not allowed",
+                    "drop --device, --gpus, --device-cgroup-rule and per-device blkio limits",
+                )
+                .compose(
+                    "remove devices:, device_cgroup_rules:, GPU reservations (deploy.resources.reservations.devices) and blkio_config device limits",
+                )
+                .at(at(field)),
+            )?;
+            // one refusal for the devices of a body is enough
+            break;
         }
     }
     if r.cgroup_parent.as_deref().is_some_and(|s| !s.is_empty()) {
-        return Err(Denial::policy(
-            CGROUP_PARENT,
-            "choosing the cgroup parent is not allowed",
-            "drop --cgroup-parent",
-        )
-        .at(at("CgroupParent")));
+        en.refuse(
+            Denial::policy(
+                CGROUP_PARENT,
+                "choosing the cgroup parent is not allowed",
+                "drop --cgroup-parent",
+            )
+            .at(at("CgroupParent")),
+        )?;
     }
     Ok(())
 }

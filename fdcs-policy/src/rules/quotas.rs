@@ -113,34 +113,35 @@ pub fn reserve(
     own: Option<&str>,
     new: Reservation,
     unknown: Reservation,
+    en: &crate::Enforcer,
 ) -> Result<(), Denial> {
     let sum = usage.reserved(unknown, own).plus(new);
     let over = |rule: crate::RuleId, what: String, quota: String| {
-        Err(Denial::policy(
+        en.refuse(Denial::policy(
             rule,
             format!("{} would reserve {what}, quota {quota}", tenant.id),
             INSTEAD_RESERVE,
         ))
     };
     if let Some(m) = q.memory.filter(|m| sum.memory > *m) {
-        return over(MEMORY, format!("{} of memory", bytes(sum.memory)), bytes(m));
+        over(MEMORY, format!("{} of memory", bytes(sum.memory)), bytes(m))?;
     }
     if let Some(c) = q.nano_cpus.filter(|c| sum.nano_cpus > *c) {
-        return over(
+        over(
             CPUS,
             format!("{} CPUs", cpus(sum.nano_cpus)),
             format!("{} CPUs", cpus(c)),
-        );
+        )?;
     }
     if let Some(p) = q.pids.filter(|p| sum.pids > *p) {
-        return over(PIDS, format!("{} pids", sum.pids), p.to_string());
+        over(PIDS, format!("{} pids", sum.pids), p.to_string())?;
     }
     if let Some(p) = q.published_ports.filter(|p| sum.ports > *p) {
-        return over(
+        over(
             PORTS,
             format!("{} published host ports", sum.ports),
             p.to_string(),
-        );
+        )?;
     }
     Ok(())
 }
@@ -226,6 +227,25 @@ mod tests {
     use crate::TenantId;
 
     const GI: i64 = 1 << 30;
+
+    fn reserve(
+        q: &QuotasParams,
+        tenant: &Tenant,
+        usage: &Usage,
+        own: Option<&str>,
+        new: Reservation,
+        unknown: Reservation,
+    ) -> Result<(), Denial> {
+        super::reserve(
+            q,
+            tenant,
+            usage,
+            own,
+            new,
+            unknown,
+            &crate::Enforcer::deny_all(),
+        )
+    }
 
     fn alpha() -> Tenant {
         Tenant::new(TenantId::new("alpha").unwrap())
@@ -333,7 +353,10 @@ mod tests {
         assert!(update_within(r, GI, 0, 0).is_ok());
         assert!(update_within(r, GI / 2, 500_000_000, 100).is_ok());
         assert_eq!(
-            update_within(r, 2 * GI, 0, 0).unwrap_err().rule_id().cloned(),
+            update_within(r, 2 * GI, 0, 0)
+                .unwrap_err()
+                .rule_id()
+                .cloned(),
             Some(MEMORY)
         );
         assert_eq!(

@@ -39,12 +39,16 @@ pub fn allowed_registries<'a>(
         .map(String::as_str)
 }
 
-/// Refuses a registry (a reference's domain) that is not listed.
+/// Refuses a registry (a reference's domain) that is not listed. In `warn`
+/// or `audit` mode (`en`) a registry *name* is let through; an IP
+/// address, `localhost` or a trailing dot never is (the daemon would reach
+/// into the host's own network).
 pub fn check_registry(
     params: &ImagesParams,
     tenant: &Tenant,
     domain: &str,
     field: &str,
+    en: &crate::Enforcer,
 ) -> Result<(), Denial> {
     let key = registry_key(domain);
     if key == CLAIM_DOMAIN {
@@ -60,7 +64,8 @@ pub fn check_registry(
     if allowed_registries(params, tenant).any(|r| r == key) {
         return Ok(());
     }
-    let what = match classify_host(&key) {
+    let kind = classify_host(&key);
+    let what = match kind {
         HostKind::Ipv4 | HostKind::Ipv6 => "an IP address as a registry",
         HostKind::Localhost => "a registry on localhost",
         HostKind::TrailingDot => "a registry host with a trailing dot",
@@ -75,12 +80,16 @@ pub fn check_registry(
             list.join(", ")
         )
     };
-    Err(Denial::policy(
+    let d = Denial::policy(
         REGISTRY,
         format!("{what} `{domain}` is not allowed"),
         instead,
     )
-    .at(field))
+    .at(field);
+    match kind {
+        HostKind::Name => en.refuse(d),
+        _ => Err(d),
+    }
 }
 
 fn undecodable(header: &str, e: impl std::fmt::Display) -> Denial {
@@ -140,7 +149,14 @@ pub fn judge_config_header(
     for (key, auth) in &map {
         let registry =
             server_address_registry(key).map_err(|e| undecodable("X-Registry-Config", e))?;
-        check_registry(params, tenant, &registry, "X-Registry-Config")?;
+        // a build's registries: never downgraded (builds act on the shared store)
+        check_registry(
+            params,
+            tenant,
+            &registry,
+            "X-Registry-Config",
+            &crate::Enforcer::deny_all(),
+        )?;
         judge_credentials(auth, &registry, "X-Registry-Config")?;
     }
     Ok(Some(encode_registry_auth(&map)))

@@ -5,7 +5,7 @@
 
 use crate::decode::Resources;
 use crate::policy::{Limit, ResourcesParams};
-use crate::{Denial, Tenant};
+use crate::{Denial, Enforcer, Tenant};
 
 /// Rule ids.
 pub const MEMORY: crate::RuleId = crate::RuleId::RESOURCES_MEMORY;
@@ -58,13 +58,16 @@ fn cpus(n: i64) -> String {
 }
 
 /// Injects defaults and enforces ceilings on one `Resources` block.
-/// `prefix` is the JSON path of the block (`HostConfig` or "").
+/// `prefix` is the JSON path of the block (`HostConfig` or ""). A value
+/// refused by a rule in `warn` or `audit` mode (`en`) is left as the client
+/// sent it; an absent one still gets its default.
 pub fn apply(
     params: &ResourcesParams,
     tenant: &Tenant,
     r: &mut Resources,
     mode: Mode,
     prefix: &str,
+    en: &Enforcer,
 ) -> Result<(), Denial> {
     let lim = effective(params, tenant);
     let at = |f: &str| {
@@ -78,16 +81,20 @@ pub fn apply(
     // memory: 0 means unlimited at create, unchanged at update; negative is
     // refused (the daemon reads -1 as unlimited in places).
     match r.memory {
-        Some(m) if m < 0 => {
-            return Err(Denial::policy(
+        Some(m) if m < 0 => en.refuse(
+            Denial::policy(
                 MEMORY,
                 "an unlimited memory limit is not allowed",
                 format!("set -m to at most {}", human_bytes(lim.memory.max)),
             )
-            .at(at("Memory")))
-        }
-        Some(m) if m > lim.memory.max => {
-            return Err(Denial::policy(
+            .compose(format!(
+                "set mem_limit to at most {}",
+                human_bytes(lim.memory.max)
+            ))
+            .at(at("Memory")),
+        )?,
+        Some(m) if m > lim.memory.max => en.refuse(
+            Denial::policy(
                 MEMORY,
                 format!(
                     "memory limit {} is above your ceiling of {}",
@@ -96,8 +103,12 @@ pub fn apply(
                 ),
                 format!("set -m to at most {}", human_bytes(lim.memory.max)),
             )
-            .at(at("Memory")))
-        }
+            .compose(format!(
+                "set mem_limit to at most {}",
+                human_bytes(lim.memory.max)
+            ))
+            .at(at("Memory")),
+        )?,
         Some(m) if m > 0 => {}
         _ => {
             if mode == Mode::Create {
@@ -108,15 +119,21 @@ pub fn apply(
     // swap: must not exceed twice the ceiling (-1 = unlimited swap refused).
     if let Some(s) = r.memory_swap {
         if s < 0 || s > 2 * lim.memory.max {
-            return Err(Denial::policy(
-                MEMORY,
-                "an unlimited or above-ceiling memory+swap limit is not allowed",
-                format!(
-                    "set --memory-swap to at most {}",
+            en.refuse(
+                Denial::policy(
+                    MEMORY,
+                    "an unlimited or above-ceiling memory+swap limit is not allowed",
+                    format!(
+                        "set --memory-swap to at most {}",
+                        human_bytes(2 * lim.memory.max)
+                    ),
+                )
+                .compose(format!(
+                    "set memswap_limit to at most {}",
                     human_bytes(2 * lim.memory.max)
-                ),
-            )
-            .at(at("MemorySwap")));
+                ))
+                .at(at("MemorySwap")),
+            )?;
         }
     }
 
@@ -124,7 +141,7 @@ pub fn apply(
     let nano = r.nano_cpus.unwrap_or(0);
     let quota = r.cpu_quota.unwrap_or(0);
     if nano < 0 {
-        return Err(cpu_denial(&lim, "a negative CPU limit", at("NanoCpus")));
+        en.refuse(cpu_denial(&lim, "a negative CPU limit", at("NanoCpus")))?;
     }
     if nano > 0 && quota != 0 {
         return Err(Denial::malformed(
@@ -135,18 +152,18 @@ pub fn apply(
         .at(at("CpuQuota")));
     }
     if nano > lim.nano_cpus.max {
-        return Err(cpu_denial(
+        en.refuse(cpu_denial(
             &lim,
             &format!("{} CPUs", cpus(nano)),
             at("NanoCpus"),
-        ));
+        ))?;
     }
     if quota < 0 {
-        return Err(cpu_denial(
+        en.refuse(cpu_denial(
             &lim,
             "an unlimited CPU quota (-1)",
             at("CpuQuota"),
-        ));
+        ))?;
     }
     // At update, 0 means "unchanged": a new period alone would rescale the
     // container's existing quota (and a quota alone be read against an
@@ -161,18 +178,23 @@ pub fn apply(
     }
     if quota > 0 {
         let period = match r.cpu_period.unwrap_or(0) {
-            0 => 100_000,
-            p if p < 0 => return Err(cpu_denial(&lim, "a negative CPU period", at("CpuPeriod"))),
-            p => p,
+            0 => Some(100_000),
+            p if p < 0 => {
+                en.refuse(cpu_denial(&lim, "a negative CPU period", at("CpuPeriod")))?;
+                None
+            }
+            p => Some(p),
         };
         // quota/period CPUs, compared in nano-CPUs without overflow
-        let effective = (quota as i128) * 1_000_000_000 / (period as i128);
-        if effective > lim.nano_cpus.max as i128 {
-            return Err(cpu_denial(
-                &lim,
-                &format!("a CPU quota of {quota}/{period}"),
-                at("CpuQuota"),
-            ));
+        let effective = period.map(|period| (quota as i128) * 1_000_000_000 / (period as i128));
+        if let (Some(effective), Some(period)) = (effective, period) {
+            if effective > lim.nano_cpus.max as i128 {
+                en.refuse(cpu_denial(
+                    &lim,
+                    &format!("a CPU quota of {quota}/{period}"),
+                    at("CpuQuota"),
+                ))?;
+            }
         }
     }
     if nano == 0 && quota == 0 && mode == Mode::Create {
@@ -188,14 +210,15 @@ pub fn apply(
     // pids: 0 and -1 both mean unlimited; at update too (PidsLimit is a
     // pointer there: present means "set it").
     match r.pids_limit {
-        Some(p) if p > lim.pids.max => {
-            return Err(Denial::policy(
+        Some(p) if p > lim.pids.max => en.refuse(
+            Denial::policy(
                 PIDS,
                 format!("pids limit {p} is above your ceiling of {}", lim.pids.max),
                 format!("set --pids-limit to at most {}", lim.pids.max),
             )
-            .at(at("PidsLimit")))
-        }
+            .compose(format!("set pids_limit to at most {}", lim.pids.max))
+            .at(at("PidsLimit")),
+        )?,
         Some(p) if p > 0 => {}
         Some(_) => r.pids_limit = Some(lim.pids.default),
         None => {
@@ -216,12 +239,23 @@ fn cpu_denial(lim: &ResourcesParams, what: &str, field: String) -> Denial {
         ),
         format!("set --cpus to at most {}", cpus(lim.nano_cpus.max)),
     )
+    .compose(format!("set cpus to at most {}", cpus(lim.nano_cpus.max)))
     .at(field)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn apply(
+        params: &ResourcesParams,
+        tenant: &Tenant,
+        r: &mut Resources,
+        mode: Mode,
+        prefix: &str,
+    ) -> Result<(), Denial> {
+        super::apply(params, tenant, r, mode, prefix, &Enforcer::deny_all())
+    }
     use crate::TenantId;
 
     fn params() -> ResourcesParams {

@@ -40,10 +40,13 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     body.image = Some(image.clone());
 
     let hc = body.host_config.get_or_insert_with(HostConfig::default);
-    ports::check(&p.ports, hc)?;
-    mounts::check(&p.mounts, hc)?;
-    privileges::check(&p.privileges, hc)?;
-    namespaces::check(&p.namespaces, hc)?;
+    // every rule sees the body: one in warn or audit mode records its
+    // refusal and the next ones still judge (enforce.rs)
+    let en = &cx.enforcer;
+    ports::check(&p.ports, hc, en)?;
+    mounts::check(&p.mounts, hc, en)?;
+    privileges::check(&p.privileges, hc, en)?;
+    namespaces::check(&p.namespaces, hc, en)?;
     // an image mount (API 1.48) shows an image's files: the tenant's own
     // view of images applies, as for `Image`
     for m in hc.mounts.iter_mut().flatten() {
@@ -61,9 +64,10 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         &mut hc.resources,
         Mode::Create,
         "HostConfig",
+        en,
     )?;
     // after the memory limit is settled: tmpfs and /dev/shm count against it
-    bounds::apply_create(&p.bounds, &p.volumes, &mut body)?;
+    bounds::apply_create(&p.bounds, &p.volumes, &mut body, en)?;
     let hc = body.host_config.get_or_insert_with(HostConfig::default);
     // On cgroup v1 engines (and API < 1.41) the daemon's default cgroup
     // namespace is the host's: ask for a private one explicitly.
@@ -77,7 +81,7 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let image_ports = declared
         .map(|i| i.exposed_ports.as_slice())
         .unwrap_or_default();
-    bounds::image_ports(&p.bounds, &body, image_ports)?;
+    bounds::image_ports(&p.bounds, &body, image_ports, en)?;
 
     let mut prelude = Vec::new();
     let hc = body.host_config.get_or_insert_with(HostConfig::default);
@@ -205,6 +209,10 @@ fn scope_network_mode(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<Option<String
             Ok(Some(net))
         }
         "none" => Ok(None),
+        // the host's network, with `namespaces.no-host` in warn or audit
+        // mode (its refusal is recorded): `host` exactly, as the daemon
+        // compares it
+        "host" if cx.enforcer.allows(&crate::RuleId::NAMESPACES_NO_HOST) => Ok(None),
         m => {
             if let Some(r) = m.strip_prefix("container:") {
                 let id = cx.scoped_ref(ResourceKind::Container, r, |o| o.id.clone())?;

@@ -7,7 +7,7 @@
 use super::HEALTHCHECK;
 use crate::decode::HealthConfig;
 use crate::policy::HealthBounds;
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 /// `1000000000` ns → `1s`, `500000000` → `500ms`.
 fn human(ns: i64) -> String {
@@ -20,8 +20,24 @@ fn human(ns: i64) -> String {
     }
 }
 
+/// The compose key under `healthcheck:` for a health check field
+/// (`StartPeriod` is `start_period`).
+fn compose_key(field: &str) -> &'static str {
+    match field {
+        "Interval" => "interval",
+        "StartInterval" => "start_interval",
+        "Timeout" => "timeout",
+        "StartPeriod" => "start_period",
+        _ => "interval",
+    }
+}
+
 /// Checks `Config.Healthcheck`.
-pub(crate) fn check(p: &HealthBounds, h: Option<&HealthConfig>) -> Result<(), Denial> {
+pub(crate) fn check(
+    p: &HealthBounds,
+    h: Option<&HealthConfig>,
+    en: &Enforcer,
+) -> Result<(), Denial> {
     let Some(h) = h else {
         return Ok(());
     };
@@ -55,16 +71,23 @@ pub(crate) fn check(p: &HealthBounds, h: Option<&HealthConfig>) -> Result<(), De
                 .at(field))
             }
             Some(v) if v < min => {
-                return Err(Denial::policy(
-                    HEALTHCHECK,
-                    format!(
-                        "a health check {name} of {} is below the minimum of {}",
-                        human(v),
+                en.refuse(
+                    Denial::policy(
+                        HEALTHCHECK,
+                        format!(
+                            "a health check {name} of {} is below the minimum of {}",
+                            human(v),
+                            human(min)
+                        ),
+                        format!("set {flag} to {} or more, or leave it unset", human(min)),
+                    )
+                    .compose(format!(
+                        "set healthcheck: {{{}: {}}} or more, or leave it unset",
+                        compose_key(name),
                         human(min)
-                    ),
-                    format!("set {flag} to {} or more, or leave it unset", human(min)),
-                )
-                .at(field))
+                    ))
+                    .at(field),
+                )?;
             }
             _ => {}
         }
@@ -76,12 +99,18 @@ pub(crate) fn check(p: &HealthBounds, h: Option<&HealthConfig>) -> Result<(), De
             format!("set --health-retries between 1 and {}", p.max_retries),
         )
         .at("Healthcheck.Retries")),
-        Some(r) if r > p.max_retries => Err(Denial::policy(
-            HEALTHCHECK,
-            format!("{r} health check retries are more than {}", p.max_retries),
-            format!("set --health-retries to {} or less", p.max_retries),
-        )
-        .at("Healthcheck.Retries")),
+        Some(r) if r > p.max_retries => en.refuse(
+            Denial::policy(
+                HEALTHCHECK,
+                format!("{r} health check retries are more than {}", p.max_retries),
+                format!("set --health-retries to {} or less", p.max_retries),
+            )
+            .compose(format!(
+                "set healthcheck: {{retries: {}}} or less",
+                p.max_retries
+            ))
+            .at("Healthcheck.Retries"),
+        ),
         _ => Ok(()),
     }
 }
@@ -90,6 +119,10 @@ pub(crate) fn check(p: &HealthBounds, h: Option<&HealthConfig>) -> Result<(), De
 mod tests {
     use super::*;
     use crate::policy::BoundsParams;
+
+    fn check(p: &HealthBounds, h: Option<&HealthConfig>) -> Result<(), Denial> {
+        super::check(p, h, &Enforcer::deny_all())
+    }
 
     fn p() -> HealthBounds {
         BoundsParams::default().healthcheck

@@ -9,7 +9,7 @@ use super::size::{go_units_size, human};
 use super::LOGS;
 use crate::decode::{HostConfig, LogConfig};
 use crate::policy::LogBounds;
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 fn opt_field(key: &str) -> String {
     format!("HostConfig.LogConfig.Config.{key}")
@@ -27,7 +27,10 @@ fn unreadable(key: &str, value: &str, instead: &str) -> Denial {
 /// Sets the driver where none is named and bounds the disk (and daemon
 /// memory, `max-buffer-size`) the log may take. Options are judged before
 /// anything is injected, so a denial leaves the body as it was.
-pub(crate) fn apply(p: &LogBounds, hc: &mut HostConfig) -> Result<(), Denial> {
+///
+/// A value refused in `warn` or `audit` mode is forwarded as sent; what is
+/// absent is still injected.
+pub(crate) fn apply(p: &LogBounds, hc: &mut HostConfig, en: &Enforcer) -> Result<(), Denial> {
     let named = hc
         .log_config
         .as_ref()
@@ -44,19 +47,21 @@ pub(crate) fn apply(p: &LogBounds, hc: &mut HostConfig) -> Result<(), Denial> {
         match go_units_size(v) {
             None => return Err(unreadable("max-buffer-size", v, "write a size such as 1m")),
             Some(b) if b > p.max_buffer_size => {
-                return Err(Denial::policy(
-                    LOGS,
-                    format!(
-                        "a log buffer of {} (the daemon's memory) is above the ceiling of {}",
-                        human(b),
-                        human(p.max_buffer_size)
-                    ),
-                    format!(
-                        "set max-buffer-size to {} or less",
-                        human(p.max_buffer_size)
-                    ),
-                )
-                .at(opt_field("max-buffer-size")))
+                en.refuse(
+                    Denial::policy(
+                        LOGS,
+                        format!(
+                            "a log buffer of {} (the daemon's memory) is above the ceiling of {}",
+                            human(b),
+                            human(p.max_buffer_size)
+                        ),
+                        format!(
+                            "set max-buffer-size to {} or less",
+                            human(p.max_buffer_size)
+                        ),
+                    )
+                    .at(opt_field("max-buffer-size")),
+                )?;
             }
             Some(_) => {}
         }
@@ -75,15 +80,21 @@ pub(crate) fn apply(p: &LogBounds, hc: &mut HostConfig) -> Result<(), Denial> {
                 ))
             }
             Some(b) if b <= 0 || b > p.max_size.max => {
-                return Err(Denial::policy(
-                    LOGS,
-                    format!(
-                        "a log file size of `{v}` is not allowed: the ceiling is {}",
+                en.refuse(
+                    Denial::policy(
+                        LOGS,
+                        format!(
+                            "a log file size of `{v}` is not allowed: the ceiling is {}",
+                            human(p.max_size.max)
+                        ),
+                        format!("set --log-opt max-size={} or less", human(p.max_size.max)),
+                    )
+                    .compose(format!(
+                        "set logging: {{options: {{max-size: {}}}}} or less",
                         human(p.max_size.max)
-                    ),
-                    format!("set --log-opt max-size={} or less", human(p.max_size.max)),
-                )
-                .at(opt_field("max-size")))
+                    ))
+                    .at(opt_field("max-size")),
+                )?;
             }
             Some(_) => {}
         }
@@ -105,15 +116,21 @@ pub(crate) fn apply(p: &LogBounds, hc: &mut HostConfig) -> Result<(), Denial> {
                 ))
             }
             Some(n) if n < 1 || n > p.max_file.max => {
-                return Err(Denial::policy(
-                    LOGS,
-                    format!(
-                        "keeping {v} log files is not allowed: between 1 and {}",
+                en.refuse(
+                    Denial::policy(
+                        LOGS,
+                        format!(
+                            "keeping {v} log files is not allowed: between 1 and {}",
+                            p.max_file.max
+                        ),
+                        format!("set --log-opt max-file={} or less", p.max_file.max),
+                    )
+                    .compose(format!(
+                        "set logging: {{options: {{max-file: \"{}\"}}}} or less",
                         p.max_file.max
-                    ),
-                    format!("set --log-opt max-file={} or less", p.max_file.max),
-                )
-                .at(opt_field("max-file")))
+                    ))
+                    .at(opt_field("max-file")),
+                )?;
             }
             Some(_) => {}
         }
@@ -135,6 +152,10 @@ pub(crate) fn apply(p: &LogBounds, hc: &mut HostConfig) -> Result<(), Denial> {
 mod tests {
     use super::*;
     use crate::policy::BoundsParams;
+
+    fn apply(p: &LogBounds, hc: &mut HostConfig) -> Result<(), Denial> {
+        super::apply(p, hc, &Enforcer::deny_all())
+    }
 
     fn logs() -> LogBounds {
         BoundsParams::default().logs

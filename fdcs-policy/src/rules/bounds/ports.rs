@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::PORTS;
 use crate::decode::{Empty, HostConfig};
 use crate::policy::PortBounds;
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 /// How many container ports a `PortBindings` or `ExposedPorts` key names:
 /// `80`, `80/tcp`, `53/udp`, `132/sctp`, or a range `8000-9000/tcp` (the
@@ -54,6 +54,7 @@ pub(crate) fn check(
     exposed: Option<&BTreeMap<String, Empty>>,
     image: &[String],
     hc: &HostConfig,
+    en: &Enforcer,
 ) -> Result<(), Denial> {
     let mut exposed_n: i64 = 0;
     for key in exposed.into_iter().flat_map(BTreeMap::keys) {
@@ -61,19 +62,21 @@ pub(crate) fn check(
         exposed_n = exposed_n.saturating_add(w);
     }
     if exposed_n > p.max_exposed {
-        return Err(Denial::policy(
-            PORTS,
-            format!(
-                "the container exposes {exposed_n} ports, more than {}",
-                p.max_exposed
-            ),
-            "expose only the ports the service listens on",
-        )
-        .at("ExposedPorts"));
+        en.refuse(
+            Denial::policy(
+                PORTS,
+                format!(
+                    "the container exposes {exposed_n} ports, more than {}",
+                    p.max_exposed
+                ),
+                "expose only the ports the service listens on",
+            )
+            .at("ExposedPorts"),
+        )?;
     }
     let published = published(exposed, image, hc)?;
     if published > p.max_published {
-        return Err(Denial::policy(
+        en.refuse(Denial::policy(
             PORTS,
             format!(
                 "the container would publish {published} host ports, more than {}",
@@ -81,7 +84,7 @@ pub(crate) fn check(
             ),
             "publish only the ports clients must reach (-p PORT for each), and reach the others over the tenant's own network",
         )
-        .at("HostConfig.PortBindings"));
+        .at("HostConfig.PortBindings"))?;
     }
     Ok(())
 }
@@ -141,6 +144,15 @@ pub(crate) fn published(
 mod tests {
     use super::*;
     use crate::decode::PortBinding;
+
+    fn check(
+        p: &PortBounds,
+        exposed: Option<&BTreeMap<String, Empty>>,
+        image: &[String],
+        hc: &HostConfig,
+    ) -> Result<(), Denial> {
+        super::check(p, exposed, image, hc, &Enforcer::deny_all())
+    }
 
     fn bounds() -> PortBounds {
         PortBounds {

@@ -13,7 +13,7 @@ use super::size::{human, kernel_size};
 use super::{TMPFS, VOLUME_TMPFS};
 use crate::decode::{HostConfig, TmpfsOptions};
 use crate::policy::{TmpfsBounds, VolumesParams};
-use crate::Denial;
+use crate::{Denial, Enforcer};
 
 /// A page: what the kernel rounds a tmpfs size up to.
 const PAGE: i64 = 4096;
@@ -102,6 +102,11 @@ fn too_big(what: &str, size: i64, max: i64, field: String) -> Denial {
         ),
         format!("give it size={} or less", human(max)),
     )
+    .compose(format!(
+        "give it a size of {} or less (tmpfs: [\"/path:size={}\"], or shm_size)",
+        human(max),
+        human(max)
+    ))
     .at(field)
 }
 
@@ -111,15 +116,26 @@ fn too_big(what: &str, size: i64, max: i64, field: String) -> Denial {
 /// What the sized mounts leave of the memory limit is shared equally among
 /// the mounts without a size (and `/dev/shm`, when the container has its
 /// own), each at most its default: defaults alone never overflow it.
-pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> {
-    let Some(memory) = hc.resources.memory.filter(|m| *m > 0) else {
-        return Err(Denial::policy(
-            TMPFS,
-            "tmpfs mounts cannot be sized without a memory limit",
-            "set -m",
-        )
-        .at("HostConfig.Memory"));
-    };
+///
+/// In `warn` or `audit` mode (`en`) a size above its ceiling is forwarded
+/// as sent, and when the sizes given overflow the memory limit (or there is
+/// none, `resources.memory` being downgraded too), the mounts without a
+/// size get their defaults.
+pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig, en: &Enforcer) -> Result<(), Denial> {
+    let memory = hc.resources.memory.filter(|m| *m > 0);
+    let mut overflow = false;
+    if memory.is_none() {
+        en.refuse(
+            Denial::policy(
+                TMPFS,
+                "tmpfs mounts cannot be sized without a memory limit",
+                "set -m",
+            )
+            .at("HostConfig.Memory"),
+        )?;
+        overflow = true;
+    }
+    let memory = memory.unwrap_or(0);
     let mut sized: i64 = 0;
     let mut without_size: i64 = 0;
     for (path, opts) in hc.tmpfs.iter().flatten() {
@@ -134,12 +150,13 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
                 .at(field()))
             }
             Ok(Some(s)) if s > p.size.max => {
-                return Err(too_big(
+                en.refuse(too_big(
                     &format!("the tmpfs `{path}`"),
                     s,
                     p.size.max,
                     field(),
-                ))
+                ))?;
+                sized = sized.saturating_add(s);
             }
             Ok(Some(s)) => sized = sized.saturating_add(s),
             Ok(None) => without_size += 1,
@@ -160,7 +177,8 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
                 .at(field()))
             }
             Some(s) if s > p.size.max => {
-                return Err(too_big("the tmpfs mount", s, p.size.max, field()))
+                en.refuse(too_big("the tmpfs mount", s, p.size.max, field()))?;
+                sized = sized.saturating_add(s);
             }
             Some(s) => sized = sized.saturating_add(s),
             None => without_size += 1,
@@ -180,12 +198,13 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
             .at("HostConfig.ShmSize"))
         }
         Some(s) if s > p.shm_size.max => {
-            return Err(too_big(
+            en.refuse(too_big(
                 "/dev/shm",
                 s,
                 p.shm_size.max,
                 "HostConfig.ShmSize".into(),
-            ))
+            ))?;
+            sized = sized.saturating_add(s);
         }
         Some(s) => sized = sized.saturating_add(s),
         None if own_shm => without_size += 1,
@@ -196,7 +215,7 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
     } else {
         0
     };
-    if sized > memory || (without_size > 0 && share < PAGE) {
+    if !overflow && (sized > memory || (without_size > 0 && share < PAGE)) {
         let what = if sized > memory {
             format!(
                 "tmpfs mounts and /dev/shm would take {}, more than the container's memory limit of {}",
@@ -210,14 +229,23 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
                 human(memory)
             )
         };
-        return Err(Denial::policy(
-            TMPFS,
-            what,
-            "give tmpfs mounts and --shm-size smaller sizes, or raise -m",
-        )
-        .at("HostConfig.Tmpfs"));
+        en.refuse(
+            Denial::policy(
+                TMPFS,
+                what,
+                "give tmpfs mounts and --shm-size smaller sizes, or raise -m",
+            )
+            .at("HostConfig.Tmpfs"),
+        )?;
+        overflow = true;
     }
-    let tmpfs_default = share.min(p.size.default);
+    // allowed although they do not fit (a downgraded rule): the mounts the
+    // client left unsized still get a size, their default
+    let (tmpfs_default, shm_default) = if overflow {
+        (p.size.default, p.shm_size.default)
+    } else {
+        (share.min(p.size.default), share.min(p.shm_size.default))
+    };
     for opts in hc.tmpfs.iter_mut().flat_map(|t| t.values_mut()) {
         if matches!(options_size(opts, DATA), Ok(None)) {
             let size = format!("size={}", human(tmpfs_default));
@@ -237,7 +265,7 @@ pub(crate) fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> 
         }
     }
     if hc.shm_size.is_none() && own_shm {
-        hc.shm_size = Some(share.min(p.shm_size.default));
+        hc.shm_size = Some(shm_default);
     }
     Ok(())
 }
@@ -250,6 +278,7 @@ pub(crate) fn volume(
     p: &VolumesParams,
     opts: &mut BTreeMap<String, String>,
     field: &str,
+    en: &Enforcer,
 ) -> Result<(), Denial> {
     let tmpfs = opts
         .iter()
@@ -258,12 +287,14 @@ pub(crate) fn volume(
         return Ok(());
     }
     if !p.allow_tmpfs {
-        return Err(Denial::policy(
-            VOLUME_TMPFS,
-            "tmpfs volumes are not allowed (their memory is charged to no container)",
-            "use --tmpfs PATH:size=64m on the container, or a plain named volume",
-        )
-        .at(format!("{field}.type")));
+        en.refuse(
+            Denial::policy(
+                VOLUME_TMPFS,
+                "tmpfs volumes are not allowed (their memory is charged to no container)",
+                "use --tmpfs PATH:size=64m on the container, or a plain named volume",
+            )
+            .at(format!("{field}.type")),
+        )?;
     }
     // the local driver reads its option names and the type exactly
     if let Some(k) = opts
@@ -298,16 +329,18 @@ pub(crate) fn volume(
         .at(format!("{field}.o"))
     })?;
     match size {
-        Some(s) if s > p.tmpfs_size.max => Err(Denial::policy(
-            VOLUME_TMPFS,
-            format!(
-                "a tmpfs volume of {} is above the ceiling of {}",
-                human(s),
-                human(p.tmpfs_size.max)
-            ),
-            format!("give it -o o=size={} or less", human(p.tmpfs_size.max)),
-        )
-        .at(format!("{field}.o"))),
+        Some(s) if s > p.tmpfs_size.max => en.refuse(
+            Denial::policy(
+                VOLUME_TMPFS,
+                format!(
+                    "a tmpfs volume of {} is above the ceiling of {}",
+                    human(s),
+                    human(p.tmpfs_size.max)
+                ),
+                format!("give it -o o=size={} or less", human(p.tmpfs_size.max)),
+            )
+            .at(format!("{field}.o")),
+        ),
         Some(_) => Ok(()),
         None => {
             let size = format!("size={}", human(p.tmpfs_size.default));
@@ -327,6 +360,18 @@ mod tests {
     use super::*;
     use crate::decode::Mount;
     use crate::policy::BoundsParams;
+
+    fn apply(p: &TmpfsBounds, hc: &mut HostConfig) -> Result<(), Denial> {
+        super::apply(p, hc, &Enforcer::deny_all())
+    }
+
+    fn volume(
+        p: &VolumesParams,
+        opts: &mut BTreeMap<String, String>,
+        field: &str,
+    ) -> Result<(), Denial> {
+        super::volume(p, opts, field, &Enforcer::deny_all())
+    }
 
     fn bounds() -> TmpfsBounds {
         BoundsParams::default().tmpfs
@@ -409,7 +454,11 @@ mod tests {
         ] {
             let mut h = hc(256 * M, &[("/x", opts)]);
             let d = apply(&bounds(), &mut h).unwrap_err();
-            assert_eq!((d.status, d.rule_id().cloned()), (400, Some(TMPFS)), "{opts}");
+            assert_eq!(
+                (d.status, d.rule_id().cloned()),
+                (400, Some(TMPFS)),
+                "{opts}"
+            );
         }
         let mut h = hc(1 << 30, &[("/x", "size=1G")]);
         let d = apply(&bounds(), &mut h).unwrap_err();

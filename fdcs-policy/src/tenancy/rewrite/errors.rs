@@ -276,6 +276,8 @@ mod tests {
             prelude: Vec::new(),
             postlude: Vec::new(),
             response: crate::ResponsePlan::PassThrough,
+            warnings: Vec::new(),
+            warnings_field: None,
         };
         let body = format!(r#"{{"message":"{ctr} on {net}, not {}"}}"#, id('e'));
         let out = String::from_utf8(rewrite_error(&t, &fwd, body.as_bytes())).unwrap_or_default();
