@@ -443,6 +443,58 @@ mod tests {
         fair.admit(&a).unwrap();
     }
 
+    /// The catalog's proxy ids (`Layer::Proxy`) and the ids this crate's
+    /// rejections carry are the same set: each scenario below is what
+    /// produces its id (here, where the fair-share internals are in reach).
+    /// `fair.connections` is `serve`'s listener's, shown by its own tests
+    /// (`fdcs-cli/src/command/serve/peers.rs`).
+    #[test]
+    fn every_proxy_rule_id_in_the_catalog_is_emitted() {
+        use crate::body::ReadError;
+        use fdcs_policy::rules::catalog::{catalog, Layer};
+        let a = tenant("alpha");
+        let id = |r: Rejection| r.rule().map(|r| r.to_string()).unwrap_or_default();
+        let limited = |l: Limited| id(Rejection::Limited(l));
+        let mut emitted = vec![
+            id(crate::auth::credentials(&http::HeaderMap::new()).unwrap_err()),
+            id(crate::auth::wrong_token(&a.id)),
+            // what the Keystone client and the engine client answer when
+            // they cannot be reached
+            id(Rejection::IdentityUnavailable("down".into())),
+            id(Rejection::Upstream("down".into())),
+            id(Rejection::from(ReadError::TooLarge { limit: 1 })),
+            id(Rejection::from(ReadError::TimedOut {
+                timeout: Duration::from_secs(1),
+            })),
+            id(Rejection::from(ReadError::Body("reset".into()))),
+        ];
+        let f = fair(|l| l.with_tenant_concurrency(1));
+        let _held = f.admit(&a).unwrap();
+        emitted.push(limited(f.admit(&a).unwrap_err()));
+        let f = fair(|l| l.with_tenant_rate(1).with_tenant_burst(1));
+        drop(f.admit(&a).unwrap());
+        emitted.push(limited(f.admit(&a).unwrap_err()));
+        let f = fair(|l| l.with_tenant_streams(1));
+        let t = f.admit(&a).unwrap();
+        let _slot = t.stream().unwrap();
+        emitted.push(limited(t.stream().unwrap_err()));
+        let f = fair(|l| l.with_tenant_buffered(10));
+        let t = f.admit(&a).unwrap();
+        assert!(t.budget().charge(20).is_err());
+        emitted.push(id(explain(Rejection::Upstream("cut".into()), Some(&t))));
+        emitted.push("fair.connections".into());
+        emitted.sort();
+        emitted.dedup();
+        let documented: Vec<String> = catalog()
+            .iter()
+            .filter(|d| d.id.layer() == Layer::Proxy)
+            .map(|d| d.id.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(emitted, documented);
+    }
+
     #[test]
     fn an_exhausted_budget_turns_the_engine_error_into_fair_memory() {
         let fair = fair(|l| l.with_tenant_buffered(10));
