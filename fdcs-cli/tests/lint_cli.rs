@@ -430,3 +430,47 @@ fn every_corpus_case_gives_valid_sarif_and_junit_whose_totals_add_up() {
     );
     std::fs::remove_dir_all(&scratch).ok();
 }
+
+fn lint_to(stdout: impl Into<std::process::Stdio>, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fdcs-policy"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .arg("lint")
+        .args(args)
+        .stdout(stdout)
+        .output()
+        .expect("run fdcs-policy")
+}
+
+/// `lint --format json ... | head -c 10`, as `check` does it: a reader that
+/// went away is no error, so nothing on stderr and exit 0 (the read end is
+/// closed before lint writes: the broken pipe is certain).
+#[test]
+fn a_closed_stdout_pipe_exits_quietly() {
+    for format in ["json", "text", "sarif"] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = lint_to(writer, &["--format", format, "tests/compose/cadvisor"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{format}: {err}");
+        assert_eq!(err, "", "{format}");
+    }
+}
+
+/// A report that cannot be written (a full disk) is exit 2 and says so:
+/// a CI step must not pass on a SARIF file that was never written.
+#[test]
+fn a_stdout_that_cannot_be_written_is_exit_2_with_a_message() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full on this system
+    };
+    let o = lint_to(
+        full,
+        &["--format", "sarif", "tests/compose/clean-hardened-v3"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot write to stdout: No space left on device"),
+        "{err}"
+    );
+}

@@ -4,28 +4,30 @@
 //! Exit codes: 0 nothing at or above `--fail-on`, 1 findings, 2 usage,
 //! YAML or policy error.
 
-mod config;
-
+use super::policy_args::PolicyArgs;
 use crate::files::DiskFiles;
 use crate::report::{self, Finding, Format, Severity};
 use crate::Exit;
 use anyhow::Context as _;
+use fdcs_compose::lint::Severities;
 use fdcs_compose::load;
+use fdcs_policy::TenantId;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `lint`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("tenants", |a| a.help(
+    "Tenants file (the one `serve` reads): judge as `--tenant` with its own ceilings, \
+     images and limits (default: none, the policy's defaults)"
+)))]
 pub(crate) struct Args {
-    /// Policy file (default: the embedded FDCS profile).
-    #[arg(long, value_name = "FILE")]
-    policy: Option<PathBuf>,
     /// Tenant to judge as.
     #[arg(long, value_name = "ID", default_value = "lint")]
     tenant: String,
-    /// Tenants file (as for `serve`): judge with `--tenant`'s own limits and images.
-    #[arg(long, value_name = "FILE")]
-    tenants: Option<PathBuf>,
+    /// The policy (its `lint:` block sets the severities) and the tenants.
+    #[command(flatten)]
+    source: PolicyArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -54,32 +56,16 @@ pub(crate) struct Args {
     paths: Vec<PathBuf>,
 }
 
-/// The tenant to judge as: from the tenants file when one is given (its
-/// ceilings and images apply), else a tenant with the policy's defaults.
-fn tenant(args: &Args) -> anyhow::Result<fdcs_policy::Tenant> {
-    let id = fdcs_policy::TenantId::new(&args.tenant)?;
-    let Some(path) = &args.tenants else {
-        return Ok(fdcs_policy::Tenant::new(id));
-    };
-    let origin = path.display().to_string();
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("reading tenants `{origin}`: {e}"))?;
-    let file =
-        fdcs_policy::TenantsFile::from_yaml(&src, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
-    file.tenants
-        .into_iter()
-        .map(|e| e.tenant)
-        .find(|t| t.id == id)
-        .ok_or_else(|| anyhow::anyhow!("tenant `{id}` is not in `{origin}`"))
-}
-
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| format!("unknown severity `{s}`: use error, warning or info"))
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
-    let (policy, severities) = config::load(args.policy.as_deref())?;
-    let tenant = tenant(&args)?;
+    // the loader `check`, `test` and `serve` use; the `lint:` block is part
+    // of the policy's schema
+    let policy = args.source.load_policy()?;
+    let severities = Severities::from_policy(&policy.lint);
+    let tenant = args.source.tenant(&TenantId::new(&args.tenant)?)?;
     let mut projects: Vec<Vec<PathBuf>> = Vec::new();
     if !args.files.is_empty() {
         projects.push(args.files.clone());
@@ -173,11 +159,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         fail_on: args.fail_on,
     };
     let out = report::render(args.format, &run, color);
-    let mut stdout = std::io::stdout().lock();
-    // a closed pipe (`| head`) is not an error
     // text with nothing linted: the error on stderr says it all
     if !(args.format == Format::Text && findings.is_empty() && !errors.is_empty()) {
-        let _ = stdout.write_all(out.as_bytes());
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(out.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            // `| head`: exit 0 quietly; a full disk: exit 2, the report is lost
+            return super::stdout_failed(e);
+        }
     }
     if args.format == Format::Text {
         for note in &inactive {
