@@ -13,7 +13,13 @@ fn pipeline(text: &str) {
         vec![("f.yml".into(), text.into())],
         &vars,
         Path::new("/srv/p"),
-        &crate::files::MemFiles::new(),
+        // an include of `f.yml` is a cycle, of `g.yml` a second project
+        &crate::files::MemFiles::new()
+            .with("/srv/p/f.yml", text)
+            .with(
+                "/srv/p/g.yml",
+                "services:\n  web:\n    image: x\n    profiles: [a]\n",
+            ),
         &mut sources,
     ) {
         let _ = checks::check(&p);
@@ -61,6 +67,21 @@ const PIECES: &[&str] = &[
     "networks: [a]\n",
     "network_mode: service:web\n",
     "64q",
+    "include: ",
+    "path: ",
+    "f.yml",
+    "g.yml",
+    "../../",
+    "profiles: ",
+    "depends_on: ",
+    "blkio_config:\n",
+    "      device_read_bps: ",
+    "path: /dev/sda",
+    "rate: ",
+    "device_cgroup_rules: ",
+    "priority: ",
+    "aliases: ",
+    "links: ",
 ];
 
 proptest! {

@@ -31,6 +31,10 @@ use std::path::{Component, Path, PathBuf};
 /// the work a hostile tree of distinct files can ask for).
 const MAX_DEPTH: usize = 16;
 
+/// How many files one project may read in all (a tree of includes that
+/// names the same files twice at every level would otherwise grow as 2^depth).
+const MAX_FILES: usize = 256;
+
 /// The resources an included project brings.
 const SECTIONS: &[&str] = &["services", "networks", "volumes", "secrets", "configs"];
 
@@ -94,6 +98,13 @@ pub(crate) fn resolve(
                     format!("`include` cycle: {}", chain.join(" → ")),
                 ));
             }
+        }
+        if sources.len() + paths.len() > MAX_FILES {
+            return Err(at(
+                sources,
+                item.pos,
+                format!("`include` reads more than {MAX_FILES} files"),
+            ));
         }
         if stack.len() >= MAX_DEPTH {
             return Err(at(

@@ -298,3 +298,27 @@ fn conflicts_and_cycles_are_load_errors_at_their_place() {
     .unwrap_err();
     assert_eq!((e.line, e.col), (2, 5), "{e}");
 }
+
+#[test]
+fn an_include_tree_that_doubles_at_every_level_stops_with_an_error() {
+    let mut files: Vec<(String, String)> = vec![(
+        "/srv/app/compose.yml".into(),
+        "include: [l0.yml, l0.yml]\nservices:\n  a: {image: busybox:1.36}\n".into(),
+    )];
+    for i in 0..14 {
+        files.push((
+            format!("/srv/app/l{i}.yml"),
+            format!(
+                "include: [l{n}.yml, l{n}.yml]\nnetworks:\n  n: {{}}\n",
+                n = i + 1
+            ),
+        ));
+    }
+    files.push(("/srv/app/l14.yml".into(), "networks:\n  n: {}\n".into()));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let e = load_tree(&refs, &[], &[]).unwrap_err();
+    assert!(e.message.contains("more than"), "{e}");
+}
