@@ -63,6 +63,18 @@ pub(crate) fn stdout_failed(e: std::io::Error) -> anyhow::Result<Exit> {
     }
 }
 
+/// Writes a command's whole output to stdout and ends with `code`; a write
+/// that fails ends as [`stdout_failed`] says (`println!` would panic with
+/// exit 101 on `| head` or a full disk).
+pub(crate) fn emit(text: &str, code: Exit) -> anyhow::Result<Exit> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(code),
+        Err(e) => stdout_failed(e),
+    }
+}
+
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Check(a) => check::run(a),

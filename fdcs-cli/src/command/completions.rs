@@ -28,9 +28,10 @@ enum Shell {
 }
 
 pub(crate) fn run(a: Args) -> anyhow::Result<Exit> {
-    let mut out = std::io::stdout().lock();
-    write(a.shell, &mut out);
-    Ok(Exit::Ok)
+    // clap_complete panics when its writer fails: generate, then write
+    let mut script = Vec::new();
+    write(a.shell, &mut script);
+    super::emit(&String::from_utf8_lossy(&script), Exit::Ok)
 }
 
 fn write(shell: Shell, out: &mut dyn std::io::Write) {

@@ -24,10 +24,11 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     if args.list {
-        for d in catalog::catalog() {
-            println!("{:<32} {}", d.id, d.title);
-        }
-        return Ok(Exit::Ok);
+        let list: String = catalog::catalog()
+            .iter()
+            .map(|d| format!("{:<32} {}\n", d.id, d.title))
+            .collect();
+        return super::emit(&list, Exit::Ok);
     }
     let id = args.rule.unwrap_or_default();
     if let Some(custom) = id.strip_prefix("custom.") {
@@ -48,11 +49,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         eprintln!("run `fdcs-policy explain --list` for every rule");
         return Ok(Exit::Error);
     };
-    println!("{} — {}\n", d.id, d.title);
-    println!("What it guards against:\n  {}\n", d.guards);
-    println!("Example that breaks it:\n{}\n", indent(d.example));
-    println!("How to comply:\n  {}", d.comply);
-    Ok(Exit::Ok)
+    let page = format!(
+        "{} — {}\n\nWhat it guards against:\n  {}\n\nExample that breaks it:\n{}\n\n\
+         How to comply:\n  {}\n",
+        d.id,
+        d.title,
+        d.guards,
+        indent(d.example),
+        d.comply
+    );
+    super::emit(&page, Exit::Ok)
 }
 
 fn indent(s: &str) -> String {
@@ -84,28 +90,25 @@ fn explain_custom(id: &str, source: &PolicyArg) -> anyhow::Result<Exit> {
         .and_then(|m| m.get("endpoints"))
         .map(|e| e.items().iter().filter_map(|x| x.as_scalar()).collect())
         .unwrap_or_default();
-    println!(
-        "custom.{id} — custom CEL rule of {origin} (line {})\n",
-        rule.pos.line
-    );
-    println!(
-        "Judges:\n  {}\n",
-        if endpoints.is_empty() {
-            "every endpoint".to_string()
-        } else {
-            endpoints.join(", ")
-        }
-    );
-    println!(
-        "Allowed when (CEL):\n{}\n",
-        indent(field("expression").trim())
-    );
+    let judges = if endpoints.is_empty() {
+        "every endpoint".to_string()
+    } else {
+        endpoints.join(", ")
+    };
     let message = field("message");
     let message = if message.is_empty() {
         field("messageExpression")
     } else {
         message
     };
-    println!("Denial message:\n{}", indent(message.trim()));
-    Ok(Exit::Ok)
+    let page = format!(
+        "custom.{id} — custom CEL rule of {origin} (line {})\n\n\
+         Judges:\n  {judges}\n\n\
+         Allowed when (CEL):\n{}\n\n\
+         Denial message:\n{}\n",
+        rule.pos.line,
+        indent(field("expression").trim()),
+        indent(message.trim())
+    );
+    super::emit(&page, Exit::Ok)
 }

@@ -11,6 +11,7 @@ mod suite;
 use super::policy_args::PolicyArgs;
 use crate::Exit;
 use anyhow::Context;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `test`.
@@ -41,23 +42,29 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     }
     let tenants = args.source.tenants()?;
     let (mut passed, mut failed) = (0usize, 0usize);
+    // one line per case as it is judged (a slow suite shows progress)
+    let mut out = std::io::stdout().lock();
     for f in &files {
         let outcomes = suite::run_file(f, &args.source.policy, &tenants)?;
         for o in outcomes {
-            match &o.failure {
+            let line = match &o.failure {
                 None => {
                     passed += 1;
-                    println!("ok   {}: {}", f.display(), o.name);
+                    format!("ok   {}: {}", f.display(), o.name)
                 }
                 Some(why) => {
                     failed += 1;
-                    println!("FAIL {}:{}: {} — {why}", f.display(), o.line, o.name);
+                    format!("FAIL {}:{}: {} — {why}", f.display(), o.line, o.name)
                 }
+            };
+            if let Err(e) = writeln!(out, "{line}") {
+                return super::stdout_failed(e);
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
-    Ok(if failed > 0 { Exit::Found } else { Exit::Ok })
+    drop(out);
+    let code = if failed > 0 { Exit::Found } else { Exit::Ok };
+    super::emit(&format!("{passed} passed, {failed} failed\n"), code)
 }
 
 fn collect(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -77,8 +77,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         }
         Format::Text => out = table(&rows),
     }
-    print!("{out}");
-    Ok(Exit::Ok)
+    super::emit(&out, Exit::Ok)
 }
 
 /// The engine's owner-labelled containers, volumes and networks.
