@@ -37,7 +37,9 @@ pub(super) fn build_request(
     })
 }
 
-fn pct(s: &str) -> String {
+/// Percent-encodes everything but RFC 3986 unreserved characters (a tag
+/// in a query, a network name as a path segment), as docker-py does.
+pub(super) fn pct(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

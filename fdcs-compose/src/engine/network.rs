@@ -12,6 +12,7 @@
 //! network of the service sets one, else by engine-side name — so
 //! `networks: [zeta, back]` makes `<project>_back` the primary.
 
+use super::container::pct;
 use super::{object_name, EngineRequest, PathMap, API};
 use crate::load::Project;
 use crate::node::{Node, Pos};
@@ -197,7 +198,8 @@ pub(super) fn connects(
     let mut out = Vec::new();
     for (i, net) in attachments(project, svc).into_iter().enumerate() {
         let anchor = net.pos.unwrap_or(key.pos);
-        let target = |verb: &str| format!("{API}/networks/{}/{verb}", pct_path(&net.engine));
+        // docker-py quotes the name as one path segment
+        let target = |verb: &str| format!("{API}/networks/{}/{verb}", pct(&net.engine));
         if i == 0 {
             out.push(EngineRequest {
                 method: "POST",
@@ -232,16 +234,4 @@ pub(super) fn connects(
         });
     }
     out
-}
-
-/// A network name as one path segment (docker-py quotes it).
-fn pct_path(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
