@@ -135,18 +135,23 @@ impl Tenants {
         if let Some(entry) = file.get(id) {
             return Ok(entry.tenant.clone());
         }
-        let known: Vec<String> = file
+        // a few names say which file this is; a host's thousand do not
+        const SHOWN: usize = 8;
+        let mut known: Vec<String> = file
             .tenants
             .iter()
+            .take(SHOWN)
             .map(|e| e.tenant.id.to_string())
             .collect();
+        if file.tenants.len() > SHOWN {
+            known.push(format!("and {} more", file.tenants.len() - SHOWN));
+        }
+        if known.is_empty() {
+            known.push("none".to_string());
+        }
         anyhow::bail!(
             "tenant `{id}` is not in `{origin}` (its tenants: {})",
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
+            known.join(", ")
         )
     }
 }
@@ -229,6 +234,21 @@ mod tests {
                 "tenant `beta` is not in `{}` (its tenants: alpha)",
                 t.display()
             )
+        );
+        let _ = std::fs::remove_file(&t);
+        let many: String = (0..20)
+            .map(|i| format!("  - id: t{i}\n    tokens: [x{i}]\n"))
+            .collect();
+        let t = scratch("many.yaml", &format!("tenants:\n{many}"));
+        let e = format!(
+            "{:#}",
+            args(None, Some(&t))
+                .tenant(&TenantId::new("beta").unwrap())
+                .unwrap_err()
+        );
+        assert!(
+            e.ends_with("(its tenants: t0, t1, t2, t3, t4, t5, t6, t7, and 12 more)"),
+            "{e}"
         );
         let _ = std::fs::remove_file(&t);
     }
