@@ -8,7 +8,7 @@
 //! ```yaml
 //! lint:
 //!   rules:
-//!     compose.memory-unset: error          # raise
+//!     compose.memory-unset: error       # raise
 //!     compose.healthcheck-unset: off    # silence
 //! ```
 
@@ -122,7 +122,7 @@ mod tests {
         assert!(e.starts_with("t.yaml:5:"), "{e}");
         assert!(e.contains("rulez"), "{e}");
         let e = load("  rules:\n    compose.memory-unset: loud\n").unwrap_err();
-        assert!(e.starts_with("t.yaml:6:24:"), "{e}");
+        assert!(e.starts_with("t.yaml:6:27:"), "{e}");
         assert!(
             e.contains("unknown level `loud` for `compose.memory-unset`"),
             "{e}"

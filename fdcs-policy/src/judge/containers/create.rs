@@ -209,10 +209,16 @@ fn scope_network_mode(cx: &Ctx<'_>, hc: &mut HostConfig) -> Result<Option<String
             Ok(Some(net))
         }
         "none" => Ok(None),
-        // the host's network, with `namespaces.no-host` in warn or audit
-        // mode (its refusal is recorded): `host` exactly, as the daemon
-        // compares it
-        "host" if cx.enforcer.allows(&crate::RuleId::NAMESPACES_NO_HOST) => Ok(None),
+        // the host's network, when the operator allows host namespaces or
+        // has `namespaces.no-host` in warn or audit mode (`namespaces::check`
+        // refused it otherwise, or recorded its refusal): `host` exactly, as
+        // the daemon compares it; any other spelling is a network's name
+        "host"
+            if cx.policy.namespaces.allow_host
+                || cx.enforcer.allows(&crate::RuleId::NAMESPACES_NO_HOST) =>
+        {
+            Ok(None)
+        }
         m => {
             if let Some(r) = m.strip_prefix("container:") {
                 let id = cx.scoped_ref(ResourceKind::Container, r, |o| o.id.clone())?;
