@@ -120,9 +120,12 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
         .get("services")
         .map(Node::entries)
         .unwrap_or_default();
-    let uses_default = services
-        .iter()
-        .any(|(_, s)| s.get("network_mode").is_none() && s.get("networks").is_none());
+    // compose 1.29 creates the networks its services name (those the
+    // profiles leave out included), not every one declared (captured,
+    // project `hcapcunused`), and `default` when a service names it or
+    // names none
+    let used = used_networks(services.iter().chain(&project.inactive_defs));
+    let uses_default = used.iter().any(|n| n == "default");
     let declared = project
         .doc
         .get("networks")
@@ -131,7 +134,7 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
     let declares_default = declared
         .iter()
         .any(|(k, _)| k.as_scalar().as_deref() == Some("default"));
-    if uses_default && !declares_default && !services.is_empty() {
+    if uses_default && !declares_default {
         out.push(EngineRequest {
             method: "POST",
             target: format!("{API}/networks/create"),
@@ -151,7 +154,7 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
     }
     for (k, def) in declared {
         let key = k.as_scalar().unwrap_or_default();
-        if is_external(def) {
+        if is_external(def) || !used.contains(&key) {
             continue;
         }
         let mut paths = PathMap::default();
@@ -254,6 +257,25 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
         }
         out.push(container::create(project, project_dir, &name, k, svc));
         out.extend(network::connects(project, &name, k, svc));
+    }
+    out
+}
+
+/// The network keys the services attach to: their `networks:` (list items
+/// or keys), `default` for one without; none under `network_mode`.
+fn used_networks<'a>(services: impl Iterator<Item = &'a (Node, Node)>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, s) in services {
+        if s.get("network_mode").is_some() {
+            continue;
+        }
+        match s.get("networks") {
+            None => out.push("default".to_string()),
+            Some(n) => {
+                out.extend(n.items().iter().filter_map(Node::as_scalar));
+                out.extend(n.entries().iter().filter_map(|(k, _)| k.as_scalar()));
+            }
+        }
     }
     out
 }

@@ -35,6 +35,9 @@ pub struct Project {
     /// Services left out because none of their `profiles:` is active: `up`
     /// sends nothing for them, so they are not in `doc` and not linted.
     pub inactive: Vec<String>,
+    /// Their definitions (key and value): compose still creates the
+    /// networks they name.
+    pub inactive_defs: Vec<(Node, Node)>,
 }
 
 /// Why a project could not be loaded (exit code 2).
@@ -214,7 +217,11 @@ pub fn from_texts_with(
     super::include::resolve(&mut doc, dir, &cx, sources, &mut misses, &mut stack)?;
     super::extends::resolve(&mut doc, dir, vars, files, sources, &mut misses)?;
     let active = super::profiles::active(Some(profiles), vars);
-    let inactive = super::profiles::apply(&mut doc, &active, sources)?;
+    let inactive_defs = super::profiles::apply(&mut doc, &active, sources)?;
+    let inactive = inactive_defs
+        .iter()
+        .filter_map(|(k, _)| k.as_scalar())
+        .collect();
     let name = project_name(&doc, vars, &abs);
     Ok(Project {
         name,
@@ -224,6 +231,7 @@ pub fn from_texts_with(
         vars: vars.clone(),
         profiles: active,
         inactive,
+        inactive_defs,
     })
 }
 

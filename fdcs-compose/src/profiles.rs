@@ -80,12 +80,13 @@ fn dependencies(svc: &Node) -> Vec<(String, Pos)> {
     out
 }
 
-/// Removes the services the active profiles leave out; returns their names.
+/// Removes the services the active profiles leave out; returns them (key
+/// and definition: compose still creates the networks they name).
 pub(crate) fn apply(
     doc: &mut Node,
     active: &[String],
     sources: &[Source],
-) -> Result<Vec<String>, LoadError> {
+) -> Result<Vec<(Node, Node)>, LoadError> {
     let Some(services) = doc.get("services") else {
         return Ok(Vec::new());
     };
@@ -113,13 +114,11 @@ pub(crate) fn apply(
     }
     let mut left_out = Vec::new();
     if let Some(Kind::Map(entries)) = doc.get_mut("services").map(|s| &mut s.kind) {
-        entries.retain(|(k, svc)| {
-            let keep = enabled(svc, active);
-            if !keep {
-                left_out.push(k.as_scalar().unwrap_or_default());
-            }
-            keep
-        });
+        let (keep, out): (Vec<_>, Vec<_>) = std::mem::take(entries)
+            .into_iter()
+            .partition(|(_, svc)| enabled(svc, active));
+        *entries = keep;
+        left_out = out;
     }
     Ok(left_out)
 }
@@ -136,7 +135,10 @@ mod tests {
             text: yaml.into(),
         }];
         let active: Vec<String> = active.iter().map(|s| s.to_string()).collect();
-        let out = apply(&mut doc, &active, &sources)?;
+        let out = apply(&mut doc, &active, &sources)?
+            .iter()
+            .map(|(k, _)| k.as_scalar().unwrap())
+            .collect();
         let kept = doc
             .get("services")
             .unwrap()

@@ -405,3 +405,46 @@ networks:
         ]
     );
 }
+
+#[test]
+fn only_the_networks_services_name_are_created() {
+    // docker-compose 1.29.2, project hcapcunused, `up --no-start`: created
+    // `default` (named by `a`), `used`, and `onlylater` (named only by a
+    // service its profile leaves out); not `unused`
+    let yaml = r#"version: "3.9"
+services:
+  a:
+    image: hcapc/box:1
+    command: sleep 1000
+    networks: [default, used]
+  b:
+    image: hcapc/box:1
+    command: sleep 1000
+    networks: [onlylater]
+    profiles: [later]
+networks:
+  used: {}
+  unused: {}
+  onlylater: {}
+"#;
+    let r = project_of(yaml, "/nonexistent/hcapcunused");
+    let created: Vec<&str> = r
+        .iter()
+        .filter(|r| r.target.ends_with("/networks/create"))
+        .map(|r| r.body["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        created,
+        [
+            "hcapcunused_default",
+            "hcapcunused_used",
+            "hcapcunused_onlylater"
+        ]
+    );
+    let creates: Vec<&str> = r
+        .iter()
+        .filter(|r| r.target.contains("containers/create"))
+        .map(|r| r.subject.as_str())
+        .collect();
+    assert_eq!(creates, ["a"]);
+}
