@@ -11,10 +11,10 @@
 //! "Engine findings" are the core's verdicts on the requests lint derives
 //! from the file; the `compose.*` checks (limits left unset, health checks,
 //! ...) are lint's own advice that serve does not enforce, and are left out.
-//! A file docker-compose 1.29 cannot load must be listed in
-//! [`COMPOSE_129_CANNOT_LOAD`]: compose must then fail before sending
-//! anything, and lint must fail a YAML or interpolation error too; compose
-//! spec files 1.29's schemas reject have twins it loads. Disagreements on
+//! A file docker-compose 1.29 itself refuses must be listed in
+//! [`COMPOSE_129_REFUSES`]: compose must then fail before it creates any
+//! container, and lint must fail a YAML, interpolation or profile error too;
+//! compose spec files 1.29's schemas reject have twins it loads. Disagreements on
 //! what lint does not model yet are listed in [`KNOWN_DIVERGENCES`]; any
 //! other disagreement fails.
 //!
@@ -22,15 +22,17 @@
 //! engine's socket, not through serve) tags the local `busybox:latest` under
 //! every image name the file resolves to, and removes exactly those tags at
 //! the end. Deploying is `up --no-start`: networks, volumes and containers
-//! are created, which is where serve judges, and nothing runs. `build:`
+//! are created, which is where serve judges, and nothing runs (but see
+//! second networks below). `build:`
 //! services are built through serve as compose builds them (the corpus case
 //! ships a Dockerfile `FROM busybox:latest`), so the build request is judged
 //! like any other. Cleanup is `down -v` through serve, then (whatever
 //! happened) the engine's own view of this run's project prefix.
 //!
-//! What `up --no-start` cannot show: compose 1.29 connects a service's
-//! second and later networks when it starts the container, so those
-//! `network connect` requests are never judged here.
+//! compose 1.29 connects a service's second and later networks only when it
+//! starts the container; for a file with such a service the deployed
+//! project is also `start`ed, so those `network connect`s are judged too
+//! (whether the container then runs is the engine's business).
 //!
 //! The CI log shows one line per case (lint's exit and engine errors, what
 //! serve did, seconds). Run alone: `CI=true FDCS_E2E=1 cargo test -p
@@ -52,7 +54,7 @@ use std::time::{Duration, Instant};
 /// The tenant both commands judge as (ids are `[a-z0-9]`, so not `parity-a`).
 const TENANT: &str = "paritya";
 
-/// What lint must answer for a case docker-compose 1.29 cannot load.
+/// What lint must answer for a case docker-compose 1.29 refuses.
 #[derive(Debug, Clone, Copy)]
 enum LintMust {
     /// Exit 2: the file cannot be read at all.
@@ -65,11 +67,12 @@ enum LintMust {
     Judge,
 }
 
-/// The cases docker-compose 1.29 refuses to load (it sends nothing, checked
-/// against serve's audit log), with why. Each is checked as listed; a case
-/// 1.29 fails to load that is not listed, or a listed one it loads, fails
-/// the test.
-const COMPOSE_129_CANNOT_LOAD: &[(&str, LintMust, &str)] = &[
+/// The cases docker-compose 1.29 refuses itself, with why: most when it
+/// loads the file (it then sends nothing, checked against serve's audit
+/// log), a profile dependency once it has created the networks. Each is
+/// checked as listed; a case 1.29 refuses that is not listed, or a listed
+/// one it deploys or serve refuses, fails the test.
+const COMPOSE_129_REFUSES: &[(&str, LintMust, &str)] = &[
     (
         "yaml-syntax-error",
         LintMust::InputError,
@@ -110,6 +113,24 @@ const COMPOSE_129_CANNOT_LOAD: &[(&str, LintMust, &str)] = &[
         LintMust::Judge,
         "`uts:` (twin: parity-host-namespaces-v2)",
     ),
+    // `include:` is compose v2.20's; 1.29 refuses the key. The included
+    // files' hazards are the ones other cases deploy.
+    ("include-climb", LintMust::Judge, "top-level `include:`"),
+    (
+        "include-conflict",
+        LintMust::InputError,
+        "top-level `include:`; lint: a service defined twice",
+    ),
+    (
+        "include-cycle",
+        LintMust::InputError,
+        "top-level `include:`; lint: an include cycle",
+    ),
+    (
+        "profiles-dependency-left-out",
+        LintMust::InputError,
+        "a started service depends on one no active profile starts",
+    ),
 ];
 
 /// Cases whose disagreement is known and tracked elsewhere, with why. Only
@@ -117,23 +138,10 @@ const COMPOSE_129_CANNOT_LOAD: &[(&str, LintMust, &str)] = &[
 /// `include:`, `profiles`, a service's second and later networks,
 /// `device_cgroup_rules`, `blkio_config`); any other disagreement fails the
 /// test. A listed case that agrees again fails too, so the list cannot rot.
-const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
-    // issue 11 item 7: lint does not translate `device_cgroup_rules`
-    (
-        "parity-device-cgroup-rules",
-        "lint: no engine error; serve: privileges.devices",
-    ),
-    // issue 11 item 7: lint does not translate `blkio_config` device limits
-    (
-        "parity-blkio-device-limits",
-        "lint: no engine error; serve: privileges.devices",
-    ),
-    // issue 11 item 7: lint has no `--profile` and judges profiled services
-    (
-        "parity-profiles",
-        "lint: privileges.privileged on a service compose does not deploy",
-    ),
-];
+// Empty since issue 11 item 7 landed (profiles, blkio_config,
+// device_cgroup_rules, further networks, include: now agree). An entry is
+// `("case", "what each says")` with an `// issue 11 item 7:` comment.
+const KNOWN_DIVERGENCES: &[(&str, &str)] = &[];
 
 /// One corpus case and how each command is invoked for it.
 struct Spec {
@@ -148,7 +156,7 @@ struct Spec {
 }
 
 /// Reads `args` (one argument a line, as `fdcs-cli/tests/lint_corpus.rs`
-/// does) and maps each to compose: `-f`, `--env-file` as they are,
+/// does) and maps each to compose: `-f`, `--env-file`, `--profile` as they are,
 /// `--policy` to serve, `.` (the case directory) to compose's working
 /// directory. An argument this mapping does not know fails the test, so a
 /// new kind of case cannot be compared half-way.
@@ -168,7 +176,7 @@ fn spec(dir: &Path) -> Spec {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--policy" => policy = it.next().map(|p| dir.join(p)),
-            "-f" | "--file" | "--env-file" => {
+            "-f" | "--file" | "--env-file" | "--profile" => {
                 let v = it
                     .next()
                     .unwrap_or_else(|| panic!("{name}: `{a}` without a value"));
@@ -253,8 +261,8 @@ enum Outcome {
     Refused(Vec<Refusal>),
     /// compose could not load the file and sent nothing: its first line.
     Unloadable(String),
-    /// compose failed, but not with a refusal (output in the report).
-    Failed(String),
+    /// compose failed, but not with a refusal: its last line, and all.
+    Failed(String, String),
 }
 
 /// The refusals in docker-compose's stderr, in order, each once: serve's
@@ -287,13 +295,19 @@ fn refusals(stderr: &str, project: &str) -> Vec<Refusal> {
                 current = Some(format!("{section}.{key}"));
             }
         }
-        let service = line
+        let mut service = line
             .split_once("for service ")
             .and_then(|(_, r)| r.split(':').next())
             .map(str::to_owned)
             .or_else(|| current.clone());
         let rule = if let Some((_, r)) = line.split_once("(rule ") {
             r.split(')').next().map(str::to_owned)
+        } else if line.contains("declared as external, but could not be found") {
+            // compose looks an external network or volume up before any
+            // create (serve answers 404 for one not the tenant's); lint
+            // reports it at the service that uses it
+            service = None;
+            Some("tenancy.not-found".to_owned())
         } else if [
             "No such container",
             "No such image",
@@ -373,6 +387,28 @@ fn images(config: &Out) -> Vec<String> {
         .collect()
 }
 
+/// Whether a service of the resolved file joins two networks or more
+/// (`config` prints a service's networks as keys at six spaces).
+fn more_than_one_network(config: &Out) -> bool {
+    let mut in_networks = false;
+    let mut count = 0;
+    for line in config.stdout.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if line == "    networks:" {
+            in_networks = true;
+            count = 0;
+        } else if in_networks && indent <= 4 {
+            in_networks = false;
+        } else if in_networks && indent == 6 {
+            count += 1;
+            if count > 1 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 fn audit_lines(p: &Proxy) -> usize {
     std::fs::read_to_string(&p.log)
         .unwrap_or_default()
@@ -446,9 +482,15 @@ fn deploy(spec: &Spec, config: &Out, project: &str, s: &Serve, tags: &mut Tags<'
         &spec.dir,
         &compose_args(spec, &["-p", project, "up", "--no-start"]),
     );
+    // compose 1.29 connects a container's second and later networks when it
+    // starts it: only `start` sends those `network connect`s. Whether the
+    // container then runs (a busybox under another image's name, with that
+    // image's command) is the engine's business, not a refusal.
+    let start = (up.success() && more_than_one_network(config))
+        .then(|| t.compose_clean_env(&spec.dir, &compose_args(spec, &["-p", project, "start"])));
     let down = t.compose_clean_env(
         &spec.dir,
-        &compose_args(spec, &["-p", project, "down", "-v"]),
+        &compose_args(spec, &["-p", project, "down", "-v", "-t", "0"]),
     );
     assert!(
         down.success(),
@@ -457,12 +499,27 @@ fn deploy(spec: &Spec, config: &Out, project: &str, s: &Serve, tags: &mut Tags<'
         s.proxy.log_tail()
     );
     assert!(!up.timed_out, "{}: `up` hung:\n{up}", spec.name);
+    if let Some(start) = start {
+        let r = refusals(&start.stderr, project);
+        return if r.is_empty() {
+            Outcome::Deployed
+        } else {
+            Outcome::Refused(r)
+        };
+    }
     if up.success() {
         return Outcome::Deployed;
     }
     let r = refusals(&up.stderr, project);
     if r.is_empty() {
-        Outcome::Failed(up.to_string())
+        let why = up
+            .stderr
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        Outcome::Failed(why, up.to_string())
     } else {
         Outcome::Refused(r)
     }
@@ -478,31 +535,32 @@ fn judge(lint: &Lint, outcome: &Outcome, listed: Option<LintMust>) -> Result<(),
             .join(", ")
     };
     match outcome {
-        Outcome::Unloadable(why) => match listed {
-            None => Err(format!(
-                "docker-compose 1.29 cannot load the file ({why}); if that is what the case \
-                 is about, list it in COMPOSE_129_CANNOT_LOAD with why"
-            )),
+        Outcome::Unloadable(why) | Outcome::Failed(why, _) if listed.is_some() => match listed {
             Some(LintMust::InputError) if lint.exit != 2 => Err(format!(
-                "compose cannot load the file ({why}); lint must exit 2, exits {}",
+                "compose refuses the file ({why}); lint must exit 2, exits {}",
                 lint.exit
             )),
             Some(LintMust::Fail) if lint.exit != 1 => Err(format!(
-                "compose cannot load the file ({why}); lint must fail it (exit 1), exits {}",
+                "compose refuses the file ({why}); lint must fail it (exit 1), exits {}",
                 lint.exit
             )),
-            Some(_) => Ok(()),
+            _ => Ok(()),
         },
-        _ if listed.is_some() => {
-            Err("listed in COMPOSE_129_CANNOT_LOAD, but docker-compose 1.29 loads it".to_owned())
-        }
+        Outcome::Unloadable(why) => Err(format!(
+            "docker-compose 1.29 cannot load the file ({why}); if that is what the case \
+             is about, list it in COMPOSE_129_REFUSES with why"
+        )),
+        _ if listed.is_some() => Err(
+            "listed in COMPOSE_129_REFUSES, but docker-compose 1.29 sent it to serve".to_owned(),
+        ),
         Outcome::Deployed if lint.engine_errors.is_empty() => Ok(()),
         Outcome::Deployed => Err(format!(
             "(c) lint has engine errors [{}] but serve deployed the file",
             rules()
         )),
-        Outcome::Failed(out) => Err(format!(
-            "docker-compose failed without a refusal from serve:\n{out}"
+        Outcome::Failed(_, out) => Err(format!(
+            "docker-compose failed without a refusal from serve (if compose itself refuses \
+             the file, list it in COMPOSE_129_REFUSES with why):\n{out}"
         )),
         Outcome::Refused(rs) => {
             if lint.engine_errors.is_empty() {
@@ -546,7 +604,7 @@ fn show(outcome: &Outcome) -> String {
             format!("refused: {}", r.join(", "))
         }
         Outcome::Unloadable(why) => format!("compose cannot load it: {why}"),
-        Outcome::Failed(_) => "failed without a refusal".to_owned(),
+        Outcome::Failed(why, _) => format!("compose refuses it: {why}"),
     }
 }
 
@@ -616,7 +674,7 @@ fn lint_errors_and_serve_refusals_agree_on_every_corpus_case() {
                 .or_insert_with(|| serve(spec.policy.as_deref(), &tenants, &scratch));
             let project = format!("{prefix}{i}");
             let outcome = deploy(spec, &config, &project, s, &mut tags);
-            let listed = COMPOSE_129_CANNOT_LOAD
+            let listed = COMPOSE_129_REFUSES
                 .iter()
                 .find(|(c, _, _)| *c == spec.name)
                 .map(|(_, m, _)| *m);
