@@ -36,7 +36,8 @@
 //!
 //! The CI log shows one line per case (lint's exit and engine errors, what
 //! serve did, seconds). Run alone: `CI=true FDCS_E2E=1 cargo test -p
-//! fdcs-e2e --test lint_parity -- --nocapture`.
+//! fdcs-e2e --test lint_parity -- --nocapture`; `FDCS_E2E_PARITY_ONLY=a,b`
+//! runs only the cases named.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -643,7 +644,14 @@ fn lint_errors_and_serve_refusals_agree_on_every_corpus_case() {
         engine: &engine,
         made: Vec::new(),
     };
-    let specs: Vec<Spec> = dirs.iter().map(|d| spec(d)).collect();
+    // a developer's subset: FDCS_E2E_PARITY_ONLY=case,case
+    let only = std::env::var("FDCS_E2E_PARITY_ONLY").unwrap_or_default();
+    let only: Vec<&str> = only.split(',').filter(|c| !c.is_empty()).collect();
+    let specs: Vec<Spec> = dirs
+        .iter()
+        .map(|d| spec(d))
+        .filter(|s| only.is_empty() || only.contains(&s.name.as_str()))
+        .collect();
     let mut serves: BTreeMap<Option<PathBuf>, Serve> = BTreeMap::new();
     let offline = serve(None, &tenants, &scratch);
     // `config` never reaches the engine: one case's runs while the one
