@@ -9,6 +9,10 @@
 //! `network_mode`/`pid`/`ipc: service:x`) is an error compose refuses the
 //! project with, so it is a load error here too.
 //!
+//! `*` activates every profile, as in docker compose v2 (1.29 knows no
+//! wildcard): `--profile '*'` lints every service, whatever a deployment's
+//! environment turns on.
+//!
 //! Services left out are removed from the document: lint judges what `up`
 //! sends, and `up` sends nothing for them. Networks and volumes stay, as
 //! compose creates them from the whole file.
@@ -34,6 +38,9 @@ fn enabled(svc: &Node, active: &[String]) -> bool {
     let Some(p) = svc.get("profiles") else {
         return true;
     };
+    if active.iter().any(|a| a == "*") {
+        return true;
+    }
     p.items()
         .iter()
         .filter_map(Node::as_scalar)
@@ -164,6 +171,9 @@ mod tests {
         assert_eq!(kept, ["app", "dbg", "tools"]);
         let (kept, _) = run(y, &["tools"]).unwrap();
         assert_eq!(kept, ["app", "tools"]);
+        let (kept, out) = run(y, &["*"]).unwrap();
+        assert_eq!(kept, ["app", "dbg", "tools", "never"]);
+        assert!(out.is_empty());
     }
 
     #[test]

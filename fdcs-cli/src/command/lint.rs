@@ -40,7 +40,7 @@ pub(crate) struct Args {
     /// Profile to activate (repeat for several), as `docker-compose
     /// --profile`: replaces `COMPOSE_PROFILES`. A service with `profiles:`
     /// none of which is active is not linted, as `up` does not start it
-    /// (text output notes it on stderr).
+    /// (text output notes it on stderr); `--profile '*'` lints them all.
     #[arg(long = "profile", value_name = "NAME")]
     profiles: Vec<String>,
     /// Directory SARIF and JUnit paths are relative to (SARIF's `SRCROOT`);
