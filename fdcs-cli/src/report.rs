@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn the_exit_code_says_input_errors_first() {
         let f = Finding {
-            rule: "r".into(),
+            rule: fdcs_policy::RuleId::COMPOSE_MEMORY_UNSET,
             severity: Severity::Warning,
             message: String::new(),
             help: String::new(),

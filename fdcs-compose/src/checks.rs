@@ -11,12 +11,13 @@
 use super::load::Project;
 use super::node::{Node, Pos};
 use crate::finding::Severity;
+use fdcs_policy::RuleId;
 
 /// One compose-level finding before severities are applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     /// `compose.<name>`.
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// Default severity.
     pub severity: Severity,
     /// Where.
@@ -51,7 +52,7 @@ pub fn check(project: &Project) -> Vec<Hit> {
 
 fn hit(
     out: &mut Vec<Hit>,
-    rule: &'static str,
+    rule: RuleId,
     severity: Severity,
     pos: Pos,
     svc: &str,
@@ -79,7 +80,7 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
     if !has("mem_limit", "memory") {
         hit(
             out,
-            "compose.memory-unset",
+            RuleId::COMPOSE_MEMORY_UNSET,
             Warning,
             key.pos,
             name,
@@ -90,7 +91,7 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
     if !has("cpus", "cpus") {
         hit(
             out,
-            "compose.cpus-unset",
+            RuleId::COMPOSE_CPUS_UNSET,
             Warning,
             key.pos,
             name,
@@ -101,7 +102,7 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
     if !has("pids_limit", "pids") {
         hit(
             out,
-            "compose.pids-unset",
+            RuleId::COMPOSE_PIDS_UNSET,
             Warning,
             key.pos,
             name,
@@ -123,7 +124,7 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
         if !nnp {
             hit(
                 out,
-                "compose.no-new-privileges",
+                RuleId::COMPOSE_NO_NEW_PRIVILEGES,
                 Warning,
                 key.pos,
                 name,
@@ -134,7 +135,7 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
     } else {
         hit(
             out,
-            "compose.no-new-privileges",
+            RuleId::COMPOSE_NO_NEW_PRIVILEGES,
             Warning,
             key.pos,
             name,
@@ -148,7 +149,7 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
         if !img.contains('@') && (!last.contains(':') || last.ends_with(":latest")) {
             hit(
                 out,
-                "compose.image-latest",
+                RuleId::COMPOSE_IMAGE_LATEST,
                 Info,
                 k.pos,
                 name,
@@ -160,7 +161,7 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
     if svc.get("healthcheck").is_none() {
         hit(
             out,
-            "compose.healthcheck-unset",
+            RuleId::COMPOSE_HEALTHCHECK_UNSET,
             Info,
             key.pos,
             name,

@@ -41,7 +41,7 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// Rule id (`compose.memory-unset`, `mounts.no-host-path`).
-    pub rule: String,
+    pub rule: fdcs_policy::RuleId,
     /// Severity after the policy's `lint:` overrides.
     pub severity: Severity,
     /// What is wrong.

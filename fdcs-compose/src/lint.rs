@@ -36,7 +36,7 @@ pub fn lint(
             .as_deref()
             .map_or(h.pos.col, |n| refine(sources, h.pos, n));
         findings.push(Finding {
-            rule: h.rule.to_string(),
+            rule: h.rule,
             severity: h.severity,
             message: h.message,
             help: h.help,
@@ -82,7 +82,7 @@ impl Severities {
     pub fn apply(&self, findings: Vec<Finding>) -> Vec<Finding> {
         let mut out: Vec<Finding> = findings
             .into_iter()
-            .filter_map(|mut f| match self.0.get(&f.rule) {
+            .filter_map(|mut f| match self.0.get(f.rule.as_str()) {
                 Some(None) => None,
                 Some(Some(s)) => {
                     f.severity = *s;

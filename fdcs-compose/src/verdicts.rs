@@ -3,11 +3,15 @@
 //! The core stops at the first denial of a request; to report every
 //! problem of a service at once, the offending field is removed and the
 //! request judged again, until it passes or the denial names no field.
+//! A rule the policy has in `warn` mode is a warning (serve lets it through
+//! and the client prints it), one in `audit` mode is information (serve
+//! lets it through and only logs and counts it).
 
 use crate::engine::{remove_path, EngineRequest};
 use crate::finding::{Finding, Severity};
 use crate::judge::verdict;
-use fdcs_policy::{Facts, Policy, Tenant, Verdict};
+use fdcs_policy::policy::EnforcementMode;
+use fdcs_policy::{Denial, Facts, Policy, RuleId, Tenant, Verdict};
 
 /// At most this many denials per request (a body has far fewer fields).
 const MAX_ROUNDS: usize = 64;
@@ -23,26 +27,22 @@ pub(crate) fn judge(
     let mut body = req.body.clone();
     let mut removed = Removed::default();
     for _ in 0..MAX_ROUNDS {
-        let Verdict::Deny(d) = verdict(policy, tenant, req, &body, facts) else {
-            break;
+        let d = match verdict(policy, tenant, req, &body, facts) {
+            Verdict::Deny(d) => d,
+            allowed => {
+                for w in allowed.warnings() {
+                    let severity = match w.mode {
+                        EnforcementMode::Audit => Severity::Info,
+                        _ => Severity::Warning,
+                    };
+                    let field = w.denial.field.as_deref().map(|f| removed.original(f));
+                    out.push(finding(req, &w.denial, field.as_deref(), severity));
+                }
+                break;
+            }
         };
         let original = d.field.as_deref().map(|f| removed.original(f));
-        let pos = original
-            .as_deref()
-            .and_then(|f| req.paths.find(f))
-            .unwrap_or(req.anchor);
-        let rule = d.rule.clone().unwrap_or_else(|| "tenancy.not-found".into());
-        let (message, help) = split_message(&d.message, &rule);
-        out.push(Finding {
-            rule,
-            severity: Severity::Error,
-            message: format!("{message} ({} {})", req.method, req.target),
-            help,
-            file: pos.file,
-            line: pos.line,
-            col: pos.col,
-            subject: req.subject.clone(),
-        });
+        out.push(finding(req, &d, original.as_deref(), Severity::Error));
         // remove the whole offending element (`Mounts[1]`, not just
         // `Mounts[1].Source`) so the rest of the body is judged as sent
         let element = |f: &str| match split_index(f) {
@@ -128,21 +128,26 @@ fn split_index(field: &str) -> Option<(&str, usize, &str)> {
     Some((field.get(..open)?, idx, field.get(close + 1..)?))
 }
 
-/// `fdcs: what (rule x); instead` → (`what`, `instead`).
-fn split_message(m: &str, rule: &str) -> (String, String) {
-    let m = m.strip_prefix("fdcs: ").unwrap_or(m);
-    let marker = format!(" (rule {rule})");
-    match m.split_once(&marker) {
-        Some((what, rest)) => {
-            let help = rest.trim_start_matches(';').trim();
-            let help = if help.is_empty() {
-                format!("see `fdcs-policy explain {rule}`")
-            } else {
-                help.to_string()
-            };
-            (what.to_string(), help)
-        }
-        None => (m.to_string(), format!("see `fdcs-policy explain {rule}`")),
+/// One refusal (or a downgraded one) as a finding at the compose key its
+/// field came from, worded for compose files where the core has the words.
+fn finding(req: &EngineRequest, d: &Denial, field: Option<&str>, severity: Severity) -> Finding {
+    let pos = field.and_then(|f| req.paths.find(f)).unwrap_or(req.anchor);
+    // a plain not-found carries no rule, to look like the daemon's own
+    let rule = d.rule_id().cloned().unwrap_or(RuleId::TENANCY_NOT_FOUND);
+    let help = d
+        .instead_compose()
+        .or(d.instead())
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("see `fdcs-policy explain {rule}`"));
+    Finding {
+        rule,
+        severity,
+        message: format!("{} ({} {})", d.what(), req.method, req.target),
+        help,
+        file: pos.file,
+        line: pos.line,
+        col: pos.col,
+        subject: req.subject.clone(),
     }
 }
 
@@ -165,18 +170,5 @@ mod tests {
         r.record("HostConfig.Binds[3]");
         assert_eq!(r.original("HostConfig.Binds[0]"), "HostConfig.Binds[2]");
         assert_eq!(r.original("HostConfig.Binds[1]"), "HostConfig.Binds[4]");
-    }
-
-    #[test]
-    fn denial_messages_split_into_what_and_instead() {
-        let (w, h) = split_message(
-            "fdcs: host port 8080 is not allowed (rule ports.ephemeral-only); publish with -P",
-            "ports.ephemeral-only",
-        );
-        assert_eq!(w, "host port 8080 is not allowed");
-        assert_eq!(h, "publish with -P");
-        let (w, h) = split_message("No such container: x", "tenancy.not-found");
-        assert_eq!(w, "No such container: x");
-        assert!(h.contains("explain"));
     }
 }

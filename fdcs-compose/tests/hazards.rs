@@ -206,7 +206,6 @@ fn each_problem_is_reported_once_with_help_for_compose_files() {
 }
 
 #[test]
-#[ignore = "the core's compose wording of `instead` lands next (issue 11 item 3)"]
 fn help_is_written_for_compose_files() {
     let y = service("    privileged: true\n    ports: [\"8080:80\"]\n    volumes: [\"/etc:/x\"]\n");
     for f in lint_with(&Policy::embedded_default().unwrap(), &y) {
@@ -217,4 +216,29 @@ fn help_is_written_for_compose_files() {
             "CLI wording in help: {f:?}"
         );
     }
+}
+
+#[test]
+fn a_rule_in_warn_mode_is_a_warning_and_in_audit_mode_information() {
+    // what serve lets through with a WARNING (warn) or only logs (audit)
+    let p = Policy::from_yaml(
+        "apiVersion: fdcs/v1\nkind: Policy\nname: rollout\nenforcement:\n  privileges.capabilities: warn\n  privileges.privileged: audit\n",
+        "rollout.yaml",
+    )
+    .unwrap();
+    let y = service("    privileged: true\n    cap_add: [SYS_ADMIN]\n    ports: [\"8080:80\"]\n");
+    let mut got: Vec<String> = lint_with(&p, &y)
+        .into_iter()
+        .filter(|f| !f.rule.starts_with("compose."))
+        .map(|f| format!("{}:{} {} {}", f.line, f.col, f.severity.as_str(), f.rule))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "4:5 info privileges.privileged",
+            "5:15 warning privileges.capabilities",
+            "6:13 error ports.ephemeral-only",
+        ]
+    );
 }

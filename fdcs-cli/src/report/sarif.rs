@@ -208,7 +208,7 @@ fn result(
     *nth += 1;
     json!({
         "ruleId": f.rule,
-        "ruleIndex": rule_ids.iter().position(|r| *r == f.rule).unwrap_or(0),
+        "ruleIndex": rule_ids.iter().position(|r| *r == f.rule.as_str()).unwrap_or(0),
         "level": level(f.severity),
         "message": { "text": format!("{} — {}", f.message, f.help) },
         "locations": [ location(run, path, f.line, f.col) ],

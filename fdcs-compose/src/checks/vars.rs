@@ -5,6 +5,7 @@
 use super::Hit;
 use crate::finding::Severity;
 use crate::interp::{Miss, Unresolved};
+use fdcs_policy::RuleId;
 
 /// Service fields where an unresolved variable changes a host path, a port or a privilege.
 const SENSITIVE_FIELDS: &[&str] = &[
@@ -47,7 +48,7 @@ pub(super) fn miss(m: &Miss) -> Hit {
     };
     match &m.why {
         Unresolved::Required(msg) => Hit {
-            rule: "compose.required-variable",
+            rule: RuleId::COMPOSE_REQUIRED_VARIABLE,
             severity: Severity::Error,
             pos: m.pos,
             subject,
@@ -56,7 +57,7 @@ pub(super) fn miss(m: &Miss) -> Hit {
             needle: Some(needle.clone()),
         },
         Unresolved::Invalid => Hit {
-            rule: "compose.invalid-interpolation",
+            rule: RuleId::COMPOSE_INVALID_INTERPOLATION,
             severity: Severity::Error,
             pos: m.pos,
             subject,
@@ -65,7 +66,7 @@ pub(super) fn miss(m: &Miss) -> Hit {
             needle: Some(needle.clone()),
         },
         Unresolved::Missing if sensitive => Hit {
-            rule: "compose.unresolved-variable",
+            rule: RuleId::COMPOSE_UNRESOLVED_VARIABLE,
             severity: Severity::Error,
             pos: m.pos,
             subject,
@@ -74,7 +75,7 @@ pub(super) fn miss(m: &Miss) -> Hit {
             needle: Some(needle.clone()),
         },
         Unresolved::Missing => Hit {
-            rule: "compose.unset-variable",
+            rule: RuleId::COMPOSE_UNSET_VARIABLE,
             severity: Severity::Info,
             pos: m.pos,
             subject,
