@@ -36,7 +36,7 @@
 //!     expression: "'owner' in variables.labels"  # true = allowed
 //!     message: "an owner label is required; add --label owner=<you>"   # or messageExpression
 //! lint:                                     # read by `fdcs-policy lint` only
-//!   rules: { compose.host-port: error, compose.healthcheck-unset: off }
+//!   rules: { compose.memory-unset: error, compose.healthcheck-unset: off }
 //! enforcement:                              # deny (default), warn or audit
 //!   { privileges.capabilities: warn, custom.labels.owner-required: audit }
 //! ```
@@ -134,6 +134,7 @@ impl Policy {
     pub fn mode(&self, rule: &crate::RuleId) -> EnforcementMode {
         self.enforcement.mode(rule)
     }
+}
 
 /// `ports.ephemeral-only`.
 #[derive(Debug, Clone, PartialEq, Eq)]
