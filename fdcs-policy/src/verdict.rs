@@ -65,11 +65,9 @@ impl Verdict {
 pub struct Denial {
     /// HTTP status: 403 policy, 404 not owned, 400 malformed, 413 too large.
     pub status: u16,
-    /// Stable rule id as text, e.g. `ports.ephemeral-only`; `None` for a
-    /// plain not-found, which must look exactly like the daemon's own. The
-    /// same id as [`Denial::rule_id`], kept as text for adapters that
-    /// print it.
-    pub rule: Option<String>,
+    /// The rule that refused (`RuleId::PORTS_EPHEMERAL_ONLY`); `None` for
+    /// a plain not-found, which must look exactly like the daemon's own.
+    pub rule: Option<RuleId>,
     /// The message the client prints, rendered from the parts.
     pub message: String,
     /// JSON path of the offending field, when there is one (`HostConfig.Binds[0]`).
@@ -83,7 +81,6 @@ pub struct Denial {
 /// What a [`Denial`]'s message is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Parts {
-    id: Option<RuleId>,
     what: String,
     instead: Option<String>,
     instead_compose: Option<String>,
@@ -96,11 +93,10 @@ impl Denial {
         let (what, instead) = (what.as_ref().to_string(), instead.as_ref().to_string());
         Denial {
             status: 403,
-            rule: Some(rule.to_string()),
             message: format!("fdcs: {what} (rule {rule}); {instead}"),
+            rule: Some(rule),
             field: None,
             parts: Box::new(Parts {
-                id: Some(rule),
                 what,
                 instead: Some(instead),
                 instead_compose: None,
@@ -131,9 +127,8 @@ impl Denial {
         let message = message.into();
         Denial {
             status,
-            rule: rule.as_ref().map(RuleId::to_string),
+            rule,
             parts: Box::new(Parts {
-                id: rule,
                 what: message.clone(),
                 instead: None,
                 instead_compose: None,
@@ -159,7 +154,7 @@ impl Denial {
 
     /// The rule that refused; `None` for the daemon's plain not-found.
     pub fn rule_id(&self) -> Option<&RuleId> {
-        self.parts.id.as_ref()
+        self.rule.as_ref()
     }
 
     /// What was refused, without the `fdcs: ` prefix and the rule id

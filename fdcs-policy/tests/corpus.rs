@@ -495,7 +495,11 @@ fn every_corpus_case_gets_its_expected_verdict() {
         if let (true, Verdict::Deny(d)) = (why.is_empty(), &verdict) {
             // a denial without a rule id is the daemon's own not-found,
             // which `lint` reports as `tenancy.not-found`
-            emitted.insert(d.rule.clone().unwrap_or_else(|| "tenancy.not-found".into()));
+            emitted.insert(
+                d.rule
+                    .as_ref()
+                    .map_or_else(|| "tenancy.not-found".to_string(), ToString::to_string),
+            );
         }
         if !why.is_empty() {
             let shown = match &verdict {

@@ -25,7 +25,7 @@ fn ok(method: &str, path: &str) -> RouteMatch {
 fn denied(method: &str, path: &str) -> (u16, String) {
     match route(method, path, MIN_API_VERSION) {
         Ok(m) => panic!("{method} {path:?} was allowed as {m:?}"),
-        Err(d) => (d.status, d.rule.unwrap_or_default()),
+        Err(d) => (d.status, d.rule.map(String::from).unwrap_or_default()),
     }
 }
 

@@ -109,7 +109,11 @@ impl Audit {
     pub(crate) fn warned(&mut self, warnings: &[fdcs_policy::Warning]) {
         self.warnings.clear();
         for w in warnings {
-            let rule = w.denial.rule.clone().unwrap_or_else(|| "-".into());
+            let rule = w
+                .denial
+                .rule
+                .as_ref()
+                .map_or_else(|| "-".to_string(), fdcs_policy::RuleId::to_string);
             let key = (rule, w.mode.as_str());
             if !self.warnings.contains(&key) {
                 self.warnings.push(key);

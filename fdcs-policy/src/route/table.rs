@@ -386,7 +386,7 @@ mod tests {
 
     fn rule(m: &str, p: &str) -> String {
         let d = route(m, p, MIN_API_VERSION).unwrap_err();
-        d.rule.unwrap()
+        d.rule.unwrap().into()
     }
 
     #[test]

@@ -114,7 +114,7 @@ fn run_case(
             .with_facts(Facts::offline())
             .run(&mut NoAnswers);
         let rules = match &v {
-            Verdict::Deny(d) => vec![d.rule.clone().unwrap_or_default()],
+            Verdict::Deny(d) => vec![d.rule.as_ref().map(ToString::to_string).unwrap_or_default()],
             _ => Vec::new(),
         };
         Got {
@@ -181,7 +181,7 @@ fn compose(snippet: &str, policy: &Policy, tenant: &Tenant, dir: &Path) -> anyho
             kind = v.kind();
         }
         if let Verdict::Deny(d) = v {
-            rules.push(d.rule.unwrap_or_default());
+            rules.push(d.rule.map(String::from).unwrap_or_default());
         }
     }
     for h in checks::check(&project) {
