@@ -110,29 +110,17 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
             "add `pids_limit: 100`",
         );
     }
-    if let Some(opts) = svc.get("security_opt") {
-        let mut nnp = false;
-        for it in opts.items() {
+    let opts = svc.get("security_opt");
+    let nnp = opts.is_some_and(|o| {
+        o.items().iter().any(|it| {
             let s = it.as_scalar().unwrap_or_default().replace('=', ":");
-            if matches!(
+            matches!(
                 s.as_str(),
                 "no-new-privileges" | "no-new-privileges:true" | "no-new-privileges:1"
-            ) {
-                nnp = true;
-            }
-        }
-        if !nnp {
-            hit(
-                out,
-                RuleId::COMPOSE_NO_NEW_PRIVILEGES,
-                Warning,
-                key.pos,
-                name,
-                format!("service `{name}` does not set `no-new-privileges`"),
-                "add `no-new-privileges:true` to `security_opt`",
-            );
-        }
-    } else {
+            )
+        })
+    });
+    if !nnp {
         hit(
             out,
             RuleId::COMPOSE_NO_NEW_PRIVILEGES,
@@ -140,7 +128,11 @@ fn service(name: &str, key: &Node, svc: &Node, out: &mut Vec<Hit>) {
             key.pos,
             name,
             format!("service `{name}` does not set `no-new-privileges`"),
-            "add `security_opt: [\"no-new-privileges:true\"]`",
+            if opts.is_some() {
+                "add `no-new-privileges:true` to `security_opt`"
+            } else {
+                "add `security_opt: [\"no-new-privileges:true\"]`"
+            },
         );
     }
     if let Some((k, v)) = svc.entry("image") {

@@ -10,7 +10,7 @@ use super::files::Files;
 use super::interp::{interpolate, Miss, Vars};
 use super::load::{LoadError, Source};
 use super::merge::merge_documents;
-use super::node::{parse, Kind, Node};
+use super::node::{Kind, Node};
 use std::path::Path;
 
 /// How deep `extends` chains may go (compose itself rejects cycles).
@@ -97,23 +97,7 @@ fn extend(
                 .files
                 .read(&path)
                 .map_err(|e| err(format!("cannot read `{f}`: {e}")))?;
-            let i = sources.len();
-            let shown = path.display().to_string();
-            let shown = shown
-                .strip_prefix("./")
-                .map(str::to_string)
-                .unwrap_or(shown);
-            sources.push(Source {
-                path: shown.clone(),
-                text,
-            });
-            let src = sources.get(i).map(|s| s.text.as_str()).unwrap_or("");
-            let mut node = parse(src, i).map_err(|e| LoadError {
-                path: shown,
-                line: e.line,
-                col: e.col,
-                message: e.message,
-            })?;
+            let mut node = super::load::parse_file(super::load::shown(&path), text, sources)?;
             misses.extend(interpolate(&mut node, cx.vars));
             node
         }

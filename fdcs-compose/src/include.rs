@@ -22,9 +22,9 @@
 
 use super::files::Files;
 use super::interp::{interpolate, Miss, Vars};
-use super::load::{project_dir, LoadError, Source};
+use super::load::{parse_file, project_dir, shown, LoadError, Source};
 use super::merge::merge_documents;
-use super::node::{parse, Kind, Node, Pos};
+use super::node::{Kind, Node, Pos};
 use std::path::{Component, Path, PathBuf};
 
 /// How deep includes may nest (a cycle is found before that; this bounds
@@ -66,7 +66,7 @@ pub(crate) fn resolve(
         Kind::Seq(items) => items,
         Kind::Null => Vec::new(),
         _ => {
-            return Err(at(
+            return Err(LoadError::at(
                 sources,
                 key.pos,
                 "`include` must be a list of paths or of mappings with `path`".into(),
@@ -77,7 +77,11 @@ pub(crate) fn resolve(
         let spec = Spec::of(&item, sources)?;
         let paths: Vec<PathBuf> = spec.paths.iter().map(|p| clean(&base.join(p))).collect();
         let Some(first) = paths.first() else {
-            return Err(at(sources, item.pos, "`include` item names no file".into()));
+            return Err(LoadError::at(
+                sources,
+                item.pos,
+                "`include` item names no file".into(),
+            ));
         };
         let dir = spec
             .project_directory
@@ -92,7 +96,7 @@ pub(crate) fn resolve(
                     .chain(std::iter::once(p))
                     .map(|s| s.display().to_string())
                     .collect();
-                return Err(at(
+                return Err(LoadError::at(
                     sources,
                     item.pos,
                     format!("`include` cycle: {}", chain.join(" → ")),
@@ -100,14 +104,14 @@ pub(crate) fn resolve(
             }
         }
         if sources.len() + paths.len() > MAX_FILES {
-            return Err(at(
+            return Err(LoadError::at(
                 sources,
                 item.pos,
                 format!("`include` reads more than {MAX_FILES} files"),
             ));
         }
         if stack.len() >= MAX_DEPTH {
-            return Err(at(
+            return Err(LoadError::at(
                 sources,
                 item.pos,
                 format!("`include` nested deeper than {MAX_DEPTH} files"),
@@ -117,7 +121,7 @@ pub(crate) fn resolve(
         let mut included: Option<Node> = None;
         for p in &paths {
             let text = cx.files.read(p).map_err(|e| {
-                at(
+                LoadError::at(
                     sources,
                     item.pos,
                     format!("cannot read included `{}`: {e}", p.display()),
@@ -174,7 +178,7 @@ impl Spec {
             }
         };
         if item.entries().is_empty() || item.get("path").is_none() {
-            return Err(at(
+            return Err(LoadError::at(
                 sources,
                 item.pos,
                 "an `include` item is a path or a mapping with `path`".into(),
@@ -207,7 +211,7 @@ fn env(
     for f in &spec.env_files {
         let p = clean(&base.join(f));
         let t = cx.files.read(&p).map_err(|e| {
-            at(
+            LoadError::at(
                 sources,
                 pos,
                 format!("cannot read `env_file` `{}`: {e}", p.display()),
@@ -227,31 +231,7 @@ fn load_one(
     sources: &mut Vec<Source>,
     misses: &mut Vec<Miss>,
 ) -> Result<Node, LoadError> {
-    let shown = path.display().to_string();
-    let shown = shown
-        .strip_prefix("./")
-        .map(str::to_string)
-        .unwrap_or(shown);
-    let i = sources.len();
-    sources.push(Source {
-        path: shown.clone(),
-        text,
-    });
-    let src = sources.get(i).map(|s| s.text.as_str()).unwrap_or("");
-    let mut node = parse(src, i).map_err(|e| LoadError {
-        path: shown.clone(),
-        line: e.line,
-        col: e.col,
-        message: e.message,
-    })?;
-    if !node.is_null() && node.entries().is_empty() {
-        return Err(LoadError {
-            path: shown,
-            line: node.pos.line,
-            col: node.pos.col,
-            message: "a compose file must be a mapping".into(),
-        });
-    }
+    let mut node = parse_file(shown(path), text, sources)?;
     misses.extend(interpolate(&mut node, vars));
     Ok(node)
 }
@@ -294,7 +274,7 @@ fn add(doc: &mut Node, inc: Node, sources: &[Source]) -> Result<(), LoadError> {
                         .get(k.pos.file)
                         .map(|s| s.path.as_str())
                         .unwrap_or("");
-                    return Err(at(
+                    return Err(LoadError::at(
                         sources,
                         hk.pos,
                         format!(
@@ -398,19 +378,6 @@ fn take(doc: &mut Node, key: &str) -> Option<(Node, Node)> {
     let taken = entries.remove(i);
     entries.retain(|(k, _)| k.as_scalar().as_deref() != Some(key));
     Some(taken)
-}
-
-/// A load error at a node.
-fn at(sources: &[Source], pos: Pos, message: String) -> LoadError {
-    LoadError {
-        path: sources
-            .get(pos.file)
-            .map(|s| s.path.clone())
-            .unwrap_or_default(),
-        line: pos.line,
-        col: pos.col,
-        message,
-    }
 }
 
 /// `a/b/../c` → `a/c`, lexically, as Go's `filepath.Clean` (which

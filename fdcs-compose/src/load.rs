@@ -3,7 +3,7 @@
 use super::files::Files;
 use super::interp::{interpolate, Miss, Vars};
 use super::merge::merge_documents;
-use super::node::{parse, Node};
+use super::node::{parse, Node, Pos};
 use std::path::{Path, PathBuf};
 
 /// One file read from disk, kept for snippets in reports.
@@ -63,6 +63,59 @@ impl LoadError {
             message: e.to_string(),
         }
     }
+
+    /// An error at a node of one of the project's files.
+    pub(crate) fn at(sources: &[Source], pos: Pos, message: String) -> Self {
+        LoadError {
+            path: sources
+                .get(pos.file)
+                .map(|s| s.path.clone())
+                .unwrap_or_default(),
+            line: pos.line,
+            col: pos.col,
+            message,
+        }
+    }
+}
+
+/// A path as reports show it: `./a.yml` is `a.yml`.
+pub(crate) fn shown(path: &Path) -> String {
+    let shown = path.display().to_string();
+    shown
+        .strip_prefix("./")
+        .map(str::to_string)
+        .unwrap_or(shown)
+}
+
+/// Keeps one file's text in `sources` (for snippets in reports) and parses
+/// it; a YAML error, or a document that is neither empty nor a mapping, is
+/// an error at its place.
+pub(crate) fn parse_file(
+    path: String,
+    text: String,
+    sources: &mut Vec<Source>,
+) -> Result<Node, LoadError> {
+    let i = sources.len();
+    sources.push(Source {
+        path: path.clone(),
+        text,
+    });
+    let src = sources.get(i).map(|s| s.text.as_str()).unwrap_or("");
+    let node = parse(src, i).map_err(|e| LoadError {
+        path: path.clone(),
+        line: e.line,
+        col: e.col,
+        message: e.message,
+    })?;
+    if !node.is_null() && node.entries().is_empty() {
+        return Err(LoadError {
+            path,
+            line: node.pos.line,
+            col: node.pos.col,
+            message: "a compose file must be a mapping".into(),
+        });
+    }
+    Ok(node)
 }
 
 /// Compose file names looked up in a directory, in compose's order.
@@ -180,26 +233,7 @@ pub fn from_texts_with(
     let mut doc: Option<Node> = None;
     let mut misses = Vec::new();
     for (path, text) in texts {
-        let i = sources.len();
-        sources.push(Source {
-            path: path.clone(),
-            text,
-        });
-        let src = sources.get(i).map(|s| s.text.as_str()).unwrap_or("");
-        let mut node = parse(src, i).map_err(|e| LoadError {
-            path: path.clone(),
-            line: e.line,
-            col: e.col,
-            message: e.message,
-        })?;
-        if !node.is_null() && node.entries().is_empty() {
-            return Err(LoadError {
-                path,
-                line: node.pos.line,
-                col: node.pos.col,
-                message: "a compose file must be a mapping".into(),
-            });
-        }
+        let mut node = parse_file(path, text, sources)?;
         misses.extend(interpolate(&mut node, vars));
         doc = Some(match doc {
             None => node,

@@ -104,19 +104,15 @@ pub(crate) fn apply(
             continue;
         }
         if let Some((dep, pos)) = dependencies(svc).into_iter().find(|(d, _)| !on(d)) {
-            return Err(LoadError {
-                path: sources
-                    .get(pos.file)
-                    .map(|s| s.path.clone())
-                    .unwrap_or_default(),
-                line: pos.line,
-                col: pos.col,
-                message: format!(
+            return Err(LoadError::at(
+                sources,
+                pos,
+                format!(
                     "service `{dep}` was pulled in as a dependency of service `{name}` but is not \
                      enabled by the active profiles: add a common profile to `{dep}` and `{name}`, \
                      or activate one of `{dep}`'s with --profile"
                 ),
-            });
+            ));
         }
     }
     let mut left_out = Vec::new();
