@@ -20,12 +20,29 @@ pub enum HostKind {
     Ipv4,
     /// A bracketed IPv6 address (`[::1]`), or anything with two colons.
     Ipv6,
-    /// `localhost` or a name under it (`x.localhost`), any case.
+    /// `localhost` or a name under it (`x.localhost`), any case, or one of
+    /// the other names a stock `/etc/hosts` gives the loopback
+    /// (`LOOPBACK_NAMES`: `localhost4`, `ip6-localhost`, ...).
     Localhost,
     /// A name ending with `.` (fully qualified): the same host as without
     /// the dot to a resolver, a different string to an allow-list.
     TrailingDot,
 }
+
+/// The loopback's other names in the `/etc/hosts` that Debian, Ubuntu,
+/// RHEL, Fedora and Alpine install: the daemon's resolver reads that file
+/// first, so each reaches the host itself as `localhost` does (with
+/// `images.registry` in warn mode a registry *name* is let through, and
+/// these must not be).
+const LOOPBACK_NAMES: &[&str] = &[
+    "localhost4",
+    "localhost6",
+    "localhost.localdomain",
+    "localhost4.localdomain4",
+    "localhost6.localdomain6",
+    "ip6-localhost",
+    "ip6-loopback",
+];
 
 /// Classifies a registry domain (which may carry a `:port`).
 pub fn classify_host(domain: &str) -> HostKind {
@@ -38,7 +55,10 @@ pub fn classify_host(domain: &str) -> HostKind {
         return HostKind::Ipv4;
     }
     let lower = bare.to_ascii_lowercase();
-    if lower == "localhost" || lower.ends_with(".localhost") {
+    if lower == "localhost"
+        || lower.ends_with(".localhost")
+        || LOOPBACK_NAMES.contains(&lower.as_str())
+    {
         return HostKind::Localhost;
     }
     if host.ends_with('.') {
