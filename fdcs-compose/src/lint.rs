@@ -17,7 +17,7 @@ use crate::load::{Project, Source};
 use crate::node::Pos;
 use crate::{checks, engine, judge, verdicts};
 use fdcs_policy::policy::{LintLevel, LintParams};
-use fdcs_policy::{Policy, Tenant};
+use fdcs_policy::{Policy, RuleId, Tenant};
 use std::collections::BTreeMap;
 
 /// Every finding of one project, before the `lint:` overrides: what the
@@ -46,9 +46,38 @@ pub fn lint(
             subject: h.subject,
         });
     }
-    let facts = judge::project_facts(project, tenant);
+    // each request judged on the tenant as the project's earlier ones left
+    // it, so quotas count the project's own networks, volumes, containers
+    let mut up = judge::UpState::new(project, tenant);
     for req in engine::requests(project, &project.dir) {
-        findings.extend(verdicts::judge(policy, tenant, &req, &facts));
+        let (found, forward) = verdicts::judge(policy, tenant, &req, up.facts());
+        findings.extend(found);
+        up.record(&req, forward.as_ref());
+    }
+    for r in engine::scale::plan(project) {
+        let refused = findings
+            .iter()
+            .any(|f| f.subject == r.service && f.rule == RuleId::QUOTA_CONTAINERS);
+        if r.judged < r.wanted && !refused {
+            findings.push(Finding {
+                rule: RuleId::JUDGE_UNDECIDED,
+                severity: Severity::Warning,
+                message: format!(
+                    "service `{}` has {} containers; lint judged the first {} only, so \
+                     quotas are not checked for the others",
+                    r.service, r.wanted, r.judged
+                ),
+                help: format!(
+                    "lower `scale` to at most {} to have every container judged, or ask \
+                     the operator what the tenant's container quota is",
+                    engine::scale::MAX_REPLICAS
+                ),
+                file: r.pos.file,
+                line: r.pos.line,
+                col: r.pos.col,
+                subject: r.service,
+            });
+        }
     }
     findings
 }

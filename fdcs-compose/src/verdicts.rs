@@ -11,21 +11,24 @@ use crate::engine::{remove_path, EngineRequest};
 use crate::finding::{Finding, Severity};
 use crate::judge::verdict;
 use fdcs_policy::policy::EnforcementMode;
-use fdcs_policy::{Denial, Facts, Policy, RuleId, Tenant, Verdict};
+use fdcs_policy::{Denial, Facts, Forward, Policy, RuleId, Tenant, Verdict};
 
 /// At most this many denials per request (a body has far fewer fields).
 const MAX_ROUNDS: usize = 64;
 
-/// The findings for one request; `Need` (ownership lookups) is no finding.
+/// The findings for one request (`Need`, an ownership lookup, is no
+/// finding), and what serve would forward once the refused fields are
+/// gone (`None`: refused whole, or undecided).
 pub(crate) fn judge(
     policy: &Policy,
     tenant: &Tenant,
     req: &EngineRequest,
     facts: &Facts,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Option<Forward>) {
     let mut out = Vec::new();
     let mut body = req.body.clone();
     let mut removed = Removed::default();
+    let mut forward = None;
     for _ in 0..MAX_ROUNDS {
         let d = match verdict(policy, tenant, req, &body, facts) {
             Verdict::Deny(d) => d,
@@ -38,6 +41,7 @@ pub(crate) fn judge(
                     let field = w.denial.field.as_deref().map(|f| removed.original(f));
                     out.push(finding(req, &w.denial, field.as_deref(), severity));
                 }
+                forward = allowed.forward().cloned();
                 break;
             }
         };
@@ -65,7 +69,7 @@ pub(crate) fn judge(
             _ => break,
         }
     }
-    out
+    (out, forward)
 }
 
 /// An image name the tenant may use, made from the first allowed pattern
