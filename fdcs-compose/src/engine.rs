@@ -1,8 +1,7 @@
 //! A compose project → the Engine API requests docker-compose 1.29 sends
 //! for `up` (captured with a logging proxy between docker-compose 1.29.2
 //! and dockerd 20.10): `POST /networks/create`, `POST /volumes/create`,
-//! `POST /containers/create?name=<project>_<service>_<n>` for each of a
-//! service's `scale` containers (`engine/scale.rs`), then, as each
+//! `POST /containers/create?name=<project>_<service>_1`, then, as each
 //! container starts, `POST /networks/<net>/disconnect` and `.../connect`
 //! for the service's networks (in the order `engine/network.rs` explains).
 //!
@@ -16,7 +15,6 @@ mod container;
 pub use container::home;
 mod network;
 mod resources;
-pub mod scale;
 mod secrets;
 pub mod units;
 
@@ -184,6 +182,9 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
             body.insert("Options".into(), Value::Object(opts));
             paths.set("Options", ok.pos);
         }
+        if let Some((ik, i)) = def.entry("ipam") {
+            body.insert("IPAM".into(), ipam(ik, i, &mut paths));
+        }
         for (flag, field) in [
             ("internal", "Internal"),
             ("attachable", "Attachable"),
@@ -252,31 +253,90 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
             anchor: k.pos,
         });
     }
-    for ((k, svc), count) in services.iter().zip(scale::plan(project)) {
+    for (k, svc) in services {
         let name = k.as_scalar().unwrap_or_default();
         if let Some(b) = container::build_request(project, &name, k, svc) {
             out.push(b);
         }
-        // `scale: 0` (or below) creates nothing, its image is still built;
-        // container n's requests are the first one's renamed and renumbered
-        if count.judged == 0 {
-            continue;
-        }
-        let create = container::create(project, project_dir, &name, k, svc);
-        let connects = network::connects(project, &name, k, svc);
-        for n in 1..=count.judged {
-            let mut one = std::iter::once(create.clone())
-                .chain(connects.iter().cloned())
-                .collect::<Vec<_>>();
-            if n > 1 {
-                for r in &mut one {
-                    scale::renumber(r, &project.name, &name, n);
-                }
-            }
-            out.extend(one);
-        }
+        out.push(container::create(project, project_dir, &name, k, svc));
+        out.extend(network::connects(project, &name, k, svc));
     }
     out
+}
+
+/// A network's `ipam:` → the create body's `IPAM` as compose 1.29 sends
+/// it (captured, projects h1capa, h1capb): `Driver` `default` unless
+/// given, every `config` item with all four keys (`null` where unset:
+/// `subnet`, `gateway`, `ip_range` → `IPRange`, `aux_addresses` →
+/// `AuxiliaryAddresses`), `Options` only when given.
+fn ipam(key: &Node, def: &Node, paths: &mut PathMap) -> Value {
+    paths.set("IPAM", key.pos);
+    let mut m = Map::new();
+    let driver = match def.entry("driver") {
+        Some((dk, d)) => {
+            paths.set("IPAM.Driver", dk.pos);
+            d.as_scalar().unwrap_or_default()
+        }
+        None => "default".into(),
+    };
+    m.insert("Driver".into(), json!(driver));
+    let mut configs = Vec::new();
+    if let Some((ck, c)) = def.entry("config") {
+        paths.set("IPAM.Config", ck.pos);
+        for (i, it) in c.items().iter().enumerate() {
+            paths.set(format!("IPAM.Config[{i}]"), it.pos);
+            let mut item = Map::new();
+            for (k, field) in [
+                ("subnet", "Subnet"),
+                ("gateway", "Gateway"),
+                ("ip_range", "IPRange"),
+            ] {
+                let v = match it.entry(k) {
+                    Some((fk, v)) => {
+                        paths.set(format!("IPAM.Config[{i}].{field}"), fk.pos);
+                        v.as_scalar().map_or(Value::Null, |s| json!(s))
+                    }
+                    None => Value::Null,
+                };
+                item.insert(field.into(), v);
+            }
+            let aux = match it.entry("aux_addresses") {
+                Some((ak, a)) => {
+                    paths.set(format!("IPAM.Config[{i}].AuxiliaryAddresses"), ak.pos);
+                    let am: Map<String, Value> = a
+                        .entries()
+                        .iter()
+                        .map(|(x, y)| {
+                            (
+                                x.as_scalar().unwrap_or_default(),
+                                json!(y.as_scalar().unwrap_or_default()),
+                            )
+                        })
+                        .collect();
+                    Value::Object(am)
+                }
+                None => Value::Null,
+            };
+            item.insert("AuxiliaryAddresses".into(), aux);
+            configs.push(Value::Object(item));
+        }
+    }
+    m.insert("Config".into(), Value::Array(configs));
+    if let Some((ok, o)) = def.entry("options") {
+        paths.set("IPAM.Options", ok.pos);
+        let om: Map<String, Value> = o
+            .entries()
+            .iter()
+            .map(|(x, y)| {
+                (
+                    x.as_scalar().unwrap_or_default(),
+                    json!(y.as_scalar().unwrap_or_default()),
+                )
+            })
+            .collect();
+        m.insert("Options".into(), Value::Object(om));
+    }
+    Value::Object(m)
 }
 
 /// The network keys the services attach to: their `networks:` (list items

@@ -448,3 +448,178 @@ networks:
         .collect();
     assert_eq!(creates, ["a"]);
 }
+
+#[test]
+fn oom_realtime_healthchecks_and_swappiness_match_the_capture() {
+    // docker-compose 1.29.2, project h1capa, `up --no-start <service>`
+    // each, through a logging proxy; `cpu_rt_period: "1000000"` (a quoted
+    // number) made compose itself fail (`to_microseconds` of no duration)
+    let yaml = r#"version: "2.4"
+services:
+  oom:
+    image: h1cap/box:1
+    oom_score_adj: -500
+  rt:
+    image: h1cap/box:1
+    cpu_rt_runtime: 400ms
+    cpu_rt_period: 1400us
+  rtnum:
+    image: h1cap/box:1
+    cpu_rt_runtime: 950000
+    cpu_rt_period: 1000000
+  hc1:
+    image: h1cap/box:1
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O-", "http://localhost:8080/"]
+      interval: 100ms
+      timeout: 5s
+      retries: 20
+      start_period: 1m30s
+  hc2:
+    image: h1cap/box:1
+    healthcheck:
+      test: wget -q localhost
+      interval: 2h3m4s5ms6us
+  hc3:
+    image: h1cap/box:1
+    healthcheck:
+      disable: true
+  hc4:
+    image: h1cap/box:1
+    healthcheck:
+      test: ["CMD-SHELL", "true"]
+      retries: 0
+      interval: 0s
+  hc5:
+    image: h1cap/box:1
+    healthcheck:
+      test: ["NONE"]
+  vd:
+    image: h1cap/box:1
+    mem_swappiness: 10
+    dns_opt: ["ndots:2"]
+"#;
+    let r = project_of(yaml, "/nonexistent/h1capa");
+    let hc = |s: &str| create_of(&r, s).body["HostConfig"].clone();
+    assert_eq!(hc("oom")["OomScoreAdj"], -500);
+    assert_eq!(hc("rt")["CPURealtimeRuntime"], 400000);
+    assert_eq!(hc("rt")["CPURealtimePeriod"], 1400);
+    assert_eq!(hc("rtnum")["CPURealtimeRuntime"], 950000);
+    assert_eq!(hc("rtnum")["CPURealtimePeriod"], 1000000);
+    assert_eq!(hc("vd")["MemorySwappiness"], 10);
+    assert_eq!(hc("vd")["DnsOptions"], json!(["ndots:2"]));
+    let health = |s: &str| create_of(&r, s).body["Healthcheck"].clone();
+    assert_eq!(
+        health("hc1"),
+        json!({"Interval": 100000000, "Retries": 20, "StartPeriod": 90000000000_i64, "Test": ["CMD", "wget", "-q", "-O-", "http://localhost:8080/"], "Timeout": 5000000000_i64})
+    );
+    assert_eq!(
+        health("hc2"),
+        json!({"Interval": 7384005006000_i64, "Retries": null, "StartPeriod": null, "Test": ["CMD-SHELL", "wget -q localhost"], "Timeout": null})
+    );
+    let none = json!({"Interval": null, "Retries": null, "StartPeriod": null, "Test": ["NONE"], "Timeout": null});
+    assert_eq!(health("hc3"), none);
+    assert_eq!(health("hc5"), none);
+    assert_eq!(
+        health("hc4"),
+        json!({"Interval": 0, "Retries": 0, "StartPeriod": null, "Test": ["CMD-SHELL", "true"], "Timeout": null})
+    );
+    assert!(create_of(&r, "oom").body.get("Healthcheck").is_none());
+    let line = |s: &str, f: &str| create_of(&r, s).paths.find(f).map(|p| (p.line, p.col));
+    assert_eq!(line("oom", "HostConfig.OomScoreAdj"), Some((5, 5)));
+    assert_eq!(line("rt", "HostConfig.CpuRealtimePeriod"), Some((9, 5)));
+    assert_eq!(line("hc1", "Healthcheck.Interval"), Some((18, 7)));
+    assert_eq!(line("hc1", "Healthcheck.Retries"), Some((20, 7)));
+    assert_eq!(line("hc3", "Healthcheck.Test"), Some((30, 7)));
+}
+
+#[test]
+fn ipam_tmpfs_mounts_and_device_requests_match_the_capture() {
+    // docker-compose 1.29.2, projects h1capa (`ipn`, 2.4) and h1capb (3.8)
+    let yaml = r#"version: "3.8"
+services:
+  tmp:
+    image: h1cap/box:1
+    volumes:
+      - type: tmpfs
+        target: /cache
+        tmpfs:
+          size: 2147483648
+      - type: tmpfs
+        target: /other
+        read_only: true
+    network_mode: none
+  gpu:
+    image: h1cap/box:1
+    network_mode: none
+    deploy:
+      resources:
+        reservations:
+          devices:
+            - driver: nvidia
+              count: 1
+              capabilities: [gpu]
+  net:
+    image: h1cap/box:1
+    networks: [ipn, n3]
+networks:
+  ipn:
+    ipam:
+      driver: default
+      config:
+        - subnet: 10.239.77.0/24
+          gateway: 10.239.77.1
+          ip_range: 10.239.77.128/25
+          aux_addresses:
+            host1: 10.239.77.5
+      options:
+        foo: bar
+  n3:
+    driver: bridge
+    ipam:
+      config:
+        - subnet: 10.239.78.0/24
+"#;
+    let r = project_of(yaml, "/nonexistent/h1capb");
+    let net = |n: &str| {
+        r.iter()
+            .find(|r| r.target.ends_with("/networks/create") && r.subject == n)
+            .unwrap()
+    };
+    assert_eq!(
+        net("networks.ipn").body["IPAM"],
+        json!({"Config": [{"AuxiliaryAddresses": {"host1": "10.239.77.5"}, "Gateway": "10.239.77.1", "IPRange": "10.239.77.128/25", "Subnet": "10.239.77.0/24"}], "Driver": "default", "Options": {"foo": "bar"}})
+    );
+    assert_eq!(
+        net("networks.n3").body["IPAM"],
+        json!({"Config": [{"AuxiliaryAddresses": null, "Gateway": null, "IPRange": null, "Subnet": "10.239.78.0/24"}], "Driver": "default"})
+    );
+    let at = |n: &str, f: &str| net(n).paths.find(f).map(|p| (p.line, p.col));
+    assert_eq!(at("networks.ipn", "IPAM.Config"), Some((31, 7)));
+    assert_eq!(at("networks.ipn", "IPAM.Options"), Some((37, 7)));
+    assert_eq!(
+        at("networks.n3", "IPAM.Driver"),
+        Some((41, 5)),
+        "no driver: the `ipam` key"
+    );
+    // compose sent the two mounts as [/other, /cache]; the order is its
+    // own, each item as here (an unset `read_only` and `source` as null)
+    let tmp = create_of(&r, "tmp");
+    assert_eq!(
+        tmp.body["HostConfig"]["Mounts"],
+        json!([
+            {"Target": "/cache", "TmpfsOptions": {"SizeBytes": 2147483648_i64}, "Type": "tmpfs"},
+            {"ReadOnly": true, "Target": "/other", "Type": "tmpfs"}
+        ])
+    );
+    assert_eq!(
+        tmp.paths
+            .find("HostConfig.Mounts[0].TmpfsOptions.SizeBytes")
+            .map(|p| (p.line, p.col)),
+        Some((9, 11))
+    );
+    assert_eq!(
+        create_of(&r, "gpu").body["HostConfig"]["DeviceRequests"],
+        json!([{"Capabilities": [["gpu"]], "Count": 1, "DeviceIDs": [], "Driver": "nvidia", "Options": {}}])
+    );
+}

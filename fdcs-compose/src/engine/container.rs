@@ -5,7 +5,7 @@
 use super::network::{links, networking};
 use super::resources::{blkio, resources};
 use super::secrets::secrets;
-use super::units::{ports, shell_words};
+use super::units::{bytes, duration_ns, ports, shell_words};
 use super::{labels, object_name, EngineRequest, PathMap, API};
 use crate::load::Project;
 use crate::merge::to_map;
@@ -258,6 +258,18 @@ pub(super) fn create(
                 {
                     m.insert("BindOptions".into(), json!({"Propagation": prop}));
                 }
+                // captured (project h1capb): `tmpfs: {size: 2147483648}` →
+                // `"TmpfsOptions": {"SizeBytes": 2147483648}` (compose's
+                // `bytes_to_int`: `64m` counts too)
+                if let Some((sk, sv)) = it.get("tmpfs").and_then(|t| t.entry("size")) {
+                    if let Some(n) = sv.as_scalar().and_then(|s| bytes(&s)) {
+                        m.insert("TmpfsOptions".into(), json!({"SizeBytes": n}));
+                        p.set(
+                            format!("HostConfig.Mounts[{}].TmpfsOptions", mounts.len()),
+                            sk.pos,
+                        );
+                    }
+                }
                 p.set(format!("HostConfig.Mounts[{}]", mounts.len()), it.pos);
                 mounts.push(Value::Object(m));
             }
@@ -461,6 +473,21 @@ pub(super) fn create(
         );
         p.set("HostConfig.RestartPolicy", k.pos);
     }
+    if let Some((k, v)) = svc.entry("oom_score_adj") {
+        // compose's `to_int`; captured (project h1capa): `"OomScoreAdj": -500`
+        if let Some(n) = v.as_scalar().and_then(|s| s.trim().parse::<i64>().ok()) {
+            hc.insert("OomScoreAdj".into(), json!(n));
+            p.set("HostConfig.OomScoreAdj", k.pos);
+        }
+    }
+    if let Some((k, v)) = svc.entry("dns_opt") {
+        hc.insert("DnsOptions".into(), json!(strs(v)));
+        p.set("HostConfig.DnsOptions", k.pos);
+    }
+    device_requests(svc, &mut hc, &mut p);
+    if let Some((k, h)) = svc.entry("healthcheck") {
+        body.insert("Healthcheck".into(), healthcheck(h, k, &mut p));
+    }
     resources(svc, &mut hc, &mut p);
     blkio(svc, &mut hc, &mut p);
     networking(project, name, svc, &mut body, &mut hc, &mut p);
@@ -494,4 +521,119 @@ fn host_or_volume(project: &Project, dir: &Path, src: &str) -> String {
 /// with, `/root` when unset (compose runs as root on these hosts).
 pub fn home(project: &Project) -> &str {
     project.vars.lookup("HOME").unwrap_or("/root")
+}
+
+/// `healthcheck:` → `Config.Healthcheck` as compose 1.29 sends it
+/// (captured, projects h1capa, h1capb): `disable` (whatever its value:
+/// compose's `process_healthcheck` asks only whether it is there) →
+/// `Test: ["NONE"]`; a string `test` → `["CMD-SHELL", test]`; `interval`,
+/// `timeout` and `start_period` in nanoseconds (a YAML number as it is, a
+/// string as a duration); what is unset goes out as `null`.
+fn healthcheck(h: &Node, key: &Node, p: &mut PathMap) -> Value {
+    p.set("Healthcheck", key.pos);
+    let mut m = Map::new();
+    let test = if let Some((dk, _)) = h.entry("disable") {
+        p.set("Healthcheck.Test", dk.pos);
+        json!(["NONE"])
+    } else if let Some((tk, t)) = h.entry("test") {
+        p.set("Healthcheck.Test", tk.pos);
+        match &t.kind {
+            Kind::Seq(items) => json!(items.iter().filter_map(Node::as_scalar).collect::<Vec<_>>()),
+            _ => t
+                .as_scalar()
+                .map_or(Value::Null, |s| json!(["CMD-SHELL", s])),
+        }
+    } else {
+        Value::Null
+    };
+    m.insert("Test".into(), test);
+    for (field, json_name) in [
+        ("interval", "Interval"),
+        ("timeout", "Timeout"),
+        ("start_period", "StartPeriod"),
+    ] {
+        let v = match h.entry(field) {
+            Some((fk, v)) => {
+                p.set(format!("Healthcheck.{json_name}"), fk.pos);
+                match &v.kind {
+                    Kind::Int(i) => json!(i),
+                    _ => v
+                        .as_scalar()
+                        .and_then(|s| duration_ns(&s))
+                        .map_or(Value::Null, |n| json!(n)),
+                }
+            }
+            None => Value::Null,
+        };
+        m.insert(json_name.into(), v);
+    }
+    let retries = match h.entry("retries") {
+        Some((rk, v)) => {
+            p.set("Healthcheck.Retries", rk.pos);
+            v.as_scalar()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .map_or(Value::Null, |n| json!(n))
+        }
+        None => Value::Null,
+    };
+    m.insert("Retries".into(), retries);
+    Value::Object(m)
+}
+
+/// `deploy.resources.reservations.devices` → `HostConfig.DeviceRequests`
+/// (captured, project h1capb: `{"Driver": "nvidia", "Count": 1,
+/// "DeviceIDs": [], "Capabilities": [["gpu"]], "Options": {}}`): compose's
+/// `get_device_requests` reads `count: all` as -1 and wraps the
+/// capabilities in one list; docker-py fills in what is unset.
+fn device_requests(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
+    let Some((k, devs)) = svc
+        .get("deploy")
+        .and_then(|d| d.get("resources"))
+        .and_then(|r| r.get("reservations"))
+        .and_then(|r| r.entry("devices"))
+    else {
+        return;
+    };
+    let list: Vec<Value> = devs
+        .items()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            p.set(format!("HostConfig.DeviceRequests[{i}]"), d.pos);
+            let count = match d.get("count").map(|c| &c.kind) {
+                Some(Kind::Int(n)) => *n,
+                Some(Kind::Str(s)) if s == "all" => -1,
+                _ => 0,
+            };
+            let caps: Vec<String> = d
+                .get("capabilities")
+                .map(|c| c.items().iter().filter_map(Node::as_scalar).collect())
+                .unwrap_or_default();
+            let opts: Map<String, Value> = d
+                .get("options")
+                .map(|o| {
+                    o.entries()
+                        .iter()
+                        .map(|(a, b)| {
+                            (
+                                a.as_scalar().unwrap_or_default(),
+                                json!(b.as_scalar().unwrap_or_default()),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "Driver": d.get("driver").and_then(Node::as_scalar).unwrap_or_default(),
+                "Count": count,
+                "DeviceIDs": d.get("device_ids").map(strs).unwrap_or_default(),
+                "Capabilities": if d.get("capabilities").is_some() { json!([caps]) } else { json!([]) },
+                "Options": opts,
+            })
+        })
+        .collect();
+    if !list.is_empty() {
+        hc.insert("DeviceRequests".into(), Value::Array(list));
+        p.set("HostConfig.DeviceRequests", k.pos);
+    }
 }

@@ -1,8 +1,8 @@
 //! Resource limits of a service → `HostConfig` (`Memory`, `NanoCpus`,
-//! `PidsLimit`, ...), from the service keys or `deploy.resources`, and
+//! `PidsLimit`, `CPURealtimeRuntime`, ...), from the service keys or `deploy.resources`, and
 //! `blkio_config` → `BlkioWeight` and the per-device `Blkio*` lists.
 
-use super::units::{bytes, nano_cpus};
+use super::units::{bytes, micros, nano_cpus};
 use super::PathMap;
 use crate::node::Node;
 use serde_json::{json, Map, Value};
@@ -42,14 +42,32 @@ pub(super) fn resources(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap
         hc.insert("NanoCpus".into(), json!(nano_cpus(&s).unwrap_or(-1)));
         p.set("HostConfig.NanoCpus", k.pos);
     }
+    if let Some((k, s)) = pick("cpu_shares", None, "") {
+        hc.insert("CpuShares".into(), json!(s.parse::<i64>().unwrap_or(0)));
+        p.set("HostConfig.CpuShares", k.pos);
+    }
+    // compose's `to_microseconds`: a number as it is, a string a duration
+    // (`cpu_rt_runtime: 400ms` → 400000; captured, project h1capa). The
+    // realtime pair goes out spelled as docker-py spells it
+    // (`CPURealtimeRuntime`); the daemon's decoder folds case.
     for (field, json_name) in [
-        ("cpu_shares", "CpuShares"),
         ("cpu_quota", "CpuQuota"),
         ("cpu_period", "CpuPeriod"),
+        ("cpu_rt_runtime", "CPURealtimeRuntime"),
+        ("cpu_rt_period", "CPURealtimePeriod"),
     ] {
-        if let Some((k, s)) = pick(field, None, "") {
-            hc.insert(json_name.into(), json!(s.parse::<i64>().unwrap_or(0)));
-            p.set(format!("HostConfig.{json_name}"), k.pos);
+        if let Some((k, v)) = svc.entry(field) {
+            // a string that is no duration makes compose fail before it sends anything
+            if let Some(n) = micros(v) {
+                hc.insert(json_name.into(), json!(n));
+                p.set(format!("HostConfig.{json_name}"), k.pos);
+            }
+        }
+    }
+    if let Some((k, v)) = svc.entry("mem_swappiness") {
+        if let Some(n) = v.as_scalar().and_then(|s| s.trim().parse::<i64>().ok()) {
+            hc.insert("MemorySwappiness".into(), json!(n));
+            p.set("HostConfig.MemorySwappiness", k.pos);
         }
     }
     if let Some((k, s)) = pick("cpuset", None, "") {

@@ -30,6 +30,66 @@ pub fn nano_cpus(s: &str) -> Option<i64> {
     (0.0..9.2e18).contains(&r).then_some(r as i64)
 }
 
+/// A Go-style duration (`1m30s`, `100ms`, `1400us`) → nanoseconds, as
+/// compose 1.29's `parse_nanoseconds_int` reads it (its `timeparse`: each
+/// unit at most once, in the order h, m, s, ms, us, ns, case-insensitive,
+/// decimals allowed; the seconds summed as floats, then truncated).
+pub fn duration_ns(s: &str) -> Option<i64> {
+    let t = s.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return None;
+    }
+    // python's float multipliers, in the order compose sums them
+    let units: [(&str, f64); 6] = [
+        ("h", 3600.0),
+        ("m", 60.0),
+        ("s", 1.0),
+        ("ms", 1.0 / 1000.0),
+        ("us", 1.0 / 1000.0 / 1000.0),
+        ("ns", 1.0 / 1000.0 / 1000.0 / 1000.0),
+    ];
+    // split into (number, unit) pairs
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut rest = t.replace('\u{b5}', "u");
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(n);
+        let u = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(u);
+        if num.is_empty() || unit.is_empty() {
+            return None;
+        }
+        pairs.push((num.to_string(), unit.to_string()));
+        rest = next.to_string();
+    }
+    let mut at = 0;
+    let mut secs = 0.0f64;
+    for (num, unit) in pairs {
+        let i = units.iter().skip(at).position(|(u, _)| *u == unit)? + at;
+        at = i + 1;
+        let v: f64 = num.parse().ok()?;
+        secs += v * units.get(i)?.1;
+    }
+    let ns = secs / (1.0 / 1000.0 / 1000.0 / 1000.0);
+    (ns.is_finite() && ns.abs() < 9.2e18).then_some(ns as i64)
+}
+
+/// compose 1.29's `to_microseconds` (`cpu_quota`, `cpu_period`,
+/// `cpu_rt_runtime`, `cpu_rt_period`): a YAML number as it is, a string
+/// as a duration in microseconds (`400ms` → 400000). A string that is no
+/// duration (`"950000"`, quoted) makes compose itself fail: `None`.
+pub fn micros(n: &crate::node::Node) -> Option<i64> {
+    match &n.kind {
+        crate::node::Kind::Int(i) => Some(*i),
+        crate::node::Kind::Str(s) => duration_ns(s).map(|ns| (ns as f64 / 1000.0) as i64),
+        _ => None,
+    }
+}
+
 /// One published port after parsing the short syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortSpec {
@@ -169,6 +229,21 @@ mod tests {
         assert_eq!(bytes("lots"), None);
         assert_eq!(nano_cpus("0.5"), Some(500_000_000));
         assert_eq!(nano_cpus("-1"), None);
+    }
+
+    #[test]
+    fn durations_as_compose_parses_them() {
+        // captured from docker-compose 1.29.2 (project h1capa)
+        assert_eq!(duration_ns("100ms"), Some(100_000_000));
+        assert_eq!(duration_ns("1m30s"), Some(90_000_000_000));
+        assert_eq!(duration_ns("2h3m4s5ms6us"), Some(7_384_005_006_000));
+        assert_eq!(duration_ns("1400us"), Some(1_400_000));
+        assert_eq!(duration_ns("0s"), Some(0));
+        assert_eq!(duration_ns("1.5s"), Some(1_500_000_000));
+        assert_eq!(duration_ns("950000"), None);
+        assert_eq!(duration_ns("5s1m"), None);
+        assert_eq!(duration_ns("10x"), None);
+        assert_eq!(duration_ns(""), None);
     }
 
     #[test]
