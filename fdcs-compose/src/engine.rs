@@ -1,7 +1,8 @@
 //! A compose project → the Engine API requests docker-compose 1.29 sends
 //! for `up` (captured with a logging proxy between docker-compose 1.29.2
 //! and dockerd 20.10): `POST /networks/create`, `POST /volumes/create`,
-//! `POST /containers/create?name=<project>_<service>_1`, then, as each
+//! `POST /containers/create?name=<project>_<service>_<n>` for each of a
+//! service's `scale` containers (`engine/scale.rs`), then, as each
 //! container starts, `POST /networks/<net>/disconnect` and `.../connect`
 //! for the service's networks (in the order `engine/network.rs` explains).
 //!
@@ -15,6 +16,7 @@ mod container;
 pub use container::home;
 mod network;
 mod resources;
+pub mod scale;
 mod secrets;
 pub mod units;
 
@@ -253,13 +255,29 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
             anchor: k.pos,
         });
     }
-    for (k, svc) in services {
+    for ((k, svc), count) in services.iter().zip(scale::plan(project)) {
         let name = k.as_scalar().unwrap_or_default();
         if let Some(b) = container::build_request(project, &name, k, svc) {
             out.push(b);
         }
-        out.push(container::create(project, project_dir, &name, k, svc));
-        out.extend(network::connects(project, &name, k, svc));
+        // `scale: 0` (or below) creates nothing, its image is still built;
+        // container n's requests are the first one's renamed and renumbered
+        if count.judged == 0 {
+            continue;
+        }
+        let create = container::create(project, project_dir, &name, k, svc);
+        let connects = network::connects(project, &name, k, svc);
+        for n in 1..=count.judged {
+            let mut one = std::iter::once(create.clone())
+                .chain(connects.iter().cloned())
+                .collect::<Vec<_>>();
+            if n > 1 {
+                for r in &mut one {
+                    scale::renumber(r, &project.name, &name, n);
+                }
+            }
+            out.extend(one);
+        }
     }
     out
 }
