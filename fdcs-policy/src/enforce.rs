@@ -63,6 +63,11 @@ pub struct Enforcer<'p> {
     warnings: RefCell<Vec<Warning>>,
 }
 
+/// Most warnings one request records beyond the first of each rule: the
+/// verdict, the create answer's `Warnings` and the proxy's memory stay
+/// bounded whatever the body repeats.
+const MAX_WARNINGS: usize = 32;
+
 /// No rule downgraded.
 static DENY_ALL: EnforcementParams = EnforcementParams::deny_all();
 
@@ -107,7 +112,14 @@ impl<'p> Enforcer<'p> {
         match self.mode_of(&denial) {
             EnforcementMode::Deny => Err(denial),
             mode => {
-                self.warnings.borrow_mut().push(Warning { mode, denial });
+                let mut w = self.warnings.borrow_mut();
+                // a body repeating one violation (20 000 times the same
+                // `CapAdd`) records a bounded number of warnings; a rule
+                // not recorded yet always is, so that the audit line and
+                // the metrics name every rule the request broke
+                if w.len() < MAX_WARNINGS || !w.iter().any(|x| x.denial.rule == denial.rule) {
+                    w.push(Warning { mode, denial });
+                }
                 Ok(())
             }
         }

@@ -300,3 +300,33 @@ fn a_warning_names_only_what_the_tenant_sent() {
         assert!(!m.contains("/var/lib/docker"), "{m}");
     }
 }
+
+/// A body that repeats one violation thousands of times (`CapAdd` with
+/// the same capability 20 000 times, about 240 KB) must not make the
+/// verdict, the create answer and the proxy's memory grow with it: a
+/// request records a bounded number of warnings, and every rule it broke
+/// at least once (the audit line and the metrics count rules).
+#[test]
+fn a_repeated_violation_records_a_bounded_number_of_warnings() {
+    let p = policy("enforcement:\n  privileges.capabilities: warn\n  privileges.sysctls: audit\n");
+    let caps: Vec<&str> = std::iter::repeat_n("NET_ADMIN", 20_000).collect();
+    let f = forwarded(create(
+        &p,
+        json!({"CapAdd": caps, "Sysctls": {"net.ipv4.ip_forward": "1"}}),
+    ));
+    assert!(f.warnings.len() <= 64, "{} warnings", f.warnings.len());
+    let rules: Vec<String> = f
+        .warnings
+        .iter()
+        .filter_map(|w| w.rule().map(ToString::to_string))
+        .collect();
+    assert!(rules.iter().any(|r| r == "privileges.capabilities"));
+    assert!(rules.iter().any(|r| r == "privileges.sysctls"));
+    let out = add_warnings(
+        &f.warnings,
+        Some(WarningsField::List),
+        br#"{"Id":"abc","Warnings":[]}"#,
+    )
+    .unwrap();
+    assert!(out.len() < 64 * 1024, "{} bytes of warnings", out.len());
+}
