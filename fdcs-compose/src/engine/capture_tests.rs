@@ -623,3 +623,42 @@ networks:
         json!([{"Capabilities": [["gpu"]], "Count": 1, "DeviceIDs": [], "Driver": "nvidia", "Options": {}}])
     );
 }
+
+#[test]
+fn external_links_match_the_capture() {
+    // docker-compose 1.29.2, project h1capc, `up --no-start` (so `db` was
+    // not running and compose's `_get_links` left it out; with `up -d` it
+    // is linked as `links_and_addresses_match_the_capture` shows):
+    // ["h1capa_hc1_1:h1capa_hc1_1", "h1capa_hc2_1:db_1", "h1capa_oom_1:ext"]
+    let yaml = r#"version: "2.4"
+services:
+  web:
+    image: h1cap/box:1
+    external_links: ["h1capa_oom_1:ext", "h1capa_hc1_1", "h1capa_hc2_1:db_1"]
+"#;
+    let r = project_of(yaml, "/nonexistent/h1capc");
+    let web = create_of(&r, "web");
+    assert_eq!(
+        web.body["HostConfig"]["Links"],
+        json!([
+            "h1capa_hc1_1:h1capa_hc1_1",
+            "h1capa_hc2_1:db_1",
+            "h1capa_oom_1:ext"
+        ])
+    );
+    assert_eq!(
+        web.paths
+            .find("HostConfig.Links[0]")
+            .map(|p| (p.line, p.col)),
+        Some((5, 42))
+    );
+    // an external link's alias replaces a linked service's alias of the same name
+    let both = project_of(
+        "services:\n  db:\n    image: x\n  web:\n    image: x\n    links: [db]\n    external_links: [\"other_1:db_1\"]\n",
+        "/nonexistent/p",
+    );
+    assert_eq!(
+        create_of(&both, "web").body["HostConfig"]["Links"],
+        json!(["other_1:db_1", "p_db_1:db", "p_db_1:p_db_1"])
+    );
+}

@@ -347,7 +347,7 @@ pub(super) fn create(
             p.set(format!("HostConfig.{json_name}"), k.pos);
         }
     }
-    if let Some((k, _)) = svc.entry("links") {
+    if let Some((k, _)) = svc.entry("links").or_else(|| svc.entry("external_links")) {
         let list = links(project, svc);
         for (i, (_, pos)) in list.iter().enumerate() {
             p.set(format!("HostConfig.Links[{i}]"), *pos);
@@ -365,6 +365,8 @@ pub(super) fn create(
         ("runtime", "Runtime"),
         ("isolation", "Isolation"),
         ("cgroup", "CgroupnsMode"),
+        // compose 1.29 reads it in version 1 files only
+        ("volume_driver", "VolumeDriver"),
     ];
     for (field, json_name) in strings {
         if let Some((k, v)) = svc.entry(field) {

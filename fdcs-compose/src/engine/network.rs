@@ -156,16 +156,16 @@ pub(super) fn networking(
     }
 }
 
-/// `links: [svc[:alias]]` as compose sends them (captured): each linked
-/// service's first container under the alias, its short name
-/// (`<svc>_1`) and its full name, sorted by alias, as `container:alias`;
-/// each entry with the position of the `links` item that made it.
+/// `links: [svc[:alias]]` and `external_links: [container[:alias]]` as
+/// compose sends them (captured; compose's `_get_links`): each linked
+/// service's first container under the alias, its short name (`<svc>_1`)
+/// and its full name, then each external container under its alias (one
+/// alias, the last to name it, per container), as `container:alias` in
+/// docker-py's order (sorted by container, then alias); each entry with
+/// the position of the item that made it.
 pub(super) fn links(project: &Project, svc: &Node) -> Vec<(String, Pos)> {
     let mut by_alias: BTreeMap<String, (String, Pos)> = BTreeMap::new();
-    let Some(list) = svc.get("links") else {
-        return Vec::new();
-    };
-    for it in list.items() {
+    for it in svc.get("links").map(Node::items).unwrap_or_default() {
         let Some(l) = it.as_scalar() else { continue };
         let (other, alias) = l.split_once(':').unwrap_or((&l, &l));
         let container = format!("{}_{other}_1", project.name);
@@ -173,9 +173,22 @@ pub(super) fn links(project: &Project, svc: &Node) -> Vec<(String, Pos)> {
             by_alias.insert(a, (container.clone(), it.pos));
         }
     }
-    by_alias
+    for it in svc
+        .get("external_links")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        let Some(l) = it.as_scalar() else { continue };
+        let (container, alias) = l.split_once(':').unwrap_or((&l, &l));
+        by_alias.insert(alias.to_string(), (container.to_string(), it.pos));
+    }
+    let mut out: Vec<(String, String, Pos)> = by_alias
         .into_iter()
-        .map(|(alias, (c, pos))| (format!("{c}:{alias}"), pos))
+        .map(|(alias, (c, pos))| (c, alias, pos))
+        .collect();
+    out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    out.into_iter()
+        .map(|(c, alias, pos)| (format!("{c}:{alias}"), pos))
         .collect()
 }
 
