@@ -330,3 +330,40 @@ fn a_repeated_violation_records_a_bounded_number_of_warnings() {
     .unwrap();
     assert!(out.len() < 64 * 1024, "{} bytes of warnings", out.len());
 }
+
+/// A per-container ceiling in warn lets `-m 64g` through as sent; the
+/// tenant's quota (in deny) still counts those 64g and refuses, as it
+/// does for the pids and CPUs of the same body.
+#[test]
+fn a_warned_ceiling_is_still_counted_by_the_quota_in_deny() {
+    let p = policy(
+        "enforcement:\n  resources.memory: warn\n  resources.pids: warn\n  resources.cpu: warn\n",
+    );
+    denied(
+        create(&p, json!({"Memory": 64_i64 << 30})),
+        &RuleId::QUOTA_MEMORY,
+    );
+    denied(
+        create(&p, json!({"PidsLimit": 100_000})),
+        &RuleId::QUOTA_PIDS,
+    );
+    denied(
+        create(&p, json!({"NanoCpus": 64_000_000_000_i64})),
+        &RuleId::QUOTA_CPUS,
+    );
+    // unlimited pids (0 and -1) in warn: never forwarded as unlimited
+    // (the quota cannot count infinity): the default, or a refusal
+    for unlimited in [0, -1] {
+        match create(&p, json!({"PidsLimit": unlimited})) {
+            Verdict::Deny(_) => {}
+            Verdict::Allow(f) | Verdict::Rewrite(f) => {
+                let n = f.body.as_ref().unwrap()["HostConfig"]["PidsLimit"].as_i64();
+                assert!(
+                    n.is_some_and(|n| n > 0 && n <= 2048),
+                    "PidsLimit {unlimited}: {n:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
