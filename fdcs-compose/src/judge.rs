@@ -94,6 +94,8 @@ pub struct UpState {
     facts: Facts,
     tenant: fdcs_policy::TenantId,
     anonymous: usize,
+    /// Service → what its last allowed container reserves.
+    reserved: std::collections::BTreeMap<String, Reservation>,
 }
 
 impl UpState {
@@ -126,6 +128,7 @@ impl UpState {
             facts,
             tenant: tenant.id.clone(),
             anonymous: 0,
+            reserved: std::collections::BTreeMap::new(),
         }
     }
 
@@ -135,8 +138,8 @@ impl UpState {
     }
 
     /// Adds what `req` created: its network, its volume, or its container
-    /// (holding what the core recorded in `forward`'s reserve label; none
-    /// when refused), the volumes and network its preludes create and the
+    /// (holding what the core recorded in `forward`'s reserve label; when
+    /// refused, what the service's last allowed container holds), the volumes and network its preludes create and the
     /// anonymous volumes its mounts make. A connect creates nothing.
     pub fn record(&mut self, req: &EngineRequest, forward: Option<&Forward>) {
         let path = req.target.split('?').next().unwrap_or("");
@@ -166,12 +169,20 @@ impl UpState {
             .split_once("name=")
             .map_or("", |(_, n)| n.split('&').next().unwrap_or(""));
         let body = forward.and_then(|f| f.body.as_ref());
-        let reserved = body
+        let recorded = body
             .and_then(|b| b.get("Labels"))
             .and_then(|l| l.get(RESERVE_LABEL))
             .and_then(Value::as_str)
-            .and_then(Reservation::from_label)
-            .unwrap_or_default();
+            .and_then(Reservation::from_label);
+        // a refused replica holds what the service's allowed ones do (the
+        // same body but its name); a refused first container, nothing
+        let reserved = match recorded {
+            Some(r) => {
+                self.reserved.insert(req.subject.clone(), r);
+                r
+            }
+            None => self.reserved.get(&req.subject).copied().unwrap_or_default(),
+        };
         let id = fake_id(&engine_name(&self.tenant, name));
         if let Some(u) = self.facts.usage.as_mut() {
             u.containers.push(ContainerUsage {

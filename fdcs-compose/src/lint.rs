@@ -49,15 +49,28 @@ pub fn lint(
     // each request judged on the tenant as the project's earlier ones left
     // it, so quotas count the project's own networks, volumes, containers
     let mut up = judge::UpState::new(project, tenant);
+    // services a quota refused a container of: their later replicas are
+    // refused alike (counts only grow) with the same findings at the same
+    // keys, so they are counted without being judged again
+    let mut over: Vec<String> = Vec::new();
     for req in engine::requests(project, &project.dir) {
+        if over.contains(&req.subject) {
+            up.record(&req, None);
+            continue;
+        }
         let (found, forward) = verdicts::judge(policy, tenant, &req, up.facts());
+        let quota_refused = found
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.rule.as_str().starts_with("quota."));
+        if quota_refused && req.target.contains("/containers/create") {
+            over.push(req.subject.clone());
+        }
         findings.extend(found);
         up.record(&req, forward.as_ref());
     }
     for r in engine::scale::plan(project) {
-        let refused = findings
-            .iter()
-            .any(|f| f.subject == r.service && f.rule == RuleId::QUOTA_CONTAINERS);
+        // refused by a quota already: the containers not judged would be too
+        let refused = over.contains(&r.service);
         if r.judged < r.wanted && !refused {
             findings.push(Finding {
                 rule: RuleId::JUDGE_UNDECIDED,

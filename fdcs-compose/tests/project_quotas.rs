@@ -168,6 +168,14 @@ fn a_huge_scale_is_bounded_and_still_found_over_quota() {
     let (p, _) = project(&many);
     let n = creates(&requests(&p, &p.dir)).len() as u64;
     assert_eq!(n, 40 + scale::MAX_PROJECT_REPLICAS);
+    // over the container quota: every service is refused, the first at its
+    // 21st container, each later one at its first; replicas after a
+    // refusal are counted without being judged (this stays fast)
+    let started = std::time::Instant::now();
+    let e = errors("containers: 20", &many);
+    assert_eq!(e.len(), 40, "{e:?}");
+    assert!(e.iter().all(|f| f.contains("quota.containers")), "{e:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
 
 #[test]

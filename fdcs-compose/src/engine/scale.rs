@@ -21,11 +21,11 @@ use crate::node::{Kind, Node, Pos};
 use serde_json::json;
 
 /// The most containers of one service that get requests.
-pub const MAX_REPLICAS: u64 = 512;
+pub const MAX_REPLICAS: u64 = 256;
 
 /// The most second and later replicas, over the whole project, that get
 /// requests (each service's first container always does).
-pub const MAX_PROJECT_REPLICAS: u64 = 2048;
+pub const MAX_PROJECT_REPLICAS: u64 = 1024;
 
 /// How many containers of one service compose creates and lint judges.
 #[derive(Debug, Clone, PartialEq, Eq)]
