@@ -662,3 +662,34 @@ services:
         json!(["other_1:db_1", "p_db_1:db", "p_db_1:p_db_1"])
     );
 }
+
+#[test]
+fn build_queries_match_the_capture() {
+    // docker-compose 1.29.2, project h1capd, `build` (through the docker CLI)
+    let yaml = r#"version: "3.8"
+services:
+  app:
+    image: h1cap/built:1
+    build:
+      context: .
+      network: host
+  other:
+    build:
+      context: .
+      dockerfile: ./Dockerfile
+      target: t1
+"#;
+    let r = project_of(yaml, "/nonexistent/h1capd");
+    let builds: Vec<&str> = r
+        .iter()
+        .filter(|r| r.target.contains("/build?"))
+        .map(|r| r.target.as_str())
+        .collect();
+    assert_eq!(
+        builds,
+        [
+            "/v1.41/build?dockerfile=Dockerfile&networkmode=host&t=h1cap%2Fbuilt%3A1&version=1",
+            "/v1.41/build?dockerfile=Dockerfile&t=h1capd_other&target=t1&version=1"
+        ]
+    );
+}

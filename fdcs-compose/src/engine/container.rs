@@ -13,23 +13,48 @@ use crate::node::{Kind, Node};
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
-/// `build:` → the build request compose sends before creating.
+/// `build:` → the build request compose sends before creating. 1.29
+/// builds with the docker CLI (`COMPOSE_DOCKER_CLI_BUILD`), whose query is
+/// sorted by key (captured, project h1capd:
+/// `/build?dockerfile=Dockerfile&networkmode=host&t=h1cap%2Fbuilt%3A1&version=1`,
+/// `...&t=h1capd_other&target=t1&version=1`); of the options only
+/// `network` (`networkmode`) and `target` are sent here, the ones that are
+/// judged or name what is built.
 pub(super) fn build_request(
     project: &Project,
     name: &str,
     key: &Node,
     svc: &Node,
 ) -> Option<EngineRequest> {
-    let (bk, _) = svc.entry("build")?;
+    let (bk, b) = svc.entry("build")?;
     let tag = svc
         .get("image")
         .and_then(Node::as_scalar)
         .unwrap_or_else(|| format!("{}_{name}", project.name));
     let mut paths = PathMap::default();
     paths.set("", bk.pos);
+    let opt = |k: &str| b.get(k).and_then(Node::as_scalar).filter(|s| !s.is_empty());
+    let dockerfile = opt("dockerfile").unwrap_or_else(|| "Dockerfile".into());
+    let dockerfile = dockerfile.trim_start_matches("./").to_string();
+    let mut query = vec![("dockerfile", dockerfile)];
+    if let Some((nk, n)) = b.entry("network") {
+        if let Some(n) = n.as_scalar().filter(|s| !s.is_empty()) {
+            query.push(("networkmode", n));
+            paths.set("networkmode", nk.pos);
+        }
+    }
+    query.push(("t", tag));
+    if let Some(t) = opt("target") {
+        query.push(("target", t));
+    }
+    query.push(("version", "1".into()));
+    let q: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", pct(v)))
+        .collect();
     Some(EngineRequest {
         method: "POST",
-        target: format!("{API}/build?t={}&rm=1&dockerfile=Dockerfile", pct(&tag)),
+        target: format!("{API}/build?{}", q.join("&")),
         body: Value::Null,
         subject: name.to_string(),
         paths,
