@@ -168,9 +168,11 @@ fn compose(snippet: &str, policy: &Policy, tenant: &Tenant, dir: &Path) -> anyho
     )?;
     let mut kind = "allow";
     let mut rules = Vec::new();
-    let facts = judge::project_facts(&project, tenant);
+    // as lint judges: each request on what the project's earlier ones made
+    let mut up = judge::UpState::new(&project, tenant);
     for req in engine::requests(&project, dir) {
-        let v = judge::verdict(policy, tenant, &req, &req.body, &facts);
+        let v = judge::verdict(policy, tenant, &req, &req.body, up.facts());
+        up.record(&req, v.forward());
         let rank = |k: &str| {
             ["allow", "rewrite", "need", "deny"]
                 .iter()
