@@ -3,9 +3,10 @@
 //!
 //! A create that names the project's own networks or volumes makes the core
 //! ask who owns them ([`Verdict::Need`]). At `up` time compose has just
-//! created them for this tenant, so the answer is known: the facts list the
-//! project's own networks and volumes (and nothing else) and the request is
-//! judged again. A reference to anything else stays unowned, as it would be.
+//! created them for this tenant, so the answer is known: the facts list
+//! what the project created so far (and nothing else). A reference to
+//! anything else stays unowned, as it would be; external networks and
+//! volumes are not among them, compose only looks them up.
 //!
 //! Quotas count what the project itself created before the request
 //! ([`UpState`]): a fresh tenant at `up` time holds exactly that. The
@@ -14,70 +15,14 @@
 //! whatever else the tenant holds; one within it may still be refused on a
 //! tenant that holds more (`check --state` counts a state file's).
 
-use super::engine::{is_external, object_name, scale, EngineRequest};
+use super::engine::{scale, EngineRequest};
 use super::load::Project;
-use super::node::Node;
 use fdcs_policy::tenancy::engine_name;
 use fdcs_policy::tenancy::usage::{ContainerUsage, Reservation, RunState, Usage, RESERVE_LABEL};
 use fdcs_policy::{
     Facts, Forward, NoAnswers, Owned, Policy, Request, ResourceKind, Session, Tenant, Verdict,
 };
 use serde_json::Value;
-
-/// The networks, volumes and containers `up` creates for the tenant: a
-/// service may name the others (`links`, `network_mode: service:x`, a
-/// further network it is connected to). External networks and volumes are
-/// not among them: compose only looks them up.
-pub fn project_facts(project: &Project, tenant: &Tenant) -> Facts {
-    let owned = |section: &str, implicit_default: bool| -> Vec<Owned> {
-        let mut names: Vec<String> = project
-            .doc
-            .get(section)
-            .map(Node::entries)
-            .unwrap_or_default()
-            .iter()
-            // an external network or volume is someone else's until the
-            // daemon says otherwise: compose does not create it
-            .filter(|(_, def)| !is_external(def))
-            .filter_map(|(k, _)| k.as_scalar())
-            .map(|k| object_name(project, section, &k))
-            .collect();
-        if implicit_default {
-            names.push(format!("{}_default", project.name));
-        }
-        names
-            .into_iter()
-            .map(|n| {
-                let engine = engine_name(&tenant.id, &n);
-                Owned {
-                    id: fake_id(&engine),
-                    name: engine,
-                }
-            })
-            .collect()
-    };
-    // the project judged on its own: quotas see each request alone
-    let mut facts = Facts::offline();
-    facts.set_owned(ResourceKind::Network, owned("networks", true));
-    facts.set_owned(ResourceKind::Volume, owned("volumes", false));
-    let containers = project
-        .doc
-        .get("services")
-        .map(Node::entries)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|(k, _)| k.as_scalar())
-        .map(|svc| {
-            let engine = engine_name(&tenant.id, &format!("{}_{svc}_1", project.name));
-            Owned {
-                id: fake_id(&engine),
-                name: engine,
-            }
-        })
-        .collect();
-    facts.set_owned(ResourceKind::Container, containers);
-    facts
-}
 
 /// The tenant as `docker-compose up` leaves it, request by request: the
 /// facts each request is judged with, then [`UpState::record`] adds what
