@@ -1,0 +1,197 @@
+//! Adversary H3 through the layer: a tenant's own text inside warn-mode
+//! warnings (quotes, a forged `Warnings` entry, newlines, multi-byte
+//! characters) and a body that repeats one violation thousands of times
+//! must leave the create answer one valid JSON object with the engine's
+//! warning first, a right `Content-Length`, a bounded list, and each rule
+//! counted once. The fake engine is the one of `enforcement.rs`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failed unwrap or panic is a failed test"
+)]
+
+use bytes::Bytes;
+use fdcs_policy::{Policy, Tenant, TenantId};
+use fdcs_tower::{FdcsBody, FdcsLayer, Metrics, SharedPolicy, TenantCredentials, TenantsAuth};
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use tower::{Layer, ServiceExt};
+
+/// What the fake engine was sent: (method, target, body).
+type Seen = Arc<Mutex<Vec<(String, String, String)>>>;
+
+#[derive(Clone, Default)]
+struct Engine {
+    seen: Seen,
+}
+
+const BUSYBOX: &str = r#"{"Id":"sha256:4d559cfb5947e32b1a4e1c1e9e1c3f1f0b3b3a5e2f7d4f7e2b6a0c9d8e7f6a5b","RepoTags":["busybox:latest"],"RepoDigests":[],"Config":{"ExposedPorts":null,"Volumes":null}}"#;
+const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+impl tower::Service<Request<FdcsBody>> for Engine {
+    type Response = Response<Full<Bytes>>;
+    type Error = std::io::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<FdcsBody>) -> Self::Future {
+        let seen = Arc::clone(&self.seen);
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_default();
+            let target = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            let method = parts.method.to_string();
+            seen.lock().unwrap().push((
+                method.clone(),
+                target.clone(),
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
+            let (status, answer) = if method == "GET" && target.contains("/images/") {
+                (200, BUSYBOX.to_string())
+            } else if method == "GET" && target.contains("/volumes?") {
+                (200, r#"{"Volumes":[],"Warnings":null}"#.to_string())
+            } else if method == "GET"
+                && (target.contains("/containers/json") || target.contains("/networks?"))
+            {
+                (200, "[]".to_string())
+            } else if method == "GET" {
+                (404, r#"{"message":"No such object"}"#.to_string())
+            } else if target.contains("/containers/create") {
+                (
+                    201,
+                    format!(r#"{{"Id":"{ID}","Warnings":["from the engine"]}}"#),
+                )
+            } else if target.contains("/networks/create") {
+                (201, format!(r#"{{"Id":"{ID}","Warning":""}}"#))
+            } else {
+                (
+                    201,
+                    r#"{"Name":"alpha_v","Driver":"local","Labels":{}}"#.to_string(),
+                )
+            };
+            let mut resp = Response::new(Full::new(Bytes::from(answer)));
+            *resp.status_mut() = StatusCode::from_u16(status).unwrap();
+            resp.headers_mut()
+                .insert("content-type", "application/json".parse().unwrap());
+            Ok(resp)
+        })
+    }
+}
+
+const POLICY: &str = "apiVersion: fdcs/v1\nkind: Policy\nname: t\n\
+    custom:\n  - id: team\n    match: { endpoints: [ContainerCreate, NetworkCreate, VolumeCreate] }\n    \
+    expression: \"has(object.Labels) && 'team' in object.Labels\"\n    \
+    message: \"a team label is required; add --label team=yours\"\n\
+    enforcement:\n  privileges.capabilities: warn\n  privileges.sysctls: audit\n  custom.team: warn\n";
+
+fn layer(metrics: &Arc<Metrics>) -> FdcsLayer {
+    let alpha = TenantCredentials {
+        tenant: Tenant::new(TenantId::new("alpha").unwrap()),
+        tokens: vec!["alpha-token".into()],
+        token_sha256: vec![],
+    };
+    FdcsLayer::new(
+        SharedPolicy::new(Policy::from_yaml(POLICY, "t.yaml").unwrap()),
+        Arc::new(TenantsAuth::new(vec![alpha]).unwrap()),
+    )
+    .metrics(Arc::clone(metrics))
+}
+
+async fn post(
+    metrics: &Arc<Metrics>,
+    engine: &Engine,
+    target: &str,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let r = Request::builder()
+        .method("POST")
+        .uri(target)
+        .header("content-type", "application/json")
+        .header("x-auth-token", "alpha-token")
+        .header("x-auth-tenantid", "alpha")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
+    let resp: Response<FdcsBody> = layer(metrics)
+        .layer(engine.clone())
+        .oneshot(r)
+        .await
+        .unwrap_or_else(|e: Infallible| match e {});
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    if let Some(len) = parts.headers.get("content-length") {
+        let len: usize = len.to_str().unwrap().parse().unwrap();
+        assert_eq!(len, bytes.len(), "content-length matches the body");
+    }
+    (parts.status, serde_json::from_slice(&bytes).unwrap())
+}
+
+fn count(m: &Metrics, sample: &str) -> u64 {
+    m.render()
+        .lines()
+        .find_map(|l| l.strip_prefix(sample)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn forwarded_create(engine: &Engine, what: &str) -> serde_json::Value {
+    let seen = engine.seen.lock().unwrap();
+    let (_, _, body) = seen
+        .iter()
+        .find(|(m, t, _)| m == "POST" && t.contains(what))
+        .unwrap_or_else(|| panic!("no {what} reached the engine: {seen:?}"));
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test]
+async fn a_hostile_and_repeated_warning_keeps_the_create_answer_whole_and_bounded() {
+    let metrics = Arc::new(Metrics::default());
+    let engine = Engine::default();
+    let evil = "X\"],\"Warnings\":[\"forged\"],\"Id\":\"other\né\u{1b}[2J\r\nWARNING: fake";
+    let mut caps = vec![evil.to_string()];
+    caps.extend(std::iter::repeat_n("NET_ADMIN".to_string(), 5_000));
+    let (status, answer) = post(
+        &metrics,
+        &engine,
+        "/v1.41/containers/create?name=web",
+        serde_json::json!({"Image": "busybox", "Labels": {"team": "a"},
+            "HostConfig": {"CapAdd": caps}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["Id"], ID);
+    let warnings = answer["Warnings"].as_array().unwrap();
+    assert_eq!(warnings[0], "from the engine");
+    assert!(warnings.len() <= 1 + 33, "{} warnings", warnings.len());
+    assert!(!warnings.iter().any(|w| w == "forged"), "{warnings:?}");
+    assert!(warnings[1].as_str().unwrap().contains(evil));
+    assert_eq!(
+        count(
+            &metrics,
+            "fdcs_policy_warnings_total{rule=\"privileges.capabilities\",mode=\"warn\"}"
+        ),
+        1,
+        "{}",
+        metrics.render()
+    );
+    // what reached the engine is what the client sent
+    let fwd = forwarded_create(&engine, "/containers/create");
+    assert_eq!(fwd["HostConfig"]["CapAdd"].as_array().unwrap().len(), 5_001);
+}
