@@ -75,14 +75,20 @@ pub fn parse(src: &str, file: usize) -> Result<Node, YamlError> {
     // `on`, `true`... are read as text and turned into booleans only where a
     // field wants one (`Node::as_bool`), so a label `x: y` stays `"y"`, as
     // compose sends it. Duplicate keys: the last wins, as in PyYAML.
+    // Numbers as YAML 1.1 reads them too: `0755` is octal, and a plain
+    // `22:22` or `1:00:00` is a base-60 integer (1342, 3600) that compose
+    // sends as such ([`sexagesimal`]).
     let options = serde_saphyr::options! {
         strict_booleans: true,
+        legacy_octal_numbers: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
     };
     match serde_saphyr::from_str_with_options::<Spanned<Kind>>(src, options) {
         Ok(sp) => {
             let mut node = Node::from(sp);
             node.set_file(file);
+            let lines: Vec<&str> = src.lines().collect();
+            node.read_base_60(&lines);
             Ok(node)
         }
         Err(e) => {
@@ -124,7 +130,65 @@ impl From<Spanned<Kind>> for Node {
     }
 }
 
+/// A plain scalar in YAML 1.1's base-60 integer form (`[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+`),
+/// as PyYAML (docker-compose 1.29) resolves it: `22:22` is 1342, `1:00:00`
+/// is 3600. The YAML 1.2 parser reads it as text, so a port mapping lint
+/// saw as host port 22 was, to compose, container port 1342.
+pub fn sexagesimal(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, s.get(1..)?),
+        b'+' => (false, s.get(1..)?),
+        _ => (false, s),
+    };
+    let mut parts = body.split(':');
+    let head = parts.next()?.replace('_', "");
+    if !head.starts_with(|c: char| ('1'..='9').contains(&c))
+        || !head.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut value: i64 = head.parse().ok()?;
+    let mut any = false;
+    for part in parts {
+        any = true;
+        if part.is_empty() || part.len() > 2 || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let digit: i64 = part.parse().ok()?;
+        if digit > 59 {
+            return None;
+        }
+        value = value.checked_mul(60)?.checked_add(digit)?;
+    }
+    if !any {
+        return None;
+    }
+    Some(if neg { -value } else { value })
+}
+
 impl Node {
+    /// Base-60 integers in plain scalars (not quoted, not keys: PyYAML
+    /// resolves keys too, but no compose key is numeric), read as 1.29 reads
+    /// them. A scalar's position is where its text starts, so a quote there
+    /// means it was quoted.
+    fn read_base_60(&mut self, lines: &[&str]) {
+        match &mut self.kind {
+            Kind::Str(text) => {
+                let first = lines
+                    .get(self.pos.line.saturating_sub(1) as usize)
+                    .and_then(|l| l.chars().nth(self.pos.col.saturating_sub(1) as usize));
+                if !matches!(first, Some('\'' | '"' | '|' | '>')) {
+                    if let Some(n) = sexagesimal(text) {
+                        self.kind = Kind::Int(n);
+                    }
+                }
+            }
+            Kind::Seq(items) => items.iter_mut().for_each(|n| n.read_base_60(lines)),
+            Kind::Map(entries) => entries.iter_mut().for_each(|(_, v)| v.read_base_60(lines)),
+            _ => {}
+        }
+    }
+
     /// A node with no position (synthesised values).
     pub fn synthetic(kind: Kind, pos: Pos) -> Self {
         Node { pos, kind }
@@ -377,5 +441,34 @@ mod tests {
             a.get("mem_limit").unwrap().as_scalar().as_deref(),
             Some("1g")
         );
+    }
+
+    #[test]
+    fn numbers_read_as_yaml_1_1_reads_them_where_compose_1_29_does() {
+        let src = "a: 22:22\nb: '22:22'\nc: \"1:00:00\"\nd: 1:00:00\ne: 0755\nf: 8080:80/udp\ng: 1:60\nh: [3:10, '3:10']\ni: 127.0.0.1:80:80\nj: -1:30\n";
+        let n = parse(src, 0).unwrap();
+        let k = |key: &str| n.get(key).unwrap().kind.clone();
+        assert_eq!(k("a"), Kind::Int(1342));
+        assert_eq!(k("b"), Kind::Str("22:22".into()), "quoted stays text");
+        assert_eq!(k("c"), Kind::Str("1:00:00".into()));
+        assert_eq!(k("d"), Kind::Int(3600));
+        assert_eq!(k("e"), Kind::Int(0o755), "legacy octal");
+        assert_eq!(k("f"), Kind::Str("8080:80/udp".into()));
+        assert_eq!(
+            k("g"),
+            Kind::Str("1:60".into()),
+            "a base-60 digit is 0 to 59"
+        );
+        assert_eq!(
+            n.get("h")
+                .unwrap()
+                .items()
+                .iter()
+                .map(|i| i.kind.clone())
+                .collect::<Vec<_>>(),
+            [Kind::Int(190), Kind::Str("3:10".into())]
+        );
+        assert_eq!(k("i"), Kind::Str("127.0.0.1:80:80".into()));
+        assert_eq!(k("j"), Kind::Int(-90));
     }
 }
