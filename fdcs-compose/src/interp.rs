@@ -54,18 +54,51 @@ pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
         let Some((k, v)) = line.split_once('=') else {
             continue;
         };
-        let v = v.trim();
-        let v = if v.len() >= 2
-            && ((v.starts_with('"') && v.ends_with('"'))
-                || (v.starts_with('\'') && v.ends_with('\'')))
-        {
-            v.get(1..v.len() - 1).unwrap_or("")
-        } else {
-            v.split(" #").next().unwrap_or(v).trim_end()
+        // a line python-dotenv cannot read is skipped, as 1.29 skips it
+        let Some(v) = dotenv_value(v) else {
+            continue;
         };
-        out.push((k.trim().to_string(), v.to_string()));
+        out.push((k.trim().to_string(), v));
     }
     out
+}
+
+/// A `.env` value as python-dotenv (docker-compose 1.29's reader) takes
+/// it: `"..."` with escapes or `'...'`, each optionally followed by a
+/// `# comment` and nothing else (`SRC="/etc" # note` is `/etc`;
+/// `'/e'tc` is no value at all), else the text up to a ` #` comment.
+fn dotenv_value(v: &str) -> Option<String> {
+    let v = v.trim();
+    let Some(quote) = v.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+        return Some(v.split(" #").next().unwrap_or(v).trim_end().to_string());
+    };
+    let mut out = String::new();
+    let mut chars = v.char_indices().skip(1);
+    let mut end = None;
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' {
+            let Some((_, n)) = chars.next() else { break };
+            match (quote, n) {
+                ('"', 'n') => out.push('\n'),
+                ('"', 't') => out.push('\t'),
+                ('"', 'r') => out.push('\r'),
+                (_, '\\') => out.push('\\'),
+                (q, n) if n == q => out.push(n),
+                (_, n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+            }
+            continue;
+        }
+        if c == quote {
+            end = Some(i);
+            break;
+        }
+        out.push(c);
+    }
+    let after = v.get(end? + 1..).unwrap_or("").trim_start();
+    (after.is_empty() || after.starts_with('#')).then_some(out)
 }
 
 /// How a variable failed to resolve.
@@ -179,24 +212,12 @@ pub fn substitute(s: &str, vars: &Vars) -> (String, Vec<(String, Unresolved)>) {
     (out, errs)
 }
 
-/// Index of the `}` closing a `${`, allowing nested `${...}` in defaults.
+/// Index of the `}` closing a `${`: the first one, as docker-compose 1.29
+/// reads it (`\{(?P<braced>[^}]*)\}`): `${A:-${B:-x}}` is `A` with the
+/// default `${B:-x`, then a literal `}`; compose v2's nested defaults would
+/// expand it, but 1.29 sends the text.
 fn find_close(body: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    let bytes = body.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes.get(i) {
-            Some(b'$') if bytes.get(i + 1) == Some(&b'{') => {
-                depth += 1;
-                i += 1;
-            }
-            Some(b'}') if depth == 0 => return Some(i),
-            Some(b'}') => depth -= 1,
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    body.find('}')
 }
 
 fn braced(inner: &str, vars: &Vars, out: &mut String, errs: &mut Vec<(String, Unresolved)>) {
@@ -227,9 +248,10 @@ fn braced(inner: &str, vars: &Vars, out: &mut String, errs: &mut Vec<(String, Un
             None => errs.push((name.to_string(), Unresolved::Missing)),
         }
     } else if let Some(default) = op.strip_prefix('-') {
+        // the default is text: 1.29 substitutes once, not inside it
         match val {
             Some(v) if !unset => out.push_str(v),
-            _ => nested(default, out),
+            _ => out.push_str(default),
         }
     } else if let Some(msg) = op.strip_prefix('?') {
         match val {
@@ -271,7 +293,9 @@ mod tests {
             ("${E:-d}", "d"),
             ("${E-d}", ""),
             ("${U-d}", "d"),
-            ("${U:-${A}}", "a"),
+            // 1.29 reads up to the first `}` and does not substitute in a default
+            ("${U:-${A}}", "${A}"),
+            ("${A:-${U}}", "a}"),
             ("${A:?boom}", "a"),
             ("${A:+alt}", "alt"),
             ("${U:+alt}", ""),
@@ -309,5 +333,20 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].path, ["services", "w", "ports", "0"]);
         assert_eq!((m[0].pos.line, m[0].pos.col), (3, 13));
+    }
+
+    #[test]
+    fn dotenv_lines_read_as_python_dotenv_reads_them() {
+        let env = parse_dotenv(
+            "A=\"/etc\" # the host's config\nB='/e'tc\nC=plain # note\nD='it''s'\nE=\"a\\\"b\"\nF=\"unterminated\nG='x'#c\n",
+        );
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("A"), Some("/etc"));
+        assert_eq!(get("B"), None, "text after the closing quote: skipped");
+        assert_eq!(get("C"), Some("plain"));
+        assert_eq!(get("D"), None);
+        assert_eq!(get("E"), Some("a\"b"));
+        assert_eq!(get("F"), None);
+        assert_eq!(get("G"), Some("x"));
     }
 }

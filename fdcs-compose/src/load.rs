@@ -3,7 +3,7 @@
 use super::files::Files;
 use super::interp::{interpolate, Miss, Vars};
 use super::merge::merge_documents;
-use super::node::{parse, Node, Pos};
+use super::node::{parse, Kind, Node, Pos};
 use std::path::{Path, PathBuf};
 
 /// One file read from disk, kept for snippets in reports.
@@ -76,6 +76,23 @@ impl LoadError {
             message,
         }
     }
+}
+
+/// A version 1 file (no `version:`, no `services:`: every top-level key is
+/// a service, as docker-compose 1.29 still reads it) as the `services:` of
+/// a later format, so each service is judged; a v1 file linted as a v3 one
+/// had no services at all, and was clean whatever it held.
+fn v1_as_services(node: Node) -> Node {
+    let later = [
+        "version", "services", "networks", "volumes", "secrets", "configs", "name", "include",
+    ]
+    .iter()
+    .any(|k| node.get(k).is_some());
+    if later || node.entries().is_empty() {
+        return node;
+    }
+    let key = Node::synthetic(Kind::Str("services".into()), node.pos);
+    Node::synthetic(Kind::Map(vec![(key, node.clone())]), node.pos)
 }
 
 /// A path as reports show it: `./a.yml` is `a.yml`.
@@ -233,7 +250,7 @@ pub fn from_texts_with(
     let mut doc: Option<Node> = None;
     let mut misses = Vec::new();
     for (path, text) in texts {
-        let mut node = parse_file(path, text, sources)?;
+        let mut node = v1_as_services(parse_file(path, text, sources)?);
         misses.extend(interpolate(&mut node, vars));
         doc = Some(match doc {
             None => node,

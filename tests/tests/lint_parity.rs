@@ -114,6 +114,13 @@ const COMPOSE_129_REFUSES: &[(&str, LintMust, &str)] = &[
         LintMust::Judge,
         "`uts:` (twin: parity-host-namespaces-v2)",
     ),
+    // `${VAR:+alt}` is compose v2's interpolation; 1.29 says "Invalid
+    // interpolation format" and sends nothing.
+    (
+        "adv-interp-plus-alternative",
+        LintMust::Judge,
+        "`${DEBUG:+-debug}`, compose v2's alternative value",
+    ),
     // `include:` is compose v2.20's; 1.29 refuses the key. The included
     // files' hazards are the ones other cases deploy.
     ("include-climb", LintMust::Judge, "top-level `include:`"),
