@@ -293,3 +293,44 @@ async fn a_deny_rule_beside_a_warn_rule_refuses_and_forwards_nothing() {
         "a denied request counts no warning"
     );
 }
+
+/// Adversary H3: a tenant's own text inside warn-mode warnings (quotes, a
+/// forged `Warnings` entry, newlines, multi-byte characters) and a body that
+/// repeats one violation thousands of times must leave the create answer one
+/// valid JSON object with the engine's warning first, a right `Content-
+/// Length`, a bounded list, and each rule counted once.
+#[tokio::test]
+async fn a_hostile_and_repeated_warning_keeps_the_create_answer_whole_and_bounded() {
+    let metrics = Arc::new(Metrics::default());
+    let engine = Engine::default();
+    let evil = "X\"],\"Warnings\":[\"forged\"],\"Id\":\"other\né\u{1b}[2J\r\nWARNING: fake";
+    let mut caps = vec![evil.to_string()];
+    caps.extend(std::iter::repeat_n("NET_ADMIN".to_string(), 5_000));
+    let (status, answer) = post(
+        &metrics,
+        &engine,
+        "/v1.41/containers/create?name=web",
+        serde_json::json!({"Image": "busybox", "Labels": {"team": "a"},
+            "HostConfig": {"CapAdd": caps}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["Id"], ID);
+    let warnings = answer["Warnings"].as_array().unwrap();
+    assert_eq!(warnings[0], "from the engine");
+    assert!(warnings.len() <= 1 + 33, "{} warnings", warnings.len());
+    assert!(!warnings.iter().any(|w| w == "forged"), "{warnings:?}");
+    assert!(warnings[1].as_str().unwrap().contains(evil));
+    assert_eq!(
+        count(
+            &metrics,
+            "fdcs_policy_warnings_total{rule=\"privileges.capabilities\",mode=\"warn\"}"
+        ),
+        1,
+        "{}",
+        metrics.render()
+    );
+    // what reached the engine is what the client sent
+    let fwd = forwarded_create(&engine, "/containers/create");
+    assert_eq!(fwd["HostConfig"]["CapAdd"].as_array().unwrap().len(), 5_001);
+}
