@@ -24,6 +24,20 @@ use super::load::Project;
 use super::node::{Node, Pos};
 use serde_json::{json, Map, Value};
 
+/// A mapping of scalars as the JSON object of strings compose sends for it
+/// (`driver_opts`, `logging.options`, IPAM `options` and `aux_addresses`).
+pub(crate) fn string_map(node: &Node) -> Map<String, Value> {
+    node.entries()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_scalar().unwrap_or_default(),
+                json!(v.as_scalar().unwrap_or_default()),
+            )
+        })
+        .collect()
+}
+
 /// The API version compose 1.29 speaks to a 20.10 daemon.
 pub const API: &str = "/v1.41";
 
@@ -171,17 +185,7 @@ pub fn requests(project: &Project, project_dir: &std::path::Path) -> Vec<EngineR
             paths.set("Driver", dk.pos);
         }
         if let Some((ok, o)) = def.entry("driver_opts") {
-            let opts: Map<String, Value> = o
-                .entries()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_scalar().unwrap_or_default(),
-                        json!(v.as_scalar().unwrap_or_default()),
-                    )
-                })
-                .collect();
-            body.insert("Options".into(), Value::Object(opts));
+            body.insert("Options".into(), Value::Object(string_map(o)));
             paths.set("Options", ok.pos);
         }
         if let Some((ik, i)) = def.entry("ipam") {
@@ -321,17 +325,7 @@ fn ipam(key: &Node, def: &Node, paths: &mut PathMap) -> Value {
             let aux = match it.entry("aux_addresses") {
                 Some((ak, a)) => {
                     paths.set(format!("IPAM.Config[{i}].AuxiliaryAddresses"), ak.pos);
-                    let am: Map<String, Value> = a
-                        .entries()
-                        .iter()
-                        .map(|(x, y)| {
-                            (
-                                x.as_scalar().unwrap_or_default(),
-                                json!(y.as_scalar().unwrap_or_default()),
-                            )
-                        })
-                        .collect();
-                    Value::Object(am)
+                    Value::Object(string_map(a))
                 }
                 None => Value::Null,
             };
@@ -342,17 +336,7 @@ fn ipam(key: &Node, def: &Node, paths: &mut PathMap) -> Value {
     m.insert("Config".into(), Value::Array(configs));
     if let Some((ok, o)) = def.entry("options") {
         paths.set("IPAM.Options", ok.pos);
-        let om: Map<String, Value> = o
-            .entries()
-            .iter()
-            .map(|(x, y)| {
-                (
-                    x.as_scalar().unwrap_or_default(),
-                    json!(y.as_scalar().unwrap_or_default()),
-                )
-            })
-            .collect();
-        m.insert("Options".into(), Value::Object(om));
+        m.insert("Options".into(), Value::Object(string_map(o)));
     }
     Value::Object(m)
 }

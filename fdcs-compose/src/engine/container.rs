@@ -6,7 +6,7 @@ use super::network::{links, networking};
 use super::resources::{blkio, resources};
 use super::secrets::secrets;
 use super::units::{bytes, duration_ns, ports, shell_words};
-use super::{labels, object_name, EngineRequest, PathMap, API};
+use super::{labels, object_name, string_map, EngineRequest, PathMap, API};
 use crate::load::Project;
 use crate::merge::to_map;
 use crate::node::{Kind, Node};
@@ -467,20 +467,7 @@ pub(super) fn create(
             .get("driver")
             .and_then(Node::as_scalar)
             .unwrap_or_default();
-        let opts: Map<String, Value> = l
-            .get("options")
-            .map(|o| {
-                o.entries()
-                    .iter()
-                    .map(|(a, b)| {
-                        (
-                            a.as_scalar().unwrap_or_default(),
-                            json!(b.as_scalar().unwrap_or_default()),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let opts = l.get("options").map(string_map).unwrap_or_default();
         hc.insert("LogConfig".into(), json!({"Type": ty, "Config": opts}));
         p.set(
             "HostConfig.LogConfig",
@@ -636,20 +623,7 @@ fn device_requests(svc: &Node, hc: &mut Map<String, Value>, p: &mut PathMap) {
                 .get("capabilities")
                 .map(|c| c.items().iter().filter_map(Node::as_scalar).collect())
                 .unwrap_or_default();
-            let opts: Map<String, Value> = d
-                .get("options")
-                .map(|o| {
-                    o.entries()
-                        .iter()
-                        .map(|(a, b)| {
-                            (
-                                a.as_scalar().unwrap_or_default(),
-                                json!(b.as_scalar().unwrap_or_default()),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let opts = d.get("options").map(string_map).unwrap_or_default();
             json!({
                 "Driver": d.get("driver").and_then(Node::as_scalar).unwrap_or_default(),
                 "Count": count,
