@@ -17,84 +17,43 @@ use fdcs_tower::{FdcsBody, FdcsLayer, Metrics, SharedPolicy, TenantCredentials, 
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tower::{Layer, ServiceExt};
 
-/// What the fake engine was sent: (method, target, body).
-type Seen = Arc<Mutex<Vec<(String, String, String)>>>;
-
-#[derive(Clone, Default)]
-struct Engine {
-    seen: Seen,
-}
+mod support;
+use support::Fake;
 
 const BUSYBOX: &str = r#"{"Id":"sha256:4d559cfb5947e32b1a4e1c1e9e1c3f1f0b3b3a5e2f7d4f7e2b6a0c9d8e7f6a5b","RepoTags":["busybox:latest"],"RepoDigests":[],"Config":{"ExposedPorts":null,"Volumes":null}}"#;
 const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-impl tower::Service<Request<FdcsBody>> for Engine {
-    type Response = Response<Full<Bytes>>;
-    type Error = std::io::Error;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
-    >;
-
-    fn poll_ready(
-        &mut self,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request<FdcsBody>) -> Self::Future {
-        let seen = Arc::clone(&self.seen);
-        Box::pin(async move {
-            let (parts, body) = req.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map(|c| c.to_bytes())
-                .unwrap_or_default();
-            let target = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.to_string())
-                .unwrap_or_default();
-            let method = parts.method.to_string();
-            seen.lock().unwrap().push((
-                method.clone(),
-                target.clone(),
-                String::from_utf8_lossy(&body).into_owned(),
-            ));
-            let (status, answer) = if method == "GET" && target.contains("/images/") {
-                (200, BUSYBOX.to_string())
-            } else if method == "GET" && target.contains("/volumes?") {
-                (200, r#"{"Volumes":[],"Warnings":null}"#.to_string())
-            } else if method == "GET"
-                && (target.contains("/containers/json") || target.contains("/networks?"))
-            {
-                (200, "[]".to_string())
-            } else if method == "GET" {
-                (404, r#"{"message":"No such object"}"#.to_string())
-            } else if target.contains("/containers/create") {
-                (
-                    201,
-                    format!(r#"{{"Id":"{ID}","Warnings":["from the engine"]}}"#),
-                )
-            } else if target.contains("/networks/create") {
-                (201, format!(r#"{{"Id":"{ID}","Warning":""}}"#))
-            } else {
-                (
-                    201,
-                    r#"{"Name":"alpha_v","Driver":"local","Labels":{}}"#.to_string(),
-                )
-            };
-            let mut resp = Response::new(Full::new(Bytes::from(answer)));
-            *resp.status_mut() = StatusCode::from_u16(status).unwrap();
-            resp.headers_mut()
-                .insert("content-type", "application/json".parse().unwrap());
-            Ok(resp)
-        })
-    }
+/// An engine with busybox, no containers, networks or volumes yet, whose
+/// create answers carry a warning of its own.
+fn engine() -> Fake {
+    Fake::new(|method, target| {
+        if method == "GET" && target.contains("/images/") {
+            (200, BUSYBOX.to_string())
+        } else if method == "GET" && target.contains("/volumes?") {
+            (200, r#"{"Volumes":[],"Warnings":null}"#.to_string())
+        } else if method == "GET"
+            && (target.contains("/containers/json") || target.contains("/networks?"))
+        {
+            (200, "[]".to_string())
+        } else if method == "GET" {
+            (404, r#"{"message":"No such object"}"#.to_string())
+        } else if target.contains("/containers/create") {
+            (
+                201,
+                format!(r#"{{"Id":"{ID}","Warnings":["from the engine"]}}"#),
+            )
+        } else if target.contains("/networks/create") {
+            (201, format!(r#"{{"Id":"{ID}","Warning":""}}"#))
+        } else {
+            (
+                201,
+                r#"{"Name":"alpha_v","Driver":"local","Labels":{}}"#.to_string(),
+            )
+        }
+    })
 }
 
 const POLICY: &str = "apiVersion: fdcs/v1\nkind: Policy\nname: t\n\
@@ -118,7 +77,7 @@ fn layer(metrics: &Arc<Metrics>) -> FdcsLayer {
 
 async fn post(
     metrics: &Arc<Metrics>,
-    engine: &Engine,
+    engine: &Fake,
     target: &str,
     body: serde_json::Value,
 ) -> (StatusCode, serde_json::Value) {
@@ -151,19 +110,19 @@ fn count(m: &Metrics, sample: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn forwarded_create(engine: &Engine, what: &str) -> serde_json::Value {
-    let seen = engine.seen.lock().unwrap();
-    let (_, _, body) = seen
+fn forwarded_create(engine: &Fake, what: &str) -> serde_json::Value {
+    let seen = engine.seen();
+    let s = seen
         .iter()
-        .find(|(m, t, _)| m == "POST" && t.contains(what))
+        .find(|s| s.method == "POST" && s.target.contains(what))
         .unwrap_or_else(|| panic!("no {what} reached the engine: {seen:?}"));
-    serde_json::from_str(body).unwrap()
+    serde_json::from_slice(&s.body).unwrap()
 }
 
 #[tokio::test]
 async fn a_warn_rule_reaches_the_create_answer_and_an_audit_rule_does_not() {
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine::default();
+    let engine = engine();
     let (status, answer) = post(
         &metrics,
         &engine,
@@ -222,7 +181,7 @@ async fn a_warn_rule_reaches_the_create_answer_and_an_audit_rule_does_not() {
 #[tokio::test]
 async fn a_network_create_answer_carries_the_warning_text() {
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine::default();
+    let engine = engine();
     let (status, answer) = post(
         &metrics,
         &engine,
@@ -239,7 +198,7 @@ async fn a_network_create_answer_carries_the_warning_text() {
 #[tokio::test]
 async fn a_volume_create_has_no_place_for_warnings_and_is_still_counted() {
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine::default();
+    let engine = engine();
     let (status, answer) = post(
         &metrics,
         &engine,
@@ -259,7 +218,7 @@ async fn a_volume_create_has_no_place_for_warnings_and_is_still_counted() {
 #[tokio::test]
 async fn a_deny_rule_beside_a_warn_rule_refuses_and_forwards_nothing() {
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine::default();
+    let engine = engine();
     let (status, answer) = post(
         &metrics,
         &engine,
@@ -272,11 +231,9 @@ async fn a_deny_rule_beside_a_warn_rule_refuses_and_forwards_nothing() {
     let msg = answer["message"].as_str().unwrap();
     assert!(msg.contains("rule privileges.privileged"), "{msg}");
     let creates = engine
-        .seen
-        .lock()
-        .unwrap()
+        .seen()
         .iter()
-        .filter(|(m, t, _)| m == "POST" && t.contains("/containers/create"))
+        .filter(|s| s.method == "POST" && s.target.contains("/containers/create"))
         .count();
     assert_eq!(creates, 0);
     assert_eq!(
@@ -302,7 +259,7 @@ async fn a_deny_rule_beside_a_warn_rule_refuses_and_forwards_nothing() {
 #[tokio::test]
 async fn a_hostile_and_repeated_warning_keeps_the_create_answer_whole_and_bounded() {
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine::default();
+    let engine = engine();
     let evil = "X\"],\"Warnings\":[\"forged\"],\"Id\":\"other\né\u{1b}[2J\r\nWARNING: fake";
     let mut caps = vec![evil.to_string()];
     caps.extend(std::iter::repeat_n("NET_ADMIN".to_string(), 5_000));

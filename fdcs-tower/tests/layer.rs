@@ -12,89 +12,11 @@ use fdcs_tower::{FdcsBody, FdcsLayer, Limits, SharedPolicy, TenantCredentials, T
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tower::{Layer, ServiceExt};
 
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    target: String,
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
-type Answer = Arc<dyn Fn(&str, &str) -> (u16, String) + Send + Sync>;
-
-#[derive(Clone)]
-struct Fake {
-    seen: Arc<Mutex<Vec<Seen>>>,
-    answer: Answer,
-    down: bool,
-}
-
-impl Fake {
-    fn new(answer: impl Fn(&str, &str) -> (u16, String) + Send + Sync + 'static) -> Self {
-        Fake {
-            seen: Arc::default(),
-            answer: Arc::new(answer),
-            down: false,
-        }
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-impl tower::Service<Request<FdcsBody>> for Fake {
-    type Response = Response<Full<Bytes>>;
-    type Error = std::io::Error;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
-    >;
-
-    fn poll_ready(
-        &mut self,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request<FdcsBody>) -> Self::Future {
-        let me = self.clone();
-        Box::pin(async move {
-            if me.down {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionRefused,
-                    "connection refused",
-                ));
-            }
-            let (parts, body) = req.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map(|c| c.to_bytes())
-                .unwrap_or_default();
-            let target = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.to_string())
-                .unwrap_or_default();
-            me.seen.lock().unwrap().push(Seen {
-                method: parts.method.to_string(),
-                target: target.clone(),
-                headers: parts.headers.clone(),
-                body,
-            });
-            let (status, body) = (me.answer)(parts.method.as_str(), &target);
-            let mut resp = Response::new(Full::new(Bytes::from(body)));
-            *resp.status_mut() = StatusCode::from_u16(status).unwrap();
-            resp.headers_mut()
-                .insert("content-type", "application/json".parse().unwrap());
-            Ok(resp)
-        })
-    }
-}
+mod support;
+use support::Fake;
 
 fn layer() -> FdcsLayer {
     let t = |id: &str, tok: &str| TenantCredentials {

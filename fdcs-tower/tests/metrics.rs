@@ -13,53 +13,25 @@
 use bytes::Bytes;
 use fdcs_policy::{Policy, Tenant, TenantId};
 use fdcs_tower::{
-    AuthFuture, Authenticate, Credentials, FdcsBody, FdcsLayer, Metrics, PeerAddr, Rejection,
-    SharedPolicy, TenantCredentials, TenantsAuth,
+    AuthFuture, Authenticate, Credentials, FdcsLayer, Metrics, PeerAddr, Rejection, SharedPolicy,
+    TenantCredentials, TenantsAuth,
 };
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 use http_body_util::Full;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::{Layer, ServiceExt};
 
+mod support;
+
 /// An engine that answers `/_ping` at once, everything else after `delay`
 /// (or fails at once when `down`).
-#[derive(Clone)]
-struct Engine {
-    delay: Duration,
-    down: bool,
-}
-
-impl tower::Service<Request<FdcsBody>> for Engine {
-    type Response = Response<Full<Bytes>>;
-    type Error = std::io::Error;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
-    >;
-
-    fn poll_ready(
-        &mut self,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request<FdcsBody>) -> Self::Future {
-        let me = self.clone();
-        Box::pin(async move {
-            if me.down {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionRefused,
-                    "connection refused",
-                ));
-            }
-            if !req.uri().path().ends_with("/_ping") {
-                tokio::time::sleep(me.delay).await;
-            }
-            Ok(Response::new(Full::new(Bytes::from_static(b"OK"))))
-        })
-    }
+fn engine(delay: Duration, down: bool) -> support::Fake {
+    let mut e = support::Fake::new(|_, _| (200, "OK".to_string()));
+    e.delay = Some(delay);
+    e.down = down;
+    e
 }
 
 /// An identity service that is down.
@@ -147,10 +119,7 @@ fn capture() -> (Lines, tracing::subscriber::DefaultGuard) {
 async fn a_client_that_goes_away_is_counted_timed_audited_and_leaves_the_gauge() {
     let (lines, _g) = capture();
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine {
-        delay: Duration::from_secs(3600),
-        down: false,
-    };
+    let engine = engine(Duration::from_secs(3600), false);
     let svc = layer(tenants(), &metrics).layer(engine);
     // judged and forwarded: the client leaves while the engine is still at
     // it, and hyper drops the future
@@ -195,10 +164,7 @@ async fn a_client_that_goes_away_is_counted_timed_audited_and_leaves_the_gauge()
 async fn an_engine_that_is_down_is_an_error_not_an_allow() {
     let (lines, _g) = capture();
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine {
-        delay: Duration::ZERO,
-        down: true,
-    };
+    let engine = engine(Duration::ZERO, true);
     let resp = layer(tenants(), &metrics)
         .layer(engine)
         .oneshot(get("/v1.41/version"))
@@ -219,10 +185,7 @@ async fn an_engine_that_is_down_is_an_error_not_an_allow() {
 #[tokio::test]
 async fn an_identity_outage_is_not_counted_as_unauthenticated() {
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine {
-        delay: Duration::ZERO,
-        down: false,
-    };
+    let engine = engine(Duration::ZERO, false);
     let resp = layer(Arc::new(Outage), &metrics)
         .layer(engine)
         .oneshot(get("/v1.41/version"))
@@ -246,10 +209,7 @@ async fn an_identity_outage_is_not_counted_as_unauthenticated() {
 async fn every_answer_carries_its_own_request_id_not_the_clients() {
     let (lines, _g) = capture();
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine {
-        delay: Duration::ZERO,
-        down: false,
-    };
+    let engine = engine(Duration::ZERO, false);
     let svc = layer(tenants(), &metrics).layer(engine);
     let mut ids = Vec::new();
     for _ in 0..2 {
