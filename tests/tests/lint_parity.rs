@@ -500,8 +500,11 @@ fn deploy(spec: &Spec, config: &Out, project: &str, s: &Serve, tags: &mut Tags<'
         &spec.dir,
         &compose_args(spec, &["-p", project, "down", "-v", "-t", "0"]),
     );
+    // a project compose could not bring up may not come down either (a
+    // `network_mode: container:<x>` it cannot resolve fails `down` too):
+    // the engine-side cleanup of the run's prefix removes what is left
     assert!(
-        down.success(),
+        down.success() || !up.success(),
         "{}: `down -v` through serve failed:\n{down}\n--- serve log ---\n{}",
         spec.name,
         s.proxy.log_tail()
