@@ -173,12 +173,7 @@ impl UpState {
 
     /// Owns `name` of `kind` from now on (once).
     fn add(&mut self, kind: ResourceKind, name: String) {
-        let list = match kind {
-            ResourceKind::Container => &mut self.facts.containers,
-            ResourceKind::Network => &mut self.facts.networks,
-            ResourceKind::Volume => &mut self.facts.volumes,
-        }
-        .get_or_insert_with(Vec::new);
+        let list = self.facts.owned_mut(kind);
         if list.iter().any(|o| o.name == name) {
             return;
         }

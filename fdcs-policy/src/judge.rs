@@ -7,6 +7,7 @@ mod exec;
 mod images;
 mod networks;
 mod quotas;
+mod swarm;
 mod system;
 mod volumes;
 
@@ -102,6 +103,28 @@ pub fn judge(policy: &Policy, tenant: &Tenant, req: &Request, facts: &Facts) -> 
         | Endpoint::VolumeUpdate
         | Endpoint::VolumeDelete
         | Endpoint::VolumePrune => volumes::judge(&cx),
+        Endpoint::SwarmInspect
+        | Endpoint::ServiceList
+        | Endpoint::ServiceCreate
+        | Endpoint::ServiceInspect
+        | Endpoint::ServiceDelete
+        | Endpoint::ServiceUpdate
+        | Endpoint::ServiceLogs
+        | Endpoint::TaskList
+        | Endpoint::TaskInspect
+        | Endpoint::TaskLogs
+        | Endpoint::SecretList
+        | Endpoint::SecretCreate
+        | Endpoint::SecretInspect
+        | Endpoint::SecretDelete
+        | Endpoint::SecretUpdate
+        | Endpoint::ConfigList
+        | Endpoint::ConfigCreate
+        | Endpoint::ConfigInspect
+        | Endpoint::ConfigDelete
+        | Endpoint::ConfigUpdate
+        | Endpoint::NodeList
+        | Endpoint::NodeInspect => swarm::judge(&cx),
         Endpoint::SystemAuth
         | Endpoint::SystemInfo
         | Endpoint::SystemVersion

@@ -46,6 +46,6 @@ pub use tenancy::rewrite::{
 pub use tenant::{InvalidTenantId, RequestLimits, Tenant, TenantId, TenantLimits};
 pub use tenants::{TenantEntry, TenantsFile};
 pub use verdict::{
-    Denial, Facts, Forward, ImageFacts, InfoView, Obligation, Owned, Prelude, PullClaim,
+    Denial, Facts, Forward, ImageFacts, InfoView, NodePool, Obligation, Owned, Prelude, PullClaim,
     ResourceKind, ResponsePlan, ResponseRewrite, Verdict, FORWARDED_HEADERS,
 };

@@ -108,6 +108,8 @@ pub struct Policy {
     pub volumes: VolumesParams,
     /// A tenant's share of the host as a whole (`quota.*`).
     pub quotas: QuotasParams,
+    /// Swarm services, tasks, secrets and configs (`swarm.*`).
+    pub swarm: SwarmParams,
     /// Custom CEL rules, compiled.
     pub custom: Vec<CelRule>,
     /// How `fdcs-policy lint` grades findings (`lint:`); the engine ignores it.
@@ -165,6 +167,20 @@ pub struct PrivilegesParams {
     pub allow_runtimes: Vec<String>,
     /// Log drivers that may be chosen (empty: only the daemon default).
     pub allow_log_drivers: Vec<String>,
+}
+
+/// `swarm.*`: whether tenants may run services on the engine's Swarm, and
+/// where their tasks may land.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SwarmParams {
+    /// Services, tasks, secrets and configs are refused unless set.
+    pub enabled: bool,
+    /// The node pool: node labels every tenant task must land on, added to
+    /// each service as `node.labels.K==V` constraints.
+    pub node_labels: std::collections::BTreeMap<String, String>,
+    /// Whether tasks may land on managers (`node.role==worker` is added
+    /// otherwise).
+    pub allow_managers: bool,
 }
 
 /// `namespaces.no-host`.

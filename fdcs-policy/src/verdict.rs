@@ -266,6 +266,10 @@ pub struct InfoView {
     /// `Images`: the images the tenant may see (shared names and its own
     /// claims), as `docker images` lists them for it.
     pub images: i64,
+    /// Whether the policy lets tenants use the swarm: `Swarm` then keeps
+    /// the node's state and `ControlAvailable` (`docker stack deploy`
+    /// checks it), never addresses or the cluster's details.
+    pub swarm: bool,
 }
 
 /// A request the adapter sends before the judged one.
@@ -390,6 +394,41 @@ pub enum ResponseRewrite {
     /// `DELETE /images/{name}` of a tenant's claim: the daemon's answer
     /// with the claim shown as the name the tenant pulled.
     ImageDelete,
+    /// `GET /services`: the tenant's services with its own names.
+    ServiceList,
+    /// `GET /services/{id}`.
+    ServiceInspect,
+    /// `POST /services/create` and `/update` answers (`ID`, `Warnings`).
+    ServiceCreate,
+    /// `GET /tasks`.
+    TaskList,
+    /// `GET /tasks/{id}`.
+    TaskInspect,
+    /// `GET /secrets` and `GET /configs`.
+    SecretList,
+    /// `GET /secrets/{id}`, `GET /configs/{id}`.
+    SecretInspect,
+    /// `GET /nodes`: the pool's nodes, sanitised.
+    NodeList {
+        /// Which nodes the tenant may see.
+        pool: NodePool,
+    },
+    /// `GET /nodes/{id}`: a node outside the pool is not found.
+    NodeInspect {
+        /// The reference as the tenant gave it (for the not-found message).
+        reference: String,
+        /// Which nodes the tenant may see.
+        pool: NodePool,
+    },
+}
+
+/// The nodes a tenant's tasks may land on, and so the nodes it sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodePool {
+    /// Labels a node must carry (all of them).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Whether managers are in the pool.
+    pub managers: bool,
 }
 
 /// A fact the core needs from the engine.
@@ -472,6 +511,14 @@ pub enum ResourceKind {
     Network,
     /// Volumes (no ids: name only).
     Volume,
+    /// Swarm services.
+    Service,
+    /// Swarm secrets.
+    Secret,
+    /// Swarm configs.
+    Config,
+    /// Swarm tasks (no names: id only; owned through their service).
+    Task,
 }
 
 impl ResourceKind {
@@ -481,7 +528,37 @@ impl ResourceKind {
             ResourceKind::Container => "container",
             ResourceKind::Network => "network",
             ResourceKind::Volume => "volume",
+            ResourceKind::Service => "service",
+            ResourceKind::Secret => "secret",
+            ResourceKind::Config => "config",
+            ResourceKind::Task => "task",
         }
+    }
+
+    /// The first path segment of its routes (`/services/{id}`).
+    pub fn path(self) -> &'static str {
+        match self {
+            ResourceKind::Container => "containers",
+            ResourceKind::Network => "networks",
+            ResourceKind::Volume => "volumes",
+            ResourceKind::Service => "services",
+            ResourceKind::Secret => "secrets",
+            ResourceKind::Config => "configs",
+            ResourceKind::Task => "tasks",
+        }
+    }
+
+    /// Whether swarm keeps it: 25-character base-36 ids, `ID` and
+    /// `Spec.Name`/`Spec.Labels` in its JSON, and the daemon's
+    /// "<kind> X not found" wording.
+    pub fn is_swarm(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::Service
+                | ResourceKind::Secret
+                | ResourceKind::Config
+                | ResourceKind::Task
+        )
     }
 }
 
@@ -503,6 +580,9 @@ pub struct Facts {
     pub networks: Option<Vec<Owned>>,
     /// The tenant's volumes.
     pub volumes: Option<Vec<Owned>>,
+    /// The tenant's swarm objects of a kind (services, secrets, configs,
+    /// tasks), where an adapter knows them all (`check`'s state file).
+    pub swarm: std::collections::BTreeMap<ResourceKind, Vec<Owned>>,
     /// Exec id → its container's full id (`None`: no such exec).
     pub execs: std::collections::BTreeMap<String, Option<String>>,
     /// Image reference → the image it resolves to (`None`: no such image).
@@ -548,6 +628,17 @@ impl Facts {
             ResourceKind::Container => self.containers.as_deref(),
             ResourceKind::Network => self.networks.as_deref(),
             ResourceKind::Volume => self.volumes.as_deref(),
+            _ => self.swarm.get(&kind).map(Vec::as_slice),
+        }
+    }
+
+    /// The owned list for a kind, to add to: answered (empty) from now on.
+    pub fn owned_mut(&mut self, kind: ResourceKind) -> &mut Vec<Owned> {
+        match kind {
+            ResourceKind::Container => self.containers.get_or_insert_with(Vec::new),
+            ResourceKind::Network => self.networks.get_or_insert_with(Vec::new),
+            ResourceKind::Volume => self.volumes.get_or_insert_with(Vec::new),
+            _ => self.swarm.entry(kind).or_default(),
         }
     }
 
@@ -557,6 +648,9 @@ impl Facts {
             ResourceKind::Container => self.containers = Some(list),
             ResourceKind::Network => self.networks = Some(list),
             ResourceKind::Volume => self.volumes = Some(list),
+            _ => {
+                self.swarm.insert(kind, list);
+            }
         }
     }
 }

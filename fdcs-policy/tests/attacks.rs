@@ -86,6 +86,7 @@ fn facts() -> Facts {
             own(alpha_bridge(), "alpha_bridge"),
         ]),
         volumes: Some(vec![own("alpha_data".into(), "alpha_data")]),
+        swarm: BTreeMap::new(),
         execs,
         // the image every create here runs: present, declaring nothing
         images: BTreeMap::from([("busybox".to_string(), Some(Default::default()))]),

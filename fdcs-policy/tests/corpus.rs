@@ -43,6 +43,10 @@ struct Case {
     file: String,
     #[serde(default)]
     tenant: Option<String>,
+    /// The policy to judge with, relative to the repository root (default:
+    /// the embedded default policy).
+    #[serde(default)]
+    policy: Option<String>,
     verdict: String,
     #[serde(default)]
     status: Option<u16>,
@@ -143,6 +147,8 @@ impl World {
                     }
                 })
                 .collect(),
+            // the corpus world holds no swarm objects
+            _ => Vec::new(),
         }
     }
 
@@ -458,6 +464,13 @@ fn load() -> (Manifest, World) {
 /// registry it lists (`denials.rs`, with a policy that restricts).
 const SHOWN_ELSEWHERE: &[&str] = &["judge.undecided", "images.allowed", "images.private"];
 
+/// A policy file of the repository (`policies/examples/swarm.yaml`).
+fn load_policy(path: &str) -> Policy {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    let src = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Policy::from_yaml(&src, path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 #[test]
 fn every_corpus_case_gets_its_expected_verdict() {
     let (manifest, world) = load();
@@ -468,6 +481,7 @@ fn every_corpus_case_gets_its_expected_verdict() {
     )
     .expect("tenants.yaml parses");
     let mut failures = Vec::new();
+    let mut policies: std::collections::BTreeMap<String, Policy> = Default::default();
     // the rule ids the judge gave on cases that passed
     let mut emitted = BTreeSet::new();
     for c in &manifest.cases {
@@ -479,7 +493,15 @@ fn every_corpus_case_gets_its_expected_verdict() {
             .unwrap_or_else(|| panic!("{}: tenant {id} is not in tenants.yaml", c.file))
             .tenant
             .clone();
-        let verdict = judge_with_world(&policy, &tenant, &req, &world);
+        let verdict = match &c.policy {
+            None => judge_with_world(&policy, &tenant, &req, &world),
+            Some(path) => {
+                let p = policies
+                    .entry(path.clone())
+                    .or_insert_with(|| load_policy(path));
+                judge_with_world(p, &tenant, &req, &world)
+            }
+        };
         let why = check_case(c, &verdict);
         if let Some(gap) = &c.pending {
             if why.is_empty() {
@@ -599,11 +621,13 @@ fn every_rule_and_bypass_family_is_covered() {
 #[test]
 fn every_request_file_has_an_expected_verdict() {
     let (manifest, _) = load();
-    // a file may be listed once per tenant (the same request from alpha and beta)
-    let mut listed: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    // a file may be listed once per tenant and policy (the same request
+    // from alpha and beta, or under the swarm policy)
+    let mut listed: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for c in &manifest.cases {
         let tenant = c.tenant.as_deref().unwrap_or("alpha");
-        *listed.entry((c.file.as_str(), tenant)).or_default() += 1;
+        let policy = c.policy.as_deref().unwrap_or("");
+        *listed.entry((c.file.as_str(), tenant, policy)).or_default() += 1;
     }
     let dups: Vec<_> = listed.iter().filter(|(_, n)| **n > 1).collect();
     assert!(dups.is_empty(), "listed twice: {dups:?}");
@@ -623,7 +647,7 @@ fn every_request_file_has_an_expected_verdict() {
     }
     let orphans: Vec<_> = on_disk
         .iter()
-        .filter(|f| !listed.keys().any(|(l, _)| l == f))
+        .filter(|f| !listed.keys().any(|(l, _, _)| l == f))
         .collect();
     assert!(
         orphans.is_empty(),
@@ -631,7 +655,7 @@ fn every_request_file_has_an_expected_verdict() {
     );
     let ghosts: Vec<_> = listed
         .keys()
-        .filter(|(f, _)| !on_disk.iter().any(|d| d == f))
+        .filter(|(f, _, _)| !on_disk.iter().any(|d| d == f))
         .collect();
     assert!(
         ghosts.is_empty(),

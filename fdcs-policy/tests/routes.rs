@@ -99,18 +99,71 @@ fn fill(template: &str) -> String {
     out
 }
 
-fn expected_group(template: &str) -> Option<Group> {
-    let first = template.split('/').nth(1).unwrap_or("");
-    Some(match first {
-        "swarm" => Group::Swarm,
-        "nodes" => Group::Node,
-        "services" => Group::Service,
-        "tasks" => Group::Task,
-        "secrets" => Group::Secret,
-        "configs" => Group::Config,
-        "plugins" => Group::Plugin,
-        _ => return None,
-    })
+/// What a swagger path of the administration families routes to: its
+/// group, or (swarm objects a tenant may use) its own endpoint.
+fn expected_admin(method: &str, template: &str) -> Option<Endpoint> {
+    let mut segs = template.split('/').skip(1);
+    let first = segs.next().unwrap_or("");
+    let rest: Vec<&str> = segs.collect();
+    let kind = |list, create, inspect, delete, update, logs| {
+        Some(match (method, rest.as_slice()) {
+            ("GET", []) => list,
+            ("POST", ["create"]) => create,
+            ("GET", [_]) => inspect,
+            ("DELETE", [_]) => delete,
+            ("POST", [_, "update"]) => update,
+            ("GET", [_, "logs"]) => logs,
+            _ => return None,
+        })
+    };
+    use Endpoint as E;
+    match first {
+        "swarm" if method == "GET" && rest.is_empty() => Some(E::SwarmInspect),
+        "swarm" => Some(E::Admin(Group::Swarm)),
+        "nodes" if method == "GET" => kind(
+            E::NodeList,
+            E::NodeList,
+            E::NodeInspect,
+            E::NodeList,
+            E::NodeList,
+            E::NodeList,
+        ),
+        "nodes" => Some(E::Admin(Group::Node)),
+        "services" => kind(
+            E::ServiceList,
+            E::ServiceCreate,
+            E::ServiceInspect,
+            E::ServiceDelete,
+            E::ServiceUpdate,
+            E::ServiceLogs,
+        ),
+        "tasks" => kind(
+            E::TaskList,
+            E::TaskList,
+            E::TaskInspect,
+            E::TaskList,
+            E::TaskList,
+            E::TaskLogs,
+        ),
+        "secrets" => kind(
+            E::SecretList,
+            E::SecretCreate,
+            E::SecretInspect,
+            E::SecretDelete,
+            E::SecretUpdate,
+            E::SecretList,
+        ),
+        "configs" => kind(
+            E::ConfigList,
+            E::ConfigCreate,
+            E::ConfigInspect,
+            E::ConfigDelete,
+            E::ConfigUpdate,
+            E::ConfigList,
+        ),
+        "plugins" => Some(E::Admin(Group::Plugin)),
+        _ => None,
+    }
 }
 
 #[test]
@@ -143,8 +196,8 @@ fn every_swagger_route_routes_at_every_prefix() {
                 "{} {full}",
                 r.method
             );
-            if let Some(g) = expected_group(r.template) {
-                assert_eq!(m.endpoint, Endpoint::Admin(g), "{} {full}", r.method);
+            if let Some(e) = expected_admin(r.method, r.template) {
+                assert_eq!(m.endpoint, e, "{} {full}", r.method);
             }
             if r.template.contains('{') {
                 assert_eq!(m.reference(), sample(r.template), "{} {full}", r.method);
@@ -496,15 +549,22 @@ fn methods_match_exactly_and_head_is_not_get() {
 
 #[test]
 fn admin_routes_are_grouped() {
+    for (m, p, e) in [
+        ("POST", "/services/create", Endpoint::ServiceCreate),
+        ("POST", "/services/s/update", Endpoint::ServiceUpdate),
+        ("GET", "/nodes/n", Endpoint::NodeInspect),
+        ("GET", "/tasks/t/logs", Endpoint::TaskLogs),
+        ("POST", "/secrets/create", Endpoint::SecretCreate),
+        ("DELETE", "/configs/c", Endpoint::ConfigDelete),
+        ("GET", "/swarm", Endpoint::SwarmInspect),
+    ] {
+        assert_eq!(ok(m, p).endpoint, e, "{m} {p}");
+    }
     for (m, p, g) in [
         ("POST", "/swarm/init", Group::Swarm),
         ("GET", "/swarm/unlockkey", Group::Swarm),
-        ("POST", "/services/create", Group::Service),
-        ("POST", "/services/s/update", Group::Service),
-        ("GET", "/nodes/n", Group::Node),
-        ("GET", "/tasks/t/logs", Group::Task),
-        ("POST", "/secrets/create", Group::Secret),
-        ("DELETE", "/configs/c", Group::Config),
+        ("POST", "/nodes/n/update", Group::Node),
+        ("DELETE", "/nodes/n", Group::Node),
         ("POST", "/plugins/pull", Group::Plugin),
         ("POST", "/plugins/vieux/sshfs/set", Group::Plugin),
         ("GET", "/containers/c/checkpoints", Group::Checkpoint),

@@ -28,6 +28,7 @@ fn info(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             .map(|n| n.saturating_add(999_999_999) / 1_000_000_000),
         mem_total: q.memory,
         images,
+        swarm: cx.policy.swarm.enabled,
     };
     Ok(cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::Info(view))))
 }

@@ -134,6 +134,7 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
     let namespaces = NamespacesParams {
         allow_host: r.namespaces.allow_host.unwrap_or(false),
     };
+    let swarm = swarm(r.swarm, errs)?;
     let resources = ResourcesParams {
         memory: limit(
             &r.resources.memory,
@@ -193,6 +194,7 @@ fn convert(raw: RawPolicy, errs: Errs<'_>) -> Result<Policy, PolicyError> {
         mounts,
         privileges,
         namespaces,
+        swarm,
         resources,
         images,
         exec,
@@ -270,4 +272,33 @@ pub(super) fn limit(
         ));
     }
     Ok(Limit { default: d, max: m })
+}
+
+/// `rules.swarm`: off unless enabled; node pool labels become placement
+/// constraints, so each key and value must read as one constraint term.
+fn swarm(raw: super::schema::RawSwarm, errs: Errs<'_>) -> Result<super::SwarmParams, PolicyError> {
+    let mut node_labels = std::collections::BTreeMap::new();
+    let term = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 128
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'))
+    };
+    for (key, value) in raw.node_labels.unwrap_or_default() {
+        if !term(&key) || !term(&value.value) {
+            return Err(errs.at(
+                Pos::of(&value),
+                format!(
+                    "node label `{key}={}` must be a key and a value of letters, digits and `._-/` (they become the constraint node.labels.KEY==VALUE)",
+                    value.value
+                ),
+            ));
+        }
+        node_labels.insert(key, value.value);
+    }
+    Ok(super::SwarmParams {
+        enabled: raw.enabled.unwrap_or(false),
+        node_labels,
+        allow_managers: raw.allow_managers.unwrap_or(false),
+    })
 }

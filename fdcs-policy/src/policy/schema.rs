@@ -63,6 +63,17 @@ pub(crate) struct RawRules {
     pub(crate) volumes: RawVolumes,
     #[serde(default)]
     pub(crate) quotas: RawQuotas,
+    #[serde(default)]
+    pub(crate) swarm: RawSwarm,
+}
+
+/// `rules.swarm`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawSwarm {
+    pub(crate) enabled: Option<bool>,
+    pub(crate) node_labels: Option<BTreeMap<String, Spanned<String>>>,
+    pub(crate) allow_managers: Option<bool>,
 }
 
 /// `rules.quotas`, and a tenant's `quotas` in the tenants file.

@@ -81,13 +81,37 @@ pub enum Endpoint {
     SystemEvents,
     SystemDataUsage,
     Session,
-    /// Swarm, nodes, services, tasks, secrets, configs, plugins, and other
-    /// cluster administration; judged by group.
+    // swarm: what a tenant may use of a cluster (DESIGN.md "Swarm")
+    SwarmInspect,
+    ServiceList,
+    ServiceCreate,
+    ServiceInspect,
+    ServiceDelete,
+    ServiceUpdate,
+    ServiceLogs,
+    TaskList,
+    TaskInspect,
+    TaskLogs,
+    SecretList,
+    SecretCreate,
+    SecretInspect,
+    SecretDelete,
+    SecretUpdate,
+    ConfigList,
+    ConfigCreate,
+    ConfigInspect,
+    ConfigDelete,
+    ConfigUpdate,
+    NodeList,
+    NodeInspect,
+    /// Swarm membership and settings (init, join, leave, update, unlock),
+    /// node changes, plugins, and other engine administration; judged by
+    /// group.
     Admin(Group),
 }
 
-/// Endpoint families that are judged as a whole (swarm specs have their own
-/// issue; until then they are administration and denied by default).
+/// Endpoint families that are judged as a whole: administration, denied by
+/// default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(
     missing_docs,
@@ -96,10 +120,6 @@ pub enum Endpoint {
 pub enum Group {
     Swarm,
     Node,
-    Service,
-    Task,
-    Secret,
-    Config,
     Plugin,
     Checkpoint,
     Grpc,
@@ -179,12 +199,30 @@ impl Endpoint {
             Endpoint::SystemEvents => "SystemEvents",
             Endpoint::SystemDataUsage => "SystemDataUsage",
             Endpoint::Session => "Session",
+            Endpoint::SwarmInspect => "SwarmInspect",
+            Endpoint::ServiceList => "ServiceList",
+            Endpoint::ServiceCreate => "ServiceCreate",
+            Endpoint::ServiceInspect => "ServiceInspect",
+            Endpoint::ServiceDelete => "ServiceDelete",
+            Endpoint::ServiceUpdate => "ServiceUpdate",
+            Endpoint::ServiceLogs => "ServiceLogs",
+            Endpoint::TaskList => "TaskList",
+            Endpoint::TaskInspect => "TaskInspect",
+            Endpoint::TaskLogs => "TaskLogs",
+            Endpoint::SecretList => "SecretList",
+            Endpoint::SecretCreate => "SecretCreate",
+            Endpoint::SecretInspect => "SecretInspect",
+            Endpoint::SecretDelete => "SecretDelete",
+            Endpoint::SecretUpdate => "SecretUpdate",
+            Endpoint::ConfigList => "ConfigList",
+            Endpoint::ConfigCreate => "ConfigCreate",
+            Endpoint::ConfigInspect => "ConfigInspect",
+            Endpoint::ConfigDelete => "ConfigDelete",
+            Endpoint::ConfigUpdate => "ConfigUpdate",
+            Endpoint::NodeList => "NodeList",
+            Endpoint::NodeInspect => "NodeInspect",
             Endpoint::Admin(Group::Swarm) => "Swarm",
             Endpoint::Admin(Group::Node) => "Node",
-            Endpoint::Admin(Group::Service) => "Service",
-            Endpoint::Admin(Group::Task) => "Task",
-            Endpoint::Admin(Group::Secret) => "Secret",
-            Endpoint::Admin(Group::Config) => "Config",
             Endpoint::Admin(Group::Plugin) => "Plugin",
             Endpoint::Admin(Group::Checkpoint) => "Checkpoint",
             Endpoint::Admin(Group::Grpc) => "Grpc",

@@ -173,11 +173,11 @@ fn lookup(method: &str, s: &Segments<'_>) -> Lookup {
         ("volumes", _) => volumes(method, s),
         ("plugins", _) => plugins(method, s),
         ("swarm", _) => swarm(method, s),
-        ("services", _) => swarm_objects(method, s, Group::Service, &["logs"]),
-        ("tasks", _) => swarm_objects(method, s, Group::Task, &["logs"]),
-        ("nodes", _) => swarm_objects(method, s, Group::Node, &[]),
-        ("secrets", _) => swarm_objects(method, s, Group::Secret, &[]),
-        ("configs", _) => swarm_objects(method, s, Group::Config, &[]),
+        ("services", _) => swarm_objects(method, s, &SERVICES),
+        ("tasks", _) => swarm_objects(method, s, &TASKS),
+        ("nodes", _) => swarm_objects(method, s, &NODES),
+        ("secrets", _) => swarm_objects(method, s, &SECRETS),
+        ("configs", _) => swarm_objects(method, s, &CONFIGS),
         _ => Unknown,
     }
 }
@@ -346,34 +346,82 @@ fn plugins(method: &str, s: &Segments<'_>) -> Lookup {
 }
 
 fn swarm(method: &str, s: &Segments<'_>) -> Lookup {
-    let ok = matches!(
-        (s.len(), method, s.get(1)),
-        (1, "GET", _)
-            | (2, "GET", "unlockkey")
-            | (2, "POST", "init" | "join" | "leave" | "update" | "unlock")
-    );
-    if ok {
-        Found(E::Admin(Group::Swarm), Params::None)
-    } else {
-        Unknown
-    }
-}
-
-/// `/services`, `/tasks`, `/nodes`, `/secrets`, `/configs`: list, create,
-/// inspect, delete, update, and `GET /{id}/<sub>` for the given subs.
-fn swarm_objects(method: &str, s: &Segments<'_>, g: Group, get_subs: &[&str]) -> Lookup {
-    let found = |p| Found(E::Admin(g), p);
-    match (s.len(), method, s.get(1), s.get(2)) {
-        (1, "GET", _, _) => found(Params::None),
-        // tasks and nodes have no create; `POST /nodes/create` is unknown
-        (2, "POST", "create", _) if !matches!(g, Group::Task | Group::Node) => found(Params::None),
-        (2, "GET", _, _) => found(Params::One(1)),
-        (2, "DELETE", _, _) if g != Group::Task => found(Params::One(1)),
-        (3, "POST", _, "update") if g != Group::Task => found(Params::One(1)),
-        (3, "GET", _, sub) if get_subs.contains(&sub) => found(Params::One(1)),
+    match (s.len(), method, s.get(1)) {
+        (1, "GET", _) => Found(E::SwarmInspect, Params::None),
+        (2, "GET", "unlockkey") | (2, "POST", "init" | "join" | "leave" | "update" | "unlock") => {
+            Found(E::Admin(Group::Swarm), Params::None)
+        }
         _ => Unknown,
     }
 }
+
+/// The operations of one kind of swarm object, by the daemon's routes
+/// (`daemon/server/router/swarm/cluster.go`): list, create, inspect,
+/// delete, update, logs. `None` where the daemon has no such route.
+struct SwarmOps {
+    list: E,
+    create: Option<E>,
+    inspect: E,
+    delete: Option<E>,
+    update: Option<E>,
+    logs: Option<E>,
+}
+
+/// `/services`, `/tasks`, `/nodes`, `/secrets`, `/configs`: one segment
+/// for the id (the daemon's pattern is `{id}`, not `{name:.*}`).
+fn swarm_objects(method: &str, s: &Segments<'_>, ops: &SwarmOps) -> Lookup {
+    let some = |e: Option<E>, p| e.map_or(Unknown, |e| Found(e, p));
+    match (s.len(), method, s.get(1), s.get(2)) {
+        (1, "GET", _, _) => Found(ops.list, Params::None),
+        (2, "POST", "create", _) => some(ops.create, Params::None),
+        (2, "GET", _, _) => Found(ops.inspect, Params::One(1)),
+        (2, "DELETE", _, _) => some(ops.delete, Params::One(1)),
+        (3, "POST", _, "update") => some(ops.update, Params::One(1)),
+        (3, "GET", _, "logs") => some(ops.logs, Params::One(1)),
+        _ => Unknown,
+    }
+}
+
+const SERVICES: SwarmOps = SwarmOps {
+    list: E::ServiceList,
+    create: Some(E::ServiceCreate),
+    inspect: E::ServiceInspect,
+    delete: Some(E::ServiceDelete),
+    update: Some(E::ServiceUpdate),
+    logs: Some(E::ServiceLogs),
+};
+const TASKS: SwarmOps = SwarmOps {
+    list: E::TaskList,
+    create: None,
+    inspect: E::TaskInspect,
+    delete: None,
+    update: None,
+    logs: Some(E::TaskLogs),
+};
+const NODES: SwarmOps = SwarmOps {
+    list: E::NodeList,
+    create: None,
+    inspect: E::NodeInspect,
+    delete: Some(E::Admin(Group::Node)),
+    update: Some(E::Admin(Group::Node)),
+    logs: None,
+};
+const SECRETS: SwarmOps = SwarmOps {
+    list: E::SecretList,
+    create: Some(E::SecretCreate),
+    inspect: E::SecretInspect,
+    delete: Some(E::SecretDelete),
+    update: Some(E::SecretUpdate),
+    logs: None,
+};
+const CONFIGS: SwarmOps = SwarmOps {
+    list: E::ConfigList,
+    create: Some(E::ConfigCreate),
+    inspect: E::ConfigInspect,
+    delete: Some(E::ConfigDelete),
+    update: Some(E::ConfigUpdate),
+    logs: None,
+};
 
 #[cfg(test)]
 mod tests {
@@ -475,11 +523,16 @@ mod tests {
         assert_eq!(ok("POST", "/session").endpoint, E::Session);
         assert_eq!(ok("POST", "/v1.41/grpc").endpoint, E::Admin(Group::Grpc));
         assert_eq!(ok("POST", "/swarm/init").endpoint, E::Admin(Group::Swarm));
+        assert_eq!(ok("GET", "/services/s/logs").endpoint, E::ServiceLogs);
+        assert_eq!(ok("GET", "/tasks/t/logs").endpoint, E::TaskLogs);
+        assert_eq!(ok("GET", "/swarm").endpoint, E::SwarmInspect);
         assert_eq!(
-            ok("GET", "/services/s/logs").endpoint,
-            E::Admin(Group::Service)
+            ok("POST", "/nodes/n/update").endpoint,
+            E::Admin(Group::Node)
         );
-        assert_eq!(ok("GET", "/tasks/t/logs").endpoint, E::Admin(Group::Task));
+        assert_eq!(rule("POST", "/tasks/create"), "route.unknown");
+        assert_eq!(rule("DELETE", "/tasks/t"), "route.unknown");
+        assert_eq!(rule("POST", "/nodes/create"), "route.unknown");
         assert_eq!(
             ok("POST", "/plugins/vieux/sshfs:latest/enable").params,
             ["vieux/sshfs:latest"]

@@ -74,6 +74,9 @@ pub fn more_of(
         ResourceKind::Volume => (VOLUMES, q.volumes, "remove a volume (docker volume rm)"),
         ResourceKind::Network => (NETWORKS, q.networks, "remove a network (docker network rm)"),
         ResourceKind::Container => (CONTAINERS, q.containers, "remove a container (docker rm)"),
+        // swarm objects have no count quota of their own: a service's
+        // tasks are containers, counted as such
+        _ => return Ok(()),
     };
     count(rule, &format!("{}s", kind.noun()), remove, tenant, n, quota)
 }

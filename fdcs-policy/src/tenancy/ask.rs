@@ -108,7 +108,7 @@ impl Obligation {
                 let target = match kind {
                     ResourceKind::Container => format!("/containers/json?all=1&{filter}"),
                     ResourceKind::Network => format!("/networks?{filter}"),
-                    ResourceKind::Volume => format!("/volumes?{filter}"),
+                    k => format!("/{}?{filter}", k.path()),
                 };
                 Some(EngineQuery {
                     target,
@@ -350,6 +350,14 @@ fn parse_owned(kind: ResourceKind, v: &Value) -> Option<Vec<Owned>> {
                 let n = it.get("Name")?.as_str()?;
                 (n, n)
             }
+            ResourceKind::Task => {
+                let id = it.get("ID")?.as_str()?;
+                (id, id)
+            }
+            _ => (
+                it.get("ID")?.as_str()?,
+                it.get("Spec")?.get("Name")?.as_str()?,
+            ),
         };
         out.push(Owned {
             id: id.to_string(),

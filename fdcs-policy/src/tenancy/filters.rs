@@ -27,6 +27,27 @@ pub enum FilterScope {
     Events,
     /// `GET /images/json`, `POST /images/prune`: images are shared, no owner label.
     Images,
+    /// `GET /services`.
+    ServiceList,
+    /// `GET /tasks` (a task's labels, to the daemon's filter, are its
+    /// service's).
+    TaskList,
+    /// `GET /secrets`, `GET /configs`.
+    SecretList,
+    /// `GET /nodes`: nodes belong to no tenant (no owner label); the
+    /// answer is cut to the tenant's pool.
+    NodeList,
+}
+
+impl FilterScope {
+    /// Swarm lists: the daemon matches `name` as a prefix of the
+    /// engine-side name (and `names` exactly), so both go upstream scoped.
+    fn is_swarm(self) -> bool {
+        matches!(
+            self,
+            FilterScope::ServiceList | FilterScope::TaskList | FilterScope::SecretList
+        )
+    }
 }
 
 /// The outcome of scoping a `filters` value.
@@ -120,6 +141,18 @@ fn allowed_keys(scope: FilterScope) -> &'static [&'static str] {
             "type",
             "volume",
         ],
+        FilterScope::ServiceList => &["id", "label", "mode", "name"],
+        FilterScope::TaskList => &[
+            "_up-to-date",
+            "desired-state",
+            "id",
+            "label",
+            "name",
+            "node",
+            "service",
+        ],
+        FilterScope::SecretList => &["id", "label", "name", "names"],
+        FilterScope::NodeList => &["id", "label", "membership", "name", "node.label", "role"],
         FilterScope::Images => &[
             "before",
             "dangling",
@@ -173,7 +206,24 @@ pub fn scope(
                     }
                     out_values.push(v);
                 }
-                "name" if scope != FilterScope::Events && scope != FilterScope::Images => {
+                "name" | "names" if scope.is_swarm() => {
+                    out_values.push(engine_name(tenant, &v));
+                }
+                "service" if scope == FilterScope::TaskList => {
+                    // the daemon resolves it (by id, name or id prefix)
+                    // among every service: only the tenant's own may be
+                    // named
+                    out_values.push(resolved_id(facts, tenant, ResourceKind::Service, &v)?);
+                }
+                "name"
+                    if matches!(
+                        scope,
+                        FilterScope::ContainerList
+                            | FilterScope::NetworkList
+                            | FilterScope::VolumeList
+                            | FilterScope::Prune
+                    ) =>
+                {
                     name_filters.push(v);
                 }
                 "reference" if scope == FilterScope::Images => {
@@ -246,7 +296,10 @@ pub fn scope(
     // Network and volume events carry no labels: the owner label would
     // let only container events through, so the events rewriter alone
     // decides whose an event is (`rewrite::events`).
-    if !matches!(scope, FilterScope::Images | FilterScope::Events) {
+    if !matches!(
+        scope,
+        FilterScope::Images | FilterScope::Events | FilterScope::NodeList
+    ) {
         upstream
             .entry("label".to_string())
             .or_default()

@@ -55,8 +55,7 @@ impl Lookup {
         let api = &self.api;
         let one = |v: &str| match self.kind {
             ResourceKind::Container => format!("{api}/containers/{v}/json"),
-            ResourceKind::Network => format!("{api}/networks/{v}"),
-            ResourceKind::Volume => format!("{api}/volumes/{v}"),
+            k => format!("{api}/{}/{v}", k.path()),
         };
         match &self.by {
             LookupBy::Id(v) | LookupBy::Name(v) => EngineQuery {
@@ -77,9 +76,10 @@ impl Lookup {
                 let q = format!("filters={}", percent_encode(&filters));
                 let target = match self.kind {
                     ResourceKind::Container => format!("{api}/containers/json?all=1&{q}"),
-                    ResourceKind::Network => format!("{api}/networks?{q}"),
-                    // volumes have no ids; never asked
-                    ResourceKind::Volume => format!("{api}/volumes?{q}"),
+                    // volumes have no ids; never asked. Swarm lists take
+                    // the same `id` (a prefix) and `label` filters; a task's
+                    // labels there are its service's.
+                    k => format!("{api}/{}?{q}", k.path()),
                 };
                 EngineQuery {
                     target: one(&percent_encode(p)),
@@ -120,7 +120,8 @@ impl Lookup {
             .iter()
             .filter(|o| match &self.by {
                 LookupBy::Id(id) => self.kind != ResourceKind::Volume && &o.id == id,
-                LookupBy::Name(n) => &o.name == n,
+                // a task has no name of its own (its `name` is its id)
+                LookupBy::Name(n) => self.kind != ResourceKind::Task && &o.name == n,
                 LookupBy::Prefix(p) => {
                     self.kind != ResourceKind::Volume && o.id.starts_with(p.as_str())
                 }
@@ -141,10 +142,13 @@ fn read_one(kind: ResourceKind, v: &Value) -> Option<Owned> {
             };
             n.strip_prefix('/').unwrap_or(n).to_string()
         }
+        ResourceKind::Task => v.get("ID")?.as_str()?.to_string(),
+        k if k.is_swarm() => v.get("Spec")?.get("Name")?.as_str()?.to_string(),
         _ => v.get("Name")?.as_str()?.to_string(),
     };
     let id = match kind {
         ResourceKind::Volume => name.clone(),
+        k if k.is_swarm() => v.get("ID")?.as_str()?.to_string(),
         _ => v.get("Id")?.as_str()?.to_string(),
     };
     Some(Owned { id, name })
@@ -157,6 +161,10 @@ fn owner_of(kind: ResourceKind, v: &Value) -> Option<&str> {
             .get("Config")
             .and_then(|c| c.get("Labels"))
             .or_else(|| v.get("Labels")),
+        // fdcs writes the owner label onto the task template's container
+        // labels; every task of the tenant's services carries it
+        ResourceKind::Task => v.get("Spec")?.get("ContainerSpec")?.get("Labels"),
+        k if k.is_swarm() => v.get("Spec")?.get("Labels"),
         _ => v.get("Labels"),
     };
     labels?.get(OWNER_LABEL)?.as_str()

@@ -63,7 +63,15 @@ pub fn not_found(kind: ResourceKind, reference: &str) -> Denial {
         ResourceKind::Container => format!("No such container: {reference}"),
         ResourceKind::Network => format!("network {reference} not found"),
         ResourceKind::Volume => format!("get {reference}: no such volume"),
+        // `daemon/cluster/helpers.go`: "service %s not found", and so on
+        k => format!("{} {reference} not found", k.noun()),
     })
+}
+
+/// The daemon's 404 for a node that does not exist, or is outside the
+/// tenant's pool.
+pub fn not_found_node(reference: &str) -> Denial {
+    Denial::not_found(format!("node {reference} not found"))
 }
 
 /// The daemon's 404 for a path reference of `endpoint` that names nothing:
@@ -130,7 +138,7 @@ pub fn resolve_at<'f>(
             .map(Vec::as_slice)
             .ok_or(Obligation::Lookup(lookup))
     };
-    if kind != ResourceKind::Volume && is_full_id(name) {
+    if kind != ResourceKind::Volume && is_id(kind, name) {
         match ask(LookupBy::Id(name.to_string())) {
             Err(o) => return Resolution::Need(o),
             Ok([o, ..]) => return Resolution::Owned(o),
@@ -144,12 +152,15 @@ pub fn resolve_at<'f>(
     } else {
         engine_name(tenant, name)
     };
-    match ask(LookupBy::Name(engine)) {
-        Err(o) => return Resolution::Need(o),
-        Ok([o, ..]) => return Resolution::Owned(o),
-        Ok([]) => {}
+    // a task has no name of its own: only its id finds it
+    if kind != ResourceKind::Task {
+        match ask(LookupBy::Name(engine)) {
+            Err(o) => return Resolution::Need(o),
+            Ok([o, ..]) => return Resolution::Owned(o),
+            Ok([]) => {}
+        }
     }
-    if kind != ResourceKind::Volume && is_hex(name) {
+    if kind != ResourceKind::Volume && is_prefix(kind, name) {
         let matches = match ask(LookupBy::Prefix(name.to_string())) {
             Err(o) => return Resolution::Need(o),
             Ok(m) => m,
@@ -163,8 +174,28 @@ pub fn resolve_at<'f>(
     Resolution::NotFound(not_found(kind, reference))
 }
 
-fn is_hex(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_hexdigit())
+/// Whether `s` is a whole id of `kind`: 64 hex for the engine's own
+/// objects, 25 base-36 characters for swarm's (`identity.NewID`).
+fn is_id(kind: ResourceKind, s: &str) -> bool {
+    if kind.is_swarm() {
+        s.len() == 25 && is_base36(s)
+    } else {
+        is_full_id(s)
+    }
+}
+
+/// Whether `s` could begin an id of `kind` (hex, or base 36 for swarm).
+fn is_prefix(kind: ResourceKind, s: &str) -> bool {
+    if kind.is_swarm() {
+        is_base36(s)
+    } else {
+        s.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+}
+
+fn is_base36(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
 }
 
 /// The unique match of a prefix, the daemon's "ambiguous" error, or none.
@@ -175,6 +206,15 @@ fn by_prefix<'f>(
 ) -> Resolution<'f> {
     match (matches.next(), matches.next()) {
         (Some(one), None) => Resolution::Owned(one),
+        (Some(_), Some(_)) if kind.is_swarm() => Resolution::Ambiguous(Denial::daemon(
+            400,
+            None,
+            format!(
+                "{} {reference} is ambiguous ({} matches found)",
+                kind.noun(),
+                2 + matches.count()
+            ),
+        )),
         (Some(_), Some(_)) => Resolution::Ambiguous(Denial::daemon(
             400,
             None,
@@ -192,7 +232,7 @@ fn resolve_in<'f>(
     reference: &str,
     name: &str,
 ) -> Resolution<'f> {
-    if kind != ResourceKind::Volume && is_full_id(name) {
+    if kind != ResourceKind::Volume && is_id(kind, name) {
         if let Some(o) = owned.iter().find(|o| o.id == name) {
             return Resolution::Owned(o);
         }
@@ -203,10 +243,13 @@ fn resolve_in<'f>(
         }
     }
     let scoped = engine_name(tenant, name);
-    if let Some(o) = owned.iter().find(|o| o.name == scoped) {
+    if let Some(o) = owned
+        .iter()
+        .find(|o| kind != ResourceKind::Task && o.name == scoped)
+    {
         return Resolution::Owned(o);
     }
-    if kind != ResourceKind::Volume && is_hex(name) {
+    if kind != ResourceKind::Volume && is_prefix(kind, name) {
         return by_prefix(
             owned.iter().filter(|o| o.id.starts_with(name)),
             kind,

@@ -5,6 +5,7 @@
 mod errors;
 mod events;
 mod images;
+mod swarm;
 
 pub use errors::{rewrite_error, HIDDEN_ID};
 pub use events::rewrite_event;
@@ -119,6 +120,52 @@ fn rewrite_value(plan: &ResponseRewrite, tenant: &Tenant, mut v: Value) -> Vec<u
                 images::deleted(id, items);
             }
         }
+        ResponseRewrite::ServiceList => {
+            if let Value::Array(items) = &mut v {
+                items.retain(|s| swarm::spec_owned(id, s));
+                items.iter_mut().for_each(|s| swarm::service(id, s));
+            }
+        }
+        ResponseRewrite::ServiceInspect => swarm::service(id, &mut v),
+        ResponseRewrite::ServiceCreate => {
+            if let Some(Value::Array(w)) = v.get_mut("Warnings") {
+                for s in w.iter_mut() {
+                    if let Value::String(t) = s {
+                        *t = errors::error_text(id, &[], t);
+                    }
+                }
+            }
+        }
+        ResponseRewrite::TaskList => {
+            if let Value::Array(items) = &mut v {
+                items.retain(|t| swarm::task_owned(id, t));
+                items.iter_mut().for_each(|t| swarm::task(id, t));
+            }
+        }
+        ResponseRewrite::TaskInspect => swarm::task(id, &mut v),
+        ResponseRewrite::SecretList => {
+            if let Value::Array(items) = &mut v {
+                items.retain(|s| swarm::spec_owned(id, s));
+                items.iter_mut().for_each(|s| swarm::secret(id, s));
+            }
+        }
+        ResponseRewrite::SecretInspect => swarm::secret(id, &mut v),
+        ResponseRewrite::NodeList { pool } => {
+            if let Value::Array(items) = &mut v {
+                items.retain(|n| swarm::in_pool(pool, n));
+                for n in items.iter_mut() {
+                    *n = swarm::node(pool, n);
+                }
+            }
+        }
+        ResponseRewrite::NodeInspect { reference, pool } => {
+            if !swarm::in_pool(pool, &v) {
+                return crate::tenancy::resolve::not_found_node(reference)
+                    .to_json()
+                    .into_bytes();
+            }
+            v = swarm::node(pool, &v);
+        }
         ResponseRewrite::Prune => {
             for key in ["VolumesDeleted", "NetworksDeleted"] {
                 if let Some(Value::Array(names)) = v.get_mut(key) {
@@ -206,9 +253,14 @@ pub fn rewrite_parsed_answer(
 
 /// 404 when an image answer was turned into "No such image".
 fn answer_status(plan: &ResponseRewrite, status: u16, out: &[u8]) -> u16 {
-    let hidden = matches!(plan, ResponseRewrite::ImageInspect { .. })
-        && (200..300).contains(&status)
-        && out.starts_with(br#"{"message":"No such image: "#);
+    let hidden = (200..300).contains(&status)
+        && match plan {
+            ResponseRewrite::ImageInspect { .. } => {
+                out.starts_with(br#"{"message":"No such image: "#)
+            }
+            ResponseRewrite::NodeInspect { .. } => out.starts_with(br#"{"message":"node "#),
+            _ => false,
+        };
     if hidden {
         404
     } else {
@@ -221,7 +273,11 @@ fn empty_for(plan: &ResponseRewrite) -> String {
         ResponseRewrite::ContainerList { .. }
         | ResponseRewrite::NetworkList { .. }
         | ResponseRewrite::ImageList { .. }
-        | ResponseRewrite::ImageDelete => "[]".into(),
+        | ResponseRewrite::ImageDelete
+        | ResponseRewrite::ServiceList
+        | ResponseRewrite::TaskList
+        | ResponseRewrite::SecretList
+        | ResponseRewrite::NodeList { .. } => "[]".into(),
         ResponseRewrite::VolumeList { .. } => r#"{"Volumes":[],"Warnings":null}"#.into(),
         _ => "{}".into(),
     }
@@ -484,9 +540,21 @@ fn info(v: &Value, view: &crate::InfoView) -> Value {
         out.insert("MemTotal".into(), Value::from(m));
     }
     out.insert("Name".into(), Value::from("fdcs"));
+    // the node's swarm state only where the policy lets tenants use the
+    // swarm (`docker stack deploy` checks ControlAvailable); never its
+    // addresses, managers or the cluster's details
+    let engine_swarm = v.get("Swarm").filter(|_| view.swarm);
+    let state = engine_swarm
+        .and_then(|s| s.get("LocalNodeState"))
+        .cloned()
+        .unwrap_or_else(|| Value::from("inactive"));
+    let control = engine_swarm
+        .and_then(|s| s.get("ControlAvailable"))
+        .cloned()
+        .unwrap_or(Value::Bool(false));
     out.insert(
         "Swarm".into(),
-        serde_json::json!({"LocalNodeState": "inactive", "NodeID": "", "NodeAddr": "", "ControlAvailable": false, "Error": "", "RemoteManagers": null}),
+        serde_json::json!({"LocalNodeState": state, "NodeID": "", "NodeAddr": "", "ControlAvailable": control, "Error": "", "RemoteManagers": null}),
     );
     Value::Object(out)
 }
@@ -711,6 +779,7 @@ mod tests {
             ncpu: Some(4),
             mem_total: Some(4 << 30),
             images: 2,
+            swarm: false,
         };
         let out = rw(
             ResponseRewrite::Info(view),

@@ -309,6 +309,8 @@ impl State {
                     }
                 })
                 .collect(),
+            // a state file lists no swarm objects: the tenant has none
+            _ => Vec::new(),
         }
     }
 }
