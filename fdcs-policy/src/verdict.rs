@@ -478,6 +478,22 @@ pub enum Obligation {
         /// The container's full id.
         id: String,
     },
+    /// What the engine keeps of one of the tenant's services
+    /// (`GET /services/{id}`, owner label checked): the spec a rollback
+    /// would restore. Asked only for a service a reference resolved to
+    /// through a list; an inspect that resolved it answered this too.
+    ServiceSpec {
+        /// The service's full id.
+        id: String,
+    },
+}
+
+/// What the engine keeps of a service (from its inspect answer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ServiceFacts {
+    /// `PreviousSpec`, as the engine holds it: what `rollback=previous`
+    /// would restore.
+    pub previous_spec: Option<serde_json::Value>,
 }
 
 /// An image as the engine reports it (from its inspect answer).
@@ -594,6 +610,9 @@ pub struct Facts {
     /// The engine's named images ([`Obligation::NamedImages`]), if asked:
     /// ids and names only.
     pub named_images: Option<Vec<ImageFacts>>,
+    /// Service id → what the engine keeps of it (`None`: not the
+    /// tenant's, or gone); see [`Obligation::ServiceSpec`].
+    pub services: std::collections::BTreeMap<String, Option<ServiceFacts>>,
     /// Container id → where it mounts things (`None`: not the tenant's, or
     /// gone); see [`Obligation::ContainerMounts`].
     pub container_mounts: std::collections::BTreeMap<String, Option<Vec<String>>>,

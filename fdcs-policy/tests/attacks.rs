@@ -87,6 +87,7 @@ fn facts() -> Facts {
         ]),
         volumes: Some(vec![own("alpha_data".into(), "alpha_data")]),
         swarm: BTreeMap::new(),
+        services: BTreeMap::new(),
         execs,
         // the image every create here runs: present, declaring nothing
         images: BTreeMap::from([("busybox".to_string(), Some(Default::default()))]),

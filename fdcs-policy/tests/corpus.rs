@@ -213,6 +213,10 @@ impl World {
                     .map(|r| r.mounts.clone());
                 facts.container_mounts.insert(id.clone(), found);
             }
+            // the corpus world holds no services
+            Obligation::ServiceSpec { id } => {
+                facts.services.insert(id.clone(), None);
+            }
         }
     }
 }

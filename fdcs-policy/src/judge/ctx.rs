@@ -185,7 +185,11 @@ impl<'a> Ctx<'a> {
         // resolved id, never on a name (no rename race).
         let inspect = matches!(
             self.route.endpoint,
-            Endpoint::ContainerInspect | Endpoint::NetworkInspect
+            Endpoint::ContainerInspect
+                | Endpoint::NetworkInspect
+                | Endpoint::ServiceInspect
+                | Endpoint::SecretInspect
+                | Endpoint::ConfigInspect
         );
         let by_name = inspect
             && owned.name

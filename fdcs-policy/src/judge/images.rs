@@ -221,6 +221,23 @@ fn inspect(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     Ok(cx.forward(path, &cx.query, None, ResponsePlan::Rewrite(plan)))
 }
 
+/// `X-Registry-Auth` on a service create or update: the credentials the
+/// nodes pull the service's image with, judged as a pull's are (only for
+/// the image's own registry). An image named by id needs no credentials.
+#[allow(dead_code, reason = "the service judge lands with the ServiceSpec model")]
+pub(crate) fn service_registry_auth(cx: &Ctx<'_>, image: &str) -> Result<Option<String>, Stop> {
+    let header = cx.req.registry_auth.as_deref();
+    match Reference::parse_any(image) {
+        Ok(AnyReference::Named(r)) => Ok(registries::judge_auth_header(header, &r.domain)?),
+        _ if header.is_none_or(str::is_empty) => Ok(None),
+        _ => Err(Stop::Deny(Denial::malformed(
+            crate::RuleId::IMAGES_CREDENTIALS,
+            "registry credentials for an image named by id",
+            "name the image by its registry and name",
+        ))),
+    }
+}
+
 /// Resolves a container's `Image` to what the engine should run: the
 /// tenant's claim of a private image, the pinned id of an image named by id
 /// (after checking that the tenant may see it), or the shared name.

@@ -27,6 +27,10 @@ const ALLOWED_OPTIONS: &[&str] = &[
     "com.docker.network.bridge.enable_icc",
 ];
 
+/// Overlay options a tenant may set besides those: `encrypted` (IPsec
+/// between nodes) takes nothing from anyone.
+const OVERLAY_OPTIONS: &[&str] = &["encrypted"];
+
 pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     use ResourceKind::Network;
     match cx.route.endpoint {
@@ -141,7 +145,11 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     }
     body.name = Some(scoped_name(&cx.tenant.id, &name, "network")?);
     let driver = body.driver.as_deref().unwrap_or("bridge");
-    if !driver.is_empty() && driver != "bridge" {
+    // a swarm's overlay networks are the tenant's own segments for its
+    // services (and, attachable, its containers), where the policy lets
+    // tenants use the swarm
+    let overlay = driver == "overlay" && cx.policy.swarm.enabled;
+    if !driver.is_empty() && driver != "bridge" && !overlay {
         return Err(deny(
             format!("the network driver `{driver}` is not allowed"),
             "Driver",
@@ -155,22 +163,20 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     if body.config_from.is_some() {
         return Err(deny("`ConfigFrom` is not allowed".into(), "ConfigFrom"));
     }
-    if body
-        .scope
-        .as_deref()
-        .is_some_and(|s| !s.is_empty() && s != "local")
-    {
+    let scope_ok = |s: &str| s.is_empty() || s == if overlay { "swarm" } else { "local" };
+    if body.scope.as_deref().is_some_and(|s| !scope_ok(s)) {
         return Err(deny(
             "only local-scope networks are allowed".into(),
             "Scope",
         ));
     }
+    let allowed = |k: &str| ALLOWED_OPTIONS.contains(&k) || overlay && OVERLAY_OPTIONS.contains(&k);
     if let Some(k) = body
         .options
         .iter()
         .flatten()
         .map(|(k, _)| k)
-        .find(|k| !ALLOWED_OPTIONS.contains(&k.as_str()))
+        .find(|k| !allowed(k))
     {
         return Err(deny(
             format!("the network option `{k}` is not allowed"),

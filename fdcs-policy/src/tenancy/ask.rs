@@ -151,6 +151,15 @@ impl Obligation {
             Obligation::ContainerMounts { id } => {
                 super::is_full_id(id).then(|| EngineQuery::one(format!("/containers/{id}/json")))
             }
+            Obligation::ServiceSpec { id } => {
+                // a swarm id is base 36; anything else cannot exist
+                let plausible = !id.is_empty()
+                    && id.len() <= 64
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+                plausible.then(|| EngineQuery::one(format!("/services/{id}")))
+            }
         }
     }
 }
@@ -242,6 +251,15 @@ impl Facts {
                 self.container_mounts.insert(id.clone(), mounts);
                 Ok(None)
             }
+            Obligation::ServiceSpec { id } => {
+                let facts = match status {
+                    200 => service_facts(tenant, &json()?),
+                    404 => None,
+                    _ => return Err(refused()),
+                };
+                self.services.insert(id.clone(), facts);
+                Ok(None)
+            }
         }
     }
 
@@ -272,6 +290,14 @@ impl Facts {
                 }
             }
         }
+        // a service found by one inspect: what a rollback would restore is
+        // in the same answer
+        if let (ResourceKind::Service, Some(v), [own]) = (lookup.kind, &answer, found.as_slice()) {
+            if !query.list {
+                self.services
+                    .insert(own.id.clone(), service_facts(tenant, v));
+            }
+        }
         let served = answer.filter(|_| !query.list && !found.is_empty());
         self.lookups.insert(lookup.clone(), found);
         Ok(served)
@@ -297,6 +323,9 @@ impl Facts {
             Obligation::ContainerMounts { id } => {
                 self.container_mounts.insert(id.clone(), None);
             }
+            Obligation::ServiceSpec { id } => {
+                self.services.insert(id.clone(), None);
+            }
         }
     }
 }
@@ -320,6 +349,14 @@ pub fn daemon_message(body: &[u8]) -> String {
                 .take(500)
                 .collect()
         })
+}
+
+/// What the engine keeps of a service, if it is the tenant's.
+fn service_facts(tenant: &TenantId, v: &Value) -> Option<crate::ServiceFacts> {
+    let owner = v.get("Spec")?.get("Labels")?.get(OWNER_LABEL)?.as_str()?;
+    (owner == tenant.as_str()).then(|| crate::ServiceFacts {
+        previous_spec: v.get("PreviousSpec").filter(|p| !p.is_null()).cloned(),
+    })
 }
 
 /// Reads the engine's owner-filtered list answer; `None` when it is not the

@@ -85,6 +85,7 @@ fn obligation_text(o: &Obligation) -> String {
         Obligation::Usage => "what the tenant's containers hold (states and reservations)".into(),
         Obligation::NamedImages => "the engine's named images".into(),
         Obligation::ContainerMounts { id } => format!("where the container `{id}` mounts things"),
+        Obligation::ServiceSpec { id } => format!("the spec service `{id}` would roll back to"),
         Obligation::Lookup(l) => {
             let (what, v) = match &l.by {
                 fdcs_policy::tenancy::lookup::LookupBy::Id(v) => ("id", v),

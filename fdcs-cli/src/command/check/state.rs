@@ -224,6 +224,14 @@ impl State {
                 facts.container_mounts.insert(id.clone(), mounts);
                 true
             }
+            // a state file lists no services
+            Obligation::ServiceSpec { id } => {
+                if facts.services.contains_key(id) {
+                    return false;
+                }
+                facts.services.insert(id.clone(), None);
+                true
+            }
         }
     }
 

@@ -1,0 +1,520 @@
+//! Swarm objects from the attacker's side: alpha naming beta's services,
+//! secrets, configs and tasks by name, full id and id prefix, filtering
+//! lists on them, and reading the answers — through the core's own
+//! session, against a small model of the daemon that resolves references
+//! as `daemon/cluster/helpers.go` does (exact id, then exact name, then a
+//! unique id prefix, among *every* tenant's objects).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failed expectation is a panic, as in assert!"
+)]
+
+use std::sync::OnceLock;
+
+use fdcs_policy::tenancy::OWNER_LABEL;
+use fdcs_policy::{
+    rewrite_answer, Policy, Request, ResourceKind, ResponseRewrite, Session, Step, Tenant,
+    TenantId, Verdict,
+};
+use serde_json::{json, Value};
+
+/// Swarm ids: 25 base-36 characters.
+const ALPHA_WEB: &str = "a1b2c3d4e5f6g7h8i9j0k1l2m";
+const ALPHA_DB: &str = "a1zzzzzzzzzzzzzzzzzzzzzzz";
+const BETA_WEB: &str = "b7qqqqqqqqqqqqqqqqqqqqqqq";
+const ALPHA_SECRET: &str = "s1aaaaaaaaaaaaaaaaaaaaaaa";
+const BETA_SECRET: &str = "s2bbbbbbbbbbbbbbbbbbbbbbb";
+const ALPHA_TASK: &str = "t1aaaaaaaaaaaaaaaaaaaaaaa";
+const BETA_TASK: &str = "t2bbbbbbbbbbbbbbbbbbbbbbb";
+
+fn swarm_policy() -> &'static Policy {
+    static P: OnceLock<Policy> = OnceLock::new();
+    P.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../policies/examples/swarm.yaml"
+        );
+        Policy::from_yaml(&std::fs::read_to_string(path).unwrap(), path).unwrap()
+    })
+}
+
+fn tenant(id: &str) -> Tenant {
+    Tenant::new(TenantId::new(id).unwrap())
+}
+
+/// One object of the model daemon.
+struct Obj {
+    kind: ResourceKind,
+    id: &'static str,
+    name: &'static str,
+    owner: &'static str,
+}
+
+fn world() -> Vec<Obj> {
+    use ResourceKind::{Secret, Service, Task};
+    let o = |kind, id, name, owner| Obj {
+        kind,
+        id,
+        name,
+        owner,
+    };
+    vec![
+        o(Service, ALPHA_WEB, "alpha_web", "alpha"),
+        o(Service, ALPHA_DB, "alpha_db", "alpha"),
+        o(Service, BETA_WEB, "beta_web", "beta"),
+        o(Secret, ALPHA_SECRET, "alpha_pw", "alpha"),
+        o(Secret, BETA_SECRET, "beta_pw", "beta"),
+        o(Task, ALPHA_TASK, ALPHA_TASK, "alpha"),
+        o(Task, BETA_TASK, BETA_TASK, "beta"),
+    ]
+}
+
+/// The daemon's JSON for an object: `ID`, `Spec.Name`, and the owner label
+/// where fdcs writes it (a task's in its container spec).
+fn json_of(o: &Obj) -> Value {
+    let labels = json!({ OWNER_LABEL: o.owner, "app": "x" });
+    match o.kind {
+        ResourceKind::Task => json!({
+            "ID": o.id,
+            "ServiceID": if o.owner == "alpha" { ALPHA_WEB } else { BETA_WEB },
+            "Spec": {"ContainerSpec": {"Image": "busybox", "Labels": labels}},
+        }),
+        _ => json!({"ID": o.id, "Spec": {"Name": o.name, "Labels": labels}}),
+    }
+}
+
+/// The daemon's answer to `target` (a path and query, no version prefix).
+fn daemon(target: &str) -> (u16, Vec<u8>) {
+    let target = target
+        .strip_prefix("/v1.41")
+        .unwrap_or(target)
+        .trim_start_matches('/');
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let (kind_path, reference) = path.split_once('/').unwrap_or((path, ""));
+    let kind = match kind_path {
+        "services" => ResourceKind::Service,
+        "secrets" => ResourceKind::Secret,
+        "configs" => ResourceKind::Config,
+        "tasks" => ResourceKind::Task,
+        other => panic!("the model daemon has no {other}"),
+    };
+    let all: Vec<Obj> = world().into_iter().filter(|o| o.kind == kind).collect();
+    if reference.is_empty() {
+        // a list: the `label` and `id` (prefix) filters
+        let filters: Value = query
+            .strip_prefix("filters=")
+            .map(|f| serde_json::from_str(&percent_decode(f)).unwrap())
+            .unwrap_or(json!({}));
+        let want = |key: &str| -> Vec<String> {
+            match filters.get(key) {
+                Some(Value::Array(a)) => a.iter().map(|v| v.as_str().unwrap().into()).collect(),
+                Some(Value::Object(m)) => m.keys().cloned().collect(),
+                _ => Vec::new(),
+            }
+        };
+        let labels = want("label");
+        let ids = want("id");
+        let out: Vec<Value> = all
+            .iter()
+            .filter(|o| {
+                labels
+                    .iter()
+                    .all(|l| *l == format!("{OWNER_LABEL}={}", o.owner))
+            })
+            .filter(|o| ids.iter().all(|p| o.id.starts_with(p.as_str())))
+            .map(json_of)
+            .collect();
+        return (200, serde_json::to_vec(&out).unwrap());
+    }
+    let reference = percent_decode(reference);
+    let found: Vec<&Obj> = if let Some(o) = all.iter().find(|o| o.id == reference) {
+        vec![o]
+    } else if let Some(o) = all.iter().find(|o| o.name == reference) {
+        vec![o]
+    } else {
+        all.iter()
+            .filter(|o| o.id.starts_with(&reference))
+            .collect()
+    };
+    match found.as_slice() {
+        [one] => (200, serde_json::to_vec(&json_of(one)).unwrap()),
+        [] => (
+            404,
+            format!(r#"{{"message":"{} {reference} not found"}}"#, kind.noun()).into_bytes(),
+        ),
+        many => (
+            400,
+            format!(
+                r#"{{"message":"{} {reference} is ambiguous ({} matches found)"}}"#,
+                kind.noun(),
+                many.len()
+            )
+            .into_bytes(),
+        ),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Judges `method target` for `who` under `policy`, answering every
+/// question from the model daemon as the tower adapter does.
+fn judge_with(policy: &Policy, who: &str, method: &str, target: &str, body: &[u8]) -> Verdict {
+    let t = tenant(who);
+    let req = Request::new(method, target, body.to_vec());
+    let mut session = Session::new(policy, &t, &req);
+    loop {
+        match session.step() {
+            Step::Decided(v) => return v,
+            Step::Ask(questions) => {
+                for q in questions {
+                    let Some(eq) = q.engine_query(&t.id) else {
+                        session.facts_mut().learn_absent(&t.id, &q);
+                        continue;
+                    };
+                    let (mut status, mut answer) = daemon(&eq.target);
+                    let mut asked = eq.clone();
+                    if let Some(list) = eq.instead(status) {
+                        (status, answer) = daemon(&list.target);
+                        asked = list;
+                    }
+                    session
+                        .facts_mut()
+                        .learn(&t.id, &q, &asked, status, &answer)
+                        .unwrap();
+                }
+            }
+        }
+    }
+}
+
+fn judge(who: &str, method: &str, target: &str) -> Verdict {
+    judge_with(swarm_policy(), who, method, target, b"")
+}
+
+fn denied_not_found(v: &Verdict) -> String {
+    match v {
+        Verdict::Deny(d) if d.status == 404 => d.message.clone(),
+        other => panic!("expected a 404, got {other:?}"),
+    }
+}
+
+fn forwarded_path(v: &Verdict) -> String {
+    match v {
+        Verdict::Allow(f) | Verdict::Rewrite(f) => f.path.clone(),
+        other => panic!("expected a forward, got {other:?}"),
+    }
+}
+
+#[test]
+fn default_policy_refuses_every_swarm_route() {
+    let policy = Policy::embedded_default().unwrap();
+    for (m, p) in [
+        ("GET", "/v1.41/services"),
+        ("POST", "/v1.41/services/create"),
+        ("GET", "/v1.41/services/web"),
+        ("GET", "/v1.41/tasks"),
+        ("GET", "/v1.41/secrets"),
+        ("POST", "/v1.41/configs/create"),
+        ("GET", "/v1.41/nodes"),
+        ("GET", "/v1.41/swarm"),
+    ] {
+        match judge_with(&policy, "alpha", m, p, b"{}") {
+            Verdict::Deny(d) => {
+                assert_eq!(d.status, 403, "{m} {p}");
+                assert_eq!(d.rule.unwrap().as_str(), "swarm.disabled", "{m} {p}");
+                assert!(d.message.contains("rules.swarm"), "{m} {p}: {}", d.message);
+            }
+            other => panic!("{m} {p}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_swarm_settings_and_membership_stay_the_operators() {
+    for (m, p) in [
+        ("GET", "/v1.41/swarm"),
+        ("POST", "/v1.41/swarm/leave"),
+        ("GET", "/v1.41/swarm/unlockkey"),
+        ("POST", "/v1.41/swarm/update"),
+        ("POST", "/v1.41/nodes/n1/update"),
+        ("DELETE", "/v1.41/nodes/n1"),
+    ] {
+        match judge_with(swarm_policy(), "alpha", m, p, b"{}") {
+            Verdict::Deny(d) => {
+                assert_eq!(d.status, 403, "{m} {p}");
+                assert_eq!(d.rule.unwrap().as_str(), "system.admin", "{m} {p}");
+            }
+            other => panic!("{m} {p}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn another_tenants_service_is_not_found_by_name_id_or_prefix() {
+    // beta has `web`; alpha's own `web` is another service
+    assert_eq!(
+        forwarded_path(&judge("alpha", "GET", "/v1.41/services/web")),
+        format!("/v1.41/services/alpha_web"),
+        "an inspect by name goes by the engine-side name it looked up"
+    );
+    for r in [BETA_WEB, "b7", "b7qqq", "beta_web"] {
+        let msg = denied_not_found(&judge("alpha", "GET", &format!("/v1.41/services/{r}")));
+        assert_eq!(msg, format!("service {r} not found"), "{r}");
+        let msg = denied_not_found(&judge("alpha", "DELETE", &format!("/v1.41/services/{r}")));
+        assert_eq!(msg, format!("service {r} not found"), "{r}");
+        let msg = denied_not_found(&judge("alpha", "GET", &format!("/v1.41/services/{r}/logs")));
+        assert_eq!(msg, format!("service {r} not found"), "{r}");
+    }
+    // beta sees its own, and none of alpha's
+    assert_eq!(
+        forwarded_path(&judge(
+            "beta",
+            "DELETE",
+            &format!("/v1.41/services/{BETA_WEB}")
+        )),
+        format!("/v1.41/services/{BETA_WEB}")
+    );
+    let msg = denied_not_found(&judge(
+        "beta",
+        "GET",
+        &format!("/v1.41/services/{ALPHA_WEB}"),
+    ));
+    assert_eq!(msg, format!("service {ALPHA_WEB} not found"));
+}
+
+#[test]
+fn an_id_prefix_resolves_among_the_tenants_own_only() {
+    // `a1` is a prefix of both of alpha's: ambiguous, in the daemon's words
+    match judge("alpha", "GET", "/v1.41/services/a1") {
+        Verdict::Deny(d) => {
+            assert_eq!(d.status, 400);
+            assert_eq!(d.message, "service a1 is ambiguous (2 matches found)");
+        }
+        other => panic!("{other:?}"),
+    }
+    // a unique own prefix goes to the full id
+    assert_eq!(
+        forwarded_path(&judge("alpha", "DELETE", "/v1.41/services/a1b")),
+        format!("/v1.41/services/{ALPHA_WEB}")
+    );
+    // a task, by id or prefix only
+    assert_eq!(
+        forwarded_path(&judge("alpha", "GET", "/v1.41/tasks/t1")),
+        format!("/v1.41/tasks/{ALPHA_TASK}")
+    );
+    for r in [BETA_TASK, "t2", "t"] {
+        let v = judge("alpha", "GET", &format!("/v1.41/tasks/{r}"));
+        if r == "t" {
+            // only alpha's own t1… matches among its own
+            assert_eq!(forwarded_path(&v), format!("/v1.41/tasks/{ALPHA_TASK}"));
+        } else {
+            assert_eq!(denied_not_found(&v), format!("task {r} not found"));
+        }
+    }
+}
+
+#[test]
+fn another_tenants_secret_is_not_found() {
+    assert_eq!(
+        forwarded_path(&judge("alpha", "GET", "/v1.41/secrets/pw")),
+        "/v1.41/secrets/alpha_pw"
+    );
+    for r in [BETA_SECRET, "s2", "beta_pw"] {
+        let msg = denied_not_found(&judge("alpha", "DELETE", &format!("/v1.41/secrets/{r}")));
+        assert_eq!(msg, format!("secret {r} not found"));
+    }
+}
+
+fn query_of(v: &Verdict) -> String {
+    match v {
+        Verdict::Allow(f) | Verdict::Rewrite(f) => percent_decode(f.query.as_deref().unwrap_or("")),
+        other => panic!("expected a forward, got {other:?}"),
+    }
+}
+
+#[test]
+fn lists_are_cut_to_the_tenants_own_and_filters_scoped() {
+    let owner = format!("{OWNER_LABEL}=alpha");
+    for p in [
+        "/v1.41/services",
+        "/v1.41/tasks",
+        "/v1.41/secrets",
+        "/v1.41/configs",
+    ] {
+        let q = query_of(&judge("alpha", "GET", p));
+        assert!(q.contains(&owner), "{p}: {q}");
+    }
+    let q = query_of(&judge(
+        "alpha",
+        "GET",
+        "/v1.41/services?filters=%7B%22name%22%3A%5B%22web%22%5D%7D",
+    ));
+    assert!(q.contains("alpha_web") && q.contains(&owner), "{q}");
+    // `service=` is resolved among alpha's own: its web by name, and
+    // beta's id only as a name nobody has
+    let q = query_of(&judge(
+        "alpha",
+        "GET",
+        "/v1.41/tasks?filters=%7B%22service%22%3A%5B%22web%22%5D%7D",
+    ));
+    assert!(q.contains(ALPHA_WEB), "{q}");
+    let q = query_of(&judge(
+        "alpha",
+        "GET",
+        &format!("/v1.41/tasks?filters=%7B%22service%22%3A%5B%22{BETA_WEB}%22%5D%7D"),
+    ));
+    assert!(!q.contains(&format!("\"{BETA_WEB}\"")), "{q}");
+    // ownership labels cannot be filtered on
+    match judge(
+        "alpha",
+        "GET",
+        "/v1.41/services?filters=%7B%22label%22%3A%5B%22fdcs.tenant%3Dbeta%22%5D%7D",
+    ) {
+        Verdict::Deny(d) => assert_eq!(d.rule.unwrap().as_str(), "tenancy.reserved-label"),
+        other => panic!("{other:?}"),
+    }
+    // nodes belong to nobody: no owner label forced
+    let q = query_of(&judge("alpha", "GET", "/v1.41/nodes"));
+    assert!(!q.contains(&owner), "{q}");
+}
+
+fn rewrite(plan: ResponseRewrite, who: &str, body: Value) -> Value {
+    let (status, out) = rewrite_answer(
+        &plan,
+        &tenant(who),
+        200,
+        &serde_json::to_vec(&body).unwrap(),
+    );
+    assert_eq!(status, 200);
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn answers_show_the_tenants_names_and_nothing_of_others() {
+    let list: Vec<Value> = world()
+        .iter()
+        .filter(|o| o.kind == ResourceKind::Service)
+        .map(json_of)
+        .collect();
+    let out = rewrite(ResponseRewrite::ServiceList, "alpha", Value::Array(list));
+    let names: Vec<&str> = out
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Spec"]["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["web", "db"]);
+    assert!(!out.to_string().contains(OWNER_LABEL), "{out}");
+    let tasks: Vec<Value> = world()
+        .iter()
+        .filter(|o| o.kind == ResourceKind::Task)
+        .map(json_of)
+        .collect();
+    let out = rewrite(ResponseRewrite::TaskList, "beta", Value::Array(tasks));
+    assert_eq!(out.as_array().unwrap().len(), 1);
+    assert_eq!(out[0]["ID"], BETA_TASK);
+    assert!(!out.to_string().contains(OWNER_LABEL), "{out}");
+    // a service's secrets and volumes in the tenant's names
+    let svc = json!({"ID": ALPHA_WEB, "Spec": {"Name": "alpha_web", "Labels": {OWNER_LABEL: "alpha"},
+        "TaskTemplate": {"ContainerSpec": {"Image": "busybox", "Labels": {OWNER_LABEL: "alpha"},
+            "Secrets": [{"SecretID": ALPHA_SECRET, "SecretName": "alpha_pw"}],
+            "Mounts": [{"Type": "volume", "Source": "alpha_data", "Target": "/d",
+                "VolumeOptions": {"Labels": {OWNER_LABEL: "alpha", "x": "y"}}}]}}},
+        "PreviousSpec": {"Name": "alpha_web", "Labels": {OWNER_LABEL: "alpha"}}});
+    let out = rewrite(ResponseRewrite::ServiceInspect, "alpha", svc);
+    let c = &out["Spec"]["TaskTemplate"]["ContainerSpec"];
+    assert_eq!(c["Secrets"][0]["SecretName"], "pw");
+    assert_eq!(c["Mounts"][0]["Source"], "data");
+    assert_eq!(c["Mounts"][0]["VolumeOptions"]["Labels"], json!({"x": "y"}));
+    assert_eq!(out["PreviousSpec"]["Name"], "web");
+    assert!(!out.to_string().contains(OWNER_LABEL), "{out}");
+}
+
+fn node(id: &str, role: &str, labels: Value) -> Value {
+    json!({
+        "ID": id, "Version": {"Index": 9},
+        "Spec": {"Role": role, "Availability": "active", "Labels": labels},
+        "Description": {"Hostname": "host-17.internal", "Platform": {"OS": "linux"},
+            "Resources": {"NanoCPUs": 64_000_000_000_u64, "MemoryBytes": 1_u64 << 40},
+            "Engine": {"EngineVersion": "20.10.24", "Plugins": []},
+            "TLSInfo": {"TrustRoot": "-----BEGIN CERTIFICATE-----"}},
+        "Status": {"State": "ready", "Addr": "10.1.2.3"},
+        "ManagerStatus": {"Leader": true, "Reachability": "reachable", "Addr": "10.1.2.3:2377"},
+    })
+}
+
+#[test]
+fn nodes_are_the_pools_and_show_nothing_of_the_host() {
+    let pool = fdcs_policy::NodePool {
+        labels: [("pool".to_string(), "tenants".to_string())].into(),
+        managers: false,
+    };
+    let nodes = json!([
+        node("n1", "manager", json!({"pool": "tenants"})),
+        node("n2", "worker", json!({"pool": "tenants", "rack": "r9"})),
+        node("n3", "worker", json!({})),
+    ]);
+    let out = rewrite(
+        ResponseRewrite::NodeList { pool: pool.clone() },
+        "alpha",
+        nodes,
+    );
+    let ids: Vec<&str> = out
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["ID"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["n2"],
+        "a manager and a node outside the pool are hidden"
+    );
+    let text = out.to_string();
+    for leak in [
+        "10.1.2.3",
+        "host-17",
+        "CERTIFICATE",
+        "20.10.24",
+        "NanoCPUs",
+        "r9",
+    ] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+    assert_eq!(out[0]["Spec"]["Labels"], json!({"pool": "tenants"}));
+    assert_eq!(out[0]["Status"]["State"], "ready");
+    // a node outside the pool is not found, in the daemon's words
+    let plan = ResponseRewrite::NodeInspect {
+        reference: "n1".into(),
+        pool,
+    };
+    let (status, out) = rewrite_answer(
+        &plan,
+        &tenant("alpha"),
+        200,
+        &serde_json::to_vec(&node("n1", "manager", json!({"pool": "tenants"}))).unwrap(),
+    );
+    assert_eq!(status, 404);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        r#"{"message":"node n1 not found"}"#
+    );
+}
