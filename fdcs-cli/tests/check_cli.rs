@@ -379,6 +379,8 @@ fn the_request_corpus_gets_the_same_verdicts_through_the_cli() {
     struct Case {
         file: String,
         tenant: Option<String>,
+        /// The policy file, relative to the repository root.
+        policy: Option<String>,
         verdict: String,
         status: Option<u16>,
         /// A known gap of the core: the library test reports it.
@@ -389,13 +391,24 @@ fn the_request_corpus_gets_the_same_verdicts_through_the_cli() {
     let state = corpus("state.json");
     let tenants = corpus("tenants.yaml");
     let mut checked = 0;
-    for tenant in ["alpha", "beta", "gamma", "delta", "epsilon"] {
+    let policies: std::collections::BTreeSet<Option<&str>> =
+        manifest.cases.iter().map(|c| c.policy.as_deref()).collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (tenant, policy) in ["alpha", "beta", "gamma", "delta", "epsilon"]
+        .into_iter()
+        .flat_map(|t| policies.iter().map(move |p| (t, *p)))
+    {
         let cases: Vec<&Case> = manifest
             .cases
             .iter()
             .filter(|c| c.tenant.as_deref().unwrap_or("alpha") == tenant)
+            .filter(|c| c.policy.as_deref() == policy)
             .collect();
+        if cases.is_empty() {
+            continue;
+        }
         let files: Vec<PathBuf> = cases.iter().map(|c| corpus(&c.file)).collect();
+        let policy_path = policy.map(|p| root.join(p));
         let mut args = vec![
             "--tenant",
             tenant,
@@ -406,6 +419,9 @@ fn the_request_corpus_gets_the_same_verdicts_through_the_cli() {
             "--format",
             "json",
         ];
+        if let Some(p) = &policy_path {
+            args.extend(["--policy", s(p)]);
+        }
         args.extend(files.iter().map(|f| s(f)));
         let o = check(&args);
         assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));

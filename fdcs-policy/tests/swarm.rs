@@ -29,6 +29,9 @@ const ALPHA_SECRET: &str = "s1aaaaaaaaaaaaaaaaaaaaaaa";
 const BETA_SECRET: &str = "s2bbbbbbbbbbbbbbbbbbbbbbb";
 const ALPHA_TASK: &str = "t1aaaaaaaaaaaaaaaaaaaaaaa";
 const BETA_TASK: &str = "t2bbbbbbbbbbbbbbbbbbbbbbb";
+const ALPHA_CONFIG: &str = "c1aaaaaaaaaaaaaaaaaaaaaaa";
+const ALPHA_NET: &str = "aa11111111111111111111111111111111111111111111111111111111111111";
+const BETA_NET: &str = "bb22222222222222222222222222222222222222222222222222222222222222";
 
 fn swarm_policy() -> &'static Policy {
     static P: OnceLock<Policy> = OnceLock::new();
@@ -69,6 +72,9 @@ fn world() -> Vec<Obj> {
         o(Secret, BETA_SECRET, "beta_pw", "beta"),
         o(Task, ALPHA_TASK, ALPHA_TASK, "alpha"),
         o(Task, BETA_TASK, BETA_TASK, "beta"),
+        o(ResourceKind::Config, ALPHA_CONFIG, "alpha_conf", "alpha"),
+        o(ResourceKind::Network, ALPHA_NET, "alpha_appnet", "alpha"),
+        o(ResourceKind::Network, BETA_NET, "beta_appnet", "beta"),
     ]
 }
 
@@ -82,6 +88,7 @@ fn json_of(o: &Obj) -> Value {
             "ServiceID": if o.owner == "alpha" { ALPHA_WEB } else { BETA_WEB },
             "Spec": {"ContainerSpec": {"Image": "busybox", "Labels": labels}},
         }),
+        ResourceKind::Network => json!({"Id": o.id, "Name": o.name, "Labels": labels}),
         _ => json!({"ID": o.id, "Spec": {"Name": o.name, "Labels": labels}}),
     }
 }
@@ -99,6 +106,7 @@ fn daemon(target: &str) -> (u16, Vec<u8>) {
         "secrets" => ResourceKind::Secret,
         "configs" => ResourceKind::Config,
         "tasks" => ResourceKind::Task,
+        "networks" => ResourceKind::Network,
         other => panic!("the model daemon has no {other}"),
     };
     let all: Vec<Obj> = world().into_iter().filter(|o| o.kind == kind).collect();
@@ -517,4 +525,380 @@ fn nodes_are_the_pools_and_show_nothing_of_the_host() {
         String::from_utf8(out).unwrap(),
         r#"{"message":"node n1 not found"}"#
     );
+}
+
+/// `docker service create --name web -p 80 busybox httpd -f -p 80`, as
+/// CLI 28 sends it (API 1.41).
+fn service_body() -> Value {
+    json!({
+        "Name": "web",
+        "Labels": {},
+        "TaskTemplate": {
+            "ContainerSpec": {
+                "Image": "busybox:latest",
+                "Args": ["httpd", "-f", "-p", "80"],
+                "Init": false,
+                "StopGracePeriod": 10_000_000_000_i64,
+                "DNSConfig": {},
+                "Isolation": "default"
+            },
+            "Resources": {"Limits": {}, "Reservations": {}},
+            "RestartPolicy": {"Condition": "any", "Delay": 5_000_000_000_i64, "MaxAttempts": 0},
+            "Placement": {},
+            "ForceUpdate": 0,
+            "Runtime": "container"
+        },
+        "Mode": {"Replicated": {"Replicas": 2}},
+        "UpdateConfig": {"Parallelism": 1, "FailureAction": "pause", "Monitor": 5_000_000_000_i64,
+            "MaxFailureRatio": 0, "Order": "stop-first"},
+        "EndpointSpec": {"Mode": "vip", "Ports": [
+            {"Protocol": "tcp", "TargetPort": 80, "PublishMode": "ingress"}
+        ]}
+    })
+}
+
+fn create(body: &Value) -> Verdict {
+    judge_with(
+        swarm_policy(),
+        "alpha",
+        "POST",
+        "/v1.41/services/create",
+        &serde_json::to_vec(body).unwrap(),
+    )
+}
+
+fn forwarded(v: &Verdict) -> &fdcs_policy::Forward {
+    match v {
+        Verdict::Allow(f) | Verdict::Rewrite(f) => f,
+        other => panic!("expected a forward, got {other:?}"),
+    }
+}
+
+fn denied(v: &Verdict) -> (&str, &str) {
+    match v {
+        Verdict::Deny(d) => (
+            d.rule.as_ref().map(|r| r.as_str()).unwrap_or("-"),
+            d.message.as_str(),
+        ),
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_service_is_judged_as_its_containers_are_and_scoped() {
+    let v = create(&service_body());
+    let f = forwarded(&v);
+    let b = f.body.as_ref().unwrap();
+    assert_eq!(b["Name"], "alpha_web");
+    assert_eq!(b["Labels"][OWNER_LABEL], "alpha");
+    let c = &b["TaskTemplate"]["ContainerSpec"];
+    assert_eq!(
+        c["Labels"][OWNER_LABEL], "alpha",
+        "every task's container is owned"
+    );
+    // the default policy's defaults, as a container gets them
+    let l = &b["TaskTemplate"]["Resources"]["Limits"];
+    assert_eq!(l["MemoryBytes"], 256 << 20);
+    assert_eq!(l["NanoCPUs"], 500_000_000);
+    assert_eq!(l["Pids"], 256);
+    // never the shared ingress, never a chosen host port
+    let p = &b["EndpointSpec"]["Ports"][0];
+    assert_eq!(p["PublishMode"], "host");
+    assert!(p.get("PublishedPort").is_none());
+    // the tenant's own default overlay, made first if missing
+    assert_eq!(
+        b["TaskTemplate"]["Networks"][0]["Target"],
+        "alpha_default-overlay"
+    );
+    assert_eq!(f.prelude.len(), 1);
+    assert_eq!(f.prelude[0].body["Driver"], "overlay");
+    assert_eq!(f.prelude[0].body["Labels"][OWNER_LABEL], "alpha");
+    assert_eq!(b["Mode"]["Replicated"]["Replicas"], 2);
+    assert_eq!(b["TaskTemplate"]["ForceUpdate"], 0);
+    // "unlimited" pids (0 or -1) is the default limit, as for a container
+    let mut body = service_body();
+    body["TaskTemplate"]["Resources"] = json!({"Limits": {"Pids": -1}});
+    let v = create(&body);
+    let l = &forwarded(&v).body.as_ref().unwrap()["TaskTemplate"]["Resources"]["Limits"];
+    assert_eq!(l["Pids"], 256);
+}
+
+#[test]
+fn what_a_container_may_not_do_a_service_may_not_do() {
+    let with = |pointer: &str, value: Value| {
+        let mut b = service_body();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        b.pointer_mut(parent).unwrap()[key] = value;
+        b
+    };
+    let spec = "/TaskTemplate/ContainerSpec";
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            with(
+                "/EndpointSpec/Ports",
+                json!([{"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080}]),
+            ),
+            "ports.ephemeral-only",
+        ),
+        (
+            with(
+                "/EndpointSpec/Ports",
+                json!([{"TargetPort": 80, "PublishedPort": 8080, "PublishMode": "host"}]),
+            ),
+            "ports.ephemeral-only",
+        ),
+        (
+            {
+                let mut b = service_body();
+                b.pointer_mut(spec).unwrap()["Mounts"] =
+                    json!([{"Type": "bind", "Source": "/", "Target": "/host"}]);
+                b
+            },
+            "mounts.no-host-path",
+        ),
+        (
+            {
+                let mut b = service_body();
+                b.pointer_mut(spec).unwrap()["Mounts"] = json!([{"Type": "volume", "Source": "v",
+                    "Target": "/v", "VolumeOptions": {"DriverConfig": {"Name": "local",
+                    "Options": {"type": "none", "o": "bind", "device": "/etc"}}}}]);
+                b
+            },
+            "mounts.no-host-path",
+        ),
+        (
+            {
+                let mut b = service_body();
+                b.pointer_mut(spec).unwrap()["CapabilityAdd"] = json!(["NET_ADMIN"]);
+                b
+            },
+            "privileges.capabilities",
+        ),
+        (
+            {
+                let mut b = service_body();
+                b.pointer_mut(spec).unwrap()["Sysctls"] = json!({"kernel.shm_rmid_forced": "1"});
+                b
+            },
+            "privileges.sysctls",
+        ),
+        (
+            {
+                let mut b = service_body();
+                b.pointer_mut(spec).unwrap()["Privileges"] =
+                    json!({"SELinuxContext": {"Disable": true}});
+                b
+            },
+            "privileges.security-opt",
+        ),
+        (
+            {
+                let mut b = service_body();
+                b.pointer_mut(spec).unwrap()["Privileges"] =
+                    json!({"Seccomp": {"Mode": "unconfined"}});
+                b
+            },
+            "privileges.security-opt",
+        ),
+        (
+            with(
+                "/TaskTemplate/Resources",
+                json!({"Limits": {"MemoryBytes": 8_i64 << 30}}),
+            ),
+            "resources.memory",
+        ),
+        (
+            with("/TaskTemplate/Resources", json!({"Limits": {"Pids": 4096}})),
+            "resources.pids",
+        ),
+        (
+            with("/TaskTemplate/LogDriver", json!({"Name": "syslog"})),
+            "privileges.log-driver",
+        ),
+        (
+            with("/TaskTemplate/Networks", json!([{"Target": "host"}])),
+            "swarm.networks",
+        ),
+        (
+            with("/TaskTemplate/Networks", json!([{"Target": "ingress"}])),
+            "swarm.networks",
+        ),
+        (
+            with("/TaskTemplate/PluginSpec", json!({"Name": "x"})),
+            "swarm.spec",
+        ),
+        (with("/TaskTemplate/Runtime", json!("plugin")), "swarm.spec"),
+        (
+            with("/Labels", json!({"fdcs.tenant": "beta"})),
+            "tenancy.reserved-label",
+        ),
+    ];
+    for (body, rule) in cases {
+        let v = create(&body);
+        assert!(matches!(v, Verdict::Deny(_)), "{rule}: {body}");
+        let (got, msg) = denied(&v);
+        assert_eq!(got, rule, "{msg}\n{body}");
+        assert!(msg.starts_with("fdcs: "), "{msg}");
+    }
+}
+
+#[test]
+fn references_in_a_service_are_the_tenants_own() {
+    let mut b = service_body();
+    b["TaskTemplate"]["Networks"] = json!([{"Target": "appnet"}]);
+    b["TaskTemplate"]["ContainerSpec"]["Secrets"] = json!([{"SecretID": ALPHA_SECRET, "SecretName": "pw", "File": {"Name": "pw", "UID": "0", "GID": "0", "Mode": 292}}]);
+    b["TaskTemplate"]["ContainerSpec"]["Configs"] =
+        json!([{"ConfigID": ALPHA_CONFIG, "ConfigName": "conf", "File": {"Name": "/c"}}]);
+    b["TaskTemplate"]["ContainerSpec"]["Mounts"] =
+        json!([{"Type": "volume", "Source": "data", "Target": "/d"}]);
+    let v = create(&b);
+    let f = forwarded(&v);
+    let out = f.body.as_ref().unwrap();
+    assert_eq!(out["TaskTemplate"]["Networks"][0]["Target"], ALPHA_NET);
+    assert!(f.prelude.is_empty(), "no default overlay when one is named");
+    let c = &out["TaskTemplate"]["ContainerSpec"];
+    assert_eq!(c["Secrets"][0]["SecretName"], "alpha_pw");
+    assert_eq!(c["Configs"][0]["ConfigName"], "alpha_conf");
+    assert_eq!(c["Mounts"][0]["Source"], "alpha_data");
+    assert_eq!(
+        c["Mounts"][0]["VolumeOptions"]["Labels"][OWNER_LABEL],
+        "alpha"
+    );
+    // beta's secret, by id or name: the daemon's not-found
+    for r in [BETA_SECRET, "beta_pw", "s2"] {
+        let mut b = service_body();
+        b["TaskTemplate"]["ContainerSpec"]["Secrets"] =
+            json!([{"SecretID": r, "SecretName": "pw"}]);
+        let v = create(&b);
+        assert_eq!(denied_not_found(&v), format!("secret {r} not found"));
+    }
+    // beta's network by name is a name nobody of alpha's has: forwarded
+    // scoped, so the engine answers as for any missing network
+    let mut b = service_body();
+    b["TaskTemplate"]["Networks"] = json!([{"Target": "beta_appnet"}]);
+    let v = create(&b);
+    assert_eq!(
+        forwarded(&v).body.as_ref().unwrap()["TaskTemplate"]["Networks"][0]["Target"],
+        "alpha_beta_appnet"
+    );
+    let mut b = service_body();
+    b["TaskTemplate"]["Networks"] = json!([{"Target": BETA_NET}]);
+    let v = create(&b);
+    assert_ne!(
+        forwarded(&v).body.as_ref().unwrap()["TaskTemplate"]["Networks"][0]["Target"],
+        BETA_NET
+    );
+}
+
+#[test]
+fn placement_stays_in_the_pool() {
+    let pool = Policy::from_yaml(
+        "apiVersion: fdcs/v1\nkind: Policy\nname: pool\nrules:\n  swarm:\n    enabled: true\n    nodeLabels: {pool: tenants}\n",
+        "pool.yaml",
+    )
+    .unwrap();
+    let send = |body: &Value| {
+        judge_with(
+            &pool,
+            "alpha",
+            "POST",
+            "/v1.41/services/create",
+            &serde_json::to_vec(body).unwrap(),
+        )
+    };
+    let v = send(&service_body());
+    let c = &forwarded(&v).body.as_ref().unwrap()["TaskTemplate"]["Placement"]["Constraints"];
+    assert_eq!(
+        c,
+        &json!(["node.role==worker", "node.labels.pool==tenants"])
+    );
+    let mut b = service_body();
+    b["TaskTemplate"]["Placement"] = json!({"Constraints": ["node.role == manager"]});
+    assert_eq!(denied(&send(&b)).0, "swarm.placement");
+    // an API version that drops Limits.Pids cannot bound a service's pids
+    let v = judge_with(
+        &pool,
+        "alpha",
+        "POST",
+        "/v1.40/services/create",
+        &serde_json::to_vec(&service_body()).unwrap(),
+    );
+    assert_eq!(denied(&v).0, "resources.pids");
+}
+
+#[test]
+fn an_update_is_judged_like_a_create_and_keeps_the_name() {
+    let send = |target: &str, body: &Value| {
+        judge_with(
+            swarm_policy(),
+            "alpha",
+            "POST",
+            target,
+            &serde_json::to_vec(body).unwrap(),
+        )
+    };
+    let v = send("/v1.41/services/web/update?version=7", &service_body());
+    let f = forwarded(&v);
+    assert_eq!(f.path, format!("/v1.41/services/{ALPHA_WEB}/update"));
+    assert_eq!(f.body.as_ref().unwrap()["Name"], "alpha_web");
+    let mut b = service_body();
+    b["TaskTemplate"]["Resources"] = json!({"Limits": {"MemoryBytes": 8_i64 << 30}});
+    assert_eq!(
+        denied(&send("/v1.41/services/web/update?version=7", &b)).0,
+        "resources.memory"
+    );
+    let mut b = service_body();
+    b["Name"] = json!("other");
+    match send("/v1.41/services/web/update?version=7", &b) {
+        Verdict::Deny(d) => assert_eq!(d.status, 400),
+        other => panic!("{other:?}"),
+    }
+    // beta's service is not found to alpha
+    assert_eq!(
+        denied_not_found(&send(
+            &format!("/v1.41/services/{BETA_WEB}/update?version=7"),
+            &service_body()
+        )),
+        format!("service {BETA_WEB} not found")
+    );
+    // registryAuthFrom=previous-spec would send credentials nobody judged
+    let v = send(
+        "/v1.41/services/web/update?version=7&registryAuthFrom=previous-spec",
+        &service_body(),
+    );
+    assert!(
+        forwarded(&v)
+            .query
+            .as_deref()
+            .unwrap()
+            .contains("registryAuthFrom=spec"),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn a_case_folded_duplicate_cannot_smuggle_a_bind_mount() {
+    // Go reads `taskTemplate` as `TaskTemplate`, and the last duplicate wins
+    let body = br#"{"Name":"web","TaskTemplate":{"ContainerSpec":{"Image":"busybox"}},
+        "taskTemplate":{"containerSpec":{"image":"busybox","mounts":[{"type":"bind","source":"/","target":"/h"}]}}}"#;
+    let v = judge_with(
+        swarm_policy(),
+        "alpha",
+        "POST",
+        "/v1.41/services/create",
+        body,
+    );
+    assert_eq!(denied(&v).0, "mounts.no-host-path");
+    let body =
+        br#"{"Name":"web","TaskTemplate":{"ContainerSpec":{"Image":"busybox","Smuggled":1}}}"#;
+    match judge_with(
+        swarm_policy(),
+        "alpha",
+        "POST",
+        "/v1.41/services/create",
+        body,
+    ) {
+        Verdict::Deny(d) => assert!(d.message.contains("Smuggled"), "{}", d.message),
+        other => panic!("{other:?}"),
+    }
 }

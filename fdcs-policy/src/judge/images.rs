@@ -224,7 +224,6 @@ fn inspect(cx: &Ctx<'_>) -> Result<Forward, Stop> {
 /// `X-Registry-Auth` on a service create or update: the credentials the
 /// nodes pull the service's image with, judged as a pull's are (only for
 /// the image's own registry). An image named by id needs no credentials.
-#[allow(dead_code, reason = "the service judge lands with the ServiceSpec model")]
 pub(crate) fn service_registry_auth(cx: &Ctx<'_>, image: &str) -> Result<Option<String>, Stop> {
     let header = cx.req.registry_auth.as_deref();
     match Reference::parse_any(image) {

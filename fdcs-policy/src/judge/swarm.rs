@@ -8,6 +8,7 @@
 
 mod nodes;
 mod objects;
+mod services;
 
 use super::containers::filtered;
 use super::ctx::{forbidden, Ctx, Stop};
@@ -39,11 +40,8 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         Endpoint::ServiceDelete | Endpoint::ServiceLogs => {
             cx.to_ref(Service, ResponsePlan::PassThrough)
         }
-        Endpoint::ServiceCreate | Endpoint::ServiceUpdate => Err(forbidden(
-            crate::RuleId::SWARM_SPEC,
-            "creating and updating services is not available yet",
-            "run containers (docker run, docker-compose up)",
-        )),
+        Endpoint::ServiceCreate => services::create(cx),
+        Endpoint::ServiceUpdate => services::update(cx),
         Endpoint::TaskList => filtered(cx, FilterScope::TaskList, |_| ResponseRewrite::TaskList),
         Endpoint::TaskInspect => cx.to_ref(Task, rewrite(ResponseRewrite::TaskInspect)),
         Endpoint::TaskLogs => cx.to_ref(Task, ResponsePlan::PassThrough),

@@ -59,6 +59,13 @@ impl GoZero for [u64; 2] {
     }
 }
 
+/// Go's `float32`/`float64` (`UpdateConfig.MaxFailureRatio`).
+impl GoZero for f64 {
+    fn is_go_zero(&self) -> bool {
+        *self == 0.0
+    }
+}
+
 impl<T> GoZero for Vec<T> {}
 impl<K, V> GoZero for std::collections::BTreeMap<K, V> {}
 impl GoZero for serde_json::Value {}
