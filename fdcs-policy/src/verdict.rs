@@ -494,6 +494,9 @@ pub struct ServiceFacts {
     /// `PreviousSpec`, as the engine holds it: what `rollback=previous`
     /// would restore.
     pub previous_spec: Option<serde_json::Value>,
+    /// What the service holds now: its replicas times what each task
+    /// reserves (quotas count an update's difference).
+    pub holds: crate::tenancy::usage::Reservation,
 }
 
 /// An image as the engine reports it (from its inspect answer).

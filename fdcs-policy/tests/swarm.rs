@@ -89,6 +89,10 @@ fn json_of(o: &Obj) -> Value {
             "Spec": {"ContainerSpec": {"Image": "busybox", "Labels": labels}},
         }),
         ResourceKind::Network => json!({"Id": o.id, "Name": o.name, "Labels": labels}),
+        ResourceKind::Service => json!({"ID": o.id, "Spec": {"Name": o.name, "Labels": labels,
+            "TaskTemplate": {"ContainerSpec": {"Image": "busybox"},
+                "Resources": {"Limits": {"MemoryBytes": 1_i64 << 30}}},
+            "Mode": {"Replicated": {"Replicas": 2}}}}),
         _ => json!({"ID": o.id, "Spec": {"Name": o.name, "Labels": labels}}),
     }
 }
@@ -101,6 +105,18 @@ fn daemon(target: &str) -> (u16, Vec<u8>) {
         .trim_start_matches('/');
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let (kind_path, reference) = path.split_once('/').unwrap_or((path, ""));
+    if kind_path == "containers" {
+        // the tenant's containers, for quotas: two running tasks of
+        // alpha's web, each reserving 1 GiB
+        let task = |id: &str| {
+            json!({"Id": id, "State": "running", "Ports": [],
+                "Labels": {OWNER_LABEL: "alpha", "fdcs.reserve": "1073741824,500000000,256,0"}})
+        };
+        return (
+            200,
+            serde_json::to_vec(&json!([task(&"c".repeat(64)), task(&"d".repeat(64))])).unwrap(),
+        );
+    }
     let kind = match kind_path {
         "services" => ResourceKind::Service,
         "secrets" => ResourceKind::Secret,
@@ -901,4 +917,34 @@ fn a_case_folded_duplicate_cannot_smuggle_a_bind_mount() {
         Verdict::Deny(d) => assert!(d.message.contains("Smuggled"), "{}", d.message),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn replicas_times_limits_fit_the_quota() {
+    // the default quotas: 20 containers, 4 GiB; alpha's two running tasks
+    // hold 2 GiB
+    let sized = |replicas: u64, memory: i64| {
+        let mut b = service_body();
+        b["Mode"] = json!({"Replicated": {"Replicas": replicas}});
+        b["TaskTemplate"]["Resources"] = json!({"Limits": {"MemoryBytes": memory}});
+        b
+    };
+    let gib = 1_i64 << 30;
+    let v = create(&sized(2, gib));
+    let c = &forwarded(&v).body.as_ref().unwrap()["TaskTemplate"]["ContainerSpec"];
+    assert_eq!(c["Labels"]["fdcs.reserve"], "1073741824,500000000,256,1");
+    assert_eq!(denied(&create(&sized(3, gib))).0, "quota.memory");
+    assert_eq!(denied(&create(&sized(19, 1 << 20))).0, "quota.containers");
+    // an update counts what it adds to what the service holds (2 x 1 GiB)
+    let update = |b: &Value| {
+        judge_with(
+            swarm_policy(),
+            "alpha",
+            "POST",
+            "/v1.41/services/web/update?version=3",
+            &serde_json::to_vec(b).unwrap(),
+        )
+    };
+    assert!(matches!(update(&sized(4, gib)), Verdict::Rewrite(_)));
+    assert_eq!(denied(&update(&sized(5, gib))).0, "quota.memory");
 }

@@ -229,3 +229,41 @@ pub(super) fn on_network_create(cx: &Ctx<'_>) -> Result<(), Stop> {
         1,
     ))?)
 }
+
+/// A service create or update: its replicas, each reserving what one task
+/// may take (`per_task`), must fit the tenant's quotas with what its
+/// containers (running tasks included) hold already; an update counts only
+/// what it adds to what the service holds now (`holds`). Every task's
+/// container is labelled with what it reserves, as a container is, so the
+/// running tasks are counted from then on.
+pub(super) fn on_service(
+    cx: &Ctx<'_>,
+    labels: &mut Option<std::collections::BTreeMap<String, String>>,
+    per_task: Reservation,
+    replicas: u64,
+    holds: Option<Reservation>,
+) -> Result<(), Stop> {
+    labels
+        .get_or_insert_with(Default::default)
+        .insert(RESERVE_LABEL.to_string(), per_task.label_value());
+    let q = effective(cx);
+    if q.containers.is_none() && !reserves(&q) {
+        return Ok(());
+    }
+    let usage = usage(cx)?;
+    let have = usage.containers.len();
+    let adds = usize::try_from(replicas).unwrap_or(usize::MAX);
+    if holds.is_none() {
+        cx.enforcer.check(quotas::more_of(
+            &q,
+            cx.tenant,
+            ResourceKind::Container,
+            have,
+            adds,
+        ))?;
+    }
+    let wants = per_task.times(replicas);
+    let new = holds.map_or(wants, |h| wants.beyond(h));
+    quotas::reserve(&q, cx.tenant, usage, None, new, unknown(cx), &cx.enforcer)?;
+    Ok(())
+}

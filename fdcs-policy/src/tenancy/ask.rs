@@ -356,7 +356,34 @@ fn service_facts(tenant: &TenantId, v: &Value) -> Option<crate::ServiceFacts> {
     let owner = v.get("Spec")?.get("Labels")?.get(OWNER_LABEL)?.as_str()?;
     (owner == tenant.as_str()).then(|| crate::ServiceFacts {
         previous_spec: v.get("PreviousSpec").filter(|p| !p.is_null()).cloned(),
+        holds: service_holds(v.get("Spec")),
     })
+}
+
+/// Replicas times each task's limits and published ports, from a spec as
+/// the engine reports it (a global service counts one task per node; as
+/// one here, see DESIGN.md "Swarm").
+fn service_holds(spec: Option<&Value>) -> crate::tenancy::usage::Reservation {
+    let get = |v: Option<&Value>, key: &str| {
+        v.and_then(|v| v.get(key))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            .max(0)
+    };
+    let limits = spec.and_then(|s| s.get("TaskTemplate")?.get("Resources")?.get("Limits"));
+    let ports = spec
+        .and_then(|s| s.get("EndpointSpec")?.get("Ports")?.as_array())
+        .map_or(0, Vec::len);
+    let replicas = spec
+        .and_then(|s| s.get("Mode")?.get("Replicated")?.get("Replicas")?.as_u64())
+        .unwrap_or(1);
+    crate::tenancy::usage::Reservation {
+        memory: get(limits, "MemoryBytes"),
+        nano_cpus: get(limits, "NanoCPUs"),
+        pids: get(limits, "Pids"),
+        ports: i64::try_from(ports).unwrap_or(i64::MAX),
+    }
+    .times(replicas)
 }
 
 /// Reads the engine's owner-filtered list answer; `None` when it is not the

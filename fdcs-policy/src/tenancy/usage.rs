@@ -59,6 +59,27 @@ impl Reservation {
         it.next().is_none().then_some(r)
     }
 
+    /// `n` of it (a service's replicas), saturating.
+    pub fn times(self, n: u64) -> Reservation {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        Reservation {
+            memory: self.memory.saturating_mul(n),
+            nano_cpus: self.nano_cpus.saturating_mul(n),
+            pids: self.pids.saturating_mul(n),
+            ports: self.ports.saturating_mul(n),
+        }
+    }
+
+    /// What `self` holds beyond `o`, field by field (never negative).
+    pub fn beyond(self, o: Reservation) -> Reservation {
+        Reservation {
+            memory: self.memory.saturating_sub(o.memory).max(0),
+            nano_cpus: self.nano_cpus.saturating_sub(o.nano_cpus).max(0),
+            pids: self.pids.saturating_sub(o.pids).max(0),
+            ports: self.ports.saturating_sub(o.ports).max(0),
+        }
+    }
+
     /// The sum, saturating (an engine answer cannot overflow the count).
     pub fn plus(self, o: Reservation) -> Reservation {
         Reservation {

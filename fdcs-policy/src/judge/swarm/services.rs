@@ -46,7 +46,7 @@ pub(super) fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     };
     spec.annotations.name = Some(scoped_name(tenant, &name, "service")?);
     let mut prelude = Vec::new();
-    judge_spec(cx, &mut spec, &mut prelude)?;
+    judge_spec(cx, &mut spec, &mut prelude, None)?;
     cx.mark_rewritten();
     let mut fwd = cx.forward(
         cx.req.path.clone(),
@@ -67,12 +67,13 @@ pub(super) fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     let owned = cx.resolve(ResourceKind::Service, cx.route.reference())?;
     let mut q = cx.query.clone();
     let rollback = q.get("rollback").is_some_and(|r| r == "previous");
+    // what the engine keeps of it: read with the inspect that resolved it
+    let facts = cx.facts.services.get(&owned.id).ok_or_else(|| {
+        Stop::Need(crate::Obligation::ServiceSpec {
+            id: owned.id.clone(),
+        })
+    })?;
     let mut spec: ServiceSpec = if rollback {
-        let facts = cx.facts.services.get(&owned.id).ok_or_else(|| {
-            Stop::Need(crate::Obligation::ServiceSpec {
-                id: owned.id.clone(),
-            })
-        })?;
         let Some(previous) = facts.as_ref().and_then(|f| f.previous_spec.as_ref()) else {
             return Err(Stop::Deny(Denial::daemon(
                 400,
@@ -104,7 +105,8 @@ pub(super) fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     }
     spec.annotations.name = Some(owned.name.clone());
     let mut prelude = Vec::new();
-    judge_spec(cx, &mut spec, &mut prelude)?;
+    let holds = facts.as_ref().map(|f| f.holds).unwrap_or_default();
+    judge_spec(cx, &mut spec, &mut prelude, Some(holds))?;
     cx.mark_rewritten();
     let mut fwd = cx.forward(
         cx.path_with_ref(&owned.id)?,
@@ -123,11 +125,13 @@ pub(super) fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     Ok(fwd)
 }
 
-/// Every rule on a spec, and every reference in it scoped to the tenant.
+/// Every rule on a spec, and every reference in it scoped to the tenant;
+/// `holds` is what the service holds now (an update).
 fn judge_spec(
     cx: &Ctx<'_>,
     spec: &mut ServiceSpec,
     prelude: &mut Vec<Prelude>,
+    holds: Option<crate::tenancy::usage::Reservation>,
 ) -> Result<(), Stop> {
     let tenant = &cx.tenant.id;
     claim_labels(&mut spec.annotations.labels, tenant, "Labels")?;
@@ -190,7 +194,48 @@ fn judge_spec(
         prelude.push(default_overlay(cx, &net));
     }
     ports(cx, spec)?;
-    Ok(())
+    quota(cx, spec, holds)
+}
+
+/// The quotas, on what each task may take times the replicas.
+fn quota(
+    cx: &Ctx<'_>,
+    spec: &mut ServiceSpec,
+    holds: Option<crate::tenancy::usage::Reservation>,
+) -> Result<(), Stop> {
+    let ports = spec
+        .endpoint_spec
+        .as_ref()
+        .and_then(|e| e.ports.as_ref())
+        .map_or(0, Vec::len);
+    let mode = spec.mode.as_ref();
+    // a global service runs one task per node of the pool, which the core
+    // does not know: counted as one (DESIGN.md "Swarm")
+    let replicas = mode
+        .and_then(|m| m.replicated.as_ref())
+        .map(|r| r.replicas.unwrap_or(1))
+        .or_else(|| {
+            mode.and_then(|m| m.replicated_job.as_ref())
+                .map(|j| j.max_concurrent.unwrap_or(1))
+        })
+        .unwrap_or(1);
+    let task = spec.task_template.get_or_insert_with(TaskSpec::default);
+    let limits = task
+        .resources
+        .as_ref()
+        .and_then(|r| r.limits.as_ref())
+        .cloned()
+        .unwrap_or_default();
+    let per_task = crate::tenancy::usage::Reservation {
+        memory: limits.memory_bytes.unwrap_or(0).max(0),
+        nano_cpus: limits.nano_cpus.unwrap_or(0).max(0),
+        pids: limits.pids.unwrap_or(0).max(0),
+        ports: i64::try_from(ports).unwrap_or(i64::MAX),
+    };
+    let container = task
+        .container_spec
+        .get_or_insert_with(ContainerSpec::default);
+    super::super::quotas::on_service(cx, &mut container.labels, per_task, replicas, holds)
 }
 
 /// A task template that is not a container: a plugin or a network
