@@ -60,7 +60,8 @@ mod registries;
 pub(crate) mod schema;
 
 pub use bounds::{
-    BoundsParams, CpuWeightBounds, HealthBounds, LogBounds, PortBounds, TmpfsBounds, VolumesParams,
+    BoundsParams, CpuWeightBounds, HealthBounds, LogBounds, NfsBackend, PortBounds, TmpfsBounds,
+    VolumesParams,
 };
 pub use cel_rule::{CelRule, Limits, ENDPOINT_NAMES};
 pub use cel_value::{CelContext, CelInput, MAX_OBJECT_DEPTH, MAX_OBJECT_NODES};

@@ -5,6 +5,7 @@
 //! Container and service bodies share the models in [`crate::decode`], so a
 //! rule is written once.
 
+pub mod backend;
 pub mod bounds;
 pub mod catalog;
 pub mod images;

@@ -117,6 +117,19 @@ fn daemon(target: &str) -> (u16, Vec<u8>) {
             serde_json::to_vec(&json!([task(&"c".repeat(64)), task(&"d".repeat(64))])).unwrap(),
         );
     }
+    if kind_path == "images" {
+        let id = format!("sha256:{}", "e".repeat(64));
+        return (
+            200,
+            serde_json::to_vec(&json!({"Id": id, "RepoTags": ["busybox:latest"],
+            "RepoDigests": [], "Config": {}}))
+            .unwrap(),
+        );
+    }
+    if kind_path == "volumes" {
+        // the tenant's volumes, for quotas: none
+        return (200, br#"{"Volumes":[],"Warnings":null}"#.to_vec());
+    }
     let kind = match kind_path {
         "services" => ResourceKind::Service,
         "secrets" => ResourceKind::Secret,
@@ -947,4 +960,97 @@ fn replicas_times_limits_fit_the_quota() {
     };
     assert!(matches!(update(&sized(4, gib)), Verdict::Rewrite(_)));
     assert_eq!(denied(&update(&sized(5, gib))).0, "quota.memory");
+}
+
+fn nfs_policy() -> Policy {
+    Policy::from_yaml(
+        "apiVersion: fdcs/v1\nkind: Policy\nname: nfs\nrules:\n  swarm: {enabled: true, allowManagers: true}\n  volumes:\n    nfs: {server: 10.0.0.5, export: /srv/fdcs, options: 'nfsvers=4.1,soft'}\n",
+        "nfs.yaml",
+    )
+    .unwrap()
+}
+
+#[test]
+fn volumes_live_on_the_operators_nfs_backend_in_the_tenants_directory() {
+    let p = nfs_policy();
+    let want = json!({"type": "nfs", "o": "addr=10.0.0.5,nfsvers=4.1,soft", "device": ":/srv/fdcs/alpha/data"});
+    // docker volume create data
+    let v = judge_with(
+        &p,
+        "alpha",
+        "POST",
+        "/v1.41/volumes/create",
+        br#"{"Name":"data"}"#,
+    );
+    let b = forwarded(&v).body.clone().unwrap();
+    assert_eq!(b["Name"], "alpha_data");
+    assert_eq!(b["DriverOpts"], want);
+    // a service's named volume: every node mounts the same export
+    let mut body = service_body();
+    body["TaskTemplate"]["ContainerSpec"]["Mounts"] =
+        json!([{"Type": "volume", "Source": "data", "Target": "/d"}]);
+    let v = judge_with(
+        &p,
+        "alpha",
+        "POST",
+        "/v1.41/services/create",
+        &serde_json::to_vec(&body).unwrap(),
+    );
+    let m = &forwarded(&v).body.as_ref().unwrap()["TaskTemplate"]["ContainerSpec"]["Mounts"][0];
+    assert_eq!(m["Source"], "alpha_data");
+    assert_eq!(m["VolumeOptions"]["DriverConfig"]["Name"], "local");
+    assert_eq!(m["VolumeOptions"]["DriverConfig"]["Options"], want);
+    // a tenant's own nfs options stay refused, with or without a backend
+    for policy in [&p, swarm_policy()] {
+        let v = judge_with(
+            policy,
+            "alpha",
+            "POST",
+            "/v1.41/volumes/create",
+            br#"{"Name":"xx","DriverOpts":{"type":"nfs","o":"addr=10.9.9.9","device":":/"}}"#,
+        );
+        assert_eq!(denied(&v).0, "mounts.no-host-path");
+    }
+    // docker run -v data:/d: the volume it creates first is there too
+    let v = judge_with(
+        &p,
+        "alpha",
+        "POST",
+        "/v1.41/containers/create?name=c1",
+        br#"{"Image":"busybox","HostConfig":{"Binds":["data:/d"]}}"#,
+    );
+    let pre = &forwarded(&v).prelude;
+    let vol = pre
+        .iter()
+        .find(|p| p.path.ends_with("/volumes/create"))
+        .unwrap();
+    assert_eq!(vol.body["DriverOpts"], want);
+    // beta's directory is beta's
+    let v = judge_with(
+        &p,
+        "beta",
+        "POST",
+        "/v1.41/volumes/create",
+        br#"{"Name":"data"}"#,
+    );
+    assert_eq!(
+        forwarded(&v).body.as_ref().unwrap()["DriverOpts"]["device"],
+        ":/srv/fdcs/beta/data"
+    );
+}
+
+#[test]
+fn an_nfs_backend_that_would_not_read_as_one_is_refused_at_load() {
+    for bad in [
+        "{server: 'a,b', export: /x}",
+        "{server: s, export: relative}",
+        "{server: s, export: /a/../b}",
+        "{server: s, export: /x, options: 'addr=10.1.1.1'}",
+        "{server: s, export: '/x,y'}",
+    ] {
+        let src = format!(
+            "apiVersion: fdcs/v1\nkind: Policy\nname: nfs\nrules:\n  volumes:\n    nfs: {bad}\n"
+        );
+        assert!(Policy::from_yaml(&src, "nfs.yaml").is_err(), "{bad}");
+    }
 }

@@ -50,7 +50,8 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     }
     // No name: the daemon picks a random 64-hex name, which no other
     // tenant's scoped reference can ever produce; it is owned by label.
-    if let Some(name) = body.name.as_deref().filter(|n| !n.is_empty()) {
+    let own = body.name.clone().filter(|n| !n.is_empty());
+    if let Some(name) = own.as_deref() {
         body.name = Some(scoped_name(&cx.tenant.id, name, "volume")?);
     }
     let driver = body
@@ -64,6 +65,18 @@ fn create(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         mounts::check_driver_opts(p, opts, "DriverOpts", en)?;
         if driver == "local" {
             bounds::volume_create(&cx.policy.volumes, opts, "DriverOpts", en)?;
+        }
+    }
+    // a named local volume without options lives on the operator's shared
+    // backend, if the policy names one (a daemon-named one cannot: its
+    // directory would need the name it has not got yet)
+    let plain = driver == "local" && body.driver_opts.as_ref().is_none_or(|o| o.is_empty());
+    if let (true, Some(name)) = (plain, own.as_deref()) {
+        if let Some(opts) =
+            crate::rules::backend::driver_opts(&cx.policy.volumes, &cx.tenant.id, name)
+        {
+            body.driver = Some("local".into());
+            body.driver_opts = Some(opts);
         }
     }
     claim_labels(&mut body.labels, &cx.tenant.id, "Labels")?;

@@ -91,12 +91,27 @@ pub struct HealthBounds {
 }
 
 /// `volumes.*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumesParams {
     /// `volumes.tmpfs`: whether `local` volumes of type tmpfs are allowed.
     pub allow_tmpfs: bool,
     /// Their `o=size=`, in bytes: injected when absent, ceiling.
     pub tmpfs_size: Limit,
+    /// The operator's shared NFS backend (`volumes.nfs`): every named
+    /// volume of a tenant lives there, in the tenant's own directory, so
+    /// that a service's tasks find it on any node.
+    pub nfs: Option<NfsBackend>,
+}
+
+/// An NFS export every node of the cluster can mount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NfsBackend {
+    /// Server address (a host name or IP address).
+    pub server: String,
+    /// The export's absolute path (`/srv/fdcs`).
+    pub export: String,
+    /// Mount options besides `addr=` (`nfsvers=4.1,soft`).
+    pub options: String,
 }
 
 impl Default for BoundsParams {
@@ -149,6 +164,7 @@ impl Default for VolumesParams {
                 default: 64 * MI,
                 max: 256 * MI,
             },
+            nfs: None,
         }
     }
 }
@@ -265,6 +281,58 @@ pub(super) fn volumes(raw: RawVolumes, errs: Errs<'_>) -> Result<VolumesParams, 
             "tmpfs volume size",
             errs,
         )?,
+        nfs: raw.nfs.map(|n| nfs(n, errs)).transpose()?,
+    })
+}
+
+/// `volumes.nfs`: what fdcs writes into driver options must read as one
+/// server, one absolute path and plain options.
+fn nfs(raw: Spanned<super::schema::RawNfs>, errs: Errs<'_>) -> Result<NfsBackend, PolicyError> {
+    let n = &raw.value;
+    let plain = |s: &str, extra: &[u8]| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b) || extra.contains(&b))
+    };
+    if !plain(&n.server, b"[]") {
+        return Err(errs.at(
+            Pos::of(&raw),
+            format!(
+                "nfs server `{}` must be a host name or an IP address",
+                n.server
+            ),
+        ));
+    }
+    let path_ok = n.export.starts_with('/')
+        && plain(&n.export, b"/")
+        && !n.export.split('/').any(|seg| seg == "..");
+    if !path_ok {
+        return Err(errs.at(
+            Pos::of(&raw),
+            format!(
+                "nfs export `{}` must be an absolute path without `..`",
+                n.export
+            ),
+        ));
+    }
+    let options = n.options.clone().unwrap_or_default();
+    let options_ok = options.is_empty()
+        || (plain(&options, b",=")
+            && !options
+                .split(',')
+                .any(|o| o.trim().to_ascii_lowercase().starts_with("addr=")));
+    if !options_ok {
+        return Err(errs.at(
+            Pos::of(&raw),
+            format!(
+                "nfs options `{options}` must be plain mount options (fdcs writes addr= itself)"
+            ),
+        ));
+    }
+    Ok(NfsBackend {
+        server: n.server.clone(),
+        export: n.export.trim_end_matches('/').to_string(),
+        options,
     })
 }
 

@@ -234,6 +234,16 @@ pub(crate) struct RawHealth {
 pub(crate) struct RawVolumes {
     #[serde(default)]
     pub(crate) tmpfs: RawVolumeTmpfs,
+    pub(crate) nfs: Option<Spanned<RawNfs>>,
+}
+
+/// `rules.volumes.nfs`: the operator's shared backend.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct RawNfs {
+    pub(crate) server: String,
+    pub(crate) export: String,
+    pub(crate) options: Option<String>,
 }
 
 /// `rules.volumes.tmpfs`.

@@ -127,12 +127,19 @@ fn default_network(cx: &Ctx<'_>, name: &str) -> Prelude {
     }
 }
 
-/// The request that creates a named volume with the tenant's owner label.
+/// The request that creates a named volume with the tenant's owner label
+/// (on the policy's shared backend, if it names one).
 pub(in crate::judge) fn volume_prelude(cx: &Ctx<'_>, engine: &str) -> Prelude {
+    let mut body = json!({ "Name": engine, "Labels": { OWNER_LABEL: cx.tenant.id.as_str() } });
+    let own = crate::tenancy::tenant_name(&cx.tenant.id, engine).unwrap_or(engine);
+    if let Some(opts) = crate::rules::backend::driver_opts(&cx.policy.volumes, &cx.tenant.id, own) {
+        body["Driver"] = json!("local");
+        body["DriverOpts"] = json!(opts);
+    }
     Prelude {
         method: "POST".into(),
         path: cx.versioned("/volumes/create"),
-        body: json!({ "Name": engine, "Labels": { OWNER_LABEL: cx.tenant.id.as_str() } }),
+        body,
     }
 }
 

@@ -405,6 +405,22 @@ fn scope_volume_mount(cx: &Ctx<'_>, m: &mut crate::decode::Mount) -> Result<(), 
         m.source = Some(scoped_name(&cx.tenant.id, &source, "volume")?);
     }
     let o = m.volume_options.get_or_insert_with(Default::default);
+    // on the operator's shared backend, so that every node a task lands on
+    // mounts the same volume (a tenant's own options were judged above)
+    let given = o
+        .driver_config
+        .as_ref()
+        .is_some_and(|d| d.options.as_ref().is_some_and(|x| !x.is_empty()));
+    if !source.is_empty() && !given {
+        if let Some(opts) =
+            crate::rules::backend::driver_opts(&cx.policy.volumes, &cx.tenant.id, &source)
+        {
+            o.driver_config = Some(crate::decode::Driver {
+                name: Some("local".into()),
+                options: Some(opts),
+            });
+        }
+    }
     claim_labels(
         &mut o.labels,
         &cx.tenant.id,
