@@ -500,7 +500,7 @@ mod tests {
         }
         let deny = VolumesParams {
             allow_tmpfs: false,
-            ..p
+            ..p.clone()
         };
         let mut o = vol(&[("type", "tmpfs"), ("o", "size=1m")]);
         assert_eq!(volume(&deny, &mut o, "DriverOpts").unwrap_err().status, 403);
