@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 pub struct Dockerd {
     dir: PathBuf,
     child: Option<Child>,
+    loopback: bool,
 }
 
 impl Dockerd {
@@ -46,7 +47,26 @@ impl Dockerd {
     /// so there it panics instead of skipping.
     #[track_caller]
     pub fn throwaway(label: &str) -> Option<(Dockerd, PathBuf)> {
-        if let Err(why) = Dockerd::possible() {
+        Dockerd::throwaway_with(label, false)
+    }
+
+    /// Like [`Dockerd::throwaway`], with the namespace's loopback up
+    /// ([`Dockerd::with_loopback`]; needs `ip`).
+    #[track_caller]
+    pub fn throwaway_loopback(label: &str) -> Option<(Dockerd, PathBuf)> {
+        Dockerd::throwaway_with(label, true)
+    }
+
+    #[track_caller]
+    fn throwaway_with(label: &str, loopback: bool) -> Option<(Dockerd, PathBuf)> {
+        let possible = Dockerd::possible().and_then(|()| {
+            if loopback {
+                Dockerd::loopback_possible()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(why) = possible {
             eprintln!("skipped: cannot run a throwaway dockerd ({why})");
             assert!(
                 !crate::engine_required(),
@@ -56,6 +76,7 @@ impl Dockerd {
         }
         let dir = crate::scratch_dir(label);
         let mut d = Dockerd::new(&dir);
+        d.loopback = loopback;
         if let Err(why) = d.start() {
             panic!("throwaway dockerd in {}: {why}", dir.display());
         }
@@ -68,7 +89,35 @@ impl Dockerd {
         Dockerd {
             dir: dir.to_path_buf(),
             child: None,
+            loopback: false,
         }
+    }
+
+    /// Brings the namespace's `lo` up before dockerd starts (on every
+    /// start): a fresh network namespace has it down, and a Swarm manager
+    /// advertising 127.0.0.1 needs it.
+    pub fn with_loopback(mut self) -> Dockerd {
+        self.loopback = true;
+        self
+    }
+
+    /// Whether `ip` (iproute2) is there for [`Dockerd::with_loopback`].
+    pub fn loopback_possible() -> Result<(), String> {
+        let found = Command::new("sh")
+            .args(["-c", "command -v ip"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if found.status.success() {
+            Ok(())
+        } else {
+            Err("no ip (iproute2) on PATH".to_owned())
+        }
+    }
+
+    /// The pid of the running dockerd (`unshare` and the loopback shell
+    /// exec it, so it is the child's), `None` when stopped.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Its socket as `docker -H` and `serve --upstream` take it.
@@ -88,8 +137,13 @@ impl Dockerd {
             .open(self.dir.join("dockerd.log"))
             .map_err(|e| e.to_string())?;
         let log2 = log.try_clone().map_err(|e| e.to_string())?;
-        let child = Command::new("unshare")
-            .args(["--net", "--", "dockerd", "--data-root"])
+        let mut c = Command::new("unshare");
+        c.args(["--net", "--"]);
+        if self.loopback {
+            c.args(["sh", "-c", "ip link set lo up && exec \"$@\"", "sh"]);
+        }
+        let child = c
+            .args(["dockerd", "--data-root"])
             .arg(self.dir.join("data"))
             .arg("--exec-root")
             .arg(self.dir.join("exec"))

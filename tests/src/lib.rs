@@ -27,6 +27,8 @@
 //! machine's engine: they start a second, throwaway dockerd (as root, in a
 //! network namespace of its own, see [`dockerd`]) with its own `serve`.
 //! Without root or `dockerd` they skip, unless CI requires the suite.
+//! The swarm suite runs the same way on a throwaway single-node Swarm
+//! ([`swarm`]).
 #![forbid(unsafe_code)]
 // This crate is a test harness: a failed expectation is reported by
 // panicking, exactly like `assert!` in a test.
@@ -44,6 +46,7 @@ pub mod http;
 pub mod isolation;
 pub mod proxy;
 pub mod registry;
+pub mod swarm;
 pub mod tenant;
 
 pub use cmd::Out;
