@@ -1,0 +1,94 @@
+//! The Swarm bodies (`swarm.ServiceSpec`, `SecretSpec`, `ConfigSpec`) through
+//! the Go-exact decoder. The bodies here are hand-written in the shape the
+//! docker CLI sends (not yet captured from a live CLI: issue 14 follow-up).
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test binary: helpers fail loudly by design"
+)]
+
+use fdcs_policy::decode::{decode, encode, ConfigSpec, DecodeErrorKind, SecretSpec, ServiceSpec};
+use serde_json::{json, Value};
+
+fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(body: &Value) {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let model: T = decode(&bytes).unwrap_or_else(|e| panic!("{e:?}: {body}"));
+    assert_eq!(&encode(&model), body);
+}
+
+fn service_create() -> Value {
+    json!({
+        "Name": "web",
+        "Labels": {"a": "b"},
+        "TaskTemplate": {
+            "ContainerSpec": {
+                "Image": "busybox:latest",
+                "Args": ["sleep", "1000"],
+                "Env": ["A=1"],
+                "Init": false,
+                "Mounts": [
+                    {"Type": "volume", "Source": "data", "Target": "/data"},
+                    {"Type": "tmpfs", "Target": "/t"}
+                ],
+                "Healthcheck": {"Test": ["CMD-SHELL", "true"]},
+                "Secrets": [{"File": {"Name": "s", "UID": "0", "GID": "0", "Mode": 292},
+                             "SecretID": "x", "SecretName": "s"}],
+                "Configs": [{"File": {"Name": "/c", "UID": "0", "GID": "0", "Mode": 292},
+                             "ConfigID": "y", "ConfigName": "c"}],
+                "Sysctls": {"net.ipv4.ip_forward": "0"},
+                "CapabilityAdd": ["CAP_NET_ADMIN"],
+                "DNSConfig": {},
+                "Isolation": "default"
+            },
+            "Resources": {
+                "Limits": {"NanoCPUs": 500000000, "MemoryBytes": 67108864},
+                "Reservations": {"MemoryBytes": 33554432}
+            },
+            "Placement": {"Constraints": ["node.role==manager"]},
+            "Networks": [{"Target": "net1"}],
+            "LogDriver": {"Name": "json-file"},
+            "ForceUpdate": 0,
+            "Runtime": "container"
+        },
+        "Mode": {"Replicated": {"Replicas": 2}},
+        "UpdateConfig": {"Parallelism": 1, "FailureAction": "pause", "Order": "stop-first"},
+        "RollbackConfig": {"Parallelism": 1, "FailureAction": "pause", "Order": "stop-first"},
+        "EndpointSpec": {"Mode": "vip", "Ports": [
+            {"Protocol": "tcp", "TargetPort": 80, "PublishedPort": 8080, "PublishMode": "ingress"},
+            {"Protocol": "tcp", "TargetPort": 80, "PublishMode": "host"}
+        ]}
+    })
+}
+
+#[test]
+fn service_spec_roundtrips() {
+    roundtrip::<ServiceSpec>(&service_create());
+}
+
+#[test]
+fn secret_and_config_specs_roundtrip() {
+    roundtrip::<SecretSpec>(&json!({"Name": "s", "Labels": {"k": "v"}, "Data": "aGk="}));
+    roundtrip::<ConfigSpec>(&json!({"Name": "c", "Data": "aGk="}));
+}
+
+#[test]
+fn case_folded_task_template_reaches_its_field() {
+    let s: ServiceSpec =
+        decode(br#"{"taskTemplate":{"containerspec":{"IMAGE":"busybox"}}}"#).unwrap();
+    let v = encode(&s);
+    assert_eq!(v["TaskTemplate"]["ContainerSpec"]["Image"], "busybox");
+}
+
+#[test]
+fn duplicate_key_last_wins() {
+    let s: ServiceSpec = decode(br#"{"Name":"a","Name":"b"}"#).unwrap();
+    assert_eq!(encode(&s)["Name"], "b");
+}
+
+#[test]
+fn unknown_field_is_refused_by_name() {
+    let e = decode::<ServiceSpec>(br#"{"TaskTemplate":{"ContainerSpec":{"Privileged":true}}}"#)
+        .unwrap_err();
+    assert_eq!(e.kind, DecodeErrorKind::UnknownField);
+    assert!(e.path.contains("Privileged"), "{}", e.path);
+}
