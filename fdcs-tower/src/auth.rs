@@ -14,10 +14,11 @@ mod keystone;
 mod tenants_file;
 mod time;
 
-pub use keystone::{KeystoneAuth, KeystoneConfig, ServiceCredentials};
+pub use keystone::{KeystoneAuth, KeystoneConfig, Roles, ServiceCredentials};
 pub use tenants_file::{TenantCredentials, TenantsAuth, TenantsError};
 
 use crate::error::Rejection;
+use fdcs_policy::Denial;
 use fdcs_policy::{RuleId, Tenant, TenantId};
 use http::HeaderMap;
 use std::future::Future;
@@ -50,17 +51,62 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// What a request does, as far as identity roles go
+/// ([`fdcs_policy::route::Endpoint::is_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Changes nothing and runs nothing (a `reader` may).
+    Read,
+    /// Anything else, and anything the router does not know.
+    Write,
+}
+
 /// Turns presented credentials into a tenant. Implementations must fail
 /// closed: any doubt is a [`Rejection`], never a tenant.
 pub trait Authenticate: Send + Sync + 'static {
     /// Checks the credentials.
     fn authenticate<'a>(&'a self, creds: &'a Credentials) -> AuthFuture<'a>;
+
+    /// Checks the credentials for a request that does `access`: an
+    /// authenticator that knows roles (Keystone) also refuses a token whose
+    /// roles do not allow it (403, `auth.role`). By default roles play no
+    /// part.
+    fn authenticate_for<'a>(&'a self, creds: &'a Credentials, access: Access) -> AuthFuture<'a> {
+        let _ = access;
+        self.authenticate(creds)
+    }
+
+    /// Headers to add to a refusal of this authenticator's (a 401's
+    /// `WWW-Authenticate`, a 503's `Retry-After`). None by default.
+    fn refusal_headers(&self, rejection: &Rejection, headers: &mut HeaderMap) {
+        let _ = (rejection, headers);
+    }
 }
 
 impl<A: Authenticate + ?Sized> Authenticate for Arc<A> {
     fn authenticate<'a>(&'a self, creds: &'a Credentials) -> AuthFuture<'a> {
         (**self).authenticate(creds)
     }
+    fn authenticate_for<'a>(&'a self, creds: &'a Credentials, access: Access) -> AuthFuture<'a> {
+        (**self).authenticate_for(creds, access)
+    }
+    fn refusal_headers(&self, rejection: &Rejection, headers: &mut HeaderMap) {
+        (**self).refusal_headers(rejection, headers);
+    }
+}
+
+/// The 403 for a token whose roles do not allow the request: names the
+/// role(s) that would (`needed`, e.g. "`member` or `admin`").
+pub(crate) fn role_denied(access: Access, needed: &str) -> Rejection {
+    let what = match access {
+        Access::Read => "reading",
+        Access::Write => "changing anything",
+    };
+    Rejection::Denied(Denial::policy(
+        RuleId::AUTH_ROLE,
+        format!("your token's roles on this project do not allow {what}: it needs the role {needed}"),
+        "ask the project's administrator for that role in Keystone, then get a new token (fdcs-policy login)",
+    ))
 }
 
 /// How to fix a missing header, shown in every 401.

@@ -458,6 +458,10 @@ mod tests {
         let mut emitted = vec![
             id(crate::auth::credentials(&http::HeaderMap::new()).unwrap_err()),
             id(crate::auth::wrong_token(&a.id)),
+            id(crate::auth::role_denied(
+                crate::auth::Access::Write,
+                "`member`",
+            )),
             // what the Keystone client and the engine client answer when
             // they cannot be reached
             id(Rejection::IdentityUnavailable("down".into())),

@@ -145,8 +145,9 @@ mod upstream;
 
 pub use audit::PeerAddr;
 pub use auth::{
-    credentials, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig,
-    ServiceCredentials, TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER, TOKEN_HEADER,
+    credentials, Access, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig,
+    Roles, ServiceCredentials, TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER,
+    TOKEN_HEADER,
 };
 pub use body::{boxed, empty, full, read_bounded, BoxError, FdcsBody, ReadError};
 pub use config::{Limits, SharedPolicy};
@@ -154,6 +155,6 @@ pub use engine::EngineService;
 pub use error::Rejection;
 pub use fair::{Limited, MAX_TENANTS};
 pub use layer::FdcsLayer;
-pub use metrics::{Metrics, VERDICTS};
+pub use metrics::{IdentityMetrics, Metrics, IDENTITY_FAILURES, VERDICTS};
 pub use service::{Fdcs, ResponseFuture};
 pub use upstream::{EngineAddr, InvalidEngineAddr, Upstream};

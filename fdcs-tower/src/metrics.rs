@@ -50,6 +50,184 @@ pub struct Metrics {
     /// `(rule, mode)` → requests allowed although they broke a rule in
     /// `warn` or `audit` mode.
     warnings: std::sync::Mutex<std::collections::BTreeMap<(String, &'static str), u64>>,
+    identity: std::sync::Arc<IdentityMetrics>,
+}
+
+/// The labels of `fdcs_identity_failures_total{kind}`: why a token was
+/// refused (401: `unknown-token`, `expired`, `unscoped`, `wrong-project`;
+/// 403: `role`) or why Keystone could not say (503: `unreachable`,
+/// `timeout`, `status`, `bad-answer`, `service-login`, `busy`).
+pub const IDENTITY_FAILURES: [&str; 11] = [
+    "unknown-token",
+    "expired",
+    "unscoped",
+    "wrong-project",
+    "role",
+    "unreachable",
+    "timeout",
+    "status",
+    "bad-answer",
+    "service-login",
+    "busy",
+];
+
+/// The labels of `fdcs_identity_cache_total{result}`.
+const CACHE_RESULTS: [&str; 3] = ["hit", "negative-hit", "miss"];
+
+/// What the identity service (Keystone) did: validations sent and how long
+/// they took, cache hits and misses, failures by kind, the service
+/// account's logins and whether Keystone answers.
+#[derive(Debug, Default)]
+pub struct IdentityMetrics {
+    validations: AtomicU64,
+    buckets: [AtomicU64; 10],
+    sum_micros: AtomicU64,
+    cache: [AtomicU64; 3],
+    failures: [AtomicU64; 11],
+    logins_ok: AtomicU64,
+    logins_failed: AtomicU64,
+    /// 1: up (or not yet asked), 0: the last call had no answer.
+    down: AtomicU64,
+}
+
+impl IdentityMetrics {
+    /// One validation sent to Keystone, answered (or not) after `latency`.
+    pub fn validated(&self, latency: Duration) {
+        self.validations.fetch_add(1, Relaxed);
+        let secs = latency.as_secs_f64();
+        for (b, c) in BUCKETS.iter().zip(self.buckets.iter()) {
+            if secs <= *b {
+                c.fetch_add(1, Relaxed);
+            }
+        }
+        self.sum_micros.fetch_add(
+            u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+            Relaxed,
+        );
+    }
+
+    /// Validations sent to Keystone so far.
+    pub fn validations(&self) -> u64 {
+        self.validations.load(Relaxed)
+    }
+
+    /// A token cache lookup: `hit`, `negative-hit` or `miss`.
+    pub fn cache(&self, result: &str) {
+        if let Some(i) = CACHE_RESULTS.iter().position(|r| *r == result) {
+            if let Some(c) = self.cache.get(i) {
+                c.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// Cache lookups with `result` so far.
+    pub fn cache_count(&self, result: &str) -> u64 {
+        CACHE_RESULTS
+            .iter()
+            .position(|r| *r == result)
+            .and_then(|i| self.cache.get(i))
+            .map_or(0, |c| c.load(Relaxed))
+    }
+
+    /// A refusal or failure of one of [`IDENTITY_FAILURES`].
+    pub fn failed(&self, kind: &str) {
+        if let Some(i) = IDENTITY_FAILURES.iter().position(|k| *k == kind) {
+            if let Some(c) = self.failures.get(i) {
+                c.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// Failures of `kind` so far.
+    pub fn failures(&self, kind: &str) -> u64 {
+        IDENTITY_FAILURES
+            .iter()
+            .position(|k| *k == kind)
+            .and_then(|i| self.failures.get(i))
+            .map_or(0, |c| c.load(Relaxed))
+    }
+
+    /// A login (or renewal) of the proxy's service account.
+    pub fn service_login(&self, ok: bool) {
+        if ok {
+            self.logins_ok.fetch_add(1, Relaxed);
+        } else {
+            self.logins_failed.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Whether Keystone answered its last call.
+    pub fn set_up(&self, up: bool) {
+        self.down.store(u64::from(!up), Relaxed);
+    }
+
+    fn render(&self, s: &mut String) {
+        let _ = writeln!(
+            s,
+            "# HELP fdcs_identity_validations_total Token validations sent to Keystone."
+        );
+        let _ = writeln!(s, "# TYPE fdcs_identity_validations_total counter");
+        let _ = writeln!(s, "fdcs_identity_validations_total {}", self.validations());
+        let _ = writeln!(s, "# HELP fdcs_identity_validation_duration_seconds Time Keystone took to validate a token.");
+        let _ = writeln!(
+            s,
+            "# TYPE fdcs_identity_validation_duration_seconds histogram"
+        );
+        for (b, c) in BUCKETS.iter().zip(self.buckets.iter()) {
+            let _ = writeln!(
+                s,
+                "fdcs_identity_validation_duration_seconds_bucket{{le=\"{b}\"}} {}",
+                c.load(Relaxed)
+            );
+        }
+        let n = self.validations();
+        let _ = writeln!(
+            s,
+            "fdcs_identity_validation_duration_seconds_bucket{{le=\"+Inf\"}} {n}"
+        );
+        let sum = self.sum_micros.load(Relaxed) as f64 / 1e6;
+        let _ = writeln!(s, "fdcs_identity_validation_duration_seconds_sum {sum}");
+        let _ = writeln!(s, "fdcs_identity_validation_duration_seconds_count {n}");
+        let _ = writeln!(s, "# HELP fdcs_identity_cache_total Token cache lookups (negative-hit: a token Keystone refused moments ago).");
+        let _ = writeln!(s, "# TYPE fdcs_identity_cache_total counter");
+        for (r, c) in CACHE_RESULTS.iter().zip(self.cache.iter()) {
+            let _ = writeln!(
+                s,
+                "fdcs_identity_cache_total{{result=\"{r}\"}} {}",
+                c.load(Relaxed)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "# HELP fdcs_identity_failures_total Tokens refused and Keystone failures, by kind."
+        );
+        let _ = writeln!(s, "# TYPE fdcs_identity_failures_total counter");
+        for (k, c) in IDENTITY_FAILURES.iter().zip(self.failures.iter()) {
+            let _ = writeln!(
+                s,
+                "fdcs_identity_failures_total{{kind=\"{k}\"}} {}",
+                c.load(Relaxed)
+            );
+        }
+        let _ = writeln!(s, "# HELP fdcs_identity_service_logins_total Logins and renewals of the proxy's Keystone service account.");
+        let _ = writeln!(s, "# TYPE fdcs_identity_service_logins_total counter");
+        let _ = writeln!(
+            s,
+            "fdcs_identity_service_logins_total{{result=\"ok\"}} {}",
+            self.logins_ok.load(Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "fdcs_identity_service_logins_total{{result=\"failed\"}} {}",
+            self.logins_failed.load(Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP fdcs_identity_up Whether the identity service answered its last call."
+        );
+        let _ = writeln!(s, "# TYPE fdcs_identity_up gauge");
+        let _ = writeln!(s, "fdcs_identity_up {}", 1 - self.down.load(Relaxed).min(1));
+    }
 }
 
 /// Most distinct rule ids counted in `fdcs_denials_total`; the rest count as
@@ -138,6 +316,12 @@ impl Metrics {
     /// Requests being handled now (`fdcs_in_flight_requests`).
     pub fn in_flight(&self) -> u64 {
         self.in_flight.load(Relaxed)
+    }
+
+    /// The identity service's counters, rendered with these (give them to
+    /// [`crate::KeystoneAuth::with_metrics`]).
+    pub fn identity(&self) -> std::sync::Arc<IdentityMetrics> {
+        std::sync::Arc::clone(&self.identity)
     }
 
     /// Records a reload attempt.
@@ -236,6 +420,7 @@ impl Metrics {
                 "fdcs_policy_warnings_total{{rule=\"{rule}\",mode=\"{mode}\"}} {n}"
             );
         }
+        self.identity.render(&mut s);
         s
     }
 }

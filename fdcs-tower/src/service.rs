@@ -1,7 +1,7 @@
 //! [`Fdcs`]: the service the layer produces — DESIGN.md "Flow of one request".
 
 use crate::audit::{Audit, PeerAddr, REQUEST_ID};
-use crate::auth::{credentials, Authenticate};
+use crate::auth::{credentials, Access, Authenticate};
 use crate::body::{boxed, discard, full, read_bounded, BoxError, FdcsBody};
 
 /// How much of a denied upload is read and thrown away before answering.
@@ -131,7 +131,11 @@ where
                 // (the audit line keeps the decision)
                 Rejection::Upstream(_) => "error",
             };
-            rej.into_response()
+            let mut headers = http::HeaderMap::new();
+            shared.auth.refusal_headers(&rej, &mut headers);
+            let mut resp = rej.into_response();
+            resp.headers_mut().extend(headers);
+            resp
         }
     };
     let mut resp = fair::hold(resp, ticket);
@@ -160,7 +164,15 @@ where
     // 1 authenticate
     let creds = credentials(req.headers())?;
     audit.tenant = Some(creds.tenant.to_string());
-    let tenant = shared.auth.authenticate(&creds).await?;
+    // what identity roles must allow: unknown routes count as writes
+    let read = fdcs_policy::route::route(
+        req.method().as_str(),
+        req.uri().path(),
+        shared.policy.load().min_api_version,
+    )
+    .is_ok_and(|m| m.endpoint.is_read());
+    let access = if read { Access::Read } else { Access::Write };
+    let tenant = shared.auth.authenticate_for(&creds, access).await?;
 
     // 1b the tenant's fair share: counted from here, never before (fair.rs);
     // answers read whole while judging are charged to its budget

@@ -9,8 +9,16 @@
 )]
 
 use bytes::Bytes;
+use fdcs_policy::Policy;
 use fdcs_policy::TenantId;
-use fdcs_tower::{Authenticate, Credentials, KeystoneAuth, KeystoneConfig, ServiceCredentials};
+use fdcs_tower::{
+    Access, Authenticate, Credentials, FdcsBody, FdcsLayer, KeystoneAuth, KeystoneConfig,
+    ServiceCredentials, SharedPolicy,
+};
+use std::convert::Infallible;
+use tower::{Layer, ServiceExt};
+
+mod support;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -18,6 +26,7 @@ use hyper_util::rt::TokioIo;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use support::Fake;
 
 /// Service logins seen by every fake Keystone of this test binary.
 static LOGINS: AtomicUsize = AtomicUsize::new(0);
@@ -99,13 +108,25 @@ async fn answer(req: Request<Incoming>, validations: &AtomicUsize) -> Response<F
                 .get("x-subject-token")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if let Some(project) = subject.strip_prefix("good-") {
+            // a validation takes a moment, so that concurrent requests overlap
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let roles = |project: &str, roles: &str| {
                 resp(
                     200,
                     format!(
-                        r#"{{"token":{{"expires_at":"{future}","project":{{"id":"{project}"}}}}}}"#
+                        r#"{{"token":{{"expires_at":"{future}","project":{{"id":"{project}"}},"roles":[{roles}]}}}}"#
                     ),
                 )
+            };
+            if let Some(project) = subject.strip_prefix("good-") {
+                roles(
+                    project,
+                    r#"{"id":"m1","name":"member"},{"id":"r1","name":"reader"}"#,
+                )
+            } else if let Some(project) = subject.strip_prefix("reader-") {
+                roles(project, r#"{"id":"r1","name":"reader"}"#)
+            } else if let Some(project) = subject.strip_prefix("norole-") {
+                roles(project, r#"{"id":"x1","name":"load-balancer_observer"}"#)
             } else if subject == "old" {
                 resp(
                     200,
@@ -300,4 +321,304 @@ async fn a_burst_of_first_requests_logs_the_service_in_once() {
         "{} logins",
         LOGINS.load(Ordering::SeqCst) - before
     );
+}
+
+#[tokio::test]
+async fn roles_come_with_the_token_reader_reads_member_writes() {
+    let (url, validations) = fake_keystone().await;
+    let a = auth(url, Duration::from_secs(2));
+    let reader = creds("reader-alpha", "alpha");
+    a.authenticate_for(&reader, Access::Read).await.unwrap();
+    let e = a
+        .authenticate_for(&reader, Access::Write)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), StatusCode::FORBIDDEN);
+    assert_eq!(e.rule().unwrap().as_str(), "auth.role");
+    assert!(e.to_string().contains("`member` or `admin`"), "{e}");
+    // the roles were cached with the token: one validation for both
+    assert_eq!(validations.load(Ordering::SeqCst), 1);
+    let member = creds("good-alpha", "alpha");
+    a.authenticate_for(&member, Access::Write).await.unwrap();
+    let none = creds("norole-alpha", "alpha");
+    let e = a.authenticate_for(&none, Access::Read).await.unwrap_err();
+    assert_eq!(e.status(), StatusCode::FORBIDDEN);
+    assert!(
+        e.to_string().contains("`reader`, `member` or `admin`"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn a_thousand_requests_with_one_garbage_token_validate_it_once() {
+    let (url, validations) = fake_keystone().await;
+    let a = Arc::new(auth(url, Duration::from_secs(2)));
+    let m = a.metrics();
+    // 500 at once, then 500 one after the other
+    let mut tasks = Vec::new();
+    for _ in 0..500 {
+        let a = Arc::clone(&a);
+        tasks.push(tokio::spawn(async move {
+            a.authenticate(&creds("garbage", "alpha")).await
+        }));
+    }
+    for t in tasks {
+        let e = t.await.unwrap().unwrap_err();
+        assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+    }
+    for _ in 0..500 {
+        let e = a
+            .authenticate(&creds("garbage", "alpha"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+    }
+    let n = validations.load(Ordering::SeqCst);
+    eprintln!("1000 garbage requests: {n} validation(s) at Keystone");
+    assert!(n <= 2, "{n} validations");
+    assert_eq!(m.validations(), n as u64);
+    assert!(m.cache_count("negative-hit") >= 500);
+    assert_eq!(m.failures("unknown-token"), n as u64);
+}
+
+#[tokio::test]
+async fn the_negative_cache_forgets_after_its_ttl() {
+    let (url, validations) = fake_keystone().await;
+    let mut cfg = KeystoneConfig::new(url, service());
+    cfg.negative_ttl = Duration::from_millis(100);
+    let a = KeystoneAuth::new(cfg, None);
+    for _ in 0..10 {
+        a.authenticate(&creds("garbage", "alpha"))
+            .await
+            .unwrap_err();
+    }
+    assert_eq!(validations.load(Ordering::SeqCst), 1);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    a.authenticate(&creds("garbage", "alpha"))
+        .await
+        .unwrap_err();
+    assert_eq!(validations.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn concurrent_validations_are_bounded() {
+    // 64 distinct tokens at once, at most 4 validations in flight
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (url, _) = fake_keystone().await;
+    let upstream = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/v3")
+        .to_string();
+    let now = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    // a counting relay in front of the fake Keystone
+    {
+        let (now, peak) = (Arc::clone(&now), Arc::clone(&peak));
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let (now, peak, upstream) = (Arc::clone(&now), Arc::clone(&peak), upstream.clone());
+                tokio::spawn(async move {
+                    let mut u = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                    let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(n, Ordering::SeqCst);
+                    let _ = tokio::io::copy_bidirectional(&mut s, &mut u).await;
+                    now.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+    }
+    let mut cfg = KeystoneConfig::new(format!("http://{addr}"), service());
+    cfg.max_concurrent = 4;
+    let a = Arc::new(KeystoneAuth::new(cfg, None));
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let a = Arc::clone(&a);
+        tasks.push(tokio::spawn(async move {
+            a.authenticate(&creds(&format!("good-t{i}"), &format!("t{i}")))
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    // connections are pooled: at most the permits (plus the service login)
+    let p = peak.load(Ordering::SeqCst);
+    eprintln!("peak connections to Keystone: {p}");
+    assert!(p <= 5, "{p} connections at once");
+}
+
+fn keystone_layer(a: KeystoneAuth) -> FdcsLayer {
+    FdcsLayer::new(
+        SharedPolicy::new(Policy::embedded_default().unwrap()),
+        Arc::new(a),
+    )
+}
+
+async fn through(
+    layer: &FdcsLayer,
+    fake: &Fake,
+    method: &str,
+    target: &str,
+    token: &str,
+) -> (StatusCode, http::HeaderMap, String) {
+    let r = Request::builder()
+        .method(method)
+        .uri(target)
+        .header("content-type", "application/json")
+        .header("x-auth-token", token)
+        .header("x-auth-tenantid", "alpha")
+        .body(Full::new(Bytes::from(if method == "POST" {
+            "{\"Image\":\"busybox\"}"
+        } else {
+            ""
+        })))
+        .unwrap();
+    let resp: Response<FdcsBody> = layer
+        .layer(fake.clone())
+        .oneshot(r)
+        .await
+        .unwrap_or_else(|e: Infallible| match e {});
+    let (parts, body) = resp.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn through_the_layer_a_reader_lists_but_cannot_create() {
+    let (url, _) = fake_keystone().await;
+    let layer = keystone_layer(auth(url, Duration::from_secs(2)));
+    let fake = Fake::new(|_, _| (200, "[]".into()));
+    let (status, _, body) = through(
+        &layer,
+        &fake,
+        "GET",
+        "/v1.43/containers/json",
+        "reader-alpha",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = through(
+        &layer,
+        &fake,
+        "POST",
+        "/v1.43/containers/create",
+        "reader-alpha",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let msg = v["message"].as_str().unwrap();
+    assert!(
+        msg.contains("rule auth.role") && msg.contains("`member`"),
+        "{msg}"
+    );
+    // attach and exec are writes
+    let (status, _, _) = through(
+        &layer,
+        &fake,
+        "POST",
+        "/v1.43/containers/x/attach?stream=1",
+        "reader-alpha",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = through(
+        &layer,
+        &fake,
+        "POST",
+        "/v1.43/containers/x/exec",
+        "reader-alpha",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // nothing the reader was refused reached the engine
+    assert!(fake
+        .seen()
+        .iter()
+        .all(|s| !s.target.contains("create") && !s.target.contains("exec")));
+}
+
+#[tokio::test]
+async fn a_401_says_where_to_authenticate_and_a_503_when_to_retry() {
+    let (url, _) = fake_keystone().await;
+    let layer = keystone_layer(auth(url.clone(), Duration::from_secs(2)));
+    let fake = Fake::new(|_, _| (200, "[]".into()));
+    let (status, headers, _) =
+        through(&layer, &fake, "GET", "/v1.43/containers/json", "garbage").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        headers["www-authenticate"].to_str().unwrap(),
+        format!("Keystone uri=\"{url}\"")
+    );
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    let layer = keystone_layer(auth(format!("http://{addr}"), Duration::from_secs(2)));
+    let (status, headers, body) =
+        through(&layer, &fake, "GET", "/v1.43/containers/json", "good-alpha").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers["retry-after"].to_str().unwrap(), "5");
+}
+
+#[tokio::test]
+async fn an_outage_shows_in_the_metrics_and_the_recovery_too() {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (url, _) = fake_keystone().await;
+    let upstream = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/v3")
+        .to_string();
+    let open = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let open = Arc::clone(&open);
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                if !open.load(Ordering::SeqCst) {
+                    drop(s);
+                    continue;
+                }
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let mut u = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut s, &mut u).await;
+                });
+            }
+        });
+    }
+    let a = auth(format!("http://{addr}"), Duration::from_secs(2));
+    let m = a.metrics();
+    let e = a
+        .authenticate(&creds("good-alpha", "alpha"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE, "{e}");
+    let metrics = fdcs_tower::Metrics::default();
+    let _ = metrics; // the layer's own exposition renders these counters too
+    assert!(m.failures("unreachable") + m.failures("bad-answer") >= 1);
+    open.store(true, Ordering::SeqCst);
+    a.authenticate(&creds("good-alpha", "alpha")).await.unwrap();
+}
+
+#[test]
+fn the_identity_counters_are_in_the_exposition() {
+    let m = fdcs_tower::Metrics::default();
+    m.identity().cache("miss");
+    m.identity().failed("unknown-token");
+    m.identity().validated(Duration::from_millis(3));
+    let text = m.render();
+    for line in [
+        "fdcs_identity_validations_total 1",
+        "fdcs_identity_cache_total{result=\"miss\"} 1",
+        "fdcs_identity_failures_total{kind=\"unknown-token\"} 1",
+        "fdcs_identity_validation_duration_seconds_bucket{le=\"0.005\"} 1",
+        "fdcs_identity_up 1",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
 }

@@ -127,6 +127,60 @@ pub enum Group {
 }
 
 impl Endpoint {
+    /// Whether the endpoint only reads: it changes nothing on the engine and
+    /// runs nothing in a container (what Keystone's `reader` role may do).
+    /// Lists, inspects, logs, stats, events, archives read out of a
+    /// container, exports and `wait`. Attach and exec are writes: they put
+    /// input into a running process. A registry search or login, sessions,
+    /// gRPC and administration are writes too (the daemon acts for the caller).
+    pub fn is_read(self) -> bool {
+        use Endpoint as E;
+        matches!(
+            self,
+            E::ContainerList
+                | E::ContainerInspect
+                | E::ContainerTop
+                | E::ContainerLogs
+                | E::ContainerChanges
+                | E::ContainerExport
+                | E::ContainerStats
+                | E::ContainerWait
+                | E::ContainerArchiveInfo
+                | E::ContainerArchive
+                | E::ExecInspect
+                | E::ImageList
+                | E::ImageInspect
+                | E::ImageHistory
+                | E::ImageGet
+                | E::ImageGetAll
+                | E::DistributionInspect
+                | E::ImageAttestations
+                | E::NetworkList
+                | E::NetworkInspect
+                | E::VolumeList
+                | E::VolumeInspect
+                | E::SystemInfo
+                | E::SystemVersion
+                | E::SystemPing
+                | E::SystemPingHead
+                | E::SystemEvents
+                | E::SystemDataUsage
+                | E::SwarmInspect
+                | E::ServiceList
+                | E::ServiceInspect
+                | E::ServiceLogs
+                | E::TaskList
+                | E::TaskInspect
+                | E::TaskLogs
+                | E::SecretList
+                | E::SecretInspect
+                | E::ConfigList
+                | E::ConfigInspect
+                | E::NodeList
+                | E::NodeInspect
+        )
+    }
+
     /// The swagger operation id (the group name for administration), used
     /// in CEL `match.endpoints`, messages and audit lines. Static, because
     /// it is read on every request.
@@ -228,5 +282,142 @@ impl Endpoint {
             Endpoint::Admin(Group::Grpc) => "Grpc",
             Endpoint::Admin(Group::Other) => "Other",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Endpoint as E, Group};
+
+    fn split(family: &[E]) -> (Vec<&'static str>, Vec<&'static str>) {
+        let reads = family.iter().filter(|e| e.is_read()).map(|e| e.name());
+        let writes = family.iter().filter(|e| !e.is_read()).map(|e| e.name());
+        (reads.collect(), writes.collect())
+    }
+
+    #[test]
+    fn containers_read_logs_and_stats_but_attach_is_a_write() {
+        let (r, w) = split(&[
+            E::ContainerList,
+            E::ContainerInspect,
+            E::ContainerLogs,
+            E::ContainerStats,
+            E::ContainerTop,
+            E::ContainerArchive,
+            E::ContainerWait,
+            E::ContainerCreate,
+            E::ContainerStart,
+            E::ContainerAttach,
+            E::ContainerAttachWebsocket,
+            E::ContainerResize,
+            E::PutContainerArchive,
+            E::ContainerDelete,
+            E::ContainerPrune,
+        ]);
+        assert_eq!(
+            r,
+            [
+                "ContainerList",
+                "ContainerInspect",
+                "ContainerLogs",
+                "ContainerStats",
+                "ContainerTop",
+                "ContainerArchive",
+                "ContainerWait"
+            ]
+        );
+        assert!(w.contains(&"ContainerAttach") && w.contains(&"ContainerAttachWebsocket"));
+    }
+
+    #[test]
+    fn exec_is_a_write_except_its_inspect() {
+        let (r, w) = split(&[
+            E::ContainerExec,
+            E::ExecStart,
+            E::ExecResize,
+            E::ExecInspect,
+        ]);
+        assert_eq!(r, ["ExecInspect"]);
+        assert_eq!(w.len(), 3);
+    }
+
+    #[test]
+    fn images_read_lists_and_inspects_but_pull_push_and_build_write() {
+        let (r, w) = split(&[
+            E::ImageList,
+            E::ImageInspect,
+            E::ImageHistory,
+            E::ImageCreate,
+            E::ImagePush,
+            E::ImageBuild,
+            E::ImageSearch,
+            E::ImageDelete,
+            E::ImageLoad,
+        ]);
+        assert_eq!(r, ["ImageList", "ImageInspect", "ImageHistory"]);
+        assert_eq!(w.len(), 6);
+    }
+
+    #[test]
+    fn networks_and_volumes_read_lists_and_inspects() {
+        let (r, w) = split(&[
+            E::NetworkList,
+            E::NetworkInspect,
+            E::NetworkCreate,
+            E::NetworkConnect,
+            E::NetworkDelete,
+            E::VolumeList,
+            E::VolumeInspect,
+            E::VolumeCreate,
+            E::VolumeDelete,
+            E::VolumePrune,
+        ]);
+        assert_eq!(
+            r,
+            [
+                "NetworkList",
+                "NetworkInspect",
+                "VolumeList",
+                "VolumeInspect"
+            ]
+        );
+        assert_eq!(w.len(), 6);
+    }
+
+    #[test]
+    fn system_reads_but_login_sessions_and_administration_write() {
+        let (r, w) = split(&[
+            E::SystemPing,
+            E::SystemPingHead,
+            E::SystemVersion,
+            E::SystemInfo,
+            E::SystemEvents,
+            E::SystemDataUsage,
+            E::SystemAuth,
+            E::Session,
+            E::Admin(Group::Swarm),
+            E::Admin(Group::Plugin),
+            E::Admin(Group::Grpc),
+        ]);
+        assert_eq!(r.len(), 6);
+        assert_eq!(w, ["SystemAuth", "Session", "Swarm", "Plugin", "Grpc"]);
+    }
+
+    #[test]
+    fn swarm_objects_read_lists_inspects_and_logs() {
+        let (r, w) = split(&[
+            E::ServiceList,
+            E::ServiceLogs,
+            E::TaskLogs,
+            E::SecretInspect,
+            E::ConfigList,
+            E::NodeList,
+            E::ServiceCreate,
+            E::ServiceUpdate,
+            E::SecretCreate,
+            E::ConfigDelete,
+        ]);
+        assert_eq!(r.len(), 6);
+        assert_eq!(w.len(), 4);
     }
 }
