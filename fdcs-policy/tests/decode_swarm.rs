@@ -92,3 +92,27 @@ fn unknown_field_is_refused_by_name() {
     assert_eq!(e.kind, DecodeErrorKind::UnknownField);
     assert!(e.path.contains("Privileged"), "{}", e.path);
 }
+
+fn captured(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/data/bodies/swarm/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn captured_service_bodies_roundtrip() {
+    for cli in ["cli28", "cli20"] {
+        for kind in [
+            "services-create",
+            "service-update-flags",
+            "service-update-scale",
+            "service-update-rollback",
+        ] {
+            roundtrip::<ServiceSpec>(&captured(&format!("{cli}-{kind}.json")));
+        }
+        roundtrip::<SecretSpec>(&captured(&format!("{cli}-secrets-create.json")));
+        roundtrip::<ConfigSpec>(&captured(&format!("{cli}-configs-create.json")));
+    }
+}
