@@ -115,4 +115,10 @@ fn captured_service_bodies_roundtrip() {
         roundtrip::<SecretSpec>(&captured(&format!("{cli}-secrets-create.json")));
         roundtrip::<ConfigSpec>(&captured(&format!("{cli}-configs-create.json")));
     }
+    // CLI 28's stack deploy sends `"Privileges":{"CredentialSpec":null,
+    // "NoNewPrivileges":false,"SELinuxContext":null}`: Go zeros, omitted.
+    let mut stack = captured("cli28-stack-deploy-services-create.json");
+    stack["TaskTemplate"]["ContainerSpec"]["Privileges"] = json!({});
+    roundtrip::<ServiceSpec>(&stack);
+    roundtrip::<SecretSpec>(&captured("cli28-stack-deploy-secrets-create.json"));
 }
