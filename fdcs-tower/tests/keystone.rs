@@ -622,3 +622,36 @@ fn the_identity_counters_are_in_the_exposition() {
         assert!(text.contains(line), "{line} in\n{text}");
     }
 }
+
+/// A user with only Keystone's `reader` role on a project reads and is
+/// refused writes (403 `auth.role`). Needs `FDCS_KEYSTONE=1` and
+/// `FDCS_KEYSTONE_READER=USER:PASSWORD:PROJECT` for such a user.
+#[tokio::test]
+async fn real_keystone_reader_role_only_reads() {
+    let reader = std::env::var("FDCS_KEYSTONE_READER").unwrap_or_default();
+    let mut parts = reader.splitn(3, ':');
+    let (Some(user), Some(pw), Some(project)) = (parts.next(), parts.next(), parts.next()) else {
+        eprintln!("skipped: set FDCS_KEYSTONE=1 and FDCS_KEYSTONE_READER=USER:PASSWORD:PROJECT");
+        return;
+    };
+    if std::env::var("FDCS_KEYSTONE").as_deref() != Ok("1") {
+        eprintln!("skipped: set FDCS_KEYSTONE=1");
+        return;
+    }
+    let url = std::env::var("FDCS_KEYSTONE_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
+    let base = url
+        .trim_end_matches('/')
+        .trim_end_matches("/v3")
+        .to_string();
+    let (token, project_id) = user_token(&base, user, pw, project).await;
+    let a = auth(url, Duration::from_secs(10));
+    let c = creds(&token, &project_id);
+    a.authenticate_for(&c, Access::Read).await.unwrap();
+    let e = a.authenticate_for(&c, Access::Write).await.unwrap_err();
+    assert_eq!(e.status(), StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e.rule().unwrap().as_str(), "auth.role");
+    let (alice, alpha) = user_token(&base, "alice", "alicepw", "alpha").await;
+    a.authenticate_for(&creds(&alice, &alpha), Access::Write)
+        .await
+        .unwrap();
+}
