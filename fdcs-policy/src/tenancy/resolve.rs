@@ -176,17 +176,21 @@ pub fn resolve_at<'f>(
 
 /// Whether `s` is a whole id of `kind`: 64 hex for the engine's own
 /// objects, 25 base-36 characters for swarm's (`identity.NewID`).
+/// A network is either: a swarm-scoped network (an overlay) has a swarm
+/// id.
 fn is_id(kind: ResourceKind, s: &str) -> bool {
-    if kind.is_swarm() {
-        s.len() == 25 && is_base36(s)
-    } else {
-        is_full_id(s)
+    let swarm_id = s.len() == 25 && is_base36(s);
+    match kind {
+        ResourceKind::Network => is_full_id(s) || swarm_id,
+        k if k.is_swarm() => swarm_id,
+        _ => is_full_id(s),
     }
 }
 
-/// Whether `s` could begin an id of `kind` (hex, or base 36 for swarm).
+/// Whether `s` could begin an id of `kind` (hex, or base 36 for swarm's,
+/// overlay networks included).
 fn is_prefix(kind: ResourceKind, s: &str) -> bool {
-    if kind.is_swarm() {
+    if kind.is_swarm() || kind == ResourceKind::Network {
         is_base36(s)
     } else {
         s.bytes().all(|b| b.is_ascii_hexdigit())

@@ -7,6 +7,8 @@ mod events;
 mod images;
 mod swarm;
 
+pub(crate) use swarm::service_spec as tenant_service_spec;
+
 pub use errors::{rewrite_error, HIDDEN_ID};
 pub use events::rewrite_event;
 

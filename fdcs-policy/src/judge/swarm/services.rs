@@ -15,7 +15,7 @@ use crate::decode::{
 };
 use crate::rules::resources::Mode;
 use crate::rules::{bounds, mounts, privileges, resources};
-use crate::tenancy::{claim_labels, engine_name, names, scoped_name, tenant_name, OWNER_LABEL};
+use crate::tenancy::{claim_labels, engine_name, names, scoped_name, OWNER_LABEL};
 use crate::{Denial, Forward, Prelude, ResourceKind, ResponsePlan, ResponseRewrite};
 
 /// The network every service of a tenant joins when it names none, in
@@ -85,18 +85,16 @@ pub(super) fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
             )));
         };
         q.remove("rollback");
-        decode(previous.to_string().as_bytes())?
+        // judged as the tenant would send it: its own names, no fdcs label
+        let mut view = previous.clone();
+        crate::tenancy::rewrite::tenant_service_spec(&cx.tenant.id, &mut view);
+        decode(view.to_string().as_bytes())?
     } else {
         decode(&cx.req.body)?
     };
-    // a service keeps its name (swarm refuses renames); the spec says it
-    // in the tenant's words, or — a previous spec — in the engine's
+    // a service keeps its name (swarm refuses renames)
     let given = spec.annotations.name.clone().unwrap_or_default();
-    let own = tenant_name(&cx.tenant.id, &given)
-        .filter(|_| rollback)
-        .unwrap_or(&given)
-        .to_string();
-    if engine_name(&cx.tenant.id, &own) != owned.name {
+    if engine_name(&cx.tenant.id, &given) != owned.name {
         return Err(Stop::Deny(Denial::daemon(
             400,
             None,

@@ -20,8 +20,9 @@ pub(super) fn service(id: &TenantId, v: &mut Value) {
     }
 }
 
-/// A `ServiceSpec` (or a `TaskSpec` under it).
-fn service_spec(id: &TenantId, spec: &mut Value) {
+/// A `ServiceSpec` as the tenant would send it: its names, no fdcs label
+/// (a spec the engine keeps, judged again before a rollback restores it).
+pub(crate) fn service_spec(id: &TenantId, spec: &mut Value) {
     unscope_string(id, spec.get_mut("Name").unwrap_or(&mut Value::Null));
     strip_labels(spec.get_mut("Labels"));
     if let Some(t) = spec.get_mut("TaskTemplate") {
