@@ -1054,3 +1054,28 @@ fn an_nfs_backend_that_would_not_read_as_one_is_refused_at_load() {
         assert!(Policy::from_yaml(&src, "nfs.yaml").is_err(), "{bad}");
     }
 }
+
+#[test]
+fn info_keeps_what_stack_deploy_needs_and_nothing_of_the_cluster() {
+    let engine = json!({"Containers": 9, "Swarm": {"LocalNodeState": "active", "NodeID": "n1",
+        "NodeAddr": "10.1.2.3", "ControlAvailable": true, "Error": "",
+        "RemoteManagers": [{"NodeID": "n1", "Addr": "10.1.2.3:2377"}],
+        "Cluster": {"ID": "c1", "TLSInfo": {"TrustRoot": "-----BEGIN CERTIFICATE-----"}}}});
+    let view = |swarm| fdcs_policy::InfoView {
+        swarm,
+        ..Default::default()
+    };
+    let on = rewrite(ResponseRewrite::Info(view(true)), "alpha", engine.clone());
+    assert_eq!(on["Swarm"]["ControlAvailable"], true);
+    assert_eq!(on["Swarm"]["LocalNodeState"], "active");
+    assert_eq!(on["Swarm"]["NodeID"], "n1");
+    let text = on.to_string();
+    for leak in ["10.1.2.3", "CERTIFICATE", "\"c1\""] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+    // swarm off: the engine's swarm does not exist for the tenant
+    let off = rewrite(ResponseRewrite::Info(view(false)), "alpha", engine);
+    assert_eq!(off["Swarm"]["ControlAvailable"], false);
+    assert_eq!(off["Swarm"]["LocalNodeState"], "inactive");
+    assert_eq!(off["Swarm"]["NodeID"], "");
+}

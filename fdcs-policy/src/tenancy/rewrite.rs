@@ -554,9 +554,14 @@ fn info(v: &Value, view: &crate::InfoView) -> Value {
         .and_then(|s| s.get("ControlAvailable"))
         .cloned()
         .unwrap_or(Value::Bool(false));
+    // the node's id is in `docker node ls` anyway (`node ps self` reads it)
+    let node = engine_swarm
+        .and_then(|s| s.get("NodeID"))
+        .cloned()
+        .unwrap_or_else(|| Value::from(""));
     out.insert(
         "Swarm".into(),
-        serde_json::json!({"LocalNodeState": state, "NodeID": "", "NodeAddr": "", "ControlAvailable": control, "Error": "", "RemoteManagers": null}),
+        serde_json::json!({"LocalNodeState": state, "NodeID": node, "NodeAddr": "", "ControlAvailable": control, "Error": "", "RemoteManagers": null}),
     );
     Value::Object(out)
 }
