@@ -4,6 +4,7 @@ mod check;
 mod completions;
 mod explain;
 mod lint;
+mod login;
 mod policy_args;
 mod rawhttp;
 mod serve;
@@ -45,6 +46,9 @@ enum Command {
     Explain(explain::Args),
     /// Serve the multi-tenant Docker endpoint.
     Serve(serve::Args),
+    /// Sign in to Keystone and write the token into the docker CLI's
+    /// config.json (HttpHeaders).
+    Login(login::Args),
     /// Show every tenant's usage against its quotas, read from the engine.
     Usage(usage::Args),
     /// Print a shell completion script (bash, zsh, fish) to stdout.
@@ -82,6 +86,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Test(a) => test::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Login(a) => login::run(a),
         Command::Usage(a) => usage::run(a),
         Command::Completions(a) => completions::run(a),
     }

@@ -9,7 +9,7 @@
 mod admin;
 mod engine_check;
 mod gauges;
-mod https;
+pub(crate) mod https;
 mod listen;
 mod load;
 mod peers;
@@ -184,6 +184,32 @@ pub(crate) struct KeystoneArgs {
     /// Seconds before Keystone counts as down (503).
     #[arg(long, default_value_t = 5, env = "FDCS_KEYSTONE_TIMEOUT")]
     keystone_timeout: u64,
+    /// Seconds a token Keystone refused is refused without asking again
+    /// (0: ask every time).
+    #[arg(long, default_value_t = 5, env = "FDCS_KEYSTONE_NEGATIVE_TTL")]
+    keystone_negative_ttl: u64,
+    /// Most token validations in flight at Keystone at once.
+    #[arg(long, default_value_t = 16, env = "FDCS_KEYSTONE_MAX_CONCURRENT")]
+    keystone_max_concurrent: usize,
+    /// Keystone roles that may only read (lists, inspects, logs, stats,
+    /// events); comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "reader",
+        env = "FDCS_KEYSTONE_READ_ROLES"
+    )]
+    keystone_read_roles: Vec<String>,
+    /// Keystone roles that may do everything the policy allows;
+    /// comma-separated. A token with none of these nor of the read roles on
+    /// its project is refused (403, rule auth.role).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "member,admin",
+        env = "FDCS_KEYSTONE_WRITE_ROLES"
+    )]
+    keystone_write_roles: Vec<String>,
 }
 
 /// TLS settings.
@@ -245,7 +271,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let sources = load::Sources::from_args(&args);
     let loaded = load::Loaded::load(&sources)?;
     let metrics = Arc::new(Metrics::default());
-    let auth = load::authenticator(&args.keystone, &loaded)?;
+    let auth = load::authenticator(&args.keystone, &loaded, metrics.identity())?;
     let limits = args
         .fair
         .limits(Limits::default().with_max_json_body(args.max_body));

@@ -26,14 +26,14 @@ const SYSTEM_CAS: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Connects over TCP, then TLS, verifying the server against `roots`.
 #[derive(Clone)]
-pub(super) struct HttpsConnector {
+pub(crate) struct HttpsConnector {
     http: HttpConnector,
     tls: TlsConnector,
 }
 
 impl HttpsConnector {
     /// Trusts the CAs in `ca` (PEM), or the system bundle.
-    pub(super) fn new(ca: Option<&Path>, timeout: Duration) -> anyhow::Result<Self> {
+    pub(crate) fn new(ca: Option<&Path>, timeout: Duration) -> anyhow::Result<Self> {
         let path = ca.unwrap_or(Path::new(SYSTEM_CAS));
         let mut roots = rustls::RootCertStore::empty();
         for c in CertificateDer::pem_file_iter(path)
@@ -93,7 +93,7 @@ impl tower::Service<Uri> for HttpsConnector {
 }
 
 /// A TLS stream the hyper client can pool.
-pub(super) struct HttpsStream(TlsStream<TcpStream>);
+pub(crate) struct HttpsStream(TlsStream<TcpStream>);
 
 impl Connection for HttpsStream {
     fn connected(&self) -> Connected {

@@ -85,7 +85,11 @@ impl Loaded {
 }
 
 /// Keystone when `--keystone-url` is given, else the tenants file.
-pub(super) fn authenticator(a: &super::KeystoneArgs, loaded: &Loaded) -> anyhow::Result<Auth> {
+pub(super) fn authenticator(
+    a: &super::KeystoneArgs,
+    loaded: &Loaded,
+    metrics: Arc<fdcs_tower::IdentityMetrics>,
+) -> anyhow::Result<Auth> {
     let Some(url) = &a.keystone_url else {
         return Ok(loaded.tenants.clone());
     };
@@ -113,13 +117,27 @@ pub(super) fn authenticator(a: &super::KeystoneArgs, loaded: &Loaded) -> anyhow:
     let mut cfg = KeystoneConfig::new(url.clone(), service);
     cfg.cache_ttl = Duration::from_secs(a.keystone_cache_ttl);
     cfg.timeout = Duration::from_secs(a.keystone_timeout.max(1));
+    cfg.negative_ttl = Duration::from_secs(a.keystone_negative_ttl);
+    cfg.max_concurrent = a.keystone_max_concurrent.max(1);
+    let names = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect()
+    };
+    cfg.roles = fdcs_tower::Roles {
+        read: names(&a.keystone_read_roles),
+        write: names(&a.keystone_write_roles),
+    };
     // the tenants file still supplies per-tenant limits
     let limits = Some(loaded.tenants.clone());
     if url.starts_with("https://") {
         let https = super::https::HttpsConnector::new(a.keystone_ca.as_deref(), cfg.timeout)?;
-        Ok(Arc::new(KeystoneAuth::with_connector(cfg, limits, https)))
+        Ok(Arc::new(
+            KeystoneAuth::with_connector(cfg, limits, https).with_metrics(metrics),
+        ))
     } else if url.starts_with("http://") {
-        Ok(Arc::new(KeystoneAuth::new(cfg, limits)))
+        Ok(Arc::new(KeystoneAuth::new(cfg, limits).with_metrics(metrics)))
     } else {
         anyhow::bail!("--keystone-url `{url}`: use http:// or https://")
     }
