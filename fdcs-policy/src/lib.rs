@@ -47,6 +47,5 @@ pub use tenant::{InvalidTenantId, RequestLimits, Tenant, TenantId, TenantLimits}
 pub use tenants::{TenantEntry, TenantsFile};
 pub use verdict::{
     Denial, Facts, Forward, ImageFacts, InfoView, NodePool, Obligation, Owned, Prelude, PullClaim,
-    ServiceFacts,
-    ResourceKind, ResponsePlan, ResponseRewrite, Verdict, FORWARDED_HEADERS,
+    ResourceKind, ResponsePlan, ResponseRewrite, ServiceFacts, Verdict, FORWARDED_HEADERS,
 };

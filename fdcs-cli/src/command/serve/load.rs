@@ -137,7 +137,9 @@ pub(super) fn authenticator(
             KeystoneAuth::with_connector(cfg, limits, https).with_metrics(metrics),
         ))
     } else if url.starts_with("http://") {
-        Ok(Arc::new(KeystoneAuth::new(cfg, limits).with_metrics(metrics)))
+        Ok(Arc::new(
+            KeystoneAuth::new(cfg, limits).with_metrics(metrics),
+        ))
     } else {
         anyhow::bail!("--keystone-url `{url}`: use http:// or https://")
     }
