@@ -320,6 +320,15 @@ fn another_tenants_service_is_not_found_by_name_id_or_prefix() {
         let msg = denied_not_found(&judge("alpha", "GET", &format!("/v1.41/services/{r}/logs")));
         assert_eq!(msg, format!("service {r} not found"), "{r}");
     }
+    // the CLI's `insertDefaults=false` is the default: dropped, so the
+    // lookup's own answer serves the inspect
+    match judge("alpha", "GET", "/v1.41/services/web?insertDefaults=false") {
+        Verdict::Allow(f) | Verdict::Rewrite(f) => {
+            assert_eq!(f.path, "/v1.41/services/alpha_web");
+            assert_eq!(f.query, None);
+        }
+        other => panic!("{other:?}"),
+    }
     // beta sees its own, and none of alpha's
     assert_eq!(
         forwarded_path(&judge(

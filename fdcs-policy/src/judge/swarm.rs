@@ -36,7 +36,18 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
         Endpoint::ServiceList => filtered(cx, FilterScope::ServiceList, |_| {
             ResponseRewrite::ServiceList
         }),
-        Endpoint::ServiceInspect => cx.to_ref(Service, rewrite(ResponseRewrite::ServiceInspect)),
+        Endpoint::ServiceInspect => {
+            let mut fwd = cx.to_ref(Service, rewrite(ResponseRewrite::ServiceInspect))?;
+            // `insertDefaults=false` (the CLI's) is the daemon's default:
+            // without it the request is the very call its lookup made,
+            // whose answer then serves it (no second engine call)
+            if cx.query.get("insertDefaults").is_some_and(|v| v == "false") {
+                let mut q = cx.query.clone();
+                q.remove("insertDefaults");
+                fwd.query = q.encode();
+            }
+            Ok(fwd)
+        }
         Endpoint::ServiceDelete | Endpoint::ServiceLogs => {
             cx.to_ref(Service, ResponsePlan::PassThrough)
         }
