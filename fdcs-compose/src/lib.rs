@@ -44,6 +44,7 @@ pub mod load;
 pub mod merge;
 pub mod node;
 mod profiles;
+pub mod stack;
 mod verdicts;
 
 pub use files::{Files, MemFiles};
