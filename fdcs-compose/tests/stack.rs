@@ -23,15 +23,34 @@ fn data(dir: &str) -> PathBuf {
         .join(dir)
 }
 
+/// The fixture files of `tests/data/stack/<dir>` (compile-time: the
+/// crate does no I/O, its tests neither).
+fn fixture(dir: &str) -> &'static [(&'static str, &'static str)] {
+    match dir {
+        "app" => &[
+            ("compose.yml", include_str!("data/stack/app/compose.yml")),
+            ("pw.txt", include_str!("data/stack/app/pw.txt")),
+            ("conf.txt", include_str!("data/stack/app/conf.txt")),
+        ],
+        "clean" => &[
+            ("compose.yml", include_str!("data/stack/clean/compose.yml")),
+            ("pw.txt", include_str!("data/stack/clean/pw.txt")),
+        ],
+        _ => &[("compose.yml", include_str!("data/stack/bad/compose.yml"))],
+    }
+}
+
 /// The project in `tests/data/stack/<dir>`, its side files in memory.
 fn project(dir: &str) -> (Project, Vec<Source>, MemFiles) {
     let d = data(dir);
     let mut files = MemFiles::new();
-    for e in std::fs::read_dir(&d).unwrap() {
-        let p = e.unwrap().path();
-        files = files.with(p.clone(), std::fs::read_to_string(&p).unwrap());
+    let mut text = String::new();
+    for (name, t) in fixture(dir) {
+        files = files.with(d.join(name), *t);
+        if *name == "compose.yml" {
+            text = (*t).to_string();
+        }
     }
-    let text = std::fs::read_to_string(d.join("compose.yml")).unwrap();
     let mut sources = Vec::new();
     let p = load::from_texts(
         vec![("compose.yml".into(), text)],
@@ -53,15 +72,12 @@ fn req<'a>(s: &'a Stack, path: &str, name: &str) -> &'a EngineRequest {
     s.requests
         .iter()
         .find(|r| r.target.ends_with(path) && r.body["Name"] == name)
-        .unwrap_or_else(|| panic!("no {path} {name}: {:#?}", s.requests))
+        .expect(path)
 }
 
 fn swarm_policy() -> Policy {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../policies/examples/swarm.yaml"
-    );
-    Policy::from_yaml(&std::fs::read_to_string(path).unwrap(), path).unwrap()
+    let text = include_str!("../../policies/examples/swarm.yaml");
+    Policy::from_yaml(text, "policies/examples/swarm.yaml").unwrap()
 }
 
 fn lint(dir: &str, policy: &Policy) -> (Vec<Finding>, Vec<Source>) {

@@ -51,6 +51,16 @@ pub(crate) struct Args {
     /// Compose file; repeat to merge several into one project, as compose does.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// Lint FILE as `docker stack deploy -c FILE NAME` deploys it: the
+    /// swarm services, overlay networks, secrets and configs the docker CLI
+    /// makes of it, judged as `serve` would (swarm needs a policy with
+    /// `rules.swarm.enabled`); keys the CLI ignores are information.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "paths", "profiles"])]
+    stack: Option<PathBuf>,
+    /// The stack's name with `--stack` (default: the file's directory
+    /// name, else `stack`).
+    #[arg(long, value_name = "NAME", requires = "stack")]
+    stack_name: Option<String>,
     /// Compose files or directories, each linted as its own project
     /// (default: the current directory when no `-f` is given).
     paths: Vec<PathBuf>,
@@ -67,11 +77,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
     let severities = Severities::from_policy(&policy.lint);
     let tenant = args.source.tenant(&TenantId::new(&args.tenant)?)?;
     let mut projects: Vec<Vec<PathBuf>> = Vec::new();
-    if !args.files.is_empty() {
+    if let Some(file) = &args.stack {
+        projects.push(vec![file.clone()]);
+    } else if !args.files.is_empty() {
         projects.push(args.files.clone());
     }
     let mut errors = Vec::new();
-    let paths = if args.paths.is_empty() && args.files.is_empty() {
+    let paths = if args.stack.is_some() {
+        Vec::new()
+    } else if args.paths.is_empty() && args.files.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
@@ -127,9 +141,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
                 .filter_map(|(k, _)| k.as_scalar())
                 .map(|name| (first, name)),
         );
-        findings.extend(fdcs_compose::lint::lint(
-            &project, &sources, &policy, &tenant,
-        ));
+        match &args.stack {
+            Some(file) => {
+                let name = args
+                    .stack_name
+                    .clone()
+                    .unwrap_or_else(|| default_stack_name(file));
+                findings.extend(fdcs_compose::stack::lint(
+                    &project, &sources, &policy, &tenant, &name, &DiskFiles,
+                ));
+            }
+            None => findings.extend(fdcs_compose::lint::lint(
+                &project, &sources, &policy, &tenant,
+            )),
+        }
     }
     let findings = severities.apply(findings);
     let color = args.format == Format::Text
@@ -188,6 +213,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<Exit> {
         1 => Exit::Found,
         _ => Exit::Error,
     })
+}
+
+/// `--stack`'s default name: the file's directory name, else `stack`.
+fn default_stack_name(file: &Path) -> String {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+    let dir = match dir {
+        Some(d) => std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()),
+        None => std::env::current_dir().unwrap_or_default(),
+    };
+    dir.file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| !n.is_empty())
+        .map_or_else(|| "stack".to_string(), str::to_string)
 }
 
 /// The default `--base`: the nearest directory at or above `cwd` holding a
