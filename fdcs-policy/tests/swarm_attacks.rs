@@ -1483,3 +1483,34 @@ fn answers_do_not_leak_other_tenants_or_fdcs() {
         .is_none());
     }
 }
+
+#[test]
+fn overlay_networks_a_tenant_makes_are_its_own_and_plain() {
+    let make = |body: Value| {
+        judge_with(
+            swarm_policy(),
+            "alpha",
+            "POST",
+            "/v1.41/networks/create",
+            &serde_json::to_vec(&body).unwrap(),
+        )
+    };
+    let v =
+        make(json!({"Name": "ingress", "Driver": "overlay", "Scope": "swarm", "Attachable": true}));
+    assert_eq!(body_of(&v)["Name"], "alpha_ingress");
+    assert_eq!(body_of(&v)["Labels"][OWNER_LABEL], "alpha");
+    // the routing mesh's own network, a config of another network's, or a
+    // config-only network are no tenant's to make
+    for extra in [
+        json!({"Ingress": true}),
+        json!({"ConfigFrom": {"Network": "beta_cfg"}}),
+        json!({"ConfigOnly": true}),
+        json!({"Labels": {"fdcs.tenant": "beta"}}),
+    ] {
+        let mut b = json!({"Name": "n1", "Driver": "overlay", "Scope": "swarm"});
+        for (k, val) in extra.as_object().unwrap() {
+            b[k] = val.clone();
+        }
+        assert!(matches!(make(b.clone()), Verdict::Deny(_)), "{b}");
+    }
+}
