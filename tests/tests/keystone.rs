@@ -1,11 +1,19 @@
-//! `serve --keystone-url` against a real Keystone (`../shared/keystone/up.sh`
-//! and `provision.sh`; skipped unless `FDCS_E2E_KEYSTONE=1`): users sign in
-//! with `fdcs-policy login` and use the docker CLI unmodified; a user with
-//! only the `reader` role lists but cannot create; garbage tokens get 401.
+//! `serve --keystone-url` against a real Keystone, the one
+//! `tests/keystone/up.sh` starts (Debian's python3-keystone; `.ci/run` starts
+//! it and sets `FDCS_E2E_KEYSTONE=1`). Skipped unless `FDCS_E2E_KEYSTONE=1`.
 //!
-//! `FDCS_KEYSTONE_URL` (default `http://127.0.0.1:5000`) and
-//! `FDCS_KEYSTONE_READER=USER:PASSWORD:PROJECT` (a user with only `reader`
-//! on a project; provision.sh does not make one) configure it.
+//! Users sign in with `fdcs-policy login` and use the docker CLI unmodified:
+//! alice (member of alpha) and bob (member of beta) each see only their own
+//! containers; the login keeps the rest of config.json and makes it 0600;
+//! carol (only `reader` on alpha) lists but cannot create (`auth.role`);
+//! a garbage token and a token of another project are 401; Keystone stopped
+//! is 503, and started again the same `serve` goes on.
+//!
+//! `FDCS_E2E_KEYSTONE_URL` (default `http://127.0.0.1:5055`) and
+//! `FDCS_E2E_KEYSTONE_DIR` (default `/tmp/fdcs-ci-keystone`, up.sh's
+//! `KS_DIR`) say where it is; the users and passwords are provision.py's.
+//! (Not `FDCS_KEYSTONE_URL`: that is serve's own variable, and every other
+//! suite's serve would read it.) Engine objects: names start with `kst-`.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,83 +21,413 @@
     reason = "test code: failing is panicking"
 )]
 
-use fdcs_e2e::{cmd, docker_cli, proxy, scratch_dir, upstream, Proxy};
-use std::path::Path;
+use fdcs_e2e::{cmd, docker_cli, http, proxy, scratch_dir, upstream, Engine, Proxy};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
-fn login(dir: &Path, url: &str, user: &str, pw: &str, project: &str) -> cmd::Out {
-    let mut c = Command::new(proxy::binary().unwrap());
-    c.args([
-        "login",
-        "--keystone",
-        url,
-        "--user",
-        user,
-        "--project",
-        project,
-        "--config",
-    ])
-    .arg(dir)
-    .env("OS_PASSWORD", pw)
-    .env_remove("DOCKER_CONFIG");
-    cmd::run(c, Duration::from_secs(60))
+/// The suites of this binary run one at a time: one of them stops Keystone.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn docker(dir: &Path, host: &str, args: &[&str]) -> cmd::Out {
-    let mut c = Command::new(docker_cli());
-    c.arg("--config").arg(dir).args(["-H", host]).args(args);
-    cmd::run(c, Duration::from_secs(120))
+struct Keystone {
+    url: String,
+    dir: String,
+    scratch: PathBuf,
+    engine: Engine,
 }
 
-#[test]
-fn a_reader_lists_but_cannot_create_and_garbage_is_401() {
+/// The Keystone of `tests/keystone/up.sh`, or `None` (skip).
+fn keystone(label: &str) -> Option<Keystone> {
     if std::env::var("FDCS_E2E_KEYSTONE").as_deref() != Ok("1") {
-        eprintln!("skipped: set FDCS_E2E_KEYSTONE=1 with a Keystone from ../shared/keystone/up.sh");
-        return;
+        eprintln!(
+            "skipped: set FDCS_E2E_KEYSTONE=1 with a Keystone from tests/keystone/up.sh \
+             (FDCS_E2E_KEYSTONE_URL, default http://127.0.0.1:5055)"
+        );
+        return None;
     }
-    let url = std::env::var("FDCS_KEYSTONE_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
-    let reader =
-        std::env::var("FDCS_KEYSTONE_READER").expect("FDCS_KEYSTONE_READER=USER:PASSWORD:PROJECT");
-    let r: Vec<&str> = reader.splitn(3, ':').collect();
-    assert_eq!(r.len(), 3, "FDCS_KEYSTONE_READER=USER:PASSWORD:PROJECT");
-    let dir = scratch_dir("keystone");
-    let pwfile = dir.join("svc.pw");
-    std::fs::write(&pwfile, "svcpw\n").unwrap();
-    let proxy = Proxy::start(
-        &upstream(),
-        &[
+    let url =
+        std::env::var("FDCS_E2E_KEYSTONE_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into());
+    let dir =
+        std::env::var("FDCS_E2E_KEYSTONE_DIR").unwrap_or_else(|_| "/tmp/fdcs-ci-keystone".into());
+    let scratch = scratch_dir(label);
+    let engine = Engine::new(&upstream(), &scratch);
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            engine.available()?;
+            engine.ensure_busybox(&scratch)
+        })
+        .clone()
+        .unwrap();
+    Some(Keystone {
+        url,
+        dir,
+        scratch,
+        engine,
+    })
+}
+
+impl Keystone {
+    /// `serve --keystone-url` with provision.py's service user `svc`.
+    fn serve(&self, extra: &[&str]) -> Proxy {
+        let pwfile = self.scratch.join("svc.pw");
+        std::fs::write(&pwfile, "svcpw\n").unwrap();
+        let mut args = vec![
             "--keystone-url",
-            &url,
+            &self.url,
             "--keystone-user",
             "svc",
             "--keystone-password-file",
             pwfile.to_str().unwrap(),
             "--keystone-project",
             "service",
-        ],
-        &dir,
+        ];
+        args.extend_from_slice(extra);
+        Proxy::start(&upstream(), &args, &self.scratch).unwrap()
+    }
+
+    /// `fdcs-policy login` as `user` (password `<user>pw`) into `dir`.
+    fn login(&self, dir: &Path, user: &str, project: &str) -> cmd::Out {
+        let mut c = Command::new(proxy::binary().unwrap());
+        c.args([
+            "login",
+            "--keystone",
+            &self.url,
+            "--user",
+            user,
+            "--project",
+            project,
+            "--config",
+        ])
+        .arg(dir)
+        .env("OS_PASSWORD", format!("{user}pw"))
+        .env_remove("DOCKER_CONFIG");
+        for v in [
+            "OS_AUTH_URL",
+            "OS_USERNAME",
+            "OS_PROJECT_NAME",
+            "OS_USER_DOMAIN_NAME",
+            "OS_PROJECT_DOMAIN_NAME",
+        ] {
+            c.env_remove(v);
+        }
+        cmd::run(c, Duration::from_secs(60))
+    }
+
+    /// A signed-in user: its own config directory, `login` done.
+    fn user(&self, user: &str, project: &str) -> User {
+        let dir = self.scratch.join(user);
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = self.login(&dir, user, project);
+        assert!(out.ok().contains("expires at"), "{out}");
+        User { dir }
+    }
+
+    /// up.sh `stop` or `start`, on this Keystone.
+    fn control(&self, what: &str) {
+        let port = self.url.rsplit(':').next().unwrap_or("5055");
+        let port = port.split('/').next().unwrap_or(port);
+        let mut c = Command::new("bash");
+        c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("keystone/up.sh"))
+            .arg(what)
+            .env("KS_DIR", &self.dir)
+            .env("KS_PORT", port);
+        cmd::run(c, Duration::from_secs(90)).ok();
+    }
+
+    /// Removes this suite's containers (`kst-` names) of these projects.
+    fn cleanup(&self, projects: &[&str]) {
+        for c in self.engine.containers() {
+            if c.name.contains("kst-") && projects.contains(&c.owner.as_str()) {
+                let _ = self.engine.docker(&["rm", "-f", "-v", &c.id]);
+            }
+        }
+    }
+}
+
+struct User {
+    dir: PathBuf,
+}
+
+impl User {
+    fn docker(&self, host: &str, args: &[&str]) -> cmd::Out {
+        let mut c = Command::new(docker_cli());
+        c.arg("--config")
+            .arg(&self.dir)
+            .args(["-H", host])
+            .args(args)
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CONFIG")
+            .env_remove("DOCKER_CONTEXT");
+        cmd::run(c, Duration::from_secs(120))
+    }
+
+    fn config(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.dir.join("config.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn header(&self, name: &str) -> String {
+        self.config()["HttpHeaders"][name]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The project id `login` wrote (`X-Auth-TenantId`).
+    fn project(&self) -> String {
+        self.header("X-Auth-TenantId")
+    }
+}
+
+fn port(proxy: &Proxy) -> u16 {
+    proxy.host().rsplit(':').next().unwrap().parse().unwrap()
+}
+
+/// `GET /containers/json` with these headers, straight to serve.
+fn list(proxy: &Proxy, token: &str, tenant: &str) -> http::Response {
+    http::get(
+        port(proxy),
+        "/v1.41/containers/json",
+        &[("X-Auth-Token", token), ("X-Auth-TenantId", tenant)],
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn alice_and_bob_sign_in_and_each_sees_only_its_own() {
+    let _one = one_at_a_time();
+    let Some(ks) = keystone("keystone-users") else {
+        return;
+    };
+    let proxy = ks.serve(&[]);
     let host = proxy.host();
 
-    let reader_dir = dir.join("reader");
-    let out = login(&reader_dir, &url, r[0], r[1], r[2]);
-    assert!(out.ok().contains("expires at"), "{out}");
-    docker(&reader_dir, &host, &["ps"]).ok();
-    docker(&reader_dir, &host, &["create", "busybox"]).fails_with("auth.role");
-
-    let alice_dir = dir.join("alice");
-    login(&alice_dir, &url, "alice", "alicepw", "alpha").ok();
-    docker(&alice_dir, &host, &["ps"]).ok();
-
-    let garbage = dir.join("garbage");
-    std::fs::create_dir_all(&garbage).unwrap();
+    // alice's config.json has settings of her own, which login must keep
+    let alice_dir = ks.scratch.join("alice");
+    std::fs::create_dir_all(&alice_dir).unwrap();
     std::fs::write(
-        garbage.join("config.json"),
-        r#"{"HttpHeaders":{"X-Auth-Token":"garbage","X-Auth-TenantId":"alpha"}}"#,
+        alice_dir.join("config.json"),
+        r#"{"psFormat":"table {{.Names}}\t{{.Status}}","HttpHeaders":{"X-Meta":"keep-me","X-Auth-Token":"stale"}}"#,
     )
     .unwrap();
-    docker(&garbage, &host, &["ps"]).fails_with("authentication failed");
-    drop(proxy);
+    std::fs::set_permissions(
+        alice_dir.join("config.json"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let alice = ks.user("alice", "alpha");
+    let conf = alice.config();
+    assert_eq!(conf["psFormat"], "table {{.Names}}\t{{.Status}}", "{conf}");
+    assert_eq!(conf["HttpHeaders"]["X-Meta"], "keep-me", "{conf}");
+    assert_ne!(alice.header("X-Auth-Token"), "stale", "{conf}");
+    let mode = std::fs::metadata(alice.dir.join("config.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "config.json mode {mode:o}");
+    let bob = ks.user("bob", "beta");
+    let (pa, pb) = (alice.project(), bob.project());
+    assert_ne!(pa, pb);
+    ks.cleanup(&[&pa, &pb]);
+
+    let run = ["run", "-d", "--name", "kst-web", "busybox", "sleep", "300"];
+    let a_id = alice.docker(&host, &run).ok().to_owned();
+    let b_id = bob.docker(&host, &run).ok().to_owned();
+    assert_ne!(a_id, b_id);
+
+    // each lists only its own, by the same name; alice's psFormat applies
+    let a_ps = alice.docker(&host, &["ps"]);
+    assert!(a_ps.ok().starts_with("NAMES"), "{a_ps}");
+    assert!(a_ps.ok().contains("kst-web"), "{a_ps}");
+    let a_ids = alice.docker(&host, &["ps", "-q", "--no-trunc"]);
+    assert_eq!(a_ids.ok(), a_id, "{a_ps}");
+    let b_ids = bob.docker(&host, &["ps", "-q", "--no-trunc"]);
+    assert_eq!(b_ids.ok(), b_id);
+    // and cannot touch the other's
+    bob.docker(&host, &["inspect", &a_id]).fails_with("no such");
+    let rm = bob.docker(&host, &["rm", "-f", &a_id]);
+    assert!(rm.stderr.contains("No such container"), "{rm}");
+    assert_eq!(alice.docker(&host, &["ps", "-q", "--no-trunc"]).ok(), a_id);
+    // the engine's view: each container carries its project as owner
+    let owners: Vec<(String, String)> = ks
+        .engine
+        .containers()
+        .into_iter()
+        .filter(|c| c.id == a_id || c.id == b_id)
+        .map(|c| (c.id, c.owner))
+        .collect();
+    assert!(owners.contains(&(a_id.clone(), pa.clone())), "{owners:?}");
+    assert!(owners.contains(&(b_id.clone(), pb.clone())), "{owners:?}");
+
+    alice.docker(&host, &["rm", "-f", "kst-web"]).ok();
+    bob.docker(&host, &["rm", "-f", "kst-web"]).ok();
+    assert_eq!(alice.docker(&host, &["ps", "-aq"]).ok(), "");
+    assert_eq!(bob.docker(&host, &["ps", "-aq"]).ok(), "");
+    ks.cleanup(&[&pa, &pb]);
+}
+
+#[test]
+fn a_reader_lists_but_cannot_run() {
+    let _one = one_at_a_time();
+    let Some(ks) = keystone("keystone-reader") else {
+        return;
+    };
+    let proxy = ks.serve(&[]);
+    let host = proxy.host();
+    let carol = ks.user("carol", "alpha");
+    carol.docker(&host, &["ps"]).ok();
+    carol.docker(&host, &["ps", "-a"]).ok();
+    let out = carol
+        .docker(
+            &host,
+            &[
+                "run",
+                "-d",
+                "--name",
+                "kst-carol",
+                "busybox",
+                "sleep",
+                "300",
+            ],
+        )
+        .fails_with("auth.role");
+    assert!(out.contains("member"), "{out}");
+    let pa = carol.project();
+    assert!(
+        !ks.engine
+            .containers()
+            .iter()
+            .any(|c| c.name.contains("kst-carol")),
+        "a reader's run created a container"
+    );
+    ks.cleanup(&[&pa]);
+}
+
+#[test]
+fn garbage_and_another_projects_token_are_401() {
+    let _one = one_at_a_time();
+    let Some(ks) = keystone("keystone-401") else {
+        return;
+    };
+    let proxy = ks.serve(&[]);
+    let alice = ks.user("alice", "alpha");
+    let bob = ks.user("bob", "beta");
+    let (token, pa, pb) = (alice.header("X-Auth-Token"), alice.project(), bob.project());
+
+    let ok = list(&proxy, &token, &pa);
+    assert_eq!(ok.status, 200, "{}{}", ok.head, ok.body);
+
+    let garbage = list(&proxy, "gAAAAAB-not-a-token", &pa);
+    assert_eq!(garbage.status, 401, "{}{}", garbage.head, garbage.body);
+    assert!(
+        garbage.body.contains("fdcs: authentication failed"),
+        "{}",
+        garbage.body
+    );
+    assert!(
+        garbage.head.to_lowercase().contains("www-authenticate"),
+        "{}",
+        garbage.head
+    );
+
+    // alice's (valid) token, presented as beta's
+    let wrong = list(&proxy, &token, &pb);
+    assert_eq!(wrong.status, 401, "{}{}", wrong.head, wrong.body);
+    assert!(
+        wrong
+            .body
+            .contains(&format!("the token is not valid for tenant `{pb}`")),
+        "{}",
+        wrong.body
+    );
+
+    // the docker CLI shows the message
+    let dir = ks.scratch.join("garbage");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        format!(r#"{{"HttpHeaders":{{"X-Auth-Token":"garbage","X-Auth-TenantId":"{pa}"}}}}"#),
+    )
+    .unwrap();
+    User { dir }
+        .docker(&proxy.host(), &["ps"])
+        .fails_with("fdcs: authentication failed");
+}
+
+/// Starts Keystone again however the test ends.
+struct Restart<'a>(&'a Keystone);
+
+impl Drop for Restart<'_> {
+    fn drop(&mut self) {
+        self.0.control("start");
+    }
+}
+
+#[test]
+fn keystone_stopped_is_503_and_started_again_serve_goes_on() {
+    let _one = one_at_a_time();
+    let Some(ks) = keystone("keystone-outage") else {
+        return;
+    };
+    // a 1 s cache, so that alice's token is asked about again during the outage
+    let proxy = ks.serve(&["--keystone-cache-ttl", "1"]);
+    let host = proxy.host();
+    let alice = ks.user("alice", "alpha");
+    let (token, pa) = (alice.header("X-Auth-Token"), alice.project());
+    alice.docker(&host, &["ps"]).ok();
+
+    let restart = Restart(&ks);
+    ks.control("stop");
+    std::thread::sleep(Duration::from_millis(1500));
+    let down = list(&proxy, &token, &pa);
+    assert_eq!(down.status, 503, "{}{}", down.head, down.body);
+    assert!(
+        down.body
+            .contains("fdcs: the identity service is unavailable"),
+        "{}",
+        down.body
+    );
+    assert!(
+        down.head.to_lowercase().contains("retry-after"),
+        "{}",
+        down.head
+    );
+    alice
+        .docker(&host, &["ps"])
+        .fails_with("the identity service is unavailable");
+    assert!(
+        !proxy.log_lines_with("Keystone is unreachable").is_empty(),
+        "{}",
+        proxy.log_tail()
+    );
+
+    drop(restart); // Keystone starts again; serve is the same process
+    let start = Instant::now();
+    loop {
+        let out = alice.docker(&host, &["ps"]);
+        if out.success() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "serve did not resume after Keystone came back:\n{out}\n{}",
+            proxy.log_tail()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(proxy.alive());
+    assert!(
+        !proxy.log_lines_with("Keystone answers again").is_empty(),
+        "{}",
+        proxy.log_tail()
+    );
+    let up = list(&proxy, &token, &pa);
+    assert_eq!(up.status, 200, "{}{}", up.head, up.body);
 }
