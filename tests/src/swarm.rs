@@ -231,6 +231,25 @@ impl Swarm {
     }
 }
 
+/// Polls `check` every 300 ms until it returns `Ok`, or `timeout` passes:
+/// then the error is the last `Err` it returned, with `what` and the time.
+pub fn poll<F>(what: &str, timeout: Duration, mut check: F) -> Result<Duration, String>
+where
+    F: FnMut() -> Result<(), String>,
+{
+    let start = Instant::now();
+    loop {
+        let last = match check() {
+            Ok(()) => return Ok(start.elapsed()),
+            Err(why) => why,
+        };
+        if start.elapsed() > timeout {
+            return Err(format!("{what}: not within {timeout:?}:\n{last}"));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 /// Starts the teardown watchdog for the running `d`.
 fn watchdog(d: &Dockerd, dir: &Path) -> Result<(Child, ChildStdin), String> {
     let pid = d.pid().ok_or("the throwaway dockerd is not running")?;
@@ -267,12 +286,14 @@ impl Drop for Swarm {
 }
 
 /// What the swarm suite of one test binary shares: the swarm, one `serve`
-/// in front of it with the demo tenants, and the two tenants.
+/// in front of it with the demo tenants and `policies/examples/swarm.yaml`,
+/// and the two tenants.
 #[derive(Debug)]
 pub struct SwarmEnv {
     /// The throwaway single-node swarm (the operator's view: `swarm.engine`).
     pub swarm: Swarm,
-    /// `serve` with the embedded demo tenants, upstream the swarm.
+    /// `serve` with the embedded demo tenants and the swarm policy,
+    /// upstream the swarm.
     pub proxy: Proxy,
     /// Tenant `alpha` (token `alpha-token`).
     pub alpha: Tenant,
@@ -321,7 +342,14 @@ fn setup() -> Setup {
         }
     };
     let started_in = start.elapsed();
-    let proxy = match Proxy::start(&swarm.host(), &[], &swarm.dir) {
+    // The swarm profile: services, stacks, secrets and configs enabled.
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("policies")
+        .join("examples")
+        .join("swarm.yaml");
+    let policy = policy.display().to_string();
+    let proxy = match Proxy::start(&swarm.host(), &["--policy", &policy], &swarm.dir) {
         Ok(p) => p,
         Err(why) => return Setup::Broken(why),
     };
