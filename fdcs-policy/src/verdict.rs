@@ -497,6 +497,8 @@ pub struct ServiceFacts {
     /// What the service holds now: its replicas times what each task
     /// reserves (quotas count an update's difference).
     pub holds: crate::tenancy::usage::Reservation,
+    /// Its replicas now (the container quota counts what an update adds).
+    pub replicas: u64,
 }
 
 /// An image as the engine reports it (from its inspect answer).

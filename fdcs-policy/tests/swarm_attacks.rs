@@ -1,8 +1,11 @@
 //! Swarm support (issue 14) from the attacker's side: tenant alpha trying
 //! to reach the host, publish a host port, land on a manager, name beta's
 //! objects, exceed its quotas and make the answers leak — each attack with
-//! the safe outcome asserted. A test marked `#[ignore = "HOLE: ..."]` is an
-//! attack that succeeds today (the assertion is the fix's target).
+//! the safe outcome asserted. Eight of them were holes when written (an
+//! update scaling past the container quota, `{{templates}}` in mounts,
+//! hostname and env, generic resources, image mounts, attachment driver
+//! options, node filters and node inspect by hostname, a task list's
+//! `node=`); all hold now.
 //!
 //! The model daemon is a copy of `tests/swarm.rs`'s (no shared `support`
 //! module exists): it resolves references as `daemon/cluster/helpers.go`
@@ -494,7 +497,7 @@ fn service_mounts_in_every_spelling_stay_off_the_host() {
 }
 
 #[test]
-#[ignore = "HOLE: an image mount's Source in a service is not resolved as the tenant's image (containers resolve it)"]
+
 fn an_image_mount_of_a_service_names_only_images_alpha_may_see() {
     // a container's image mount Source goes through the tenant's view of
     // images (`container_image`), which refuses what is no image name;
@@ -635,7 +638,7 @@ fn what_unconfines_a_container_unconfines_no_task() {
 }
 
 #[test]
-#[ignore = "HOLE: Reservations.GenericResources (GPUs and other node devices) is forwarded unjudged"]
+
 fn generic_resources_are_refused() {
     let v = create(&with(
         "/TaskTemplate/Resources/Reservations",
@@ -648,7 +651,7 @@ fn generic_resources_are_refused() {
 }
 
 #[test]
-#[ignore = "HOLE: swarm expands {{templates}} in mount sources and driver options after fdcs judged the text (allowHostPaths escape)"]
+
 fn templates_cannot_lead_a_mount_out_of_an_allowed_host_path() {
     let p = shared_path_policy();
     // the judged text is under /srv/shared; the node expands it to `/`
@@ -732,7 +735,7 @@ fn no_service_joins_a_shared_or_host_network_in_any_spelling() {
 }
 
 #[test]
-#[ignore = "HOLE: an attachment's DriverOpts (com.docker.network.endpoint.sysctls) reaches the engine unjudged"]
+
 fn an_attachments_driver_options_set_no_sysctls() {
     let v = create(&with(
         "/TaskTemplate/Networks",
@@ -1215,7 +1218,7 @@ fn replicas_in_every_mode_count_against_the_quotas() {
 }
 
 #[test]
-#[ignore = "HOLE: an update that scales a service is never held to quota.containers (on_service skips it when holds is Some)"]
+
 fn scaling_by_update_is_held_to_the_container_quota() {
     // alpha holds 2 tasks (20 allowed): a create of 200 tiny replicas is
     // refused, and so must the update that scales web to 200 be
@@ -1350,7 +1353,7 @@ fn a_node_answer_shows_nothing_of_the_host() {
 }
 
 #[test]
-#[ignore = "HOLE: node list filters name/label/node.label go to the engine: an oracle for the hostnames, engine labels and node labels the answer hides"]
+
 fn node_filters_are_no_oracle_for_what_the_answer_hides() {
     for filters in [
         json!({"name": ["host-1"]}),
@@ -1381,7 +1384,6 @@ fn node_filters_are_no_oracle_for_what_the_answer_hides() {
 }
 
 #[test]
-#[ignore = "HOLE: a task list's node= filter is forwarded as given; the daemon resolves it among all nodes (404 vs []): a hostname oracle"]
 fn a_task_lists_node_filter_is_no_oracle_for_nodes_outside_the_pool() {
     match list(
         pool_policy(),
@@ -1397,7 +1399,7 @@ fn a_task_lists_node_filter_is_no_oracle_for_nodes_outside_the_pool() {
 }
 
 #[test]
-#[ignore = "HOLE: {{.Node.Hostname}} in Hostname/Env/mount fields is expanded by swarm: the node hostnames node ls hides reach the task"]
+
 fn templates_do_not_reveal_node_hostnames() {
     for (at, value) in [
         (

@@ -233,7 +233,8 @@ pub(super) fn on_network_create(cx: &Ctx<'_>) -> Result<(), Stop> {
 /// A service create or update: its replicas, each reserving what one task
 /// may take (`per_task`), must fit the tenant's quotas with what its
 /// containers (running tasks included) hold already; an update counts only
-/// what it adds to what the service holds now (`holds`). Every task's
+/// what it adds to what the service holds now (`holds`: its reservation
+/// and replicas). Every task's
 /// container is labelled with what it reserves, as a container is, so the
 /// running tasks are counted from then on.
 pub(super) fn on_service(
@@ -241,7 +242,7 @@ pub(super) fn on_service(
     labels: &mut Option<std::collections::BTreeMap<String, String>>,
     per_task: Reservation,
     replicas: u64,
-    holds: Option<Reservation>,
+    holds: Option<(Reservation, u64)>,
 ) -> Result<(), Stop> {
     labels
         .get_or_insert_with(Default::default)
@@ -252,8 +253,10 @@ pub(super) fn on_service(
     }
     let usage = usage(cx)?;
     let have = usage.containers.len();
-    let adds = usize::try_from(replicas).unwrap_or(usize::MAX);
-    if holds.is_none() {
+    // an update adds only the replicas beyond those the service has
+    let had = holds.map_or(0, |(_, n)| n);
+    let adds = usize::try_from(replicas.saturating_sub(had)).unwrap_or(usize::MAX);
+    if adds > 0 {
         cx.enforcer.check(quotas::more_of(
             &q,
             cx.tenant,
@@ -263,7 +266,7 @@ pub(super) fn on_service(
         ))?;
     }
     let wants = per_task.times(replicas);
-    let new = holds.map_or(wants, |h| wants.beyond(h));
+    let new = holds.map_or(wants, |(h, _)| wants.beyond(h));
     quotas::reserve(&q, cx.tenant, usage, None, new, unknown(cx), &cx.enforcer)?;
     Ok(())
 }

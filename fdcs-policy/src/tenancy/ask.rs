@@ -357,7 +357,14 @@ fn service_facts(tenant: &TenantId, v: &Value) -> Option<crate::ServiceFacts> {
     (owner == tenant.as_str()).then(|| crate::ServiceFacts {
         previous_spec: v.get("PreviousSpec").filter(|p| !p.is_null()).cloned(),
         holds: service_holds(v.get("Spec")),
+        replicas: service_replicas(v.get("Spec")),
     })
+}
+
+/// A spec's replicas as the engine reports it (one when not replicated).
+fn service_replicas(spec: Option<&Value>) -> u64 {
+    spec.and_then(|s| s.get("Mode")?.get("Replicated")?.get("Replicas")?.as_u64())
+        .unwrap_or(1)
 }
 
 /// Replicas times each task's limits and published ports, from a spec as
@@ -374,9 +381,7 @@ fn service_holds(spec: Option<&Value>) -> crate::tenancy::usage::Reservation {
     let ports = spec
         .and_then(|s| s.get("EndpointSpec")?.get("Ports")?.as_array())
         .map_or(0, Vec::len);
-    let replicas = spec
-        .and_then(|s| s.get("Mode")?.get("Replicated")?.get("Replicas")?.as_u64())
-        .unwrap_or(1);
+    let replicas = service_replicas(spec);
     crate::tenancy::usage::Reservation {
         memory: get(limits, "MemoryBytes"),
         nano_cpus: get(limits, "NanoCPUs"),

@@ -152,7 +152,9 @@ fn allowed_keys(scope: FilterScope) -> &'static [&'static str] {
             "service",
         ],
         FilterScope::SecretList => &["id", "label", "name", "names"],
-        FilterScope::NodeList => &["id", "label", "membership", "name", "node.label", "role"],
+        // a node's hostname and labels are hidden from tenants: a filter on
+        // them would be an oracle for what the answer hides
+        FilterScope::NodeList => &["id", "membership", "role"],
         FilterScope::Images => &[
             "before",
             "dangling",
@@ -208,6 +210,21 @@ pub fn scope(
                 }
                 "name" | "names" if scope.is_swarm() => {
                     out_values.push(engine_name(tenant, &v));
+                }
+                "node" if scope == FilterScope::TaskList => {
+                    // the daemon resolves it among every node, by hostname
+                    // too: only a node's full id (what tenants are shown)
+                    let id = v.len() == 25
+                        && v.bytes()
+                            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+                    if !id {
+                        return Err(Err(Denial::malformed(
+                            crate::RuleId::TENANCY_FILTER,
+                            format!("the task filter `node={v}` must be a node's full id"),
+                            "filter on a node id as `docker node ls` shows it",
+                        )));
+                    }
+                    out_values.push(v);
                 }
                 "service" if scope == FilterScope::TaskList => {
                     // the daemon resolves it (by id, name or id prefix)

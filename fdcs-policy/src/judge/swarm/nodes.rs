@@ -16,6 +16,17 @@ pub(super) fn judge(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     };
     if cx.route.endpoint == Endpoint::NodeInspect {
         let reference = cx.route.reference().to_string();
+        // only by its full id, which tenants are shown: the daemon would
+        // find a node by its hidden hostname too
+        let id = reference.len() == 25
+            && reference
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+        if !id {
+            return Err(Stop::Deny(crate::tenancy::resolve::not_found_node(
+                &reference,
+            )));
+        }
         return Ok(
             cx.as_is(ResponsePlan::Rewrite(ResponseRewrite::NodeInspect {
                 reference,

@@ -103,7 +103,10 @@ pub(super) fn update(cx: &Ctx<'_>) -> Result<Forward, Stop> {
     }
     spec.annotations.name = Some(owned.name.clone());
     let mut prelude = Vec::new();
-    let holds = facts.as_ref().map(|f| f.holds).unwrap_or_default();
+    let holds = facts
+        .as_ref()
+        .map(|f| (f.holds, f.replicas))
+        .unwrap_or_default();
     judge_spec(cx, &mut spec, &mut prelude, Some(holds))?;
     cx.mark_rewritten();
     let mut fwd = cx.forward(
@@ -129,7 +132,7 @@ fn judge_spec(
     cx: &Ctx<'_>,
     spec: &mut ServiceSpec,
     prelude: &mut Vec<Prelude>,
-    holds: Option<crate::tenancy::usage::Reservation>,
+    holds: Option<(crate::tenancy::usage::Reservation, u64)>,
 ) -> Result<(), Stop> {
     let tenant = &cx.tenant.id;
     claim_labels(&mut spec.annotations.labels, tenant, "Labels")?;
@@ -147,6 +150,34 @@ fn judge_spec(
     )?;
     let given = container.image.clone().unwrap_or_default();
     container.image = Some(super::super::images::container_image(cx, &given)?);
+    refuse_templates(container)?;
+    // an image mount shows an image's files: the tenant's view of images
+    // applies, as for a container's
+    for m in container.mounts.iter_mut().flatten() {
+        if m.type_
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("image"))
+        {
+            let source = m.source.as_deref().unwrap_or("");
+            m.source = Some(super::super::images::container_image(cx, source)?);
+        }
+    }
+    let generic = task
+        .resources
+        .as_ref()
+        .and_then(|r| r.reservations.as_ref())
+        .and_then(|r| r.generic_resources.as_ref())
+        .is_some_and(|g| !g.is_null() && g.as_array().is_none_or(|a| !a.is_empty()));
+    if generic {
+        return Err(Stop::Deny(
+            Denial::policy(
+                crate::RuleId::SWARM_SPEC,
+                "generic resources (GPUs and other node devices) are not allowed",
+                "reserve CPUs and memory only (--reserve-cpu, --reserve-memory)",
+            )
+            .at("TaskTemplate.Resources.Reservations.GenericResources"),
+        ));
+    }
 
     let mut projected = project(task);
     let en = &cx.enforcer;
@@ -199,7 +230,7 @@ fn judge_spec(
 fn quota(
     cx: &Ctx<'_>,
     spec: &mut ServiceSpec,
-    holds: Option<crate::tenancy::usage::Reservation>,
+    holds: Option<(crate::tenancy::usage::Reservation, u64)>,
 ) -> Result<(), Stop> {
     let ports = spec
         .endpoint_spec
@@ -234,6 +265,44 @@ fn quota(
         .container_spec
         .get_or_insert_with(ContainerSpec::default);
     super::super::quotas::on_service(cx, &mut container.labels, per_task, replicas, holds)
+}
+
+/// Swarm expands Go templates (`{{.Node.Hostname}}`, `{{"x"}}`) in a
+/// task's mounts, hostname and environment on the node, after fdcs judged
+/// the text: a mount's judged path would not be the one mounted, and the
+/// node's hostname, which fdcs hides, would reach the task. Templates in
+/// mounts are refused, and anywhere else those that name the node.
+fn refuse_templates(c: &ContainerSpec) -> Result<(), Stop> {
+    let deny = |field: &str, what: &str| {
+        Err(Stop::Deny(
+            Denial::policy(
+                crate::RuleId::SWARM_SPEC,
+                format!("templates {what} are not allowed (`{field}`)"),
+                "write the value itself; `{{.Service.Name}}` and `{{.Task.Slot}}` work outside mounts",
+            )
+            .at(format!("TaskTemplate.ContainerSpec.{field}")),
+        ))
+    };
+    for (i, m) in c.mounts.iter().flatten().enumerate() {
+        if serde_json::to_string(m).is_ok_and(|t| t.contains("{{")) {
+            return deny(&format!("Mounts[{i}]"), "in mounts");
+        }
+    }
+    let names_node = |t: &str| t.contains("{{") && t.contains("Node");
+    if c.hostname.as_deref().is_some_and(names_node) {
+        return deny("Hostname", "that name the node");
+    }
+    if let Some(i) = c.env.iter().flatten().position(|e| names_node(e)) {
+        return deny(&format!("Env[{i}]"), "that name the node");
+    }
+    if c.labels
+        .iter()
+        .flatten()
+        .any(|(k, v)| names_node(k) || names_node(v))
+    {
+        return deny("Labels", "that name the node");
+    }
+    Ok(())
 }
 
 /// A task template that is not a container: a plugin or a network
@@ -527,6 +596,18 @@ fn scope_networks(cx: &Ctx<'_>, spec: &mut ServiceSpec) -> Result<Option<String>
         return Ok(Some(name));
     }
     for (i, n) in nets.iter_mut().enumerate() {
+        // endpoint options reach the network driver unjudged
+        // (`com.docker.network.endpoint.sysctls` sets the task's sysctls)
+        if n.driver_opts.as_ref().is_some_and(|o| !o.is_empty()) {
+            return Err(Stop::Deny(
+                Denial::policy(
+                    crate::RuleId::SWARM_NETWORKS,
+                    "network attachment driver options are not allowed",
+                    "attach without --network-opt / driver_opts",
+                )
+                .at(format!("TaskTemplate.Networks[{i}].DriverOpts")),
+            ));
+        }
         let target = n.target.clone().unwrap_or_default();
         if SHARED_NETWORKS.contains(&target.as_str()) {
             return Err(Stop::Deny(
