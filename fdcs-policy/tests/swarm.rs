@@ -12,12 +12,15 @@
     reason = "test helpers: a failed expectation is a panic, as in assert!"
 )]
 
+mod swarm_daemon;
+
 use std::sync::OnceLock;
+
+use swarm_daemon::{percent_decode, Obj};
 
 use fdcs_policy::tenancy::OWNER_LABEL;
 use fdcs_policy::{
-    rewrite_answer, Policy, Request, ResourceKind, ResponseRewrite, Session, Step, Tenant,
-    TenantId, Verdict,
+    rewrite_answer, Policy, Request, ResourceKind, ResponseRewrite, Tenant, TenantId, Verdict,
 };
 use serde_json::{json, Value};
 
@@ -46,14 +49,6 @@ fn swarm_policy() -> &'static Policy {
 
 fn tenant(id: &str) -> Tenant {
     Tenant::new(TenantId::new(id).unwrap())
-}
-
-/// One object of the model daemon.
-struct Obj {
-    kind: ResourceKind,
-    id: &'static str,
-    name: &'static str,
-    owner: &'static str,
 }
 
 fn world() -> Vec<Obj> {
@@ -97,149 +92,16 @@ fn json_of(o: &Obj) -> Value {
     }
 }
 
-/// The daemon's answer to `target` (a path and query, no version prefix).
+/// The model daemon over this file's world.
 fn daemon(target: &str) -> (u16, Vec<u8>) {
-    let target = target
-        .strip_prefix("/v1.41")
-        .unwrap_or(target)
-        .trim_start_matches('/');
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let (kind_path, reference) = path.split_once('/').unwrap_or((path, ""));
-    if kind_path == "containers" {
-        // the tenant's containers, for quotas: two running tasks of
-        // alpha's web, each reserving 1 GiB
-        let task = |id: &str| {
-            json!({"Id": id, "State": "running", "Ports": [],
-                "Labels": {OWNER_LABEL: "alpha", "fdcs.reserve": "1073741824,500000000,256,0"}})
-        };
-        return (
-            200,
-            serde_json::to_vec(&json!([task(&"c".repeat(64)), task(&"d".repeat(64))])).unwrap(),
-        );
-    }
-    if kind_path == "images" {
-        let id = format!("sha256:{}", "e".repeat(64));
-        return (
-            200,
-            serde_json::to_vec(&json!({"Id": id, "RepoTags": ["busybox:latest"],
-            "RepoDigests": [], "Config": {}}))
-            .unwrap(),
-        );
-    }
-    if kind_path == "volumes" {
-        // the tenant's volumes, for quotas: none
-        return (200, br#"{"Volumes":[],"Warnings":null}"#.to_vec());
-    }
-    let kind = match kind_path {
-        "services" => ResourceKind::Service,
-        "secrets" => ResourceKind::Secret,
-        "configs" => ResourceKind::Config,
-        "tasks" => ResourceKind::Task,
-        "networks" => ResourceKind::Network,
-        other => panic!("the model daemon has no {other}"),
-    };
-    let all: Vec<Obj> = world().into_iter().filter(|o| o.kind == kind).collect();
-    if reference.is_empty() {
-        // a list: the `label` and `id` (prefix) filters
-        let filters: Value = query
-            .strip_prefix("filters=")
-            .map(|f| serde_json::from_str(&percent_decode(f)).unwrap())
-            .unwrap_or(json!({}));
-        let want = |key: &str| -> Vec<String> {
-            match filters.get(key) {
-                Some(Value::Array(a)) => a.iter().map(|v| v.as_str().unwrap().into()).collect(),
-                Some(Value::Object(m)) => m.keys().cloned().collect(),
-                _ => Vec::new(),
-            }
-        };
-        let labels = want("label");
-        let ids = want("id");
-        let out: Vec<Value> = all
-            .iter()
-            .filter(|o| {
-                labels
-                    .iter()
-                    .all(|l| *l == format!("{OWNER_LABEL}={}", o.owner))
-            })
-            .filter(|o| ids.iter().all(|p| o.id.starts_with(p.as_str())))
-            .map(json_of)
-            .collect();
-        return (200, serde_json::to_vec(&out).unwrap());
-    }
-    let reference = percent_decode(reference);
-    let found: Vec<&Obj> = if let Some(o) = all.iter().find(|o| o.id == reference) {
-        vec![o]
-    } else if let Some(o) = all.iter().find(|o| o.name == reference) {
-        vec![o]
-    } else {
-        all.iter()
-            .filter(|o| o.id.starts_with(&reference))
-            .collect()
-    };
-    match found.as_slice() {
-        [one] => (200, serde_json::to_vec(&json_of(one)).unwrap()),
-        [] => (
-            404,
-            format!(r#"{{"message":"{} {reference} not found"}}"#, kind.noun()).into_bytes(),
-        ),
-        many => (
-            400,
-            format!(
-                r#"{{"message":"{} {reference} is ambiguous ({} matches found)"}}"#,
-                kind.noun(),
-                many.len()
-            )
-            .into_bytes(),
-        ),
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
+    swarm_daemon::answer(target, world(), json_of)
 }
 
 /// Judges `method target` for `who` under `policy`, answering every
-/// question from the model daemon as the tower adapter does.
+/// question from the model daemon.
 fn judge_with(policy: &Policy, who: &str, method: &str, target: &str, body: &[u8]) -> Verdict {
-    let t = tenant(who);
     let req = Request::new(method, target, body.to_vec());
-    let mut session = Session::new(policy, &t, &req);
-    loop {
-        match session.step() {
-            Step::Decided(v) => return v,
-            Step::Ask(questions) => {
-                for q in questions {
-                    let Some(eq) = q.engine_query(&t.id) else {
-                        session.facts_mut().learn_absent(&t.id, &q);
-                        continue;
-                    };
-                    let (mut status, mut answer) = daemon(&eq.target);
-                    let mut asked = eq.clone();
-                    if let Some(list) = eq.instead(status) {
-                        (status, answer) = daemon(&list.target);
-                        asked = list;
-                    }
-                    session
-                        .facts_mut()
-                        .learn(&t.id, &q, &asked, status, &answer)
-                        .unwrap();
-                }
-            }
-        }
-    }
+    swarm_daemon::judge_session(policy, &tenant(who), &req, daemon)
 }
 
 fn judge(who: &str, method: &str, target: &str) -> Verdict {
