@@ -130,7 +130,7 @@ impl Keystone {
     }
 
     /// up.sh `stop` or `start`, on this Keystone.
-    fn control(&self, what: &str) {
+    fn control(&self, what: &str) -> cmd::Out {
         let port = self.url.rsplit(':').next().unwrap_or("5055");
         let port = port.split('/').next().unwrap_or(port);
         let mut c = Command::new("bash");
@@ -138,7 +138,7 @@ impl Keystone {
             .arg(what)
             .env("KS_DIR", &self.dir)
             .env("KS_PORT", port);
-        cmd::run(c, Duration::from_secs(90)).ok();
+        cmd::run(c, Duration::from_secs(90))
     }
 
     /// Removes this suite's containers (`kst-` names) of these projects.
@@ -366,7 +366,11 @@ struct Restart<'a>(&'a Keystone);
 
 impl Drop for Restart<'_> {
     fn drop(&mut self) {
-        self.0.control("start");
+        // no panic here: this may run while the test is panicking
+        let out = self.0.control("start");
+        if !out.success() {
+            eprintln!("restarting Keystone failed:\n{out}");
+        }
     }
 }
 
@@ -384,7 +388,7 @@ fn keystone_stopped_is_503_and_started_again_serve_goes_on() {
     alice.docker(&host, &["ps"]).ok();
 
     let restart = Restart(&ks);
-    ks.control("stop");
+    ks.control("stop").ok();
     std::thread::sleep(Duration::from_millis(1500));
     let down = list(&proxy, &token, &pa);
     assert_eq!(down.status, 503, "{}{}", down.head, down.body);
