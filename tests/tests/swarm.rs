@@ -43,6 +43,14 @@
 //!   mounted (`<exec-root>/netns/1-<id>`, `lb_<id>`, nsfs) even after
 //!   dockerd stops; the harness unmounts what is left under its directory.
 //!
+//! Through serve (`policies/examples/swarm.yaml`): alpha and beta deploy
+//! the same stack `app` (`tests/fixtures/swarm/tenant-stack.yml`) side by
+//! side and each sees and touches only its own (lists, names, ids, id
+//! prefixes, task containers, overlay addresses); `service create` with a
+//! port the engine picks, secrets and configs; refused creates leave
+//! nothing. Those tests print the deploy outputs and the two refusals the
+//! closing note quotes, and write them to /tmp/swarm-e2e-quotes.txt.
+//!
 //! Timings on the CI machine (2 cores, shared): the swarm is up (dockerd,
 //! busybox import and check, init) in 2 to 7 s; the binary takes about
 //! 40 s, most of it building fdcs-policy.
@@ -1028,6 +1036,28 @@ fn services_secrets_and_configs_of_a_tenant() {
         .collect();
     assert_eq!(ports.len(), 2, "host-mode ports of web's tasks:\n{ps}");
     quote("alpha: docker service ps web (ports)", ps.ok());
+    // The operator's view of the same, for comparison.
+    let engine_ps = s.engine.docker(&[
+        "service",
+        "ps",
+        "alpha_web",
+        "--filter",
+        "desired-state=running",
+        "--format",
+        "{{.Ports}}",
+    ]);
+    let spec = s.engine.docker(&[
+        "service",
+        "inspect",
+        "--format",
+        "{{json .Spec.EndpointSpec}} {{json .Endpoint.Ports}}",
+        "alpha_web",
+    ]);
+    eprintln!(
+        "engine: service ps alpha_web ports:\n{}\nendpoint spec and ports: {}",
+        engine_ps.ok(),
+        spec.ok()
+    );
     let http = s.http_local(ports[0]);
     assert_eq!(http.ok(), "HTTP/1.1 200 OK", "port {}", ports[0]);
     // The task containers, as alpha's `docker ps` shows them.
