@@ -109,6 +109,13 @@ pub(crate) fn is_external(n: &Node) -> bool {
 
 /// Engine-side name of a top-level network or volume.
 pub fn object_name(project: &Project, section: &str, key: &str) -> String {
+    object_name_in(project, &project.name, section, key)
+}
+
+/// Engine-side name of a top-level network, volume, secret or config when
+/// the project (or stack) is called `prefix`: its external name or `name:`,
+/// else `<prefix>_<key>`.
+pub fn object_name_in(project: &Project, prefix: &str, section: &str, key: &str) -> String {
     let def = project.doc.get(section).and_then(|s| s.get(key));
     if let Some(d) = def {
         if let Some(n) = d
@@ -125,7 +132,7 @@ pub fn object_name(project: &Project, section: &str, key: &str) -> String {
             return key.to_string();
         }
     }
-    format!("{}_{}", project.name, key)
+    format!("{prefix}_{key}")
 }
 
 /// Every request `docker-compose up` would send for the project, in order.

@@ -121,23 +121,7 @@ fn is_external(n: &Node) -> bool {
 /// The engine-side name of a top-level network, volume, secret or config
 /// of the stack: its `name:` (or external name), else `<stack>_<key>`.
 pub fn object_name(project: &Project, stack: &str, section: &str, key: &str) -> String {
-    let def = project.doc.get(section).and_then(|s| s.get(key));
-    if let Some(d) = def {
-        if let Some(n) = d
-            .get("external")
-            .and_then(|e| e.get("name"))
-            .and_then(Node::as_scalar)
-        {
-            return n;
-        }
-        if let Some(n) = d.get("name").and_then(Node::as_scalar) {
-            return n;
-        }
-        if is_external(d) {
-            return key.to_string();
-        }
-    }
-    scope(stack, key)
+    crate::engine::object_name_in(project, stack, section, key)
 }
 
 /// Networks a service attaches to: its `networks:` (items or keys), or
@@ -1289,28 +1273,8 @@ fn judge(policy: &Policy, tenant: &Tenant, req: &EngineRequest, facts: &Facts) -
 }
 
 fn finding(req: &EngineRequest, d: &Denial, severity: Severity) -> Finding {
-    let pos = d
-        .field
-        .as_deref()
-        .map(service_field)
-        .and_then(|f| req.paths.find(&f))
-        .unwrap_or(req.anchor);
-    let rule = d.rule_id().cloned().unwrap_or(RuleId::TENANCY_NOT_FOUND);
-    let help = d
-        .instead_compose()
-        .or(d.instead())
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("see `fdcs-policy explain {rule}`"));
-    Finding {
-        rule,
-        severity,
-        message: format!("{} ({} {})", d.what(), req.method, req.target),
-        help,
-        file: pos.file,
-        line: pos.line,
-        col: pos.col,
-        subject: req.subject.clone(),
-    }
+    let field = d.field.as_deref().map(service_field);
+    crate::verdicts::finding(req, d, field.as_deref(), severity)
 }
 
 #[cfg(test)]

@@ -134,7 +134,12 @@ fn split_index(field: &str) -> Option<(&str, usize, &str)> {
 
 /// One refusal (or a downgraded one) as a finding at the compose key its
 /// field came from, worded for compose files where the core has the words.
-fn finding(req: &EngineRequest, d: &Denial, field: Option<&str>, severity: Severity) -> Finding {
+pub(crate) fn finding(
+    req: &EngineRequest,
+    d: &Denial,
+    field: Option<&str>,
+    severity: Severity,
+) -> Finding {
     let pos = field.and_then(|f| req.paths.find(f)).unwrap_or(req.anchor);
     // a plain not-found carries no rule, to look like the daemon's own
     let rule = d.rule_id().cloned().unwrap_or(RuleId::TENANCY_NOT_FOUND);
