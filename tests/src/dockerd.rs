@@ -151,7 +151,16 @@ impl Dockerd {
             .arg(self.dir.join("pid"))
             .arg("-H")
             .arg(self.host())
-            .args(["--bridge", "none", "--iptables=false", "--ip6tables=false"])
+            .args(["--bridge", "none", "--ip6tables=false"])
+            // a swarm engine (loopback up) keeps its iptables rules, which
+            // live in its own network namespace: they are what keeps
+            // tasks of different tenants apart on `docker_gwbridge`
+            // (`enable_icc=false`); the others need none
+            .arg(if self.loopback {
+                "--iptables=true"
+            } else {
+                "--iptables=false"
+            })
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2)

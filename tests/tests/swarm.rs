@@ -4,7 +4,8 @@
 //! front of it for the demo tenants alpha and beta.
 //!
 //! What works inside that namespace (dockerd 20.10.24, kernel 6.18 without
-//! IP_VS, dockerd flags `--bridge none --iptables=false`, `lo` up), measured
+//! IP_VS, dockerd flags `--bridge none --iptables=true` (its own namespace's
+//! rules), `lo` up), measured
 //! 2026-12-02:
 //!
 //! - `swarm init --advertise-addr 127.0.0.1`: yes (under 1 s). It creates
@@ -765,6 +766,30 @@ fn check_network_isolation(e: &SwarmEnv) {
     eprintln!(
         "beta -> beta {b_ip}: {}; alpha -> beta: nothing",
         control.ok()
+    );
+
+    // every overlay task is also on the node's shared `docker_gwbridge`
+    // (its way out): there the engine keeps tenants apart only by
+    // `enable_icc=false` under iptables (DESIGN.md, "Swarm")
+    let gw = |c: &str| -> String {
+        let id = s.engine.docker(&["inspect", "--format", "{{.Id}}", c]);
+        let f = format!("{{{{(index .Containers \"{}\").IPv4Address}}}}", id.ok());
+        let out = s
+            .engine
+            .docker(&["network", "inspect", "--format", &f, "docker_gwbridge"]);
+        out.ok().split('/').next().unwrap_or_default().to_owned()
+    };
+    let b_gw = gw(&b[1]);
+    assert!(
+        !b_gw.is_empty(),
+        "beta's task has no docker_gwbridge address"
+    );
+    let own = http_from(&e.beta, &b[1], &b_gw);
+    assert_eq!(own.ok(), "HTTP/1.1 200 OK", "beta's task to its own {b_gw}");
+    let cross = http_from(&e.alpha, &a[0], &b_gw);
+    assert!(
+        cross.stdout.trim().is_empty(),
+        "alpha's task reached beta's task at its docker_gwbridge address {b_gw}:\n{cross}"
     );
 
     let nets = |cs: &[String]| -> Vec<String> {
