@@ -283,7 +283,7 @@ fn parse_request(raw: &[u8]) -> Request {
 fn judge_with_world(policy: &Policy, tenant: &Tenant, req: &Request, world: &World) -> Verdict {
     let mut facts = Facts::default();
     let mut verdict = judge(policy, tenant, req, &facts);
-    for _ in 0..8 {
+    for _ in 0..6 {
         let Verdict::Need(obls) = &verdict else {
             break;
         };

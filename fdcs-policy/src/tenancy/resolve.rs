@@ -187,10 +187,12 @@ fn is_id(kind: ResourceKind, s: &str) -> bool {
     }
 }
 
-/// Whether `s` could begin an id of `kind` (hex, or base 36 for swarm's,
-/// overlay networks included).
+/// Whether `s` could begin an id of `kind` (hex, or base 36 for swarm's).
+/// A network's prefix is hex only: base 36 would make every name a tenant
+/// does not have (`default`, on each `docker run`) cost one more engine
+/// call, for the rare overlay network named by a partial swarm id.
 fn is_prefix(kind: ResourceKind, s: &str) -> bool {
-    if kind.is_swarm() || kind == ResourceKind::Network {
+    if kind.is_swarm() {
         is_base36(s)
     } else {
         s.bytes().all(|b| b.is_ascii_hexdigit())
