@@ -14,6 +14,12 @@ pub const CPU: crate::RuleId = crate::RuleId::RESOURCES_CPU;
 /// Pids.
 pub const PIDS: crate::RuleId = crate::RuleId::RESOURCES_PIDS;
 
+/// The daemon's bounds on `CpuPeriod` and its least `CpuQuota`, in
+/// microseconds (1 ms and 1 s; `daemon_unix.go`).
+const MIN_CPU_PERIOD: i64 = 1_000;
+const MAX_CPU_PERIOD: i64 = 1_000_000;
+const MIN_CPU_QUOTA: i64 = 1_000;
+
 /// Whether the body creates (absent means "no limit": inject) or updates
 /// (absent or 0 means "unchanged": leave alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +182,19 @@ pub fn apply(
         )
         .at(at("CpuPeriod")));
     }
+    // The daemon refuses a period outside 1 ms..1 s (`verifyPlatformContainerResources`);
+    // refused here first, so that no quota is ever derived from one (a
+    // period of 1 µs would round the injected default quota down to 0:
+    // no CPU limit at all).
+    let period = r.cpu_period.unwrap_or(0);
+    if period != 0 && !(MIN_CPU_PERIOD..=MAX_CPU_PERIOD).contains(&period) {
+        return Err(Denial::malformed(
+            CPU,
+            format!("CpuPeriod {period} is outside the daemon's range of {MIN_CPU_PERIOD} to {MAX_CPU_PERIOD} microseconds"),
+            "pass --cpu-period between 1000 and 1000000, or use --cpus",
+        )
+        .at(at("CpuPeriod")));
+    }
     if quota > 0 {
         let period = match r.cpu_period.unwrap_or(0) {
             0 => Some(100_000),
@@ -200,8 +219,18 @@ pub fn apply(
     if nano == 0 && quota == 0 && mode == Mode::Create {
         match r.cpu_period {
             Some(p) if p > 0 => {
-                r.cpu_quota =
-                    Some(((lim.nano_cpus.default as i128) * (p as i128) / 1_000_000_000) as i64)
+                // the default share of this period, but never under the
+                // daemon's least quota (1 ms), and then within the ceiling
+                let share = (lim.nano_cpus.default as i128) * (p as i128) / 1_000_000_000;
+                let q = share.max(MIN_CPU_QUOTA as i128);
+                if q * 1_000_000_000 / (p as i128) > lim.nano_cpus.max as i128 {
+                    en.refuse(cpu_denial(
+                        &lim,
+                        &format!("the least CPU quota, {MIN_CPU_QUOTA}/{p},"),
+                        at("CpuPeriod"),
+                    ))?;
+                }
+                r.cpu_quota = Some(q as i64)
             }
             _ => r.nano_cpus = Some(lim.nano_cpus.default),
         }
@@ -389,6 +418,46 @@ mod tests {
             ..Resources::default()
         };
         assert!(apply(&params(), &t, &mut r, Mode::Create, "").is_err());
+    }
+
+    /// Found by `fuzz/` (target `create`): a period of 1 µs made the
+    /// injected default quota 0.5 µs, rounded to 0 — no CPU limit.
+    #[test]
+    fn cpu_period_outside_the_daemons_range_is_refused() {
+        for p in [1, 999, -1, 1_000_001, i64::MIN, i64::MAX] {
+            for mode in [Mode::Create, Mode::Update] {
+                let mut r = Resources {
+                    cpu_period: Some(p),
+                    cpu_quota: Some(if mode == Mode::Update { 50_000 } else { 0 }),
+                    ..Resources::default()
+                };
+                let d = apply(&params(), &tenant(), &mut r, mode, "").unwrap_err();
+                assert_eq!(d.status, 400, "{p}: {}", d.message);
+            }
+        }
+    }
+
+    /// A short period gets at least the daemon's least quota, 1 ms.
+    #[test]
+    fn injected_quota_is_never_under_one_millisecond() {
+        let mut r = Resources {
+            cpu_period: Some(1_000),
+            ..Resources::default()
+        };
+        apply(&params(), &tenant(), &mut r, Mode::Create, "").unwrap();
+        assert_eq!((r.nano_cpus, r.cpu_quota), (None, Some(1_000)));
+        let low = ResourcesParams {
+            nano_cpus: Limit {
+                default: 100_000_000,
+                max: 500_000_000,
+            },
+            ..params()
+        };
+        let mut r = Resources {
+            cpu_period: Some(1_000),
+            ..Resources::default()
+        };
+        assert!(apply(&low, &tenant(), &mut r, Mode::Create, "").is_err());
     }
 
     #[test]
