@@ -32,8 +32,25 @@ pub struct Limits {
     /// Largest engine answer buffered for rewriting or for an obligation
     /// lookup (default 64 MiB → 502).
     pub max_response_body: usize,
-    /// Deadline for obligation lookups and preludes (default 30 s → 502).
+    /// Deadline for obligation lookups and preludes, answer read whole
+    /// (default 30 s → 504, rule `upstream.timeout`).
     pub lookup_timeout: Duration,
+    /// Longest the engine may take to start answering the judged request
+    /// — its status line and headers — counted from when the request (its
+    /// body included) has been sent (default 60 s → 504, rule
+    /// `upstream.timeout`; `None`: no bound).
+    ///
+    /// Why: an engine that accepts a connection and never answers (a
+    /// frozen daemon, a stuck storage driver, a half-dead TCP peer) would
+    /// otherwise hold the client, its connection and the tenant's slot for
+    /// ever. Why the headers only: the daemon sends them at once for its
+    /// streams (`logs -f`, `events`, `wait`, the `101` of `attach` and
+    /// `exec`), which then run for hours; a bound on the whole answer would
+    /// cut them. Why after the body: an upload (`docker cp`, `load`) may
+    /// take longer than the bound to send. A stop or restart with `t=N`
+    /// gets `N` seconds more (the daemon waits that long before it kills),
+    /// and `t=-1` (wait for ever) no bound.
+    pub upstream_header_timeout: Option<Duration>,
     /// Judge rounds before giving up (fail closed; default 32). Each round
     /// is one targeted lookup (a reference costs one to three: full id,
     /// name, id prefix), so this also bounds the engine calls one request
@@ -75,6 +92,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(30),
             max_response_body: 64 << 20,
             lookup_timeout: Duration::from_secs(30),
+            upstream_header_timeout: Some(Duration::from_secs(60)),
             max_rounds: 32,
             max_event_line: 1 << 20,
             tenant_concurrency: 64,
@@ -113,6 +131,13 @@ impl Limits {
     #[must_use]
     pub fn with_lookup_timeout(mut self, timeout: Duration) -> Self {
         self.lookup_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Limits::upstream_header_timeout`].
+    #[must_use]
+    pub fn with_upstream_header_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.upstream_header_timeout = timeout;
         self
     }
 

@@ -4,6 +4,7 @@
 use crate::body::{full, BoxError, FdcsBody};
 use crate::error::Rejection;
 use bytes::Bytes;
+use fdcs_policy::RuleId;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt, Limited};
@@ -99,8 +100,11 @@ where
         Ok((status, bytes))
     };
     tokio::time::timeout(timeout, fut).await.map_err(|_| {
-        Rejection::Upstream(format!(
-            "fdcs: the Docker engine did not answer `{what}` in time; try again later"
+        Rejection::UpstreamTimeout(format!(
+            "fdcs: the Docker engine did not answer `{what}` within {}s (rule {}); \
+             try again later, and tell the operator if it persists",
+            timeout.as_secs(),
+            RuleId::UPSTREAM_TIMEOUT
         ))
     })?
 }

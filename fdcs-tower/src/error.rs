@@ -29,6 +29,10 @@ pub enum Rejection {
     /// The engine failed or answered something unusable (502).
     #[error("{0}")]
     Upstream(String),
+    /// The engine did not start its answer, or a lookup did not complete,
+    /// in time (504, rule `upstream.timeout`; [`crate::Limits`]).
+    #[error("{0}")]
+    UpstreamTimeout(String),
     /// The tenant is over its fair share (429, or 503 for memory), with
     /// `Retry-After` ([`crate::fair`]).
     #[error("{}", .0.message)]
@@ -45,6 +49,7 @@ impl Rejection {
             Rejection::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BadRequest(s, _) => *s,
             Rejection::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Rejection::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Rejection::Limited(l) => l.status,
         }
     }
@@ -59,6 +64,7 @@ impl Rejection {
             Rejection::TooLarge(_) => Some(RuleId::BODY_TOO_LARGE),
             Rejection::BadRequest(..) => Some(RuleId::REQUEST_MALFORMED),
             Rejection::Upstream(_) => Some(RuleId::UPSTREAM_UNAVAILABLE),
+            Rejection::UpstreamTimeout(_) => Some(RuleId::UPSTREAM_TIMEOUT),
             Rejection::Limited(l) => Some(l.rule.clone()),
         }
     }

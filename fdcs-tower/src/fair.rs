@@ -466,6 +466,9 @@ mod tests {
             // they cannot be reached
             id(Rejection::IdentityUnavailable("down".into())),
             id(Rejection::Upstream("down".into())),
+            // an engine that does not start answering in time
+            // (`deadline::headers`, `engine::call_bytes`)
+            id(Rejection::UpstreamTimeout("hung".into())),
             id(Rejection::from(ReadError::TooLarge { limit: 1 })),
             id(Rejection::from(ReadError::TimedOut {
                 timeout: Duration::from_secs(1),

@@ -18,6 +18,7 @@ use crate::body::{boxed, BoxError, FdcsBody};
 use crate::config::Limits;
 use crate::engine::{call_bytes, json_request, EngineService};
 use crate::fair::StreamSlot;
+use crate::tunnels::Open;
 use bytes::Bytes;
 use fdcs_policy::Forward;
 use http::{header, HeaderValue, Method, Response, StatusCode};
@@ -48,6 +49,8 @@ pub(crate) enum Framing {
 /// What a tunnel needs besides its two ends.
 pub(crate) struct Tunnel {
     slot: Option<StreamSlot>,
+    /// Counted among the layer's open tunnels while it runs.
+    open: Option<Open>,
     idle: Option<Duration>,
     framing: Framing,
 }
@@ -96,9 +99,16 @@ impl Tunnel {
         };
         Tunnel {
             slot,
+            open: None,
             idle: limits.stream_idle_timeout,
             framing,
         }
+    }
+
+    /// Counts the tunnel among the layer's open ones while it runs.
+    pub(crate) fn counted(mut self, open: Open) -> Self {
+        self.open = Some(open);
+        self
     }
 }
 
@@ -133,6 +143,7 @@ where
     let content_type = resp.headers().get(header::CONTENT_TYPE).cloned();
     let Tunnel {
         slot,
+        open,
         idle,
         mut framing,
     } = tunnel;
@@ -146,6 +157,7 @@ where
         Some(client) => {
             tokio::spawn(async move {
                 let _slot = slot;
+                let _open = open;
                 let (c, u) = tokio::join!(client, upstream);
                 match (c, u) {
                     (Ok(c), Ok(u)) => {

@@ -6,6 +6,7 @@ use crate::config::{Limits, SharedPolicy};
 use crate::fair::Fair;
 use crate::metrics::Metrics;
 use crate::service::{Fdcs, Shared};
+use crate::tunnels::Tunnels;
 use std::sync::Arc;
 
 /// The fdcs middleware: authenticate, read the body (bounded), judge,
@@ -60,6 +61,7 @@ impl FdcsLayer {
                 limits,
                 metrics: Arc::new(Metrics::default()),
                 turns: Arc::default(),
+                tunnels: Tunnels::default(),
             }),
         }
     }
@@ -73,6 +75,7 @@ impl FdcsLayer {
             fair: Arc::clone(&s.fair),
             metrics: Arc::clone(&s.metrics),
             turns: Arc::clone(&s.turns),
+            tunnels: s.tunnels.clone(),
         };
         f(&mut shared);
         FdcsLayer {
@@ -87,6 +90,13 @@ impl FdcsLayer {
             s.fair = Arc::new(Fair::new(&limits));
             s.limits = limits;
         })
+    }
+
+    /// The attach and exec tunnels of the services this layer makes that
+    /// are still open: they outlive their HTTP connections, so a server
+    /// draining on shutdown waits for these as well as for its connections.
+    pub fn tunnels(&self) -> Tunnels {
+        self.shared.tunnels.clone()
     }
 
     /// Records into these metrics (to expose them elsewhere).

@@ -131,6 +131,7 @@ mod body;
 mod config;
 mod engine;
 mod error;
+mod deadline;
 mod fair;
 mod forward;
 mod hijack;
@@ -143,6 +144,7 @@ mod serial;
 mod service;
 mod upstream;
 
+mod tunnels;
 pub use audit::PeerAddr;
 pub use auth::{
     credentials, Access, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig,
@@ -158,3 +160,4 @@ pub use layer::FdcsLayer;
 pub use metrics::{IdentityMetrics, Metrics, IDENTITY_FAILURES, VERDICTS};
 pub use service::{Fdcs, ResponseFuture};
 pub use upstream::{EngineAddr, InvalidEngineAddr, Upstream};
+pub use tunnels::Tunnels;

@@ -15,7 +15,8 @@ use crate::forward::{
 };
 use crate::metrics::Metrics;
 use crate::serial::TenantTurns;
-use crate::{hijack, pull, resolve, rewrite};
+use crate::tunnels::Tunnels;
+use crate::{deadline, hijack, pull, resolve, rewrite};
 use bytes::Bytes;
 use fdcs_policy::{Forward, Policy, ResponsePlan, Session, Step, Tenant, Verdict};
 use http::{Request, Response};
@@ -40,6 +41,8 @@ pub(crate) struct Shared {
     pub(crate) turns: Arc<TenantTurns>,
 }
 
+    /// Hijacked tunnels still open (a shutdown waits for them).
+    pub(crate) tunnels: Tunnels,
 /// The future of [`Fdcs`]: never fails; every problem is a Docker-shaped
 /// error response.
 pub type ResponseFuture =
@@ -129,7 +132,7 @@ where
                 | Rejection::Limited(_) => "deny",
                 // the engine failed: an error whatever the policy decided
                 // (the audit line keeps the decision)
-                Rejection::Upstream(_) => "error",
+                Rejection::Upstream(_) | Rejection::UpstreamTimeout(_) => "error",
             };
             let mut headers = http::HeaderMap::new();
             shared.auth.refusal_headers(&rej, &mut headers);
@@ -257,17 +260,25 @@ where
 
     // 5 forward exactly what was judged
     preludes(inner, &fwd, limits).await?;
-    let payload = match raw {
-        Some(r) => Payload::Raw(r),
-        None if fwd.stream_body => Payload::Raw(full(Bytes::from(request.body))),
-        None => Payload::None,
+    let (payload, sent) = match raw {
+        Some(r) => {
+            let (body, sent) = deadline::watch_sent(r);
+            (Payload::Raw(body), Some(sent))
+        }
+        None if fwd.stream_body => (Payload::Raw(full(Bytes::from(request.body))), None),
+        None => (Payload::None, None),
     };
     let upstream_req = judged_request(&fwd, &parts.headers, payload)?;
     // an answer read whole (to rewrite it) is charged until the client has
     // it; a streamed one is passed on as it comes, not charged
     let resp = match fwd.response {
-        ResponsePlan::Rewrite(_) => send(inner, upstream_req).await?,
-        _ => send(&inner.passthrough(), upstream_req).await?,
+        ResponsePlan::Rewrite(_) => {
+            deadline::headers(send(inner, upstream_req), allowance, sent, &what).await?
+        }
+        _ => {
+            let passthrough = inner.passthrough();
+            deadline::headers(send(&passthrough, upstream_req), allowance, sent, &what).await?
+        }
     };
     audit.engine_status = Some(resp.status().as_u16());
     let inner = &inner.passthrough();
@@ -282,10 +293,13 @@ where
     }
     match &fwd.response {
         ResponsePlan::Pull { claim } => Ok(pull::watch(inner.clone(), claim.clone(), resp, limits)),
+    // the engine must start its answer in time; streams then run on
+    let allowance = deadline::allowance(&fwd, limits.upstream_header_timeout);
+    let what = format!("{} {}", parts.method, parts.uri.path());
         ResponsePlan::Hijack => Ok(hijack::tunnel(
             resp,
             client_upgrade.filter(|_| wants_upgrade),
-            hijack::Tunnel::new(&fwd, inner, stream, limits),
+            hijack::Tunnel::new(&fwd, inner, stream, limits).counted(shared.tunnels.enter()),
         )),
         ResponsePlan::Stats => Ok(rewrite::stats(&tenant, resp, limits)),
         _ => rewrite::respond(&fwd, &tenant, resp, limits).await,

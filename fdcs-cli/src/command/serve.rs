@@ -71,7 +71,16 @@ pub(crate) struct Args {
     /// Most client connections served at once; more wait to be accepted.
     #[arg(long, default_value_t = 4096, env = "FDCS_MAX_CONNECTIONS")]
     max_connections: usize,
-    /// Seconds to wait for in-flight requests on SIGTERM.
+    /// Seconds the engine has to start answering a request (status and
+    /// headers, after the request's body is sent) before the client gets
+    /// 504, rule upstream.timeout (0: no bound). Streams (logs -f, events,
+    /// wait, attach, exec) are bounded only until they start; a stop or
+    /// restart with `-t N` gets N seconds more.
+    #[arg(long, default_value_t = 60, env = "FDCS_UPSTREAM_HEADER_TIMEOUT")]
+    upstream_header_timeout: u64,
+    /// Seconds to wait on SIGTERM for in-flight requests, streamed answers
+    /// and attach/exec tunnels to end (new connections are refused
+    /// meanwhile); what is still open then is cut.
     #[arg(long, default_value_t = 30, env = "FDCS_DRAIN_TIMEOUT")]
     drain_timeout: u64,
     #[command(flatten)]
@@ -274,7 +283,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let auth = load::authenticator(&args.keystone, &loaded, metrics.identity())?;
     let limits = args
         .fair
-        .limits(Limits::default().with_max_json_body(args.max_body));
+        .limits(
+            Limits::default()
+                .with_max_json_body(args.max_body)
+                .with_upstream_header_timeout(
+                    (args.upstream_header_timeout > 0)
+                        .then(|| Duration::from_secs(args.upstream_header_timeout)),
+                ),
+        );
     let layer = FdcsLayer::new(loaded.policy.clone(), auth.clone())
         .limits(limits)
         .metrics(Arc::clone(&metrics));
@@ -285,6 +301,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let conns = listen::Connections::new(args.max_connections);
     let anonymous = args.fair.anonymous();
     let perms = listen::SocketPerms::resolve(&args.socket)?;
+    let tunnels = layer.tunnels();
     let mut servers = Vec::new();
     for addr in &args.listen {
         let l = listen::Listener::bind(addr, perms).await?;
@@ -329,9 +346,18 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     for s in servers {
         let _ = s.await;
     }
-    let drained = conns.drained(Duration::from_secs(args.drain_timeout)).await;
-    tracing::info!(target: "fdcs::serve", drained, "stopped");
+    let (drained, tunnels_closed) = tokio::join!(conns.drained(drain), tunnels.closed(drain));
+    tracing::info!(
+        target: "fdcs::serve",
+        drained,
+        tunnels_closed,
+        tunnels_cut = tunnels.open(),
+        "stopped"
+    );
     Ok(())
+    // listeners close now (new clients are refused); in-flight requests,
+    // streamed answers and attach/exec tunnels get the drain time, together
+    let drain = Duration::from_secs(args.drain_timeout);
 }
 
 /// Waits for SIGTERM/SIGINT, reloading on SIGHUP meanwhile.

@@ -36,6 +36,15 @@ use tokio_rustls::TlsAcceptor;
 /// first (hyper counts a keep-alive connection's idle time in it too).
 pub(super) const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Most bytes of a request's head (request line and headers) a client may
+/// send; more is answered 431 and the connection closed (hyper's own
+/// answer when its read buffer fills before the head ends; its count limit,
+/// 100 headers, gives 431 too). The daemon's Go server allows 1 MiB, but no
+/// Docker client needs near that: its largest header, `X-Registry-Config`
+/// of a build, carries a few KiB per registry login. Without this bound
+/// hyper would buffer 400 KiB per connection, times `--max-connections`.
+pub(super) const MAX_HEAD: usize = 128 * 1024;
+
 /// A byte stream a connection runs on.
 pub(super) trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
@@ -381,7 +390,8 @@ async fn serve_connection<S>(
 {
     let mut b = hyper::server::conn::http1::Builder::new();
     b.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD);
     let first = Arc::new(AtomicBool::new(false));
     let svc = FirstRequest {
         inner: svc,
