@@ -324,6 +324,7 @@ fn layer() -> FdcsLayer {
         tenant: Tenant::new(TenantId::new("alpha").unwrap()),
         tokens: vec!["alpha-token".into()],
         token_sha256: vec![],
+        certificates: vec![],
     }])
     .unwrap();
     // one tenant as fast as it can go: its fair share is raised far above

@@ -43,6 +43,7 @@ async fn start_proxy(engine: &EngineAddr) -> std::net::SocketAddr {
         tenant: Tenant::new(TenantId::new("alpha").unwrap()),
         tokens: vec!["alpha-token".into()],
         token_sha256: vec![],
+        certificates: vec![],
     }])
     .unwrap();
     // one tenant as fast as it can go: its fair share is raised far above

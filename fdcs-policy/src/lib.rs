@@ -44,7 +44,7 @@ pub use tenancy::rewrite::{
     rewrite_stats_line, HIDDEN_ID,
 };
 pub use tenant::{InvalidTenantId, RequestLimits, Tenant, TenantId, TenantLimits};
-pub use tenants::{TenantEntry, TenantsFile};
+pub use tenants::{CertificateName, TenantEntry, TenantsFile};
 pub use verdict::{
     Denial, Facts, Forward, ImageFacts, InfoView, NodePool, Obligation, Owned, Prelude, PullClaim,
     ResourceKind, ResponsePlan, ResponseRewrite, ServiceFacts, Verdict, FORWARDED_HEADERS,

@@ -11,7 +11,15 @@
 //!               requests: { concurrent: 16, perSecond: 50, burst: 100,
 //!                           streams: 8, buffered: 64Mi } }   # the proxy's fair.* bounds
 //!     quotas: { containers: 50, memory: 16Gi }   # replace the policy's quotas
+//!     certificates:                    # client certificates that are this tenant
+//!       - cn: alpha                    #   (serve --tls-client-ca): subject CN,
+//!       - san: alpha.clients.example   #   a subject alternative name,
+//!       - spkiSha256: <64 hex digits>  #   or the public key's SHA-256
 //! ```
+//!
+//! A certificate names a tenant only through these entries; the CA that
+//! signed it is `serve`'s `--tls-client-ca`. A tenant may have tokens,
+//! certificates or both.
 //!
 //! This is a pure parser: the caller reads the file. Comparing a presented
 //! token with these (in constant time, hashing it for `tokenSha256`) is the
@@ -45,6 +53,36 @@ pub struct TenantEntry {
     pub tokens: Vec<String>,
     /// SHA-256 digests of tokens, lowercase hex.
     pub token_sha256: Vec<String>,
+    /// Client certificates that identify this tenant without any header.
+    pub certificates: Vec<CertificateName>,
+}
+
+/// How a verified client certificate is recognised as a tenant's. Three
+/// ways because operators issue certificates three ways: a CN per tenant
+/// (the docker docs' `openssl` recipe), a SAN (a PKI that leaves CN alone),
+/// or one pinned key (no naming scheme at all).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateName {
+    /// A subject common name, compared exactly.
+    CommonName(String),
+    /// A subject alternative name (DNS name, e-mail address, URI or IP
+    /// address, as text), compared exactly (DNS names case-insensitively,
+    /// so they are kept in lower case).
+    AltName(String),
+    /// The SHA-256 of the certificate's SubjectPublicKeyInfo, lowercase hex
+    /// (`openssl x509 -pubkey -noout | openssl pkey -pubin -outform der |
+    /// sha256sum`): survives re-issuing with the same key.
+    SpkiSha256(String),
+}
+
+impl std::fmt::Display for CertificateName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertificateName::CommonName(v) => write!(f, "cn `{v}`"),
+            CertificateName::AltName(v) => write!(f, "san `{v}`"),
+            CertificateName::SpkiSha256(v) => write!(f, "spkiSha256 `{v}`"),
+        }
+    }
 }
 
 impl TenantsFile {
@@ -92,6 +130,20 @@ struct RawTenant {
     limits: Option<RawLimits>,
     #[serde(default)]
     quotas: Option<RawQuotas>,
+    #[serde(default)]
+    certificates: Vec<Spanned<RawCertificate>>,
+}
+
+/// One `certificates:` entry: exactly one of its keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawCertificate {
+    #[serde(default)]
+    cn: Option<String>,
+    #[serde(default)]
+    san: Option<String>,
+    #[serde(default)]
+    spki_sha256: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,6 +227,19 @@ fn convert(raw: RawFile, errs: Errs<'_>) -> Result<TenantsFile, PolicyError> {
                 }
             }
         }
+        let mut certificates = Vec::with_capacity(t.certificates.len());
+        for c in &t.certificates {
+            let name = certificate(&c.value).map_err(|m| errs.at(Pos::of(c), m))?;
+            if let Some(owner) =
+                tokens.insert(format!("certificate:{name}"), id.as_str().to_string())
+            {
+                return Err(errs.at(
+                    Pos::of(c),
+                    format!("this certificate ({name}) already names tenant `{owner}`; a certificate can name one tenant only"),
+                ));
+            }
+            certificates.push(name);
+        }
         let mut limits = match t.limits {
             None => TenantLimits::default(),
             Some(l) => limits(l, errs)?,
@@ -186,9 +251,39 @@ fn convert(raw: RawFile, errs: Errs<'_>) -> Result<TenantsFile, PolicyError> {
             tenant: Tenant { id, limits },
             tokens: t.tokens.into_iter().map(|s| s.value).collect(),
             token_sha256: digests.into_iter().map(|s| s.value).collect(),
+            certificates,
         });
     }
     Ok(TenantsFile { tenants: out })
+}
+
+/// One `certificates:` entry, checked: one key, a usable value.
+fn certificate(c: &RawCertificate) -> Result<CertificateName, String> {
+    let usable = |v: &str, key: &str| -> Result<String, String> {
+        let v = v.trim();
+        if v.is_empty() || v.len() > 1024 || v.chars().any(char::is_control) {
+            return Err(format!(
+                "certificates: `{key}` must be 1 to 1024 printable characters"
+            ));
+        }
+        Ok(v.to_string())
+    };
+    match (&c.cn, &c.san, &c.spki_sha256) {
+        (Some(v), None, None) => Ok(CertificateName::CommonName(usable(v, "cn")?)),
+        (None, Some(v), None) => Ok(CertificateName::AltName(
+            usable(v, "san")?.to_ascii_lowercase(),
+        )),
+        (None, None, Some(v)) => {
+            let hex = v.trim().to_ascii_lowercase();
+            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err("certificates: `spkiSha256` must be 64 hex digits (`openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin -outform der | sha256sum`)".to_string());
+            }
+            Ok(CertificateName::SpkiSha256(hex))
+        }
+        _ => Err(
+            "certificates: each entry has exactly one of `cn`, `san` or `spkiSha256`".to_string(),
+        ),
+    }
 }
 
 fn limits(l: RawLimits, errs: Errs<'_>) -> Result<TenantLimits, PolicyError> {

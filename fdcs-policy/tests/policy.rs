@@ -1509,3 +1509,65 @@ fn a_literal_on_the_left_of_eq_sees_the_body() {
     check_one("object.Labels == {}", &b).unwrap();
     check_one("[1] == [1] && {} == {}", &b).unwrap();
 }
+
+/// `certificates:` (serve --tls-client-ca): a tenant named by its client
+/// certificate's CN, a SAN or its key's SHA-256. One certificate name can
+/// belong to one tenant only, or a certificate would be two tenants.
+#[test]
+fn tenant_certificates_load_and_are_validated() {
+    use fdcs_policy::CertificateName;
+    let d = "AB".repeat(32);
+    let f = tenants(&format!(
+        "tenants:\n  - id: alpha\n    certificates:\n      - cn: alpha\n      - san: Alpha.Clients.Example\n      - spkiSha256: {d}\n  - id: beta\n    tokens: [b]\n    certificates: [{{cn: beta}}]\n"
+    ))
+    .unwrap();
+    let alpha = f.get(&TenantId::new("alpha").unwrap()).unwrap();
+    assert!(alpha.tokens.is_empty() && alpha.token_sha256.is_empty());
+    assert_eq!(
+        alpha.certificates,
+        [
+            CertificateName::CommonName("alpha".into()),
+            CertificateName::AltName("alpha.clients.example".into()),
+            CertificateName::SpkiSha256("ab".repeat(32)),
+        ]
+    );
+    let beta = f.get(&TenantId::new("beta").unwrap()).unwrap();
+    assert_eq!(beta.certificates, [CertificateName::CommonName("beta".into())]);
+
+    tenants_err(
+        "tenants:\n  - id: alpha\n    certificates: [{cn: x}]\n  - id: beta\n    certificates: [{cn: x}]\n",
+        5,
+        20,
+        "already names tenant `alpha`",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    certificates: [{cn: x, san: y}]\n",
+        3,
+        20,
+        "exactly one of",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    certificates: [{}]\n",
+        3,
+        20,
+        "exactly one of",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    certificates: [{spkiSha256: abc}]\n",
+        3,
+        20,
+        "64 hex digits",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    certificates: [{cn: \" \"}]\n",
+        3,
+        20,
+        "printable",
+    );
+    tenants_err(
+        "tenants:\n  - id: alpha\n    certificates: [{subject: alpha}]\n",
+        3,
+        21,
+        "unknown field `subject`",
+    );
+}

@@ -10,10 +10,13 @@
 //! SHA-256 digests and compared in constant time) and [`KeystoneAuth`]
 //! (OpenStack Keystone v3 token validation with a bounded cache).
 
+mod certificate;
 mod keystone;
 mod tenants_file;
 mod time;
 
+pub(crate) use certificate::settle as settle_certificate;
+pub use certificate::{CertificateError, CertificateIdentity, ClientCertificate};
 pub use keystone::{KeystoneAuth, KeystoneConfig, Roles, ServiceCredentials};
 pub use tenants_file::{TenantCredentials, TenantsAuth, TenantsError};
 
@@ -76,6 +79,13 @@ pub trait Authenticate: Send + Sync + 'static {
         self.authenticate(creds)
     }
 
+    /// Who a verified client certificate is. By default certificates name
+    /// nobody ([`CertificateIdentity::Unused`]): the headers identify.
+    fn certificate_identity(&self, cert: &ClientCertificate) -> CertificateIdentity {
+        let _ = cert;
+        CertificateIdentity::Unused
+    }
+
     /// Headers to add to a refusal of this authenticator's (a 401's
     /// `WWW-Authenticate`, a 503's `Retry-After`). None by default.
     fn refusal_headers(&self, rejection: &Rejection, headers: &mut HeaderMap) {
@@ -89,6 +99,9 @@ impl<A: Authenticate + ?Sized> Authenticate for Arc<A> {
     }
     fn authenticate_for<'a>(&'a self, creds: &'a Credentials, access: Access) -> AuthFuture<'a> {
         (**self).authenticate_for(creds, access)
+    }
+    fn certificate_identity(&self, cert: &ClientCertificate) -> CertificateIdentity {
+        (**self).certificate_identity(cert)
     }
     fn refusal_headers(&self, rejection: &Rejection, headers: &mut HeaderMap) {
         (**self).refusal_headers(rejection, headers);
@@ -115,32 +128,46 @@ pub(crate) const HOW_TO: &str = "set them in ~/.docker/config.json: \
 
 /// Reads the two headers; missing, repeated, non-UTF-8 or malformed → 401.
 pub fn credentials(headers: &HeaderMap) -> Result<Credentials, Rejection> {
-    let one = |name: &str| -> Result<String, Rejection> {
-        let mut values = headers.get_all(name).iter();
-        let missing = || {
-            Rejection::Unauthorized(RuleId::AUTH_MISSING, format!(
-                "fdcs: authentication required: the X-Auth-Token and X-Auth-TenantId headers are missing or invalid; {HOW_TO}"
-            ))
-        };
-        let v = values.next().ok_or_else(missing)?;
-        if values.next().is_some() {
-            return Err(missing());
-        }
-        let s = v.to_str().map_err(|_| missing())?.trim();
-        if s.is_empty() {
-            return Err(missing());
-        }
-        Ok(s.to_string())
+    let token = header(headers, TOKEN_HEADER)?.ok_or_else(missing_headers)?;
+    let tenant = claimed_tenant(headers)?.ok_or_else(missing_headers)?;
+    Ok(Credentials { token, tenant })
+}
+
+/// The tenant the `X-Auth-TenantId` header names, if it is there at all;
+/// repeated, non-UTF-8, blank or malformed → 401.
+pub(crate) fn claimed_tenant(headers: &HeaderMap) -> Result<Option<TenantId>, Rejection> {
+    let Some(claimed) = header(headers, TENANT_HEADER)? else {
+        return Ok(None);
     };
-    let token = one(TOKEN_HEADER)?;
-    let claimed = one(TENANT_HEADER)?;
-    let tenant = TenantId::new(&claimed).map_err(|e| {
+    TenantId::new(&claimed).map(Some).map_err(|e| {
         Rejection::Unauthorized(
             RuleId::AUTH_INVALID,
             format!("fdcs: authentication failed: {e}; {HOW_TO}"),
         )
-    })?;
-    Ok(Credentials { token, tenant })
+    })
+}
+
+/// One header's single, non-blank value; absent → `None`, anything
+/// ambiguous → the 401 of missing credentials.
+fn header(headers: &HeaderMap, name: &str) -> Result<Option<String>, Rejection> {
+    let mut values = headers.get_all(name).iter();
+    let Some(v) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(missing_headers());
+    }
+    let s = v.to_str().map_err(|_| missing_headers())?.trim();
+    if s.is_empty() {
+        return Err(missing_headers());
+    }
+    Ok(Some(s.to_string()))
+}
+
+fn missing_headers() -> Rejection {
+    Rejection::Unauthorized(RuleId::AUTH_MISSING, format!(
+        "fdcs: authentication required: the X-Auth-Token and X-Auth-TenantId headers are missing or invalid; {HOW_TO}"
+    ))
 }
 
 /// The 401 for a token that does not belong to the claimed tenant.

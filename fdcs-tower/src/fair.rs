@@ -462,6 +462,13 @@ mod tests {
                 crate::auth::Access::Write,
                 "`member`",
             )),
+            // a client certificate of nobody (auth/certificate.rs)
+            id(crate::auth::settle_certificate(
+                crate::auth::CertificateIdentity::Unknown,
+                &crate::auth::ClientCertificate::for_tests(),
+                Ok(None),
+            )
+            .unwrap_err()),
             // what the Keystone client and the engine client answer when
             // they cannot be reached
             id(Rejection::IdentityUnavailable("down".into())),

@@ -4,7 +4,9 @@
 //! Docker engine. For each request it
 //!
 //! 1. authenticates the tenant from `X-Auth-Token` / `X-Auth-TenantId`
-//!    ([`Authenticate`]: [`TenantsAuth`] or [`KeystoneAuth`]), and admits
+//!    ([`Authenticate`]: [`TenantsAuth`] or [`KeystoneAuth`]) — or from a
+//!    verified [`ClientCertificate`] the TLS listener put in the request's
+//!    extensions, when the tenants file names tenants by certificate — and admits
 //!    the request within the tenant's fair share — requests in flight, per
 //!    second, hijacked streams, bytes of answers buffered ([`Limits`];
 //!    over it: 429 or 503 with `Retry-After`, rules `fair.*`, [`Limited`]);
@@ -129,9 +131,9 @@ mod audit;
 mod auth;
 mod body;
 mod config;
+mod deadline;
 mod engine;
 mod error;
-mod deadline;
 mod fair;
 mod forward;
 mod hijack;
@@ -142,14 +144,14 @@ mod resolve;
 mod rewrite;
 mod serial;
 mod service;
+mod tunnels;
 mod upstream;
 
-mod tunnels;
 pub use audit::PeerAddr;
 pub use auth::{
-    credentials, Access, AuthFuture, Authenticate, Credentials, KeystoneAuth, KeystoneConfig,
-    Roles, ServiceCredentials, TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER,
-    TOKEN_HEADER,
+    credentials, Access, AuthFuture, Authenticate, CertificateError, CertificateIdentity,
+    ClientCertificate, Credentials, KeystoneAuth, KeystoneConfig, Roles, ServiceCredentials,
+    TenantCredentials, TenantsAuth, TenantsError, TENANT_HEADER, TOKEN_HEADER,
 };
 pub use body::{boxed, empty, full, read_bounded, BoxError, FdcsBody, ReadError};
 pub use config::{Limits, SharedPolicy};
@@ -159,5 +161,5 @@ pub use fair::{Limited, MAX_TENANTS};
 pub use layer::FdcsLayer;
 pub use metrics::{IdentityMetrics, Metrics, IDENTITY_FAILURES, VERDICTS};
 pub use service::{Fdcs, ResponseFuture};
-pub use upstream::{EngineAddr, InvalidEngineAddr, Upstream};
 pub use tunnels::Tunnels;
+pub use upstream::{EngineAddr, InvalidEngineAddr, Upstream};

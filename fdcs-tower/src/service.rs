@@ -1,7 +1,9 @@
 //! [`Fdcs`]: the service the layer produces — DESIGN.md "Flow of one request".
 
 use crate::audit::{Audit, PeerAddr, REQUEST_ID};
-use crate::auth::{credentials, Access, Authenticate};
+use crate::auth::{
+    claimed_tenant, credentials, settle_certificate, Access, Authenticate, ClientCertificate,
+};
 use crate::body::{boxed, discard, full, read_bounded, BoxError, FdcsBody};
 
 /// How much of a denied upload is read and thrown away before answering.
@@ -39,10 +41,10 @@ pub(crate) struct Shared {
     pub(crate) metrics: Arc<Metrics>,
     /// Each tenant's quota-checked requests, one at a time.
     pub(crate) turns: Arc<TenantTurns>,
-}
-
     /// Hijacked tunnels still open (a shutdown waits for them).
     pub(crate) tunnels: Tunnels,
+}
+
 /// The future of [`Fdcs`]: never fails; every problem is a Docker-shaped
 /// error response.
 pub type ResponseFuture =
@@ -164,18 +166,35 @@ where
     B::Error: Into<BoxError>,
 {
     let limits = &shared.limits;
-    // 1 authenticate
-    let creds = credentials(req.headers())?;
-    audit.tenant = Some(creds.tenant.to_string());
-    // what identity roles must allow: unknown routes count as writes
-    let read = fdcs_policy::route::route(
-        req.method().as_str(),
-        req.uri().path(),
-        shared.policy.load().min_api_version,
-    )
-    .is_ok_and(|m| m.endpoint.is_read());
-    let access = if read { Access::Read } else { Access::Write };
-    let tenant = shared.auth.authenticate_for(&creds, access).await?;
+    // 1 authenticate: a client certificate that is a tenant's, else the
+    // headers (auth/certificate.rs)
+    let by_certificate = match req.extensions().get::<ClientCertificate>() {
+        Some(cert) => settle_certificate(
+            shared.auth.certificate_identity(cert),
+            cert,
+            claimed_tenant(req.headers()),
+        )?,
+        None => None,
+    };
+    let tenant = match by_certificate {
+        Some(tenant) => {
+            audit.tenant = Some(tenant.id.to_string());
+            tenant
+        }
+        None => {
+            let creds = credentials(req.headers())?;
+            audit.tenant = Some(creds.tenant.to_string());
+            // what identity roles must allow: unknown routes count as writes
+            let read = fdcs_policy::route::route(
+                req.method().as_str(),
+                req.uri().path(),
+                shared.policy.load().min_api_version,
+            )
+            .is_ok_and(|m| m.endpoint.is_read());
+            let access = if read { Access::Read } else { Access::Write };
+            shared.auth.authenticate_for(&creds, access).await?
+        }
+    };
 
     // 1b the tenant's fair share: counted from here, never before (fair.rs);
     // answers read whole while judging are charged to its budget
@@ -269,6 +288,9 @@ where
         None => (Payload::None, None),
     };
     let upstream_req = judged_request(&fwd, &parts.headers, payload)?;
+    // the engine must start its answer in time; streams then run on
+    let allowance = deadline::allowance(&fwd, limits.upstream_header_timeout);
+    let what = format!("{} {}", parts.method, parts.uri.path());
     // an answer read whole (to rewrite it) is charged until the client has
     // it; a streamed one is passed on as it comes, not charged
     let resp = match fwd.response {
@@ -293,9 +315,6 @@ where
     }
     match &fwd.response {
         ResponsePlan::Pull { claim } => Ok(pull::watch(inner.clone(), claim.clone(), resp, limits)),
-    // the engine must start its answer in time; streams then run on
-    let allowance = deadline::allowance(&fwd, limits.upstream_header_timeout);
-    let what = format!("{} {}", parts.method, parts.uri.path());
         ResponsePlan::Hijack => Ok(hijack::tunnel(
             resp,
             client_upgrade.filter(|_| wants_upgrade),

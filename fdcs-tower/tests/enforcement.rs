@@ -67,6 +67,7 @@ fn layer(metrics: &Arc<Metrics>) -> FdcsLayer {
         tenant: Tenant::new(TenantId::new("alpha").unwrap()),
         tokens: vec!["alpha-token".into()],
         token_sha256: vec![],
+        certificates: vec![],
     };
     FdcsLayer::new(
         SharedPolicy::new(Policy::from_yaml(POLICY, "t.yaml").unwrap()),

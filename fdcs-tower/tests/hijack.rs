@@ -174,6 +174,7 @@ async fn start_proxy_with(engine: PathBuf, limits: Limits) -> std::net::SocketAd
         tenant: Tenant::new(TenantId::new("alpha").unwrap()),
         tokens: vec!["alpha-token".into()],
         token_sha256: vec![],
+        certificates: vec![],
     }])
     .unwrap();
     let layer = FdcsLayer::new(

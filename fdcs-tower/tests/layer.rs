@@ -23,6 +23,7 @@ fn layer() -> FdcsLayer {
         tenant: Tenant::new(TenantId::new(id).unwrap()),
         tokens: vec![tok.into()],
         token_sha256: vec![],
+        certificates: vec![],
     };
     let auth = TenantsAuth::new(vec![t("alpha", "alpha-token"), t("beta", "beta-token")]).unwrap();
     FdcsLayer::new(

@@ -52,6 +52,7 @@ fn tenants() -> Arc<dyn Authenticate> {
         tenant: Tenant::new(TenantId::new("alpha").unwrap()),
         tokens: vec!["alpha-token".into()],
         token_sha256: vec![],
+        certificates: vec![],
     };
     Arc::new(TenantsAuth::new(vec![t]).unwrap())
 }

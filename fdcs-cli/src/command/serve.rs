@@ -279,6 +279,13 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let engine: EngineAddr = args.upstream.parse()?;
     let sources = load::Sources::from_args(&args);
     let loaded = load::Loaded::load(&sources)?;
+    if loaded.tenants.maps_certificates() && args.tls.tls_client_ca.is_none() {
+        anyhow::bail!(
+            "the tenants file names tenants by client certificate (`certificates:`), \
+             but no --tls-client-ca verifies certificates: add --tls-cert, --tls-key and \
+             --tls-client-ca, or remove the `certificates:` entries"
+        );
+    }
     let metrics = Arc::new(Metrics::default());
     let auth = load::authenticator(&args.keystone, &loaded, metrics.identity())?;
     let limits = args

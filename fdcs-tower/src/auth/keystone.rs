@@ -17,7 +17,10 @@
 //! recovery one INFO line.
 
 use super::time::parse_utc;
-use super::{role_denied, wrong_token, Access, AuthFuture, Authenticate, Credentials, TenantsAuth};
+use super::{
+    role_denied, wrong_token, Access, AuthFuture, Authenticate, CertificateIdentity,
+    ClientCertificate, Credentials, TenantsAuth,
+};
 use crate::error::Rejection;
 use crate::metrics::IdentityMetrics;
 use bytes::Bytes;
@@ -595,6 +598,15 @@ where
     C: Connect + Clone + Send + Sync + 'static,
 {
     /// Without knowing what the request does, roles must allow writing.
+    /// Certificates name the tenants file's tenants (limits come from there
+    /// too); Keystone is asked only about tokens.
+    fn certificate_identity(&self, cert: &ClientCertificate) -> CertificateIdentity {
+        match &self.limits {
+            Some(tenants) => tenants.certificate(cert),
+            None => CertificateIdentity::Unused,
+        }
+    }
+
     fn authenticate<'a>(&'a self, creds: &'a Credentials) -> AuthFuture<'a> {
         Box::pin(self.check(creds, Access::Write))
     }

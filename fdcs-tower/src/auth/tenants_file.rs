@@ -4,8 +4,10 @@
 //! digest of the claimed tenant in constant time, so neither the comparison
 //! nor the number of tokens leaks how close a guess was.
 
-use super::{wrong_token, AuthFuture, Authenticate, Credentials};
-use fdcs_policy::{Tenant, TenantEntry, TenantId};
+use super::{
+    wrong_token, AuthFuture, Authenticate, CertificateIdentity, ClientCertificate, Credentials,
+};
+use fdcs_policy::{CertificateName, Tenant, TenantEntry, TenantId};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -30,9 +32,21 @@ pub enum TenantsError {
     /// A tenant appears twice.
     #[error("tenant `{0}` is listed twice")]
     Duplicate(String),
-    /// A tenant with no token could never log in: most likely a mistake.
-    #[error("tenant `{0}` has no tokens")]
+    /// A tenant with no token and no certificate could never log in: most
+    /// likely a mistake.
+    #[error("tenant `{0}` has no tokens and no certificates")]
     NoTokens(String),
+    /// One certificate name given to two tenants would make a certificate
+    /// both.
+    #[error("certificate {name} is given to tenants `{first}` and `{second}`")]
+    SharedCertificate {
+        /// The name.
+        name: String,
+        /// The tenant that had it first.
+        first: String,
+        /// The tenant that had it too.
+        second: String,
+    },
 }
 
 #[derive(Debug)]
@@ -66,7 +80,15 @@ struct Entry {
 /// ```
 #[derive(Debug, Default)]
 pub struct TenantsAuth {
-    table: RwLock<Arc<HashMap<TenantId, Entry>>>,
+    table: RwLock<Arc<Table>>,
+}
+
+/// One loaded tenants file: the tenants, and the certificate names that
+/// are tenants.
+#[derive(Debug, Default)]
+struct Table {
+    tenants: HashMap<TenantId, Entry>,
+    certificates: HashMap<CertificateName, TenantId>,
 }
 
 impl TenantsAuth {
@@ -90,10 +112,37 @@ impl TenantsAuth {
     /// The configured tenant, without authenticating (per-tenant limits for
     /// other authenticators).
     pub fn tenant(&self, id: &TenantId) -> Option<Tenant> {
-        self.snapshot().get(id).map(|e| e.tenant.clone())
+        self.snapshot().tenants.get(id).map(|e| e.tenant.clone())
     }
 
-    fn snapshot(&self) -> Arc<HashMap<TenantId, Entry>> {
+    /// Who a verified client certificate is: the tenant one of its names
+    /// maps to, when the file maps any certificate at all.
+    pub fn certificate(&self, cert: &ClientCertificate) -> CertificateIdentity {
+        let table = self.snapshot();
+        if table.certificates.is_empty() {
+            return CertificateIdentity::Unused;
+        }
+        let mut found: Option<&TenantId> = None;
+        for name in cert.names() {
+            match (table.certificates.get(&name), found) {
+                (Some(id), Some(seen)) if id != seen => return CertificateIdentity::Ambiguous,
+                (Some(id), _) => found = Some(id),
+                (None, _) => {}
+            }
+        }
+        match found.and_then(|id| table.tenants.get(id)) {
+            Some(entry) => CertificateIdentity::Tenant(entry.tenant.clone()),
+            None => CertificateIdentity::Unknown,
+        }
+    }
+
+    /// Whether any tenant is named by a certificate (then `serve` needs a
+    /// client CA, or those tenants could never connect).
+    pub fn maps_certificates(&self) -> bool {
+        !self.snapshot().certificates.is_empty()
+    }
+
+    fn snapshot(&self) -> Arc<Table> {
         match self.table.read() {
             Ok(g) => Arc::clone(&g),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
@@ -104,7 +153,7 @@ impl TenantsAuth {
     pub fn check(&self, creds: &Credentials) -> Result<Tenant, crate::Rejection> {
         let presented: [u8; 32] = Sha256::digest(creds.token.as_bytes()).into();
         let table = self.snapshot();
-        let Some(entry) = table.get(&creds.tenant) else {
+        let Some(entry) = table.tenants.get(&creds.tenant) else {
             // same work as a known tenant with one token
             let _ = ct_eq(&presented, &[0u8; 32]);
             return Err(wrong_token(&creds.tenant));
@@ -126,10 +175,15 @@ impl Authenticate for TenantsAuth {
         let r = self.check(creds);
         Box::pin(async move { r })
     }
+
+    fn certificate_identity(&self, cert: &ClientCertificate) -> CertificateIdentity {
+        self.certificate(cert)
+    }
 }
 
-fn build(entries: Vec<TenantEntry>) -> Result<HashMap<TenantId, Entry>, TenantsError> {
+fn build(entries: Vec<TenantEntry>) -> Result<Table, TenantsError> {
     let mut table = HashMap::new();
+    let mut certificates: HashMap<CertificateName, TenantId> = HashMap::new();
     for e in entries {
         let id = e.tenant.id.clone();
         let mut digests: Vec<[u8; 32]> = e
@@ -143,8 +197,18 @@ fn build(entries: Vec<TenantEntry>) -> Result<HashMap<TenantId, Entry>, TenantsE
                 digest: hexd.clone(),
             })?);
         }
-        if digests.is_empty() {
+        if digests.is_empty() && e.certificates.is_empty() {
             return Err(TenantsError::NoTokens(id.to_string()));
+        }
+        for name in e.certificates {
+            if let Some(first) = certificates.get(&name) {
+                return Err(TenantsError::SharedCertificate {
+                    name: name.to_string(),
+                    first: first.to_string(),
+                    second: id.to_string(),
+                });
+            }
+            certificates.insert(name, id.clone());
         }
         if table
             .insert(
@@ -159,7 +223,10 @@ fn build(entries: Vec<TenantEntry>) -> Result<HashMap<TenantId, Entry>, TenantsE
             return Err(TenantsError::Duplicate(id.to_string()));
         }
     }
-    Ok(table)
+    Ok(Table {
+        tenants: table,
+        certificates,
+    })
 }
 
 fn parse_hex32(s: &str) -> Option<[u8; 32]> {
@@ -205,11 +272,13 @@ mod tests {
                 tenant: alpha,
                 tokens: vec!["alpha-token".into()],
                 token_sha256: vec![],
+                certificates: vec![],
             },
             TenantEntry {
                 tenant: beta,
                 tokens: vec![],
                 token_sha256: vec![beta_digest.to_uppercase()],
+                certificates: vec![],
             },
         ])
         .unwrap()
@@ -263,6 +332,7 @@ mod tests {
             tenant: alpha,
             tokens: vec![],
             token_sha256: vec!["zz".into()],
+            certificates: vec![],
         }];
         assert!(a.replace(bad).is_err());
         assert!(a.check(&creds("alpha-token", "alpha")).is_ok());
@@ -275,6 +345,7 @@ mod tests {
             tenant: alpha.clone(),
             tokens: vec!["x".into()],
             token_sha256: vec![],
+            certificates: vec![],
         };
         assert!(matches!(
             TenantsAuth::new(vec![one.clone(), one]),
@@ -284,6 +355,7 @@ mod tests {
             tenant: alpha,
             tokens: vec![],
             token_sha256: vec![],
+            certificates: vec![],
         };
         assert!(matches!(
             TenantsAuth::new(vec![none]),

@@ -17,7 +17,7 @@
 
 use super::peers::{PeerSlot, Peers, REFUSED};
 use anyhow::Context as _;
-use fdcs_tower::PeerAddr;
+use fdcs_tower::{ClientCertificate, PeerAddr};
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -354,11 +354,17 @@ pub(super) async fn accept_loop<S>(
         tokio::spawn(async move {
             let _guard = guard;
             let _peer = peer;
-            let io: Box<dyn Io> = match tls {
-                None => io,
+            let (io, cert): (Box<dyn Io>, _) = match tls {
+                None => (io, None),
                 Some(acceptor) => {
                     match tokio::time::timeout_at(deadline, acceptor.accept(io)).await {
-                        Ok(Ok(s)) => Box::new(s),
+                        Ok(Ok(s)) => match client_certificate(&s) {
+                            Ok(cert) => (Box::new(s), cert),
+                            Err(e) => {
+                                tracing::warn!(target: "fdcs::serve", error = %e, peer = addr.as_str(), "client certificate refused");
+                                return;
+                            }
+                        },
                         Ok(Err(e)) => {
                             tracing::debug!(target: "fdcs::serve", error = %e, "TLS handshake failed");
                             return;
@@ -367,8 +373,20 @@ pub(super) async fn accept_loop<S>(
                     }
                 }
             };
-            serve_connection(io, svc, stop, deadline, addr).await;
+            serve_connection(io, svc, stop, deadline, addr, cert).await;
         });
+    }
+}
+
+/// The names of the certificate the client presented, which rustls has
+/// verified against `--tls-client-ca` (none without one): read once per
+/// connection, they may identify the tenant (fdcs-tower auth/certificate).
+fn client_certificate(
+    s: &tokio_rustls::server::TlsStream<Box<dyn Io>>,
+) -> Result<Option<ClientCertificate>, fdcs_tower::CertificateError> {
+    match s.get_ref().1.peer_certificates().and_then(|c| c.first()) {
+        Some(leaf) => ClientCertificate::from_der(leaf.as_ref()).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -378,6 +396,7 @@ async fn serve_connection<S>(
     mut stop: watch::Receiver<bool>,
     first_request_by: tokio::time::Instant,
     peer: PeerAddr,
+    cert: Option<ClientCertificate>,
 ) where
     S: tower::Service<
             Request<Incoming>,
@@ -397,6 +416,7 @@ async fn serve_connection<S>(
         inner: svc,
         seen: Arc::clone(&first),
         peer,
+        cert,
     };
     let conn = b
         .serve_connection(TokioIo::new(io), TowerToHyperService::new(svc))
@@ -430,12 +450,14 @@ async fn serve_connection<S>(
 
 /// Notes that the connection's first request arrived (hyper calls the
 /// service once a request's headers are read), and tells every request of
-/// the connection who sent it (for its audit line).
+/// the connection who sent it (for its audit line) and with which client
+/// certificate (for identity).
 #[derive(Clone)]
 struct FirstRequest<S> {
     inner: S,
     seen: Arc<AtomicBool>,
     peer: PeerAddr,
+    cert: Option<ClientCertificate>,
 }
 
 impl<S, B> tower::Service<Request<B>> for FirstRequest<S>
@@ -453,6 +475,9 @@ where
     fn call(&mut self, mut req: Request<B>) -> S::Future {
         self.seen.store(true, Ordering::Release);
         req.extensions_mut().insert(self.peer.clone());
+        if let Some(cert) = &self.cert {
+            req.extensions_mut().insert(cert.clone());
+        }
         self.inner.call(req)
     }
 }

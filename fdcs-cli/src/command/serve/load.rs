@@ -39,6 +39,7 @@ impl Sources {
                 tenant: e.tenant,
                 tokens: e.tokens,
                 token_sha256: e.token_sha256,
+                certificates: e.certificates,
             })
             .collect())
     }
