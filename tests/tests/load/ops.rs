@@ -134,12 +134,12 @@ impl<'w> Worker<'w> {
         while self.tally.requests < budget {
             let op = PASS.get(i % PASS.len()).copied().unwrap_or(Op::Ping);
             i += 1;
-            if i % PASS.len() == 0 {
+            if i.is_multiple_of(PASS.len()) {
                 pass += 1;
             }
             // The other tenant this request names: each of the three in turn.
             let other = (self.me + 1 + (i / PASS.len() + i) % 3) % 4;
-            let due = |every: usize| (pass + self.slot) % every == 0;
+            let due = |every: usize| (pass + self.slot).is_multiple_of(every);
             match op {
                 Op::ContainerCycle if !due(CONTAINER_EVERY) => {}
                 Op::VolumeCycle if !due(VOLUME_EVERY) => {}
@@ -282,15 +282,13 @@ impl<'w> Worker<'w> {
                 self.who(),
                 a.body.get(..300).unwrap_or(&a.body)
             ));
-        } else if a.status != 404 || got.as_deref() != Some(want.as_str()) {
-            if a.status < 500 {
-                self.world.fail(format!(
-                    "{} GET {path}: {} {} (want 404 {want:?})",
-                    self.who(),
-                    a.status,
-                    a.body
-                ));
-            }
+        } else if (a.status != 404 || got.as_deref() != Some(want.as_str())) && a.status < 500 {
+            self.world.fail(format!(
+                "{} GET {path}: {} {} (want 404 {want:?})",
+                self.who(),
+                a.status,
+                a.body
+            ));
         }
     }
 
@@ -349,7 +347,7 @@ impl<'w> Worker<'w> {
             Op::ForeignLiveContainer => {
                 if let Some(id) = w.latest(other) {
                     // Alternately the full id and a 12-digit prefix.
-                    let r = if self.tally.requests % 2 == 0 {
+                    let r = if self.tally.requests.is_multiple_of(2) {
                         id
                     } else {
                         id.get(..12).unwrap_or_default().to_owned()
