@@ -221,6 +221,15 @@ fn round(world: &World, pid: u32, budget: u64, label: &str) -> Round {
             }
         }
     }
+    for (k, prefix) in tallies.iter().flat_map(|t| &t.ambiguous) {
+        let n = world.own_with_prefix(*k, prefix);
+        if n < 2 {
+            world.fail(format!(
+                "LEAK: {} was told prefix {prefix} is ambiguous, with {n} own ids starting so",
+                TENANTS[*k]
+            ));
+        }
+    }
     latencies.sort_unstable();
     let pct = |p: f64| -> u32 {
         let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;

@@ -39,6 +39,8 @@ enum Op {
     ForeignNetworkPrefix,
     ForeignNetworkName,
     ForeignVolumeName,
+    ShortContainerPrefix,
+    ShortNetworkPrefix,
     ContainerCycle,
     VolumeCycle,
     NetworkCycle,
@@ -49,7 +51,7 @@ enum Op {
 /// sends only every [`CONTAINER_EVERY`] and [`VOLUME_EVERY`] passes.
 /// Connections start at different points of it, so every kind is in
 /// flight at any time.
-const PASS: [Op; 21] = [
+const PASS: [Op; 23] = [
     Op::Ping,
     Op::ContainerList,
     Op::ContainerByName,
@@ -70,7 +72,9 @@ const PASS: [Op; 21] = [
     Op::ForeignLiveContainer,
     Op::ContainerListByName,
     Op::ForeignNetworkName,
+    Op::ShortContainerPrefix,
     Op::VolumeCycle,
+    Op::ShortNetworkPrefix,
 ];
 
 /// A connection's container cycle comes every this many passes: a
@@ -96,6 +100,9 @@ pub(crate) struct Tally {
     pub(crate) reconnects: u32,
     /// (tenant, id) listed before any tenant recorded creating it.
     pub(crate) unknown: Vec<(usize, String)>,
+    /// (tenant, prefix) answered "ambiguous": at least two of the
+    /// tenant's own ids must start with it.
+    pub(crate) ambiguous: Vec<(usize, String)>,
 }
 
 /// One connection of one tenant: `slot` names its cycle objects
@@ -267,6 +274,46 @@ impl<'w> Worker<'w> {
         self.json(&format!("GET {path}"), &a)
     }
 
+    /// A one- or two-digit prefix of another tenant's id, which is
+    /// ambiguous engine-wide: the answer may depend on the requester's own
+    /// objects only — its one match (200), "ambiguous" (400, when two of
+    /// its own ids start with it) or not found (404 in the daemon's words).
+    fn short_prefix(&mut self, kind: &str, path: &str, template: &str, reference: &str) {
+        let Some(a) = self.send("GET", path, None) else {
+            return;
+        };
+        let message = serde_json::from_str::<Value>(&a.body)
+            .ok()
+            .and_then(|v| v.get("message")?.as_str().map(str::to_owned));
+        match a.status {
+            200 => match id_of(&a.body) {
+                Some(id) if id.starts_with(reference) => self.own_id(kind, &id, path),
+                other => self
+                    .world
+                    .fail(format!("{} GET {path}: 200 with Id {other:?}", self.who())),
+            },
+            404 if message.as_deref() == Some(template.replace("{}", reference).as_str()) => {}
+            400 if message.as_deref().is_some_and(|m| m.contains(reference)) => {
+                for id in hex64(&a.body) {
+                    if self.world.owner(id).is_some_and(|k| k != self.me) {
+                        self.world.fail(format!(
+                            "LEAK: {} GET {path}: 400 names {id} of another tenant",
+                            self.who()
+                        ));
+                    }
+                }
+                self.tally.ambiguous.push((self.me, reference.to_owned()));
+            }
+            s if s >= 500 => {}
+            _ => self.world.fail(format!(
+                "{} GET {path}: {} {}",
+                self.who(),
+                a.status,
+                a.body
+            )),
+        }
+    }
+
     /// A reference to what the requester does not own: the daemon's 404.
     fn not_found(&mut self, path: &str, template: &str, reference: &str) {
         let Some(a) = self.send("GET", path, None) else {
@@ -370,6 +417,18 @@ impl<'w> Worker<'w> {
             Op::ForeignVolumeName => {
                 let r = format!("{}_ldvol", theirs.id);
                 self.not_found(&format!("/volumes/{r}"), &w.wording.volume, &r);
+            }
+            Op::ShortContainerPrefix => {
+                let n = 1 + self.tally.requests as usize % 2;
+                let r = theirs.web.get(..n).unwrap_or_default().to_owned();
+                let path = format!("/containers/{r}/json");
+                self.short_prefix("container", &path, &w.wording.container, &r);
+            }
+            Op::ShortNetworkPrefix => {
+                let n = 1 + self.tally.requests as usize % 2;
+                let r = theirs.bridge.get(..n).unwrap_or_default().to_owned();
+                let path = format!("/networks/{r}");
+                self.short_prefix("network", &path, &w.wording.network, &r);
             }
             Op::ContainerCycle => self.container_cycle(),
             Op::VolumeCycle => self.volume_cycle(),

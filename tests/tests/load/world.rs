@@ -141,6 +141,15 @@ impl World {
         self.owners.lock().ok()?.get(id).copied()
     }
 
+    /// How many ids tenant `k` created that start with `prefix`.
+    pub(crate) fn own_with_prefix(&self, k: usize, prefix: &str) -> usize {
+        self.owners.lock().map_or(0, |o| {
+            o.iter()
+                .filter(|(id, owner)| **owner == k && id.starts_with(prefix))
+                .count()
+        })
+    }
+
     pub(crate) fn set_latest(&self, k: usize, id: &str) {
         if let Ok(mut l) = self.latest.lock() {
             if let Some(slot) = l.get_mut(k) {
