@@ -342,6 +342,11 @@ fn load_every_answer_checked() {
 
     let (failed, kept) = world.failures();
     let server_errors = world.server_errors.load(Ordering::Relaxed);
+    eprintln!(
+        "load: {} requests on {CONNECTIONS} connections, {server_errors} answers 5xx, \
+         {failed} failed checks",
+        first.requests + second.requests
+    );
     assert!(
         failed == 0,
         "{failed} failed answers ({server_errors} of them 5xx); the first {}:\n{}",

@@ -419,14 +419,21 @@ impl<'w> Worker<'w> {
                 self.not_found(&format!("/volumes/{r}"), &w.wording.volume, &r);
             }
             Op::ShortContainerPrefix => {
+                // Of its container of the moment: a new prefix each cycle.
                 let n = 1 + self.tally.requests as usize % 2;
-                let r = theirs.web.get(..n).unwrap_or_default().to_owned();
+                let id = w.latest(other).unwrap_or_else(|| theirs.web.clone());
+                let r = id.get(..n).unwrap_or_default().to_owned();
                 let path = format!("/containers/{r}/json");
                 self.short_prefix("container", &path, &w.wording.container, &r);
             }
             Op::ShortNetworkPrefix => {
                 let n = 1 + self.tally.requests as usize % 2;
-                let r = theirs.bridge.get(..n).unwrap_or_default().to_owned();
+                let id = if self.tally.requests % 4 < 2 {
+                    &theirs.bridge
+                } else {
+                    &theirs.net
+                };
+                let r = id.get(..n).unwrap_or_default().to_owned();
                 let path = format!("/networks/{r}");
                 self.short_prefix("network", &path, &w.wording.network, &r);
             }
