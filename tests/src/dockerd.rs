@@ -181,6 +181,24 @@ impl Dockerd {
         ))
     }
 
+    /// Kills it outright (SIGKILL: no shutdown of its own, as a crash or
+    /// the OOM killer ends it; its socket file stays behind) and reaps it.
+    /// Its managed containerd survives, as it would, and the next
+    /// [`Dockerd::start`] finds it again. The bind mount dockerd makes of
+    /// its data root onto itself is undone here (dockerd makes it again at
+    /// start, and undoes only one at its clean stop): without that, the
+    /// scratch directory would stay mounted after the test.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+            let _ = Command::new("umount")
+                .arg(self.dir.join("data"))
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+
     /// Stops it (SIGTERM, then SIGKILL after 15 s) and waits for it to exit.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -251,13 +251,28 @@ fn clients_that_stop_mid_body_or_mid_headers_do_not_block_others() {
 
 /// dockerd stopped: clear 502s; started again: normal service. Uses a
 /// second, throwaway dockerd so the machine's engine is never disturbed.
+///
+/// Then the same under load (issue 13, item 4): four clients of two
+/// tenants (`fault1`, `fault2`) loop over `/_ping`, a list and an inspect
+/// (which needs an ownership lookup) while the engine is killed (SIGKILL)
+/// and started again. While it is down every answer is a 502 or 503 in
+/// Docker's `{"message": ...}` shape and none takes longer than the lookup
+/// deadline (30 s); once it is back every client is served again by the
+/// same `serve` process, never restarted.
 #[test]
 fn engine_down_gives_502_and_service_resumes_when_it_returns() {
     let Some(c) = case() else { return };
     let Some((mut d, dir)) = Dockerd::throwaway("dockerd") else {
         return;
     };
-    let proxy = Proxy::start(&d.host(), &[], &dir).unwrap();
+    let tenants = dir.join("tenants.yaml");
+    std::fs::write(
+        &tenants,
+        "tenants:\n  - id: alpha\n    tokens: [alpha-token]\n  \
+         - id: fault1\n    tokens: [fault1-token]\n  - id: fault2\n    tokens: [fault2-token]\n",
+    )
+    .unwrap();
+    let proxy = Proxy::start(&d.host(), &["--tenants", tenants.to_str().unwrap()], &dir).unwrap();
     let t = Tenant::new("alpha", "alpha-token", &proxy.host(), &dir);
     t.docker(&["ps"]).ok();
 
@@ -284,6 +299,24 @@ fn engine_down_gives_502_and_service_resumes_when_it_returns() {
     ps_once_more(&c, &proxy);
 
     d.start().unwrap();
+    resumed(&t);
+    let r = http::get(proxy.port, "/_ping", &ALPHA).unwrap();
+    assert_eq!(
+        r.status, 200,
+        "after restart: /_ping:\n{}\n{}",
+        r.head, r.body
+    );
+    assert!(proxy.alive(), "the proxy died:\n{}", proxy.log_tail());
+
+    killed_under_load(&mut d, &proxy);
+    drop(proxy);
+    drop(d);
+    c.finish();
+}
+
+/// Waits until `docker ps` as `t` works again (at most 20 s).
+#[track_caller]
+fn resumed(t: &Tenant) {
     let start = Instant::now();
     loop {
         let out = t.docker(&["ps"]);
@@ -296,16 +329,132 @@ fn engine_down_gives_502_and_service_resumes_when_it_returns() {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
-    let r = http::get(proxy.port, "/_ping", &ALPHA).unwrap();
-    assert_eq!(
-        r.status, 200,
-        "after restart: /_ping:\n{}\n{}",
-        r.head, r.body
+}
+
+/// One answer a load client saw: when its request started and ended (from
+/// the test's start), what it asked and the status (0: no HTTP answer).
+struct Seen {
+    from: Duration,
+    to: Duration,
+    path: &'static str,
+    status: u16,
+    body: String,
+}
+
+/// The engine killed and restarted under four concurrent clients.
+fn killed_under_load(d: &mut Dockerd, proxy: &Proxy) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+    const PATHS: [&str; 3] = [
+        "/_ping",
+        "/v1.41/containers/json?all=1",
+        "/v1.41/containers/fault-load-missing/json",
+    ];
+    let t0 = Instant::now();
+    let stop = AtomicBool::new(false);
+    let seen = Mutex::new(Vec::<Seen>::new());
+    let pid = proxy.pid();
+    let (down_from, down_to, resumed) = std::thread::scope(|s| {
+        for client in 0..4 {
+            let (stop, seen) = (&stop, &seen);
+            s.spawn(move || {
+                let id = if client % 2 == 0 { "fault1" } else { "fault2" };
+                let token = format!("{id}-token");
+                let headers = [("X-Auth-Token", token.as_str()), ("X-Auth-TenantId", id)];
+                let mut i = client;
+                while !stop.load(Ordering::Relaxed) {
+                    let path = PATHS[i % PATHS.len()];
+                    i += 1;
+                    let from = t0.elapsed();
+                    let (status, body) = match http::get(proxy.port, path, &headers) {
+                        Ok(r) => (r.status, r.body),
+                        Err(e) => (0, e.to_string()),
+                    };
+                    let to = t0.elapsed();
+                    seen.lock().unwrap().push(Seen {
+                        from,
+                        to,
+                        path,
+                        status,
+                        body,
+                    });
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_secs(2));
+        d.kill();
+        let down_from = t0.elapsed();
+        std::thread::sleep(Duration::from_secs(4));
+        let down_to = t0.elapsed();
+        let started = d.start();
+        // every client served again, by the same serve: a dozen answers
+        // in a row, all begun after the engine was back
+        let up = t0.elapsed();
+        let back = Instant::now();
+        let resumed = started.is_ok()
+            && loop {
+                let all_ok = {
+                    let seen = seen.lock().unwrap();
+                    let fresh: Vec<&Seen> = seen.iter().filter(|x| x.from > up).collect();
+                    fresh.len() >= 12 && fresh.iter().all(|x| matches!(x.status, 200 | 404))
+                };
+                if all_ok {
+                    break true;
+                }
+                if back.elapsed() > Duration::from_secs(30) {
+                    break false;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            };
+        // the clients stop however this went, so that the scope ends
+        stop.store(true, Ordering::Relaxed);
+        started.unwrap();
+        (down_from, down_to, resumed)
+    });
+    assert!(
+        resumed,
+        "the clients were not served again after the engine returned:\n{}",
+        proxy.log_tail()
+    );
+    let seen = seen.into_inner().unwrap();
+    let down: Vec<&Seen> = seen
+        .iter()
+        .filter(|x| x.from >= down_from && x.to <= down_to)
+        .collect();
+    assert!(
+        down.len() >= 8,
+        "too few requests while the engine was down: {}",
+        down.len()
+    );
+    for x in &down {
+        assert!(
+            matches!(x.status, 502 | 503),
+            "engine down: {} answered {} (502 or 503 expected): {}",
+            x.path,
+            x.status,
+            x.body
+        );
+        let json = x.body.find('{').map_or("", |i| &x.body[i..]);
+        assert!(
+            json.contains("\"message\"") && json.contains("fdcs:"),
+            "engine down: {}: Docker's error shape, saying it is fdcs: {}",
+            x.path,
+            x.body
+        );
+    }
+    let slowest = seen.iter().map(|x| x.to - x.from).max().unwrap_or_default();
+    assert!(
+        slowest < Duration::from_secs(30),
+        "a request waited {slowest:?}, longer than the lookup deadline"
+    );
+    let after: Vec<&Seen> = seen.iter().filter(|x| x.from > down_to).collect();
+    assert!(
+        after.iter().all(|x| x.status != 0),
+        "every request got an HTTP answer after the restart"
     );
     assert!(proxy.alive(), "the proxy died:\n{}", proxy.log_tail());
-    drop(proxy);
-    drop(d);
-    c.finish();
+    assert_eq!(proxy.pid(), pid, "serve was restarted");
 }
 
 /// While the throwaway engine is down, the main proxy (other engine) is fine.
