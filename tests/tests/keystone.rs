@@ -435,3 +435,198 @@ fn keystone_stopped_is_503_and_started_again_serve_goes_on() {
     let up = list(&proxy, &token, &pa);
     assert_eq!(up.status, 200, "{}{}", up.head, up.body);
 }
+
+impl Keystone {
+    fn port(&self) -> u16 {
+        let port = self.url.rsplit(':').next().unwrap_or("5055");
+        port.split('/').next().unwrap_or(port).parse().unwrap()
+    }
+
+    /// A request to Keystone's v3 API itself (not through serve).
+    fn api(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> http::Response {
+        let mut h = vec![("Content-Type", "application/json")];
+        h.extend_from_slice(headers);
+        http::request(
+            self.port(),
+            method,
+            &format!("/v3{path}"),
+            &h,
+            body.as_bytes(),
+        )
+        .unwrap()
+    }
+}
+
+/// A header's value in a raw response head.
+fn head_value(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+/// `date -u` this many seconds from now, as Keystone takes `expires_at`.
+fn utc_in(seconds: u64) -> String {
+    let mut c = Command::new("date");
+    c.args([
+        "-u",
+        "-d",
+        &format!("+{seconds} seconds"),
+        "+%Y-%m-%dT%H:%M:%S",
+    ]);
+    cmd::run(c, Duration::from_secs(10)).ok().trim().to_owned()
+}
+
+/// Polls `list` until it answers `status`, for at most `within`.
+fn until_status(
+    proxy: &Proxy,
+    token: &str,
+    tenant: &str,
+    status: u16,
+    within: Duration,
+) -> http::Response {
+    let start = Instant::now();
+    loop {
+        let r = list(proxy, token, tenant);
+        if r.status == status || start.elapsed() > within {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Issue 12 item 5: a token revoked in Keystone (`DELETE /v3/auth/tokens`,
+/// what `openstack token revoke` does) stops working once serve's cache
+/// entry runs out (`--keystone-cache-ttl`, here 2 s: the documented
+/// revocation window), and a token that expires (an application
+/// credential's token, which Keystone caps at the credential's
+/// `expires_at`, here 20 s away) stops working at its expiry, whatever the
+/// cache TTL: both are 401 with fdcs's message, for the docker CLI too.
+#[test]
+fn revoked_and_expired_tokens_are_401_after_the_cache_window() {
+    let _one = one_at_a_time();
+    let Some(ks) = keystone("keystone-revoke") else {
+        return;
+    };
+    let proxy = ks.serve(&["--keystone-cache-ttl", "2", "--keystone-negative-ttl", "0"]);
+    let host = proxy.host();
+
+    // revoked
+    let alice = ks.user("alice", "alpha");
+    let (token, pa) = (alice.header("X-Auth-Token"), alice.project());
+    let ok = list(&proxy, &token, &pa);
+    assert_eq!(ok.status, 200, "{}{}", ok.head, ok.body);
+    let revoke = ks.api(
+        "DELETE",
+        "/auth/tokens",
+        &[("X-Auth-Token", &token), ("X-Subject-Token", &token)],
+        "",
+    );
+    assert_eq!(revoke.status, 204, "{}{}", revoke.head, revoke.body);
+    let revoked_at = Instant::now();
+    let gone = until_status(&proxy, &token, &pa, 401, Duration::from_secs(15));
+    assert_eq!(
+        gone.status, 401,
+        "a revoked token still works: {}{}",
+        gone.head, gone.body
+    );
+    assert!(
+        gone.body.contains("fdcs: authentication failed"),
+        "{}",
+        gone.body
+    );
+    eprintln!(
+        "revoked token refused {:.1} s after the revocation (cache TTL 2 s)",
+        revoked_at.elapsed().as_secs_f64()
+    );
+    alice
+        .docker(&host, &["ps"])
+        .fails_with("fdcs: authentication failed");
+
+    // expired: an application credential of alice's that lapses in 20 s
+    let fresh = ks.user("alice", "alpha");
+    let token = fresh.header("X-Auth-Token");
+    let me = ks.api(
+        "GET",
+        "/auth/tokens",
+        &[("X-Auth-Token", &token), ("X-Subject-Token", &token)],
+        "",
+    );
+    assert_eq!(me.status, 200, "{}{}", me.head, me.body);
+    let me: serde_json::Value = serde_json::from_str(&me.body).unwrap();
+    let user_id = me["token"]["user"]["id"].as_str().unwrap().to_owned();
+    let name = format!("kst-expiring-{}", std::process::id());
+    let created = ks.api(
+        "POST",
+        &format!("/users/{user_id}/application_credentials"),
+        &[("X-Auth-Token", &token)],
+        &serde_json::json!({"application_credential": {"name": name, "expires_at": utc_in(20)}})
+            .to_string(),
+    );
+    assert_eq!(created.status, 201, "{}{}", created.head, created.body);
+    let created: serde_json::Value = serde_json::from_str(&created.body).unwrap();
+    let (cred_id, secret) = (
+        created["application_credential"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        created["application_credential"]["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    // `login` with it, the CI user's way
+    let dir = ks.scratch.join("expiring");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut c = Command::new(proxy::binary().unwrap());
+    c.args([
+        "login",
+        "--keystone",
+        &ks.url,
+        "--application-credential-id",
+        &cred_id,
+        "--config",
+    ])
+    .arg(&dir)
+    .env("OS_APPLICATION_CREDENTIAL_SECRET", &secret)
+    .env_remove("DOCKER_CONFIG")
+    .env_remove("OS_AUTH_URL")
+    .env_remove("OS_USERNAME")
+    .env_remove("OS_PROJECT_NAME");
+    let login = cmd::run(c, Duration::from_secs(60));
+    assert!(login.ok().contains("expires at"), "{login}");
+    let ci = User { dir };
+    let (ci_token, ci_project) = (ci.header("X-Auth-Token"), ci.project());
+    assert_eq!(ci_project, pa, "the credential's project is alpha");
+    ci.docker(&host, &["ps"]).ok();
+    let expired = until_status(&proxy, &ci_token, &ci_project, 401, Duration::from_secs(60));
+    assert_eq!(
+        expired.status, 401,
+        "an expired token still works: {}{}",
+        expired.head, expired.body
+    );
+    assert!(
+        expired.body.contains("fdcs: authentication failed"),
+        "{}",
+        expired.body
+    );
+    ci.docker(&host, &["ps"])
+        .fails_with("fdcs: authentication failed");
+    // the user's other, unexpired token is unaffected
+    let still = list(&proxy, &token, &pa);
+    assert_eq!(still.status, 200, "{}{}", still.head, still.body);
+    let _ = ks.api(
+        "DELETE",
+        &format!("/users/{user_id}/application_credentials/{cred_id}"),
+        &[("X-Auth-Token", &token)],
+        "",
+    );
+}

@@ -3,7 +3,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// `2026-11-23T21:00:00.000000Z` (or `+00:00`) → a point in time.
+/// `2026-11-23T21:00:00.000000Z` (or `+00:00`) → a point in time. Without
+/// a zone it is UTC too: Keystone keeps naive UTC datetimes and prints one
+/// bare (`2026-12-02T16:41:29`) for a token capped at its application
+/// credential's `expires_at`. Any other offset is refused.
 pub(super) fn parse_utc(s: &str) -> Option<SystemTime> {
     let s = s.trim();
     let (date, rest) = s.split_once('T')?;
@@ -13,7 +16,11 @@ pub(super) fn parse_utc(s: &str) -> Option<SystemTime> {
     let day: u32 = d.next()?.parse().ok()?;
     let rest = rest
         .strip_suffix('Z')
-        .or_else(|| rest.strip_suffix("+00:00"))?;
+        .or_else(|| rest.strip_suffix("+00:00"))
+        .unwrap_or(rest);
+    if rest.contains(['+', '-']) {
+        return None;
+    }
     let time = rest.split('.').next()?;
     let mut t = time.splitn(3, ':');
     let hh: u64 = t.next()?.parse().ok()?;
@@ -53,6 +60,13 @@ mod tests {
         let epoch = parse_utc("1970-01-01T00:00:00Z").unwrap();
         assert_eq!(epoch, UNIX_EPOCH);
         assert!(parse_utc("2024-02-29T12:30:15+00:00").is_some());
+        // an application credential's token: naive UTC, no fraction
+        assert_eq!(
+            parse_utc("2026-11-23T21:00:00"),
+            Some(t),
+            "Keystone's bare UTC form"
+        );
+        assert_eq!(parse_utc("2026-11-23T21:00:00.000000"), Some(t));
     }
 
     #[test]
@@ -62,6 +76,8 @@ mod tests {
             "2026-13-01T00:00:00Z",
             "2026-11-23 21:00:00",
             "2026-11-23T21:00:00+02:00",
+            "2026-11-23T21:00:00-05:00",
+            "2026-11-23T21:00:00.5-01:00",
             "x-y-zTa:b:cZ",
         ] {
             assert!(parse_utc(bad).is_none(), "{bad}");
