@@ -1,6 +1,8 @@
 //! Keystone authentication against a fake Keystone (always) and a real one
-//! (only with `FDCS_KEYSTONE=1`; start it with /work/shared/keystone/up.sh
-//! and provision.sh, then point `FDCS_KEYSTONE_URL` at it).
+//! (with `FDCS_E2E_KEYSTONE=1`, which `.ci/run` sets once the Keystone of
+//! `tests/keystone/up.sh` answers; `FDCS_E2E_KEYSTONE_URL`, default
+//! `http://127.0.0.1:5055`, says where — not `FDCS_KEYSTONE_URL`, serve's
+//! own variable).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -246,16 +248,10 @@ async fn wrong_service_credentials_are_503_not_401() {
     assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE, "{e}");
 }
 
-/// Against a real Keystone provisioned by /work/shared/keystone/provision.sh.
+/// Against a real Keystone provisioned by tests/keystone/provision.py.
 #[tokio::test]
 async fn real_keystone_validates_project_tokens() {
-    if std::env::var("FDCS_KEYSTONE").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: set FDCS_KEYSTONE=1 (and FDCS_KEYSTONE_URL) to run against a real Keystone"
-        );
-        return;
-    }
-    let url = std::env::var("FDCS_KEYSTONE_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
+    let Some(url) = real_keystone() else { return };
     let base = url
         .trim_end_matches('/')
         .trim_end_matches("/v3")
@@ -272,6 +268,17 @@ async fn real_keystone_validates_project_tokens() {
         .await
         .unwrap_err();
     assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// The real Keystone's URL, or `None` (skip, saying why).
+fn real_keystone() -> Option<String> {
+    if std::env::var("FDCS_E2E_KEYSTONE").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped: set FDCS_E2E_KEYSTONE=1 (and FDCS_E2E_KEYSTONE_URL) to run against a real Keystone"
+        );
+        return None;
+    }
+    Some(std::env::var("FDCS_E2E_KEYSTONE_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into()))
 }
 
 async fn user_token(base: &str, user: &str, pw: &str, project: &str) -> (String, String) {
@@ -624,21 +631,17 @@ fn the_identity_counters_are_in_the_exposition() {
 }
 
 /// A user with only Keystone's `reader` role on a project reads and is
-/// refused writes (403 `auth.role`). Needs `FDCS_KEYSTONE=1` and
-/// `FDCS_KEYSTONE_READER=USER:PASSWORD:PROJECT` for such a user.
+/// refused writes (403 `auth.role`): provision.py's carol on alpha, or
+/// `FDCS_KEYSTONE_READER=USER:PASSWORD:PROJECT` for another Keystone.
 #[tokio::test]
 async fn real_keystone_reader_role_only_reads() {
-    let reader = std::env::var("FDCS_KEYSTONE_READER").unwrap_or_default();
+    let Some(url) = real_keystone() else { return };
+    let reader =
+        std::env::var("FDCS_KEYSTONE_READER").unwrap_or_else(|_| "carol:carolpw:alpha".into());
     let mut parts = reader.splitn(3, ':');
     let (Some(user), Some(pw), Some(project)) = (parts.next(), parts.next(), parts.next()) else {
-        eprintln!("skipped: set FDCS_KEYSTONE=1 and FDCS_KEYSTONE_READER=USER:PASSWORD:PROJECT");
-        return;
+        panic!("FDCS_KEYSTONE_READER is USER:PASSWORD:PROJECT, not {reader:?}");
     };
-    if std::env::var("FDCS_KEYSTONE").as_deref() != Ok("1") {
-        eprintln!("skipped: set FDCS_KEYSTONE=1");
-        return;
-    }
-    let url = std::env::var("FDCS_KEYSTONE_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
     let base = url
         .trim_end_matches('/')
         .trim_end_matches("/v3")
