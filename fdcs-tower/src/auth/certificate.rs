@@ -143,7 +143,7 @@ pub enum CertificateIdentity {
     /// identify the client, the certificate only let it connect.
     Unused,
     /// The certificate is this tenant.
-    Tenant(Tenant),
+    Tenant(Box<Tenant>),
     /// Certificates are identities here, and this one names no tenant.
     Unknown,
     /// Its names map to more than one tenant: refused, never guessed.
@@ -177,7 +177,7 @@ pub(crate) fn settle(
                  or use that tenant's certificate",
                 t.id
             ))),
-            _ => Ok(Some(t)),
+            _ => Ok(Some(*t)),
         },
     }
 }
@@ -216,7 +216,7 @@ mod tests {
         let c = cert();
         let beta = TenantId::new("beta").unwrap();
         let e = settle(
-            CertificateIdentity::Tenant(tenant("alpha")),
+            CertificateIdentity::Tenant(Box::new(tenant("alpha"))),
             &c,
             Ok(Some(beta)),
         )
@@ -227,14 +227,23 @@ mod tests {
         // the same tenant, or no header: the certificate's tenant
         let alpha = TenantId::new("alpha").unwrap();
         for claimed in [Ok(Some(alpha)), Ok(None)] {
-            let t = settle(CertificateIdentity::Tenant(tenant("alpha")), &c, claimed)
-                .unwrap()
-                .unwrap();
+            let t = settle(
+                CertificateIdentity::Tenant(Box::new(tenant("alpha"))),
+                &c,
+                claimed,
+            )
+            .unwrap()
+            .unwrap();
             assert_eq!(t.id.as_str(), "alpha");
         }
         // a malformed header is not ignored
         let bad = Err(Rejection::Unauthorized(RuleId::AUTH_INVALID, "bad".into()));
-        assert!(settle(CertificateIdentity::Tenant(tenant("alpha")), &c, bad).is_err());
+        assert!(settle(
+            CertificateIdentity::Tenant(Box::new(tenant("alpha"))),
+            &c,
+            bad
+        )
+        .is_err());
     }
 
     #[test]

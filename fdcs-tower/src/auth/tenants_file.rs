@@ -131,7 +131,7 @@ impl TenantsAuth {
             }
         }
         match found.and_then(|id| table.tenants.get(id)) {
-            Some(entry) => CertificateIdentity::Tenant(entry.tenant.clone()),
+            Some(entry) => CertificateIdentity::Tenant(Box::new(entry.tenant.clone())),
             None => CertificateIdentity::Unknown,
         }
     }
