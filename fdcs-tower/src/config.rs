@@ -49,7 +49,9 @@ pub struct Limits {
     /// cut them. Why after the body: an upload (`docker cp`, `load`) may
     /// take longer than the bound to send. A stop or restart with `t=N`
     /// gets `N` seconds more (the daemon waits that long before it kills),
-    /// and `t=-1` (wait for ever) no bound.
+    /// and `t=-1` (wait for ever) no bound. An answer the layer reads
+    /// whole before answering (a list or inspect it rewrites, an error)
+    /// has the bound again for its body: until then the client has nothing.
     pub upstream_header_timeout: Option<Duration>,
     /// Judge rounds before giving up (fail closed; default 32). Each round
     /// is one targeted lookup (a reference costs one to three: full id,

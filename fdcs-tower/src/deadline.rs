@@ -6,11 +6,14 @@
 //! The bound is on the answer's status and headers only. The daemon sends
 //! them at once for every stream (`logs -f`, `events`, `wait`, the `101` of
 //! attach and exec start), so those run as long as they run; what comes
-//! after the headers is not timed here. The clock starts once the request
+//! after the headers is not timed here, except for an answer the layer
+//! must read whole before it can answer ([`read_whole`]). The clock starts once the request
 //! is sent, its body included: an upload (`docker cp` into a container,
 //! `docker load`) may legitimately take longer to send than the bound.
 
 use crate::body::{BoxError, FdcsBody};
+use crate::config::Limits;
+use crate::engine::read_limited;
 use crate::error::Rejection;
 use bytes::Bytes;
 use fdcs_policy::{Forward, RuleId};
@@ -79,6 +82,30 @@ pub(crate) fn watch_sent(body: FdcsBody) -> (FdcsBody, Sent) {
         done: Some(tx),
     };
     (crate::body::boxed(watched), Sent(rx))
+}
+
+/// Reads an answer the layer needs whole before it can answer anything (a
+/// list or inspect to rewrite, an error to show in the tenant's names):
+/// for the client that answer has not started until its last byte came, so
+/// it gets [`Limits::upstream_header_timeout`] again once its headers are
+/// in. A streamed answer is never read here.
+pub(crate) async fn read_whole<RB>(body: RB, limits: &Limits) -> Result<Bytes, Rejection>
+where
+    RB: Body<Data = Bytes> + Send + 'static,
+    RB::Error: Into<BoxError>,
+{
+    let read = read_limited(body, limits.max_response_body);
+    let Some(limit) = limits.upstream_header_timeout else {
+        return read.await;
+    };
+    tokio::time::timeout(limit, read).await.map_err(|_| {
+        Rejection::UpstreamTimeout(format!(
+            "fdcs: the Docker engine did not send its whole answer within {}s \
+             (rule {}); try again later, and tell the operator if it persists",
+            limit.as_secs(),
+            RuleId::UPSTREAM_TIMEOUT
+        ))
+    })?
 }
 
 /// The time the engine has to start answering `fwd`: the bound, plus the
@@ -197,6 +224,19 @@ mod tests {
                 .unwrap(),
             7
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_read_whole_must_come_whole_in_time() {
+        let limits = Limits::default().with_upstream_header_timeout(Some(Duration::from_secs(2)));
+        let (mut tx, stalled) = http_body_util::channel::Channel::<Bytes, BoxError>::new(1);
+        tx.send_data(Bytes::from_static(b"[")).await.unwrap();
+        let err = read_whole(stalled, &limits).await.unwrap_err();
+        assert_eq!(err.status(), http::StatusCode::GATEWAY_TIMEOUT);
+        assert!(err.to_string().contains("whole answer within 2s"), "{err}");
+        drop(tx);
+        let whole = http_body_util::Full::new(Bytes::from_static(b"[]"));
+        assert_eq!(&read_whole(whole, &limits).await.unwrap()[..], b"[]");
     }
 
     #[tokio::test(start_paused = true)]

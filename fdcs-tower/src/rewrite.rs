@@ -10,7 +10,7 @@ mod events;
 
 use crate::body::{boxed, full, BoxError, FdcsBody};
 use crate::config::Limits;
-use crate::engine::read_limited;
+use crate::deadline::read_whole;
 use crate::error::Rejection;
 use bytes::Bytes;
 use fdcs_policy::{Forward, ResponsePlan, ResponseRewrite, Tenant};
@@ -37,7 +37,7 @@ where
     let (mut parts, body) = resp.into_parts();
     match &fwd.response {
         ResponsePlan::Rewrite(rw) => {
-            let bytes = read_limited(body, limits.max_response_body).await?;
+            let bytes = read_whole(body, limits).await?;
             Ok(rewritten(rw, tenant, parts, &bytes, ok.then_some(fwd)))
         }
         ResponsePlan::Events if ok => {
@@ -48,7 +48,7 @@ where
         // a network create's answer (`{"Id", "Warning"}`), small and bounded:
         // read only when a `warn`-mode warning has a place in it
         ResponsePlan::PassThrough if ok && shows_warnings(fwd) => {
-            let bytes = read_limited(body, limits.max_response_body).await?;
+            let bytes = read_whole(body, limits).await?;
             let out = fdcs_policy::add_warnings(&fwd.warnings, fwd.warnings_field, &bytes)
                 .unwrap_or_else(|| bytes.to_vec());
             parts.headers.remove(header::TRANSFER_ENCODING);
@@ -91,7 +91,7 @@ where
     RB::Error: Into<BoxError>,
 {
     let (mut parts, body) = resp.into_parts();
-    let bytes = read_limited(body, limits.max_response_body).await?;
+    let bytes = read_whole(body, limits).await?;
     let out = fdcs_policy::rewrite_error(tenant, fwd, &bytes);
     parts.headers.remove(header::TRANSFER_ENCODING);
     parts

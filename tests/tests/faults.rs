@@ -222,6 +222,84 @@ fn silent_engine(dir: &Path) -> String {
     format!("unix://{}", path.display())
 }
 
+/// An engine that answers every request with the head of a 200 and the
+/// first byte of its body, and then nothing more.
+fn stalling_engine(dir: &Path) -> String {
+    use std::io::{Read, Write};
+    let path = dir.join("stalling.sock");
+    let l = UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming() {
+            let Ok(mut s) = s else { break };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[",
+            );
+            held.push(s);
+        }
+    });
+    format!("unix://{}", path.display())
+}
+
+/// An engine that sends its headers and then stalls: an answer fdcs reads
+/// whole (a list it rewrites) is 504 after the bound again; one it streams
+/// as it comes (`/_ping` passes through) stays open past the bound.
+#[test]
+fn an_engine_that_stalls_after_its_headers() {
+    let dir = scratch_dir("fault-stall");
+    let file = dir.join("tenants.yaml");
+    std::fs::write(&file, TENANTS).unwrap();
+    let proxy = Proxy::start(
+        &stalling_engine(&dir),
+        &[
+            "--tenants",
+            file.to_str().unwrap(),
+            "--upstream-header-timeout",
+            "2",
+        ],
+        &dir,
+    )
+    .unwrap();
+    let r = http::get(proxy.port, "/v1.41/containers/json", &ONE)
+        .unwrap_or_else(|e| panic!("no answer: {e}\n{}", proxy.log_tail()));
+    assert_eq!(r.status, 504, "a list read whole:\n{}\n{}", r.head, r.body);
+    assert!(
+        r.body.contains("did not send its whole answer") && r.body.contains("upstream.timeout"),
+        "{}",
+        r.body
+    );
+    // a passed-through answer: its head and first byte come, and the
+    // connection is still open well past the bound
+    let mut s = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    std::io::Write::write_all(
+        &mut s,
+        b"GET /_ping HTTP/1.1\r\nHost: fdcs\r\nX-Auth-Token: fault1-token\r\nX-Auth-TenantId: fault1\r\n\r\n",
+    )
+    .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(6))).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(6) {
+        match std::io::Read::read(&mut s, &mut buf) {
+            Ok(0) => panic!(
+                "the passed-through answer was cut: {:?}",
+                String::from_utf8_lossy(&got)
+            ),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("HTTP/1.1 200") && text.ends_with('['),
+        "the engine's head and first byte, nothing else: {text:?}"
+    );
+    assert!(proxy.alive(), "serve died:\n{}", proxy.log_tail());
+}
+
 #[test]
 fn an_engine_that_never_answers_gets_504_not_a_hang() {
     let dir = scratch_dir("fault-silent");
