@@ -4,8 +4,9 @@
 //! judged at once would both see the room for one and both fit. The core
 //! marks the requests quotas check (`route::intake(..).quota_checked`); the
 //! service holds the tenant's turn from before the usage lookup until the
-//! engine answered. Other tenants, and the tenant's other requests, never
-//! wait for it. Across replicas of the proxy this does not hold (DESIGN.md,
+//! engine answered, taken once the request's body is read (a client that
+//! stalls its body holds no turn). Other tenants, and the tenant's other
+//! requests, never wait for it. Across replicas of the proxy this does not hold (DESIGN.md,
 //! "Quotas", says how far that can overshoot).
 
 use fdcs_policy::TenantId;

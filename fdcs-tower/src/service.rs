@@ -211,11 +211,6 @@ where
         .to_string();
     let intake = fdcs_policy::route::intake(&method, req.uri().path(), policy.min_api_version);
     audit.endpoint = intake.endpoint;
-    // held from before the usage lookup until the engine answered (serial.rs)
-    let _turn = match intake.quota_checked {
-        true => Some(shared.turns.take(&tenant.id).await),
-        false => None,
-    };
 
     let (mut parts, body) = req.into_parts();
     let client_upgrade = parts.extensions.remove::<OnUpgrade>();
@@ -231,6 +226,13 @@ where
             None,
             read_bounded(body, limits.max_json_body, limits.body_timeout).await?,
         )
+    };
+    // held from before the usage lookup until the engine answered
+    // (serial.rs), and only once the body is in: a client stalling its
+    // body must not hold the tenant's other creates for the body timeout
+    let _turn = match intake.quota_checked {
+        true => Some(shared.turns.take(&tenant.id).await),
+        false => None,
     };
     let mut request = fdcs_policy::Request::new(method, &target, bytes.to_vec());
     request.registry_auth = single_header(&parts.headers, &REGISTRY_AUTH)?;

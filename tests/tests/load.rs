@@ -263,6 +263,49 @@ fn round(world: &World, pid: u32, budget: u64, label: &str) -> Round {
     r
 }
 
+/// A tenant's quota-checked requests run one at a time
+/// (`fdcs-tower/src/serial.rs`); a client of the tenant that stalls its
+/// create body must not hold that turn: the tenant's next volume create is
+/// answered while the stalled request still has no answer (had it waited
+/// for the turn, the stalled one would have been answered first, at the
+/// body timeout). An order of events, not a timing.
+fn stalled_body_holds_no_turn(port: u16) {
+    use std::io::{ErrorKind, Read, Write};
+    let (t, token) = (TENANTS[0], format!("{}-token", TENANTS[0]));
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "POST /v1.41/volumes/create HTTP/1.1\r\nHost: fdcs\r\nX-Auth-Token: {token}\r\n\
+         X-Auth-TenantId: {t}\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n\
+         {{\"Name\":"
+    );
+    stalled.write_all(head.as_bytes()).unwrap();
+    // The stalled request is in the proxy before the next one is sent.
+    let mut c = client::Conn::new(port, t, &token);
+    c.send("GET", "/_ping", None).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let a = c
+        .send("POST", "/volumes/create", Some(r#"{"Name":"ldv-stall"}"#))
+        .unwrap();
+    assert_eq!(
+        a.status, 201,
+        "{t}'s volume create next to a stalled one: {}",
+        a.body
+    );
+    stalled.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 256];
+    match stalled.read(&mut buf) {
+        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+        other => panic!(
+            "{t}'s volume create waited for a stalled create body of its own tenant \
+             (that request was answered first: {:?})",
+            other.map(|n| String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned())
+        ),
+    }
+    drop(stalled);
+    let a = c.send("DELETE", "/volumes/ldv-stall", None).unwrap();
+    assert_eq!(a.status, 204, "{}", a.body);
+}
+
 #[test]
 fn load_every_answer_checked() {
     let scratch = scratch_dir("load");
@@ -335,6 +378,7 @@ fn load_every_answer_checked() {
             FIRST + 1
         );
     }
+    stalled_body_holds_no_turn(port);
     let world = World::new(port, sides, wording);
 
     let first = round(&world, pid, budget, "round 1");
