@@ -41,6 +41,8 @@ enum Op {
     ForeignVolumeName,
     ShortContainerPrefix,
     ShortNetworkPrefix,
+    ForeignFilter,
+    ReservedLabelFilter,
     ContainerCycle,
     VolumeCycle,
     NetworkCycle,
@@ -51,7 +53,7 @@ enum Op {
 /// sends only every [`CONTAINER_EVERY`] and [`VOLUME_EVERY`] passes.
 /// Connections start at different points of it, so every kind is in
 /// flight at any time.
-const PASS: [Op; 23] = [
+const PASS: [Op; 25] = [
     Op::Ping,
     Op::ContainerList,
     Op::ContainerByName,
@@ -75,6 +77,8 @@ const PASS: [Op; 23] = [
     Op::ShortContainerPrefix,
     Op::VolumeCycle,
     Op::ShortNetworkPrefix,
+    Op::ForeignFilter,
+    Op::ReservedLabelFilter,
 ];
 
 /// A connection's container cycle comes every this many passes: a
@@ -437,6 +441,57 @@ impl<'w> Worker<'w> {
                 let path = format!("/networks/{r}");
                 self.short_prefix("network", &path, &w.wording.network, &r);
             }
+            Op::ForeignFilter => {
+                // A list filtered on another tenant's id or engine-side
+                // name is empty: the filter narrows the tenant's own list.
+                let k = self.tally.requests % 3;
+                let (path, empty) = match k {
+                    0 => (
+                        format!(
+                            "/containers/json?all=1&filters={}",
+                            encode(&json!({ "id": [theirs.web] }).to_string())
+                        ),
+                        "[]",
+                    ),
+                    1 => (
+                        format!(
+                            "/networks?filters={}",
+                            encode(&json!({ "name": [format!("{}_", theirs.id)] }).to_string())
+                        ),
+                        "[]",
+                    ),
+                    _ => (
+                        format!(
+                            "/volumes?filters={}",
+                            encode(
+                                &json!({ "name": [format!("{}_ldvol", theirs.id)] }).to_string()
+                            )
+                        ),
+                        r#"{"Volumes":[],"Warnings":null}"#,
+                    ),
+                };
+                if let Some(v) = self.get_json(&path) {
+                    if serde_json::from_str::<Value>(empty).ok().as_ref() != Some(&v) {
+                        w.fail(format!("LEAK: {} GET {path}: {v}", self.who()));
+                    }
+                }
+            }
+            Op::ReservedLabelFilter => {
+                let path = format!(
+                    "/containers/json?all=1&filters={}",
+                    encode(&json!({ "label": [format!("fdcs.tenant={}", theirs.id)] }).to_string())
+                );
+                if let Some(a) = self.send("GET", &path, None) {
+                    if a.status != 403 || !a.body.contains("tenancy.reserved-label") {
+                        w.fail(format!(
+                            "{} GET {path}: {} {} (want 403 tenancy.reserved-label)",
+                            self.who(),
+                            a.status,
+                            a.body
+                        ));
+                    }
+                }
+            }
             Op::ContainerCycle => self.container_cycle(),
             Op::VolumeCycle => self.volume_cycle(),
             Op::NetworkCycle => self.network_cycle(),
@@ -699,6 +754,18 @@ impl<'w> Worker<'w> {
             self.expect(&format!("DELETE {path}"), &a, 204);
         }
     }
+}
+
+/// Percent-encodes a query value (every byte but unreserved ones).
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Where `text` names an engine-side name of any `load<k>` tenant.
