@@ -301,6 +301,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let layer = FdcsLayer::new(loaded.policy.clone(), auth.clone())
         .limits(limits)
         .metrics(Arc::clone(&metrics));
+    let tunnels = layer.tunnels();
     let service = layer.layer(Upstream::new(&engine));
     let tls = tls::acceptor(&args.tls)?;
 
@@ -308,7 +309,6 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let conns = listen::Connections::new(args.max_connections);
     let anonymous = args.fair.anonymous();
     let perms = listen::SocketPerms::resolve(&args.socket)?;
-    let tunnels = layer.tunnels();
     let mut servers = Vec::new();
     for addr in &args.listen {
         let l = listen::Listener::bind(addr, perms).await?;
@@ -349,6 +349,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     }
 
     signals(&sources, &loaded, &metrics).await?;
+    // listeners close now (new clients are refused); in-flight requests,
+    // streamed answers and attach/exec tunnels get the drain time, together
+    let drain = Duration::from_secs(args.drain_timeout);
     let _ = stop_tx.send(true);
     for s in servers {
         let _ = s.await;
@@ -362,9 +365,6 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         "stopped"
     );
     Ok(())
-    // listeners close now (new clients are refused); in-flight requests,
-    // streamed answers and attach/exec tunnels get the drain time, together
-    let drain = Duration::from_secs(args.drain_timeout);
 }
 
 /// Waits for SIGTERM/SIGINT, reloading on SIGHUP meanwhile.
