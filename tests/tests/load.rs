@@ -14,7 +14,8 @@
 //! a foreign reference answered 404 in the daemon's words (asked of the
 //! engine itself for a reference nobody has), no hang, no connection
 //! dropped under the client. Each tenant's first containers are created
-//! at once, racing to create its default network.
+//! at once, racing to create its default network; and a client stalling a
+//! create body must not hold its tenant's other creates (the quota turn).
 //!
 //! The same round runs twice, on fresh connections; the proxy's RSS
 //! (`VmRSS` of `/proc/<pid>/status`) is sampled before, during and after
