@@ -110,9 +110,17 @@ where
 
 /// The time the engine has to start answering `fwd`: the bound, plus the
 /// `t` seconds a container stop or restart asks the daemon to wait before
-/// it kills (`t=-1`, wait for ever: no bound).
+/// it kills (`t=-1`, wait for ever: no bound). A container wait below API
+/// 1.30 has none either: the daemon sends its headers only when the
+/// container exits (from 1.30 on, at once).
 pub(crate) fn allowance(fwd: &Forward, bound: Option<Duration>) -> Option<Duration> {
     let bound = bound?;
+    if fwd.path.contains("/containers/")
+        && fwd.path.ends_with("/wait")
+        && api_before(&fwd.path, (1, 30))
+    {
+        return None;
+    }
     let stops = fwd.path.contains("/containers/")
         && (fwd.path.ends_with("/stop") || fwd.path.ends_with("/restart"));
     if !stops {
@@ -132,6 +140,17 @@ pub(crate) fn allowance(fwd: &Forward, bound: Option<Duration>) -> Option<Durati
         Some(t) => Some(bound.saturating_add(Duration::from_secs(t.unsigned_abs()))),
         None => Some(bound),
     }
+}
+
+/// Whether `path` names an API version (`/vX.Y/...`) below `version`;
+/// without one the daemon serves its current version.
+fn api_before(path: &str, version: (u32, u32)) -> bool {
+    let named = path
+        .strip_prefix("/v")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(v, _)| v.split_once('.'))
+        .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)));
+    named.is_some_and(|v| v < version)
 }
 
 /// Awaits the engine's answer to the judged request (`what`: the client's
@@ -207,6 +226,17 @@ mod tests {
         );
         assert_eq!(allowance(&fwd("/v1.41/containers/json", Some("t=5")), b), b);
         assert_eq!(allowance(&fwd(stop, Some("t=5")), None), None);
+    }
+
+    #[test]
+    fn a_legacy_wait_has_no_bound_a_current_one_has() {
+        let b = Some(Duration::from_secs(60));
+        assert_eq!(allowance(&fwd("/v1.29/containers/x/wait", None), b), None);
+        assert_eq!(allowance(&fwd("/v1.24/containers/x/wait", None), b), None);
+        assert_eq!(allowance(&fwd("/v1.30/containers/x/wait", None), b), b);
+        assert_eq!(allowance(&fwd("/v1.41/containers/x/wait", None), b), b);
+        assert_eq!(allowance(&fwd("/containers/x/wait", None), b), b);
+        assert_eq!(allowance(&fwd("/v1.29/containers/json", None), b), b);
     }
 
     #[tokio::test(start_paused = true)]
