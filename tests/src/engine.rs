@@ -238,6 +238,11 @@ pub(crate) fn scrub_env(c: &mut Command) {
         "DOCKER_TLS_VERIFY",
         "DOCKER_CERT_PATH",
         "DOCKER_API_VERSION",
+        // docker-py (docker-compose 1.29) talks through requests, which
+        // prefers these over the CA docker-py sets from DOCKER_CERT_PATH
+        // (psf/requests#3829): a machine that sets them breaks its TLS
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
     ] {
         c.env_remove(v);
     }

@@ -153,6 +153,18 @@ impl Tenant {
         self.compose_run(c, dir, args)
     }
 
+    /// Like [`Tenant::compose`] with extra environment variables (e.g.
+    /// `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`, docker-py's TLS setup).
+    pub fn compose_env(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
+        let bin = std::env::var("FDCS_E2E_COMPOSE").unwrap_or_else(|_| "docker-compose".to_owned());
+        let mut c = Command::new(bin);
+        scrub_env(&mut c);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        self.compose_run(c, dir, args)
+    }
+
     fn compose_run(&self, mut c: Command, dir: &Path, args: &[&str]) -> Out {
         c.env("DOCKER_HOST", &self.host)
             .env("DOCKER_CONFIG", &self.config)

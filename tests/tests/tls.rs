@@ -270,6 +270,34 @@ fn a_client_certificate_is_the_tenant_with_no_headers() {
     let ps = run(&agreeing, "certa", &["ps", "-q", "--no-trunc"]);
     assert!(ps.ok().contains(ida.as_str()));
 
+    // docker-compose (docker-py's DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) as
+    // both, one project name and one service name
+    let project = c.name("proj");
+    std::fs::write(
+        dir.join("docker-compose.yml"),
+        "version: '2.4'\nservices:\n  app:\n    image: busybox\n    command: sleep 300\n",
+    )
+    .unwrap();
+    for (t, who) in [(&a, "certa"), (&b, "certb")] {
+        let env = tls_env(who);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let compose = |args: &[&str]| {
+            let mut all = vec!["-p", project.as_str()];
+            all.extend_from_slice(args);
+            t.compose_env(&dir, &env, &all)
+        };
+        compose(&["up", "-d"]).ok();
+        let ps = compose(&["ps", "-q"]);
+        let ps = ps.ok().trim().to_owned();
+        assert_eq!(ps.lines().count(), 1, "{who}: {ps}");
+        let own = run(t, who, &["ps", "-q", "--no-trunc"]);
+        assert!(
+            own.ok().contains(ps.as_str()),
+            "{who} does not see its compose container"
+        );
+        compose(&["down"]).ok();
+    }
+
     for (t, who) in [(&a, "certa"), (&b, "certb")] {
         run(t, who, &["rm", "-f", &web]).ok();
     }
