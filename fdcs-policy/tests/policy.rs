@@ -1532,7 +1532,10 @@ fn tenant_certificates_load_and_are_validated() {
         ]
     );
     let beta = f.get(&TenantId::new("beta").unwrap()).unwrap();
-    assert_eq!(beta.certificates, [CertificateName::CommonName("beta".into())]);
+    assert_eq!(
+        beta.certificates,
+        [CertificateName::CommonName("beta".into())]
+    );
 
     tenants_err(
         "tenants:\n  - id: alpha\n    certificates: [{cn: x}]\n  - id: beta\n    certificates: [{cn: x}]\n",

@@ -288,16 +288,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     }
     let metrics = Arc::new(Metrics::default());
     let auth = load::authenticator(&args.keystone, &loaded, metrics.identity())?;
-    let limits = args
-        .fair
-        .limits(
-            Limits::default()
-                .with_max_json_body(args.max_body)
-                .with_upstream_header_timeout(
-                    (args.upstream_header_timeout > 0)
-                        .then(|| Duration::from_secs(args.upstream_header_timeout)),
-                ),
-        );
+    let limits = args.fair.limits(
+        Limits::default()
+            .with_max_json_body(args.max_body)
+            .with_upstream_header_timeout(
+                (args.upstream_header_timeout > 0)
+                    .then(|| Duration::from_secs(args.upstream_header_timeout)),
+            ),
+    );
     let layer = FdcsLayer::new(loaded.policy.clone(), auth.clone())
         .limits(limits)
         .metrics(Arc::clone(&metrics));
