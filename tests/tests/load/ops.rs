@@ -691,7 +691,11 @@ impl<'w> Worker<'w> {
         self.world.set_latest(self.me, &id);
         let start = format!("/containers/{name}/start");
         if let Some(a) = self.send("POST", &start, None) {
-            self.expect(&format!("POST {start}"), &a, 204);
+            if self.expect(&format!("POST {start}"), &a, 204) {
+                if let Some(n) = self.world.started.get(self.me) {
+                    n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
         }
         let inspect = format!("/containers/{name}/json");
         if let Some(v) = self.get_json(&inspect) {
@@ -769,7 +773,7 @@ fn encode(v: &str) -> String {
 }
 
 /// Where `text` names an engine-side name of any `load<k>` tenant.
-fn scoped_mention(text: &str) -> Option<usize> {
+pub(crate) fn scoped_mention(text: &str) -> Option<usize> {
     text.match_indices("load").find_map(|(at, _)| {
         let rest = text.get(at + 4..)?;
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
@@ -778,7 +782,7 @@ fn scoped_mention(text: &str) -> Option<usize> {
 }
 
 /// Every run of exactly 64 lower-case hex digits in `text` (ids).
-fn hex64(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn hex64(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !matches!(c, '0'..='9' | 'a'..='f'))
         .filter(|t| t.len() == 64)
 }

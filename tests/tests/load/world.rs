@@ -104,6 +104,8 @@ pub(crate) struct World {
     failed: AtomicU64,
     /// Answers 500 and above, whatever their op.
     pub(crate) server_errors: AtomicU64,
+    /// Containers each tenant started in its cycles (answered 204).
+    pub(crate) started: [AtomicU64; 4],
 }
 
 /// Failures kept with their full text; the rest are only counted.
@@ -126,6 +128,7 @@ impl World {
             failures: Mutex::new(Vec::new()),
             failed: AtomicU64::new(0),
             server_errors: AtomicU64::new(0),
+            started: Default::default(),
         }
     }
 
