@@ -55,7 +55,7 @@ pub use registry_auth::{decode_registry_auth, decode_registry_config, encode_reg
 
 use serde::de::DeserializeOwned;
 
-use de::{Path, ValueDe};
+use de::{Pass, Path, ValueDe};
 use tree::Node;
 
 /// Decodes a JSON object body into a model, exactly as the daemon's Go
@@ -99,9 +99,39 @@ fn decode_tree<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
             "the body must be a JSON object",
         ));
     }
-    let path = Path::Root;
-    T::deserialize(ValueDe::new(&root, &path))
+    let pass = Pass::last();
+    let value = T::deserialize(ValueDe::new(&root, &Path::Root(&pass)))?;
+    // Go type-checks every value of a repeated field (see `de::Pass`)
+    let mut widest = pass.widest();
+    let mut k = 0;
+    while k + 1 < widest {
+        if widest > MAX_REPEATS {
+            return Err(DecodeError::new(
+                DecodeErrorKind::Ambiguous,
+                String::new(),
+                format!("a field given more than {MAX_REPEATS} times"),
+            ));
+        }
+        let pass = Pass::pick(k);
+        T::deserialize(ValueDe::new(&root, &Path::Root(&pass))).map_err(|e| {
+            DecodeError::new(
+                e.kind,
+                e.path,
+                format!(
+                    "{} (an earlier value of a field given more than once: the daemon refuses the whole body)",
+                    e.message
+                ),
+            )
+        })?;
+        widest = widest.max(pass.widest());
+        k += 1;
+    }
+    Ok(value)
 }
+
+/// The most values one field may be given (each costs one more decoding
+/// pass); no client repeats a field at all.
+const MAX_REPEATS: usize = 16;
 
 /// The canonical JSON of a judged model: what is forwarded upstream.
 /// Serialising our models cannot fail (string keys, no floats); should it
@@ -217,6 +247,39 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.host_config.unwrap().privileged, Some(true));
+    }
+
+    #[test]
+    fn every_value_of_a_repeated_field_is_type_checked_as_go_does() {
+        // Go decodes each value in turn; a type error in an earlier one
+        // fails the whole Decode, so the daemon refuses the body
+        for body in [
+            r#"{"HostConfig":{"BlkioWeight":-1,"BlkioWeight":1}}"#,
+            r#"{"HostConfig":{"BlkioWeight":-1},"hostconfig":{"BlkioWeight":1}}"#,
+            r#"{"HostConfig":{"Memory":1e20,"memory":1}}"#,
+            r#"{"HostConfig":{"Memory":"1","Memory":1}}"#,
+            r#"{"Cmd":[1],"Cmd":["ls"]}"#,
+            r#"{"Image":"a","Image":"b","Image":7,"Image":"c"}"#,
+        ] {
+            let e = decode_container_create(body.as_bytes()).unwrap_err();
+            assert_eq!(e.kind, DecodeErrorKind::Malformed, "{body}: {e}");
+            assert!(e.message.contains("earlier value"), "{body}: {e}");
+        }
+        // well-typed repeats still read as the last one
+        let c = decode_container_create(
+            br#"{"Image":"a","image":"b","HostConfig":{"Memory":2,"Memory":3}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.image.as_deref(), Some("b"));
+        assert_eq!(c.host_config.unwrap().resources.memory, Some(3));
+        let many = format!(
+            "{{{}\"Image\":\"a\"}}",
+            "\"Image\":\"a\",".repeat(MAX_REPEATS)
+        );
+        assert_eq!(
+            decode_container_create(many.as_bytes()).unwrap_err().kind,
+            DecodeErrorKind::Ambiguous
+        );
     }
 
     #[test]

@@ -337,8 +337,19 @@ fn legacy_cpuset_fills_empty_cpuset_cpus() {
     assert_eq!(h.resources.cpuset_cpus.as_deref(), Some("0-1"));
     let h = hc(r#"{"Cpuset":"0-1","HostConfig":{"CpusetCpus":"2"}}"#);
     assert_eq!(h.resources.cpuset_cpus.as_deref(), Some("2"));
-    // without any host config the daemon ignores it, and it is not forwarded
-    let c = create(r#"{"Cpuset":"0-1"}"#).unwrap();
+    // without a host config the daemon ignores it, unless another
+    // top-level host field is there, even a `null` one (which we cannot
+    // tell from absent): refused (the daemon oracle's finding)
+    for body in [r#"{"Cpuset":"0-1"}"#, r#"{"Cpuset":"0-1","ShmSize":null}"#] {
+        let e = create(body).unwrap_err();
+        assert_eq!(
+            (e.kind, e.path.as_str()),
+            (DecodeErrorKind::Ambiguous, "Cpuset")
+        );
+    }
+    let h = hc(r#"{"Cpuset":"0-1","ShmSize":1}"#);
+    assert_eq!(h.resources.cpuset_cpus.as_deref(), Some("0-1"));
+    let c = create(r#"{"Cpuset":""}"#).unwrap();
     assert_eq!(encode(&c), json!({}));
 }
 

@@ -7,7 +7,8 @@
 //! - a field given several times: every value is kept in a *group*; objects
 //!   of a group are concatenated and decoded again, which merges structs
 //!   (Go decodes the second object into the first) and maps (Go reuses the
-//!   map) by the very same rules; for scalars and arrays the last wins;
+//!   map) by the very same rules; for scalars and arrays the last wins,
+//!   and every earlier value must still be of the field's type ([`Pass`]);
 //! - `null` alone is absent: an `Option` field is `None`, a struct, map or
 //!   list where the model has no option is empty, a string, number or bool
 //!   is its zero value (Go leaves the zero value there), and a key no field
@@ -22,6 +23,7 @@
 //!   two `Mounts` entries, and how far depends on slice capacities.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt::Write as _;
 
 use serde::de::{Deserializer, Visitor};
@@ -33,15 +35,73 @@ mod access;
 
 use access::{RawMap, Seq, StructMap};
 
+/// Which value of a field given several times a decoding pass reads.
+///
+/// Go decodes *every* value of a repeated field into it, in order: the last
+/// one stays, but an earlier one of the wrong type (`-1` for a `uint16`,
+/// `1e20` for an `int64`, a string for a number) makes the whole `Decode`
+/// fail, and the daemon refuses the body. So after the pass that reads the
+/// last values (the model), [`super::decode`] runs one more pass per earlier
+/// position (`pick: Some(k)`: the k-th value of every group, or its last
+/// when shorter), each type-checking the values it picks; any error refuses
+/// the body.
+pub(crate) struct Pass {
+    pick: Option<usize>,
+    /// The most values any one group had in this pass.
+    widest: Cell<usize>,
+}
+
+impl Pass {
+    /// The pass that reads what the daemon ends with.
+    pub(crate) fn last() -> Self {
+        Pass {
+            pick: None,
+            widest: Cell::new(1),
+        }
+    }
+
+    /// The pass that reads value `k` of every repeated field.
+    pub(crate) fn pick(k: usize) -> Self {
+        Pass {
+            pick: Some(k),
+            widest: Cell::new(1),
+        }
+    }
+
+    /// The most values one field got (1: no field was repeated).
+    pub(crate) fn widest(&self) -> usize {
+        self.widest.get()
+    }
+
+    fn choose<'t, 'de>(&self, all: &[&'t Node<'de>]) -> Option<&'t Node<'de>> {
+        self.widest.set(self.widest.get().max(all.len()));
+        match self.pick {
+            None => all.last().copied(),
+            Some(k) => all.get(k.min(all.len().saturating_sub(1))).copied(),
+        }
+    }
+}
+
 /// Where a value sits, as a stack-allocated list; rendered only on error.
+/// The root holds the [`Pass`].
 #[derive(Clone, Copy)]
 pub(crate) enum Path<'p> {
-    Root,
+    Root(&'p Pass),
     Field(&'p Path<'p>, &'p str),
     Index(&'p Path<'p>, usize),
 }
 
 impl Path<'_> {
+    fn pass(&self) -> &Pass {
+        let mut p = self;
+        loop {
+            match p {
+                Path::Root(pass) => return pass,
+                Path::Field(up, _) | Path::Index(up, _) => p = up,
+            }
+        }
+    }
+
     pub(crate) fn render(&self) -> String {
         let mut s = String::new();
         self.render_into(&mut s);
@@ -49,7 +109,7 @@ impl Path<'_> {
     }
     fn render_into(&self, s: &mut String) {
         match self {
-            Path::Root => {}
+            Path::Root(_) => {}
             Path::Field(p, name) => {
                 p.render_into(s);
                 if !s.is_empty() {
@@ -98,13 +158,6 @@ impl<'t, 'de> Group<'t, 'de> {
                 .first()
                 .map_or(Group::Many(Vec::new()), |n| Group::One(n))),
             _ => Ok(Group::Many(values)),
-        }
-    }
-
-    fn last(&self) -> Option<&'t Node<'de>> {
-        match self {
-            Group::One(n) => Some(n),
-            Group::Many(v) => v.last().copied(),
         }
     }
 }
@@ -241,7 +294,7 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
                         "free-form field given more than once",
                     ));
                 }
-                match all.last() {
+                match self.path.pass().choose(all) {
                     Some(n) => n,
                     None => return v.visit_unit(),
                 }
@@ -337,7 +390,11 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_, 'de> {
                 .visit_seq(Seq::new(&[], path))
                 .map_err(|e| e.or_path(|| path.render()));
         }
-        match self.group.last() {
+        let node = match &self.group {
+            Group::One(n) => Some(*n),
+            Group::Many(all) => path.pass().choose(all),
+        };
+        match node {
             Some(node) => Self::any_node(node, path, v).map_err(|e| e.or_path(|| path.render())),
             None => v.visit_unit(),
         }
@@ -415,13 +472,15 @@ mod tests {
 
     fn run<T: for<'a> Deserialize<'a>>(body: &str) -> Result<T, DecodeError> {
         let root = parse(body.as_bytes()).unwrap();
-        let path = Path::Root;
+        let pass = Pass::last();
+        let path = Path::Root(&pass);
         T::deserialize(ValueDe::new(&root, &path))
     }
 
     #[test]
     fn path_renders_fields_indices_and_keys() {
-        let r = Path::Root;
+        let pass = Pass::last();
+        let r = Path::Root(&pass);
         let a = Path::Field(&r, "HostConfig");
         let b = Path::Field(&a, "Binds");
         let c = Path::Index(&b, 3);

@@ -38,13 +38,27 @@ pub fn decode_container_create(body: &[u8]) -> Result<ContainerCreate, DecodeErr
         }
         create.host_config = Some(legacy);
     }
-    // Top-level `Cpuset` fills an empty `CpusetCpus`; with no host config at
-    // all the daemon ignores it, and so do we (it is not forwarded).
-    if let (Some(cpuset), Some(hc)) = (cpuset, create.host_config.as_mut()) {
-        let cpus = &mut hc.resources.cpuset_cpus;
-        if !cpuset.is_empty() && cpus.as_deref().unwrap_or("").is_empty() {
-            *cpus = Some(cpuset);
+    // Top-level `Cpuset` fills an empty `CpusetCpus`. With no host config
+    // the daemon ignores it, but whether it has one depends on whether any
+    // top-level host field is present, a `null` one too (Go allocates the
+    // embedded `*HostConfig` for it), which we read as absent: so a
+    // non-empty `Cpuset` with no host config is refused (found by the
+    // daemon oracle, tests/oracle.rs; no client since API 1.24 sends it).
+    match (cpuset, create.host_config.as_mut()) {
+        (Some(cpuset), Some(hc)) => {
+            let cpus = &mut hc.resources.cpuset_cpus;
+            if !cpuset.is_empty() && cpus.as_deref().unwrap_or("").is_empty() {
+                *cpus = Some(cpuset);
+            }
         }
+        (Some(cpuset), None) if !cpuset.is_empty() => {
+            return Err(DecodeError::new(
+                DecodeErrorKind::Ambiguous,
+                "Cpuset".into(),
+                "top-level `Cpuset` without a `HostConfig`: the daemon applies it only when another top-level host field (even `null`) is present; send `HostConfig.CpusetCpus`",
+            ));
+        }
+        _ => {}
     }
     Ok(create)
 }

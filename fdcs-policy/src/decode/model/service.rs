@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{model, Driver, Empty, HealthConfig, Mount, Ulimit};
+use super::{model, Driver, Empty, GoBase64, HealthConfig, Mount, Ulimit};
 
 model! {
     /// `swarm.Annotations`, embedded in every spec.
@@ -433,7 +433,7 @@ model! {
     /// The body of `POST /secrets/create` and `/secrets/{id}/update`.
     pub struct SecretSpec {
         /// `Data` (base64).
-        data: String = "Data",
+        data: String = "Data" with GoBase64,
         /// `Driver`: an external secret store's plugin (refused).
         driver: Driver = "Driver",
         /// `Templating`.
@@ -449,7 +449,7 @@ model! {
     /// The body of `POST /configs/create` and `/configs/{id}/update`.
     pub struct ConfigSpec {
         /// `Data` (base64).
-        data: String = "Data",
+        data: String = "Data" with GoBase64,
         /// `Templating`.
         templating: Driver = "Templating",
     }
