@@ -192,11 +192,19 @@ impl Dockerd {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
-            let _ = Command::new("umount")
-                .arg(self.dir.join("data"))
-                .stderr(Stdio::null())
-                .status();
+            self.unmount_data();
         }
+    }
+
+    /// Detaches dockerd's bind mount of its own data root onto itself, if
+    /// one is left. Lazily: the containerd that outlives a killed dockerd
+    /// still has files open under it, so a plain umount is refused (busy).
+    fn unmount_data(&self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.join("data"))
+            .stderr(Stdio::null())
+            .status();
     }
 
     /// Stops it (SIGTERM, then SIGKILL after 15 s) and waits for it to exit.
@@ -237,6 +245,8 @@ fn ping(socket: &Path) -> bool {
 impl Drop for Dockerd {
     fn drop(&mut self) {
         self.stop();
+        // a clean stop undoes the mount; after a kill it may be left
+        self.unmount_data();
         // Its image layers and state; it ran in its own network namespace
         // and never bind-mounted anything, so nothing outside is reachable.
         for d in ["data", "exec"] {
