@@ -597,7 +597,6 @@ impl<C> Authenticate for KeystoneAuth<C>
 where
     C: Connect + Clone + Send + Sync + 'static,
 {
-    /// Without knowing what the request does, roles must allow writing.
     /// Certificates name the tenants file's tenants (limits come from there
     /// too); Keystone is asked only about tokens.
     fn certificate_identity(&self, cert: &ClientCertificate) -> CertificateIdentity {
@@ -607,6 +606,7 @@ where
         }
     }
 
+    /// Without knowing what the request does, roles must allow writing.
     fn authenticate<'a>(&'a self, creds: &'a Credentials) -> AuthFuture<'a> {
         Box::pin(self.check(creds, Access::Write))
     }
