@@ -463,16 +463,6 @@ impl Keystone {
     }
 }
 
-/// A header's value in a raw response head.
-fn head_value(head: &str, name: &str) -> Option<String> {
-    head.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| v.trim().to_owned())
-    })
-}
-
 /// `date -u` this many seconds from now, as Keystone takes `expires_at`.
 fn utc_in(seconds: u64) -> String {
     let mut c = Command::new("date");
