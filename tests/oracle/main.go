@@ -378,37 +378,48 @@ func decode(name string, body []byte) (interface{}, error) {
 		return createWire{c, hc, nc}, nil
 	case "container-update":
 		var v containertypes.UpdateConfig
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "exec-create":
 		var v types.ExecConfig
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "exec-start":
 		var v types.ExecStartCheck
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "network-create":
 		var v types.NetworkCreateRequest
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "network-connect":
 		var v types.NetworkConnect
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "network-disconnect":
 		var v types.NetworkDisconnect
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "volume-create":
 		var v volumetypes.VolumeCreateBody
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "service-spec":
 		var v swarmtypes.ServiceSpec
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "secret-spec":
 		var v swarmtypes.SecretSpec
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "config-spec":
 		var v swarmtypes.ConfigSpec
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	case "auth":
 		var v types.AuthConfig
-		return v, decodeInto(body, &v)
+		err := decodeInto(body, &v)
+		return v, err
 	}
 	return nil, fmt.Errorf("unknown decoder %q", name)
 }
