@@ -526,8 +526,9 @@ fn load_every_answer_checked() {
     let server_errors = world.server_errors.load(Ordering::Relaxed);
     eprintln!(
         "load: {} requests on {CONNECTIONS} connections, {server_errors} answers 5xx, \
-         {failed} failed checks",
-        first.requests + second.requests
+         {failed} failed checks, {} own prefixes that vanished (404 quoting the full id)",
+        first.requests + second.requests,
+        world.vanished.load(Ordering::Relaxed)
     );
     assert!(
         failed == 0,

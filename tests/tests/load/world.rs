@@ -104,6 +104,9 @@ pub(crate) struct World {
     failed: AtomicU64,
     /// Answers 500 and above, whatever their op.
     pub(crate) server_errors: AtomicU64,
+    /// Short prefixes whose own object vanished between resolving and
+    /// inspecting: 404 quoting the full id instead of the prefix.
+    pub(crate) vanished: AtomicU64,
     /// Containers each tenant started in its cycles (answered 204).
     pub(crate) started: [AtomicU64; 4],
 }
@@ -128,6 +131,7 @@ impl World {
             failures: Mutex::new(Vec::new()),
             failed: AtomicU64::new(0),
             server_errors: AtomicU64::new(0),
+            vanished: AtomicU64::new(0),
             started: Default::default(),
         }
     }
