@@ -291,3 +291,134 @@ fn two_tenants_cannot_share_a_certificate_name() {
     // and a tenant with neither tokens nor certificates is a mistake
     assert!(TenantsAuth::new(vec![entry("alpha", &[], vec![])]).is_err());
 }
+
+// --- attacks (fixtures: fixtures/make-attack-certs.py) ---
+
+fn fixture(der: &[u8]) -> ClientCertificate {
+    ClientCertificate::from_der(der).unwrap()
+}
+
+/// alpha and beta, each by its CN.
+fn by_cn() -> FdcsLayer {
+    layer(vec![
+        entry(
+            "alpha",
+            &[],
+            vec![CertificateName::CommonName("alpha".into())],
+        ),
+        entry(
+            "beta",
+            &[],
+            vec![CertificateName::CommonName("beta".into())],
+        ),
+    ])
+}
+
+async fn refused(layer: FdcsLayer, cert: ClientCertificate, headers: &[(&str, &str)]) -> String {
+    let fake = engine();
+    let (status, body) = call(layer, &fake, req(Some(cert), headers)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(fake.seen().is_empty(), "{:?}", fake.seen());
+    body
+}
+
+#[tokio::test]
+async fn a_subject_with_two_common_names_of_two_tenants_is_ambiguous() {
+    let c = fixture(include_bytes!("fixtures/cn-alpha-cn-beta.der"));
+    assert_eq!(c.common_names(), ["alpha", "beta"]);
+    let body = refused(by_cn(), c, &[]).await;
+    assert!(body.contains("more than one tenant"), "{body}");
+}
+
+#[tokio::test]
+async fn a_bmpstring_common_name_is_read_not_skipped() {
+    // CN=alpha (UTF8String) + CN=beta (BMPString): skipping the BMPString
+    // made this alpha, hiding that it names beta too
+    let c = fixture(include_bytes!("fixtures/cn-alpha-bmp-beta.der"));
+    assert_eq!(c.common_names(), ["alpha", "beta"]);
+    let body = refused(by_cn(), c, &[]).await;
+    assert!(body.contains("more than one tenant"), "{body}");
+}
+
+#[test]
+fn a_common_name_that_cannot_be_read_fails_the_certificate() {
+    // T61String: no reliable text; dropping it would hide a name
+    let der = include_bytes!("fixtures/cn-alpha-t61-beta.der");
+    assert!(ClientCertificate::from_der(der).is_err());
+}
+
+#[test]
+fn a_second_subject_alt_name_extension_fails_the_certificate() {
+    // duplicate extensions: reading neither (as before) would hide names
+    let der = include_bytes!("fixtures/two-san-extensions.der");
+    assert!(ClientCertificate::from_der(der).is_err());
+}
+
+#[tokio::test]
+async fn a_san_and_a_cn_of_the_same_text_are_different_names() {
+    // alpha is cn `x`, beta is san `x`; the certificate has DNS:x and
+    // CN=nobody: it is beta, not ambiguous and not alpha
+    let l = layer(vec![
+        entry("alpha", &[], vec![CertificateName::CommonName("x".into())]),
+        entry("beta", &[], vec![CertificateName::AltName("x".into())]),
+    ]);
+    let fake = engine();
+    let c = fixture(include_bytes!("fixtures/sans.der"));
+    let (status, body) = call(l, &fake, req(Some(c), &[])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(listed_for(&fake, "beta"));
+}
+
+fn sans() -> ClientCertificate {
+    fixture(include_bytes!("fixtures/sans.der"))
+}
+
+async fn san_is(file_san: &str) -> bool {
+    let l = layer(vec![entry(
+        "gamma",
+        &[],
+        vec![CertificateName::AltName(file_san.to_string())],
+    )]);
+    let fake = engine();
+    let (status, _) = call(l, &fake, req(Some(sans()), &[])).await;
+    status == StatusCode::OK && listed_for(&fake, "gamma")
+}
+
+#[tokio::test]
+async fn alt_names_match_by_their_kind_s_rules() {
+    let c = sans();
+    assert!(
+        c.alt_names().contains(&"shared.example.".to_string()),
+        "{:?}",
+        c.alt_names()
+    );
+    // DNS names ignore case; a trailing dot is another name (fails closed)
+    assert!(san_is("shared.example.").await);
+    assert!(!san_is("shared.example").await);
+    // IPv6 in its canonical form; an IPv4-mapped address is not the IPv4 one
+    assert!(san_is("2001:db8::1").await);
+    assert!(!san_is("10.0.0.1").await);
+    assert!(san_is("::ffff:10.0.0.1").await);
+    // a URI's path is case-sensitive: spiffe://td/tenant/alpha is another
+    // workload than .../Alpha
+    assert!(san_is("spiffe://td/tenant/Alpha").await);
+    assert!(!san_is("spiffe://td/tenant/alpha").await);
+}
+
+#[tokio::test]
+async fn tenant_header_tricks_with_a_certificate_are_refused() {
+    let c = alpha_cert();
+    // two headers, even both alpha: ambiguous, refused
+    let mut r = req(Some(c.clone()), &[]);
+    r.headers_mut()
+        .append("x-auth-tenantid", "alpha".parse().unwrap());
+    r.headers_mut()
+        .append("x-auth-tenantid", "beta".parse().unwrap());
+    let fake = engine();
+    let (status, body) = call(mapped(), &fake, r).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(fake.seen().is_empty());
+    for claimed in ["beta ", "BETA", "", "alpha,beta"] {
+        refused(mapped(), c.clone(), &[("x-auth-tenantid", claimed)]).await;
+    }
+}
