@@ -66,13 +66,37 @@ pub enum CertificateName {
     /// A subject common name, compared exactly.
     CommonName(String),
     /// A subject alternative name (DNS name, e-mail address, URI or IP
-    /// address, as text), compared exactly (DNS names case-insensitively,
-    /// so they are kept in lower case).
+    /// address, as text), in the form [`CertificateName::alt_name`] gives
+    /// it: compared exactly after that.
     AltName(String),
     /// The SHA-256 of the certificate's SubjectPublicKeyInfo, lowercase hex
     /// (`openssl x509 -pubkey -noout | openssl pkey -pubin -outform der |
     /// sha256sum`): survives re-issuing with the same key.
     SpkiSha256(String),
+}
+
+impl CertificateName {
+    /// A SAN as both sides compare it: an IP address in its canonical text
+    /// (`2001:db8::1`; an IPv4-mapped address stays `::ffff:a.b.c.d`, not
+    /// the IPv4 one), a URI (`scheme:`) exactly as written — its path is
+    /// case-sensitive, and lowercasing it made `spiffe://td/Alpha` the
+    /// tenant of `spiffe://td/alpha` — an e-mail address with its domain
+    /// lowercased (the local part is the mailbox owner's), anything else a
+    /// DNS name, in lower case. The tenants file does not say which kind it
+    /// means, so the kind is read from the text, the same way for both.
+    pub fn alt_name(text: &str) -> CertificateName {
+        let text = text.trim();
+        let key = if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+            ip.to_string()
+        } else if text.contains(':') {
+            text.to_string()
+        } else if let Some((local, domain)) = text.rsplit_once('@') {
+            format!("{local}@{}", domain.to_ascii_lowercase())
+        } else {
+            text.to_ascii_lowercase()
+        };
+        CertificateName::AltName(key)
+    }
 }
 
 impl std::fmt::Display for CertificateName {
@@ -270,9 +294,7 @@ fn certificate(c: &RawCertificate) -> Result<CertificateName, String> {
     };
     match (&c.cn, &c.san, &c.spki_sha256) {
         (Some(v), None, None) => Ok(CertificateName::CommonName(usable(v, "cn")?)),
-        (None, Some(v), None) => Ok(CertificateName::AltName(
-            usable(v, "san")?.to_ascii_lowercase(),
-        )),
+        (None, Some(v), None) => Ok(CertificateName::alt_name(&usable(v, "san")?)),
         (None, None, Some(v)) => {
             let hex = v.trim().to_ascii_lowercase();
             if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -354,4 +376,40 @@ fn requests(r: Option<RawRequests>, errs: Errs<'_>) -> Result<RequestLimits, Pol
         streams: count(&r.streams, "streams")?,
         buffered: one(&r.buffered, Quantity::bytes, "buffered")?,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+mod tests {
+    use super::*;
+
+    fn san(text: &str) -> String {
+        let src = format!("tenants:\n  - id: alpha\n    certificates: [{{san: '{text}'}}]\n");
+        let file = TenantsFile::from_yaml(&src, "t.yaml").unwrap();
+        match file
+            .tenants
+            .into_iter()
+            .next()
+            .unwrap()
+            .certificates
+            .as_slice()
+        {
+            [CertificateName::AltName(v)] => v.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_san_is_kept_in_the_form_certificates_compare() {
+        // DNS names fold case; a trailing dot stays (another name)
+        assert_eq!(san("Alpha.Example."), "alpha.example.");
+        // IP addresses in canonical text, however the file writes them
+        assert_eq!(san("2001:DB8:0:0::1"), "2001:db8::1");
+        assert_eq!(san("::FFFF:10.0.0.1"), "::ffff:10.0.0.1");
+        assert_eq!(san("10.0.0.1"), "10.0.0.1");
+        // URIs exactly: their path is case-sensitive
+        assert_eq!(san("spiffe://td/tenant/Alpha"), "spiffe://td/tenant/Alpha");
+        // e-mail: the domain folds, the mailbox does not
+        assert_eq!(san("Ops@Example.ORG"), "Ops@example.org");
+    }
 }

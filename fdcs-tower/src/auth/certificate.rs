@@ -40,17 +40,23 @@ impl ClientCertificate {
     pub fn from_der(der: &[u8]) -> Result<Self, CertificateError> {
         let (_, cert) = x509_parser::parse_x509_certificate(der)
             .map_err(|e| CertificateError(e.to_string()))?;
+        // a name that cannot be read fails the certificate: skipping it
+        // would hide that the certificate may name a second tenant
         let common_names = cert
             .subject()
             .iter_common_name()
-            .filter_map(|cn| cn.as_str().ok())
-            .map(str::to_string)
-            .collect();
+            .map(common_name)
+            .collect::<Result<Vec<_>, _>>()?;
         let mut alt_names = Vec::new();
-        if let Ok(Some(san)) = cert.subject_alternative_name() {
+        let san = cert
+            .subject_alternative_name()
+            .map_err(|e| CertificateError(format!("its subject alternative names: {e}")))?;
+        if let Some(san) = san {
             for name in &san.value.general_names {
                 if let Some(text) = general_name(name) {
-                    alt_names.push(text.to_ascii_lowercase());
+                    if let CertificateName::AltName(key) = CertificateName::alt_name(&text) {
+                        alt_names.push(key);
+                    }
                 }
             }
         }
@@ -67,7 +73,8 @@ impl ClientCertificate {
         &self.common_names
     }
 
-    /// The subject alternative names, as text, in lower case.
+    /// The subject alternative names, as text, in the form
+    /// [`CertificateName::alt_name`] gives them.
     pub fn alt_names(&self) -> &[String] {
         &self.alt_names
     }
@@ -105,6 +112,33 @@ impl ClientCertificate {
             Some(cn) => format!("CN `{cn}`, key SHA-256 {}", self.spki_sha256),
             None => format!("key SHA-256 {}", self.spki_sha256),
         }
+    }
+}
+
+/// A CN's text: the string types x509-parser reads, and BMPString
+/// (UTF-16BE) and UniversalString (UTF-32BE), which it does not; any other
+/// type (T61String, ...) is an error.
+fn common_name(
+    cn: &x509_parser::x509::AttributeTypeAndValue<'_>,
+) -> Result<String, CertificateError> {
+    if let Ok(s) = cn.as_str() {
+        return Ok(s.to_string());
+    }
+    let unreadable = || CertificateError("a subject common name is not text we can read".into());
+    let data = cn.attr_value().data;
+    match cn.attr_value().tag() {
+        x509_parser::der_parser::asn1_rs::Tag::BmpString if data.len() % 2 == 0 => {
+            let units = data.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            char::decode_utf16(units)
+                .collect::<Result<String, _>>()
+                .map_err(|_| unreadable())
+        }
+        x509_parser::der_parser::asn1_rs::Tag::UniversalString if data.len() % 4 == 0 => data
+            .chunks(4)
+            .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+            .collect::<Option<String>>()
+            .ok_or_else(unreadable),
+        _ => Err(unreadable()),
     }
 }
 
