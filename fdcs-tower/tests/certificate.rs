@@ -422,3 +422,49 @@ async fn tenant_header_tricks_with_a_certificate_are_refused() {
         refused(mapped(), c.clone(), &[("x-auth-tenantid", claimed)]).await;
     }
 }
+
+#[tokio::test]
+async fn a_reload_remaps_a_kept_connection_s_certificate_on_its_next_request() {
+    // the listener reads the certificate once per connection and the layer
+    // maps it per request: after a SIGHUP reload (TenantsAuth::replace) the
+    // same certificate is whoever the new file says, or nobody
+    let auth = Arc::new(
+        TenantsAuth::new(vec![entry(
+            "alpha",
+            &[],
+            vec![CertificateName::CommonName("alpha".into())],
+        )])
+        .unwrap(),
+    );
+    let l = FdcsLayer::new(
+        SharedPolicy::new(Policy::embedded_default().unwrap()),
+        Arc::clone(&auth) as Arc<dyn fdcs_tower::Authenticate>,
+    );
+    let fake = engine();
+    let (status, _) = call(l.clone(), &fake, req(Some(alpha_cert()), &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(listed_for(&fake, "alpha"));
+
+    // the mapping moves to beta: the certificate is beta now
+    auth.replace(vec![
+        entry("alpha", &["alpha-token"], vec![]),
+        entry(
+            "beta",
+            &[],
+            vec![CertificateName::AltName("alpha.clients.example".into())],
+        ),
+    ])
+    .unwrap();
+    let fake = engine();
+    let (status, _) = call(l.clone(), &fake, req(Some(alpha_cert()), &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(listed_for(&fake, "beta") && !listed_for(&fake, "alpha"));
+
+    // no mapping left: the certificate is nobody, headers are needed
+    auth.replace(vec![entry("alpha", &["alpha-token"], vec![])])
+        .unwrap();
+    let fake = engine();
+    let (status, body) = call(l, &fake, req(Some(alpha_cert()), &[])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(fake.seen().is_empty());
+}
