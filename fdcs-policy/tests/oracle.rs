@@ -331,6 +331,10 @@ fn body_probes(seeds: &[Probe]) -> Vec<Probe> {
             }
         }
     }
+    // bodies with the same keys in the same places mutate alike: one of
+    // each shape is enough (the corpus repeats shapes a lot)
+    let mut shapes = BTreeSet::new();
+    bases.retain(|(_, kind, v)| shapes.insert((kind.to_string(), key_shape(v))));
     for (origin, kind, v) in &bases {
         for (name, body) in gen::mutations(v) {
             push(&mut out, format!("{origin} {name}"), kind, body);
@@ -384,6 +388,24 @@ fn body_probes(seeds: &[Probe]) -> Vec<Probe> {
         push(&mut out, format!("gen/{name}"), "create", body);
     }
     out
+}
+
+/// The keys of a body and where they are (values left out).
+fn key_shape(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let inner: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", key_shape(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(key_shape).collect::<Vec<_>>().join(",")
+        ),
+        _ => String::new(),
+    }
 }
 
 // ------------------------------------------------------------ the routes
@@ -640,8 +662,8 @@ fn is_zero(v: &Value) -> bool {
 fn same_number(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            x.as_i64().zip(y.as_i64()).map_or(false, |(x, y)| x == y)
-                || x.as_u64().zip(y.as_u64()).map_or(false, |(x, y)| x == y)
+            x.as_i64().zip(y.as_i64()).is_some_and(|(x, y)| x == y)
+                || x.as_u64().zip(y.as_u64()).is_some_and(|(x, y)| x == y)
                 || (x.is_f64() || y.is_f64()) && x.as_f64() == y.as_f64()
         }
         _ => false,
@@ -787,7 +809,10 @@ fn compare(bin: &Path, probes: &[Probe], title: &str) {
             body: &p.body,
         })
         .collect();
+    let t = std::time::Instant::now();
     let answers = daemon::ask(bin, &lines);
+    eprintln!("{title}: the daemon's answers in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
     let mut report = Report::default();
     let mut pending = Vec::new();
     for (i, (p, d)) in probes.iter().zip(&answers).enumerate() {
@@ -843,7 +868,10 @@ fn compare(bin: &Path, probes: &[Probe], title: &str) {
             body,
         })
         .collect();
+    eprintln!("{title}: fdcs's side in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
     let again = daemon::ask(bin, &lines);
+    eprintln!("{title}: the daemon's reading of the forwards in {:?}", t.elapsed());
     for (q, d2) in pending.iter().zip(&again) {
         let p = &probes[q.probe];
         let forward = d2.decoded.clone().ok_or_else(|| d2.decode_error.clone());

@@ -37,7 +37,7 @@
 // cleaning and redirects are gorilla/mux's own.
 //
 // Bodies are decoded as the route's handler decodes them: container create
-// with runconfig.ContainerDecoder{}.DecodeConfig (legacy top-level HostConfig,
+// with runconfig.ContainerDecoder.DecodeConfig (legacy top-level HostConfig,
 // Cpuset, default NetworkMode, the validations), everything else with
 // json.NewDecoder(r.Body).Decode into the handler's api/types struct.
 // Decoded values are re-encoded with encoding/json (no HTML escaping): the
@@ -83,6 +83,7 @@ import (
 	networktypes "github.com/docker/docker/api/types/network"
 	swarmtypes "github.com/docker/docker/api/types/swarm"
 	volumetypes "github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/pkg/sysinfo"
 	"github.com/docker/docker/runconfig"
 	"github.com/gorilla/mux"
 )
@@ -355,6 +356,14 @@ func decoderFor(method, template string) string {
 	return ""
 }
 
+// containerDecoder is the daemon's (cmd/dockerd initRouter): its GetSysInfo
+// returns the daemon's cached host information; without it DecodeConfig
+// probes the host's cgroups on every call.
+var containerDecoder = func() runconfig.ContainerDecoder {
+	si := sysinfo.New(true)
+	return runconfig.ContainerDecoder{GetSysInfo: func() *sysinfo.SysInfo { return si }}
+}()
+
 // decodeInto is what the handlers do: json.NewDecoder(r.Body).Decode(v).
 func decodeInto(body []byte, v interface{}) error {
 	return json.NewDecoder(bytes.NewReader(body)).Decode(v)
@@ -371,7 +380,7 @@ type createWire struct {
 func decode(name string, body []byte) (interface{}, error) {
 	switch name {
 	case "container-create":
-		c, hc, nc, err := runconfig.ContainerDecoder{}.DecodeConfig(bytes.NewReader(body))
+		c, hc, nc, err := containerDecoder.DecodeConfig(bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}

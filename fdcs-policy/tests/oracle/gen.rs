@@ -135,7 +135,8 @@ fn at_mut<'a>(j: &'a mut J, path: &[usize]) -> &'a mut J {
 pub(crate) fn mutations(body: &Value) -> Vec<(String, Vec<u8>)> {
     let base = J::from_value(body);
     let mut out = Vec::new();
-    let folds: [(&str, &dyn Fn(&str) -> String); 4] = [
+    type Fold<'a> = (&'a str, &'a dyn Fn(&str) -> String);
+    let folds: [Fold<'_>; 4] = [
         ("lower", &|k: &str| k.to_lowercase()),
         ("upper", &|k: &str| k.to_uppercase()),
         ("kelvin", &|k: &str| {
@@ -176,18 +177,21 @@ pub(crate) fn mutations(body: &Value) -> Vec<(String, Vec<u8>)> {
                 m2.push((k2, changed(&v)));
                 out.push((format!("dup-{tag}-{p:?}-{i}"), j2.bytes()));
             }
-            // null in place of the value, and null before the value
+            // null in place of the value
             let mut j3 = j.clone();
             if let J::Obj(m3) = at_mut(&mut j3, p) {
                 m3[i].1 = J::Null;
             }
             out.push((format!("null-{p:?}-{i}"), j3.bytes()));
-            let mut j4 = j.clone();
-            if let J::Obj(m4) = at_mut(&mut j4, p) {
-                let k = m4[i].0.clone();
-                m4.insert(i, (k, J::Null));
+            // null before the value, for the top level only (Go: a no-op)
+            if p.is_empty() {
+                let mut j4 = j.clone();
+                if let J::Obj(m4) = at_mut(&mut j4, p) {
+                    let k = m4[i].0.clone();
+                    m4.insert(i, (k, J::Null));
+                }
+                out.push((format!("null-before-{i}"), j4.bytes()));
             }
-            out.push((format!("null-before-{p:?}-{i}"), j4.bytes()));
         }
     }
     out
