@@ -4,7 +4,8 @@
 //! any other way judges a different request than the one that runs. So a
 //! body is parsed into a tree that keeps duplicate keys, then decoded by a
 //! deserializer with Go's rules (case-folded field names, Kelvin sign and
-//! long s included; merged duplicate objects; last duplicate scalar wins;
+//! long s included; merged duplicate objects; last duplicate scalar wins,
+//! each earlier one still type-checked;
 //! legacy top-level `HostConfig` fields), and anything the daemon would read
 //! in a way we cannot judge is refused: unknown fields by name, `null` after
 //! a value, repeated arrays of objects (or with a `null` element where an
