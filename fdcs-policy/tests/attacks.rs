@@ -1225,7 +1225,6 @@ fn create_unlimited_and_above_ceiling_resources_are_denied() {
             json!({"CpuQuota": 3_000, "CpuPeriod": 1_000}),
             "resources.cpu",
         ),
-        (json!({"CpuQuota": 1_000, "CpuPeriod": -1}), "resources.cpu"),
         (json!({"PidsLimit": 5000}), "resources.pids"),
         (json!({"memory": 2_147_483_648_i64}), "resources.memory"),
     ] {
@@ -1233,6 +1232,13 @@ fn create_unlimited_and_above_ceiling_resources_are_denied() {
     }
     assert_rule(
         create(json!({"NanoCpus": 1_000_000_000, "CpuQuota": 100_000})),
+        400,
+        "resources.cpu",
+    );
+    // a period outside the daemon's 1 ms..1 s is malformed, as the daemon
+    // says (400), not a policy matter; -1 never means "unlimited" here
+    assert_rule(
+        create(json!({"CpuQuota": 1_000, "CpuPeriod": -1})),
         400,
         "resources.cpu",
     );
