@@ -47,6 +47,11 @@ pub(crate) fn go_units_size(s: &str) -> Option<i64> {
     if int.is_empty() || (num.contains('.') && frac.is_empty()) || frac.contains('.') {
         return None;
     }
+    // every unit is ASCII; a first byte of a wider character is no char
+    // boundary to split at (found by fuzz/, target rawhttp: `5ϔ`)
+    if !suffix.is_ascii() {
+        return None;
+    }
     let suffix = suffix.to_ascii_lowercase();
     let (unit, rest) = suffix.split_at(suffix.len().min(1));
     let shift = match unit {
@@ -146,6 +151,10 @@ mod tests {
             "1e",
             "99999999999999999999",
             "9000000p",
+            // a unit that is no ASCII letter (found by fuzz/: a panic)
+            "5\u{3d4}",
+            "1\u{212a}",
+            "1m\u{3d4}",
         ] {
             assert_eq!(go_units_size(bad), None, "{bad:?}");
         }
