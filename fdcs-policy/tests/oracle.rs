@@ -871,7 +871,10 @@ fn compare(bin: &Path, probes: &[Probe], title: &str) {
     eprintln!("{title}: fdcs's side in {:?}", t.elapsed());
     let t = std::time::Instant::now();
     let again = daemon::ask(bin, &lines);
-    eprintln!("{title}: the daemon's reading of the forwards in {:?}", t.elapsed());
+    eprintln!(
+        "{title}: the daemon's reading of the forwards in {:?}",
+        t.elapsed()
+    );
     for (q, d2) in pending.iter().zip(&again) {
         let p = &probes[q.probe];
         let forward = d2.decoded.clone().ok_or_else(|| d2.decode_error.clone());
