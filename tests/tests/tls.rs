@@ -13,37 +13,48 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-/// A CA, a server certificate for 127.0.0.1 and a client certificate.
-fn make_certs(dir: &Path) -> Result<(), String> {
+/// A CA, a server certificate for 127.0.0.1 and, for each of `clients`, a
+/// client certificate with that CN in `<dir>/<client>/` (ca.pem, cert.pem,
+/// key.pem: what `DOCKER_CERT_PATH` holds) and its key's SHA-256 in
+/// `<dir>/<client>.spki`. `false` (the test skips) when openssl cannot;
+/// in CI that fails instead.
+fn certs(dir: &Path, clients: &[&str]) -> bool {
     let script = r#"set -e
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 2 -subj /CN=fdcs-e2e-ca 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj /CN=127.0.0.1 2>/dev/null
 printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server.pem -days 2 -extfile server.ext 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=alpha 2>/dev/null
 printf 'extendedKeyUsage=clientAuth\n' > client.ext
-openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out cert.pem -days 2 -extfile client.ext 2>/dev/null
+for who in "$@"; do
+  mkdir -p "$who"
+  cp ca.pem "$who/ca.pem"
+  openssl req -newkey rsa:2048 -nodes -keyout "$who/key.pem" -out "$who.csr" -subj "/CN=$who" 2>/dev/null
+  openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out "$who/cert.pem" -days 2 -extfile client.ext 2>/dev/null
+  openssl x509 -in "$who/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1 > "$who.spki"
+done
 "#;
     let mut c = Command::new("sh");
-    c.arg("-c").arg(script).current_dir(dir);
-    let out = cmd::run(c, Duration::from_secs(60));
-    if out.success() {
-        Ok(())
-    } else {
-        Err(out.to_string())
+    c.arg("-c")
+        .arg(script)
+        .arg("certs")
+        .args(clients)
+        .current_dir(dir);
+    let out = cmd::run(c, Duration::from_secs(120));
+    if !out.success() {
+        eprintln!("skipped: cannot make certificates with openssl:\n{out}");
+        assert!(
+            !fdcs_e2e::engine_required(),
+            "CI needs openssl for the TLS test:\n{out}"
+        );
     }
+    out.success()
 }
 
 #[test]
 fn docker_cli_tlsverify_works_and_clients_without_a_certificate_are_refused() {
     let Some(c) = case() else { return };
     let dir = scratch_dir("tls");
-    if let Err(why) = make_certs(&dir) {
-        eprintln!("skipped: cannot make certificates with openssl:\n{why}");
-        assert!(
-            !fdcs_e2e::engine_required(),
-            "CI needs openssl for the TLS test:\n{why}"
-        );
+    if !certs(&dir, &["alpha"]) {
         return;
     }
     let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
@@ -62,7 +73,7 @@ fn docker_cli_tlsverify_works_and_clients_without_a_certificate_are_refused() {
     .unwrap();
     let alpha = Tenant::new("alpha", "alpha-token", &proxy.host(), &dir);
     let ca = p("ca.pem");
-    let (cert, key) = (p("cert.pem"), p("key.pem"));
+    let (cert, key) = (p("alpha/cert.pem"), p("alpha/key.pem"));
     let ps = alpha.docker(&[
         "--tlsverify",
         "--tlscacert",
@@ -99,34 +110,6 @@ fn docker_cli_tlsverify_works_and_clients_without_a_certificate_are_refused() {
     c.finish();
 }
 
-/// A CA, a server certificate for 127.0.0.1, and client certificates for
-/// `CN=certa`, `CN=certb` and `CN=mallory` (signed by the same CA, named
-/// by no tenant); `certb.spki` holds certb's key digest.
-fn make_identity_certs(dir: &Path) -> Result<(), String> {
-    let script = r#"set -e
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 2 -subj /CN=fdcs-e2e-id-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj /CN=127.0.0.1 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out server.pem -days 2 -extfile server.ext 2>/dev/null
-printf 'extendedKeyUsage=clientAuth\n' > client.ext
-for who in certa certb mallory; do
-  mkdir -p "$who"
-  cp ca.pem "$who/ca.pem"
-  openssl req -newkey rsa:2048 -nodes -keyout "$who/key.pem" -out "$who.csr" -subj "/CN=$who" 2>/dev/null
-  openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -out "$who/cert.pem" -days 2 -extfile client.ext 2>/dev/null
-done
-openssl x509 -in certb/cert.pem -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1 > certb.spki
-"#;
-    let mut c = Command::new("sh");
-    c.arg("-c").arg(script).current_dir(dir);
-    let out = cmd::run(c, Duration::from_secs(120));
-    if out.success() {
-        Ok(())
-    } else {
-        Err(out.to_string())
-    }
-}
-
 /// Issue 12 item 4: with the tenants file naming tenants by certificate
 /// (certa by its CN, certb by its key's SHA-256), an unmodified docker CLI
 /// set up the docker way (`DOCKER_TLS_VERIFY=1`, `DOCKER_CERT_PATH` holding
@@ -138,12 +121,9 @@ openssl x509 -in certb/cert.pem -pubkey -noout | openssl pkey -pubin -outform de
 fn a_client_certificate_is_the_tenant_with_no_headers() {
     let Some(c) = case() else { return };
     let dir = scratch_dir("tls-identity");
-    if let Err(why) = make_identity_certs(&dir) {
-        eprintln!("skipped: cannot make certificates with openssl:\n{why}");
-        assert!(
-            !fdcs_e2e::engine_required(),
-            "CI needs openssl for the TLS test:\n{why}"
-        );
+    // certa and certb are tenants, mallory is signed by the same CA and
+    // named by no tenant
+    if !certs(&dir, &["certa", "certb", "mallory"]) {
         return;
     }
     let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
